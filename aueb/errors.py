@@ -1,0 +1,49 @@
+"""Bad input as one readable line that names the field, the row and the value."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+
+
+class InputError(ValueError):
+    """Input the tool refuses; the message is meant to be shown to the user as it is."""
+
+
+def _location(loc: tuple[int | str, ...], data: Any) -> str:
+    parts: list[str] = []
+    node = data
+    for key in loc:
+        if isinstance(key, int):
+            name = node[key].get("name") if isinstance(node, list) and key < len(node) and isinstance(node[key], dict) else None
+            parts[-1:] = [f"{parts[-1] if parts else ''}[{key}]" + (f" ({name})" if name else "")]
+        elif key in ("tokens", "per_request", "self_hosted") and parts and parts[-1].endswith("pricing"):
+            continue  # the discriminator tag adds nothing a user wrote
+        else:
+            parts.append(str(key))
+        node = node[key] if isinstance(node, (dict, list)) and _has(node, key) else None
+    return ".".join(parts)
+
+
+def _has(node: dict | list, key: int | str) -> bool:
+    return key in node if isinstance(node, dict) else isinstance(key, int) and key < len(node)
+
+
+def _message(error: dict[str, Any]) -> str:
+    message = error["msg"].removeprefix("Value error, ")
+    if error["type"] in ("missing", "model_type", "dict_type") or "input" not in error:
+        return message.lower()
+    value = error["input"]
+    if isinstance(value, (dict, list)):
+        return message.lower()
+    return f"{message.lower()} (got {value!r})"
+
+
+def describe_validation_error(err: ValidationError, data: Any = None, prefix: str = "") -> str:
+    """All of a pydantic error's problems on one line, each as `field: message (got value)`."""
+    problems = []
+    for error in err.errors(include_url=False):
+        where = _location(tuple(error["loc"]), data)
+        problems.append(f"{prefix}{where}: {_message(error)}" if where else f"{prefix}{_message(error)}".rstrip())
+    return "; ".join(problems)
