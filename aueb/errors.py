@@ -7,6 +7,10 @@ from typing import Any
 from pydantic import ValidationError
 
 
+# pydantic puts the tag of a discriminated union in an error's location; users never wrote it.
+PRICING_KINDS = ("tokens", "per_request", "self_hosted")
+
+
 class InputError(ValueError):
     """Input the tool refuses; the message is meant to be shown to the user as it is."""
 
@@ -18,8 +22,8 @@ def _location(loc: tuple[int | str, ...], data: Any) -> str:
         if isinstance(key, int):
             name = node[key].get("name") if isinstance(node, list) and key < len(node) and isinstance(node[key], dict) else None
             parts[-1:] = [f"{parts[-1] if parts else ''}[{key}]" + (f" ({name})" if name else "")]
-        elif key in ("tokens", "per_request", "self_hosted") and parts and parts[-1].endswith("pricing"):
-            continue  # the discriminator tag adds nothing a user wrote
+        elif key in PRICING_KINDS and parts and parts[-1].endswith("pricing"):
+            continue
         else:
             parts.append(str(key))
         node = node[key] if isinstance(node, (dict, list)) and _has(node, key) else None
@@ -30,7 +34,7 @@ def _has(node: dict | list, key: int | str) -> bool:
     return key in node if isinstance(node, dict) else isinstance(key, int) and key < len(node)
 
 
-def _message(error: dict[str, Any]) -> str:
+def error_message(error: dict[str, Any]) -> str:
     message = error["msg"].removeprefix("Value error, ")
     if error["type"] in ("missing", "model_type", "dict_type") or "input" not in error:
         return message.lower()
@@ -45,5 +49,5 @@ def describe_validation_error(err: ValidationError, data: Any = None, prefix: st
     problems = []
     for error in err.errors(include_url=False):
         where = _location(tuple(error["loc"]), data)
-        problems.append(f"{prefix}{where}: {_message(error)}" if where else f"{prefix}{_message(error)}".rstrip())
+        problems.append(f"{prefix}{where}: {error_message(error)}" if where else f"{prefix}{error_message(error)}".rstrip())
     return "; ".join(problems)

@@ -1,0 +1,277 @@
+"""Scenario and projection files: JSON for engineers, CSV for finance.
+
+The scenario CSV has one row per feature, flat dotted column names (`teacher.pricing.input_price_per_mtok`)
+and the scenario-wide fields repeated on each row, so one file can hold many scenarios.
+Numbers are written in Python's shortest round-trip form, so JSON -> CSV -> JSON is lossless.
+Every CSV written neutralises spreadsheet formulas and the reader restores the original text.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import io
+import json
+import math
+import re
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from pydantic import BaseModel, ValidationError
+
+from aueb.engine import ROW_COLUMNS, SUMMARY_COLUMNS, Projection
+from aueb.errors import PRICING_KINDS, InputError, describe_validation_error, error_message
+from aueb.scenario import Distillation, Feature, PerRequestPricing, Scenario, SelfHostedPricing, Student, Teacher, TokenPricing
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+DEFAULT_SCENARIO_PATH = DATA_DIR / "scenarios" / "customer_support.json"
+MULTIPLIER_SEPARATOR = ";"
+
+SCENARIO_COLUMNS = ("scenario", "currency", "multipliers", "growth", "horizon_months", "fixed_monthly_cost")
+_SCENARIO_FIELDS = {"scenario": "name", **{c: c for c in SCENARIO_COLUMNS[1:]}}
+_PRICING_FIELDS = tuple(dict.fromkeys(f for model in (TokenPricing, PerRequestPricing, SelfHostedPricing) for f in model.model_fields))
+
+
+def _columns(prefix: str, model: type[BaseModel]) -> list[str]:
+    return [f"{prefix}{name}" for name in model.model_fields if name not in ("pricing", "distillation")]
+
+
+FEATURE_COLUMNS = (
+    "feature",
+    *[c for c in _columns("", Feature) if c not in ("name", "teacher", "student")],
+    *_columns("teacher.", Teacher),
+    *(f"teacher.pricing.{f}" for f in _PRICING_FIELDS),
+    *_columns("student.", Student),
+    *(f"student.pricing.{f}" for f in _PRICING_FIELDS),
+    *(f"student.distillation.{f}" for f in Distillation.model_fields),
+)
+CSV_COLUMNS = (*SCENARIO_COLUMNS, *FEATURE_COLUMNS)
+
+# A text cell that a spreadsheet would run as a formula is written behind an apostrophe.
+# Apostrophes already in front of such a cell are escaped too, so reading back is exact.
+_FORMULA = re.compile(r"^'*[=+\-@\t\r]")
+
+
+def neutralise(text: str) -> str:
+    return "'" + text if _FORMULA.match(text) else text
+
+
+def restore(text: str) -> str:
+    return text[1:] if text.startswith("'") and _FORMULA.match(text[1:]) else text
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return "" if math.isnan(value) else repr(value)
+    return neutralise(str(value))
+
+
+def _write_csv(header: list[str] | tuple[str, ...], rows: list[list[Any]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows([_cell(v) for v in row] for row in rows)
+    # The BOM makes Excel read the file as UTF-8.
+    return "\ufeff" + buffer.getvalue()
+
+
+def _flatten(prefix: str, data: dict[str, Any], out: dict[str, Any]) -> None:
+    for key, value in data.items():
+        if isinstance(value, dict):
+            _flatten(f"{prefix}{key}.", value, out)
+        else:
+            out[f"{prefix}{key}"] = value
+
+
+def scenarios_to_csv(scenarios: list[Scenario]) -> str:
+    """One row per feature of each scenario, every column of CSV_COLUMNS."""
+    rows = []
+    for scenario in scenarios:
+        wide = scenario.model_dump(mode="json", exclude={"features"})
+        wide["scenario"] = wide.pop("name")
+        wide["multipliers"] = MULTIPLIER_SEPARATOR.join(_cell(float(m)) for m in scenario.multipliers)
+        for feature in scenario.features:
+            cells = dict(wide)
+            _flatten("", feature.model_dump(mode="python"), cells)
+            cells["feature"] = cells.pop("name")
+            rows.append([cells.get(column) for column in CSV_COLUMNS])
+    return _write_csv(CSV_COLUMNS, rows)
+
+
+def scenario_to_json(scenario: Scenario) -> str:
+    return scenario.model_dump_json(indent=2, exclude_none=True) + "\n"
+
+
+def _decode(data: bytes | str, filename: str) -> str:
+    if isinstance(data, str):
+        return data.removeprefix("\ufeff")
+    if b"\x00" in data[:4096]:
+        raise InputError(f"{filename}: not a text file (it holds binary data); expected a .json or .csv scenario")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{filename}: not UTF-8 text (byte {exc.start}); save the CSV as 'CSV UTF-8' in Excel") from None
+
+
+def _set(target: dict[str, Any], dotted: str, value: Any) -> None:
+    *parents, leaf = dotted.split(".")
+    for key in parents:
+        target = target.setdefault(key, {})
+    target[leaf] = value
+
+
+def _csv_scenarios(text: str, filename: str) -> list[Scenario]:
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        table = list(reader)
+    except csv.Error as exc:
+        raise InputError(f"{filename}: malformed CSV at row {reader.line_num}: {exc}") from None
+    if not table or not any(cell.strip() for cell in table[0]):
+        raise InputError(f"{filename}: the CSV is empty; expected a header row with columns such as {', '.join(CSV_COLUMNS[:4])}")
+    header = [restore(c.strip()) for c in table[0]]
+    for position, column in enumerate(header, start=1):
+        if column not in CSV_COLUMNS:
+            close = difflib.get_close_matches(column, CSV_COLUMNS, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise InputError(f"{filename}: row 1, column {position}: unknown column {column!r}{hint}")
+        if header.index(column) != position - 1:
+            raise InputError(f"{filename}: row 1, column {position}: column {column!r} appears twice")
+    for required in ("scenario", "feature"):
+        if required not in header:
+            raise InputError(f"{filename}: row 1: column {required!r} is missing")
+
+    scenarios: dict[str, dict[str, Any]] = {}
+    wide_seen: dict[str, dict[str, tuple[int, str]]] = {}
+    feature_rows: dict[str, list[int]] = {}
+    for row_number, cells in enumerate(table[1:], start=2):
+        if not any(cell.strip() for cell in cells):
+            continue
+        if len(cells) != len(header):
+            raise InputError(f"{filename}: row {row_number}: {len(cells)} cells where the header has {len(header)} columns")
+        given = {column: restore(cell.strip()) for column, cell in zip(header, cells) if cell.strip() != ""}
+        name = given.get("scenario")
+        if name is None:
+            raise InputError(f"{filename}: row {row_number}, column scenario: the scenario name is empty")
+        scenario = scenarios.setdefault(name, {"features": []})
+        seen = wide_seen.setdefault(name, {})
+        for column in SCENARIO_COLUMNS:
+            value = given.get(column)
+            if column in seen and value != seen[column][1]:
+                first_row, first_value = seen[column]
+                raise InputError(
+                    f"{filename}: row {row_number}, column {column}: {value!r} differs from {first_value!r} "
+                    f"on row {first_row} of scenario {name!r}; scenario-wide columns must agree"
+                )
+            seen[column] = (row_number, value)
+            if value is not None:
+                scenario[_SCENARIO_FIELDS[column]] = value.split(MULTIPLIER_SEPARATOR) if column == "multipliers" else value
+        feature: dict[str, Any] = {}
+        for column, value in given.items():
+            if column not in SCENARIO_COLUMNS:
+                _set(feature, "name" if column == "feature" else column, value)
+        scenario["features"].append(feature)
+        feature_rows.setdefault(name, []).append(row_number)
+    if not scenarios:
+        raise InputError(f"{filename}: the CSV has a header but no rows")
+
+    result = []
+    for name, data in scenarios.items():
+        try:
+            result.append(Scenario.model_validate(data))
+        except ValidationError as err:
+            raise InputError(f"{filename}: {_csv_error(err, feature_rows[name])}") from None
+    return result
+
+
+def _csv_error(err: ValidationError, rows: list[int]) -> str:
+    """The first problem as `row R, column C: message (got value)`."""
+    problems = []
+    for error in err.errors(include_url=False):
+        loc = list(error["loc"])
+        message = error_message(error)
+        if loc and loc[0] == "features" and len(loc) > 1 and isinstance(loc[1], int):
+            path = [str(p) for p in loc[2:] if p not in PRICING_KINDS]
+            column = ".".join(path) if path else "feature"
+            column = "feature" if column == "name" else column
+            problems.append(f"row {rows[loc[1]]}, column {column}: {message}")
+        elif loc:
+            column = {"name": "scenario"}.get(str(loc[0]), str(loc[0]))
+            problems.append(f"row {rows[0]}, column {column}: {message}")
+        else:
+            problems.append(f"row {rows[0]}: {message}")
+    return "; ".join(problems)
+
+
+def _json_scenarios(text: str, filename: str) -> list[Scenario]:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{filename}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+    items = data if isinstance(data, list) else [data]
+    result = []
+    for position, item in enumerate(items):
+        where = f"{filename}: scenario {position}: " if isinstance(data, list) else f"{filename}: "
+        if not isinstance(item, dict):
+            raise InputError(f"{where}expected a JSON object with name and features, got {type(item).__name__}")
+        if "schema_version" in item and "quality_retention" in item:
+            raise InputError(f"{where}this is a distillation metrics file, not a scenario; apply it to a scenario instead")
+        try:
+            result.append(Scenario.model_validate(item))
+        except ValidationError as err:
+            raise InputError(where + describe_validation_error(err, item)) from None
+    if not result:
+        raise InputError(f"{filename}: the JSON list holds no scenario")
+    return result
+
+
+def read_scenarios(data: bytes | str, filename: str) -> list[Scenario]:
+    """Scenarios from the bytes of a .json or .csv file; an InputError names what is wrong and where."""
+    suffix = Path(filename).suffix.lower()
+    if suffix not in (".json", ".csv"):
+        raise InputError(f"{filename}: expected a .json or .csv scenario file, not {suffix or 'a file without extension'}")
+    text = _decode(data, filename)
+    return _json_scenarios(text, filename) if suffix == ".json" else _csv_scenarios(text, filename)
+
+
+def load_scenarios(path: str | Path) -> list[Scenario]:
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the file ({exc.strerror})") from None
+    return read_scenarios(data, str(path))
+
+
+def write_scenarios(scenarios: list[Scenario], path: str | Path) -> None:
+    """Write by extension: .csv holds any number of scenarios, .json one (or a list)."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        text = scenarios_to_csv(scenarios)
+    elif suffix == ".json":
+        text = scenario_to_json(scenarios[0]) if len(scenarios) == 1 else "[\n" + ",\n".join(scenario_to_json(s).rstrip() for s in scenarios) + "\n]\n"
+    else:
+        raise InputError(f"{path}: expected a .json or .csv file name, not {suffix or 'a name without extension'}")
+    path.write_text(text, encoding="utf-8", newline="")
+
+
+def _records(frame: pd.DataFrame, columns: tuple[str, ...]) -> list[dict[str, Any]]:
+    frame = frame.loc[:, list(columns)].astype(object)
+    return [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()} for row in frame.to_dict("records")]
+
+
+def projection_to_csv(projection: Projection) -> str:
+    rows = projection.rows.loc[:, list(ROW_COLUMNS)].astype(object)
+    return _write_csv(ROW_COLUMNS, rows.to_numpy().tolist())
+
+
+def projection_to_json(projection: Projection) -> str:
+    summary = {record.pop("scenario"): record for record in _records(projection.summary, SUMMARY_COLUMNS)}
+    return json.dumps({"rows": _records(projection.rows, ROW_COLUMNS), "summary": summary}, indent=1, allow_nan=False) + "\n"
