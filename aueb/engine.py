@@ -15,7 +15,7 @@ import pandas as pd
 
 from aueb.catalog import lookup
 from aueb.scenario import PerRequestPricing, Scenario, SelfHostedPricing, TokenPricing
-from aueb.tiers import TIER_METRICS, load_tiers, tier_bands
+from aueb.tiers import BANDS, TIER_METRICS, load_tiers, tier_codes
 
 SECONDS_PER_MONTH = 2_628_000.0
 HOURS_PER_MONTH = 730.0
@@ -25,6 +25,7 @@ ARMS = ("baseline", "distilled")
 SEARCH_MULTIPLIERS = np.geomspace(1e-3, 1e3, int(np.ceil(np.log(1e6) / np.log(1.001))) + 1)
 
 SELF_HOSTED = 1.0
+FEATURES_PER_SLICE = 32_768
 MODEL_FIELDS = ("kind", "unit_cost", "hourly_price", "throughput_rps", "utilization", "peak_to_average", "min_replicas")
 FEATURE_FIELDS = (
     "users",
@@ -172,16 +173,38 @@ def _column(features: pd.DataFrame, name: str) -> np.ndarray:
 
 def _model_cost(features: pd.DataFrame, prefix: str, requests: np.ndarray) -> np.ndarray:
     """Monthly cost of serving `requests` with the teacher's or the student's pricing."""
-    col = lambda name: _column(features, f"{prefix}_{name}")  # noqa: E731
-    needed = requests / SECONDS_PER_MONTH * col("peak_to_average") / (col("throughput_rps") * col("utilization"))
-    # Rounding first keeps float noise (2.0000000001) from renting a replica that isn't needed.
-    replicas = np.maximum(col("min_replicas"), np.ceil(np.round(needed, 9)))
+    cost = requests * _column(features, f"{prefix}_unit_cost")
+    self_hosted = features[f"{prefix}_kind"].to_numpy() == SELF_HOSTED
+    if not self_hosted.any():
+        return cost
+    col = lambda name: features[f"{prefix}_{name}"].to_numpy(dtype=float)[self_hosted]  # noqa: E731
+    served = np.broadcast_to(requests, cost.shape)[..., self_hosted]
+    replicas = served * (col("peak_to_average") / (SECONDS_PER_MONTH * col("throughput_rps") * col("utilization")))
+    # The tolerance keeps float noise (2.0000000001) from renting a replica that isn't needed.
+    replicas -= 1e-9
+    np.ceil(replicas, out=replicas)
+    np.maximum(replicas, col("min_replicas"), out=replicas)
     # A model that serves nothing is not deployed, so minimum replicas cost nothing then.
-    self_hosted = np.where(requests > 0, replicas * col("hourly_price") * HOURS_PER_MONTH, 0.0)
-    return np.where(col("kind") == SELF_HOSTED, self_hosted, requests * col("unit_cost"))
+    cost[..., self_hosted] = np.where(served > 0, replicas * (col("hourly_price") * HOURS_PER_MONTH), 0.0)
+    return cost
 
 
-def _costs(features: pd.DataFrame, multipliers: np.ndarray, growth: str, fixed_monthly_cost: float) -> _Costs:
+def _scenario_requests(features: pd.DataFrame, multipliers: np.ndarray) -> np.ndarray:
+    """Requests of all features at each multiplier, shaped (multiplier, 1, 1): both growth modes scale them by M."""
+    today = (features["users"].to_numpy(dtype=float) * features["requests_per_user"].to_numpy(dtype=float)).sum()
+    return np.asarray(multipliers, dtype=float)[:, np.newaxis, np.newaxis] * today
+
+
+def _costs(
+    features: pd.DataFrame,
+    multipliers: np.ndarray,
+    growth: str,
+    fixed_monthly_cost: float,
+    scenario_requests: np.ndarray | None = None,
+    scenario_features: int | None = None,
+) -> _Costs:
+    """Costs of `features`, which may be a slice of the scenario: then the scenario's request total
+    and feature count are given, for the fixed cost's shares."""
     m = np.asarray(multipliers, dtype=float)[:, np.newaxis, np.newaxis]
     distilled = np.array([0.0, 1.0])[np.newaxis, :, np.newaxis]
     col = lambda name: _column(features, name)  # noqa: E731
@@ -203,9 +226,11 @@ def _costs(features: pd.DataFrame, multipliers: np.ndarray, growth: str, fixed_m
     overhead = requests * col("overhead_per_request")
     verification = requests * col("review_share") * (col("review_minutes") / 60) * col("reviewer_hourly_cost")
     # F is shared in proportion to requests; with no requests at all, equally.
-    total_requests = requests.sum(axis=2, keepdims=True)
+    total_requests = _scenario_requests(features, multipliers) if scenario_requests is None else scenario_requests
     n_features = requests.shape[2]
-    share = np.divide(requests, total_requests, out=np.full_like(requests, 1.0 / n_features), where=total_requests > 0)
+    share = np.divide(
+        requests, total_requests, out=np.full_like(requests, 1.0 / (scenario_features or n_features)), where=total_requests > 0
+    )
     shape = np.broadcast_shapes(inference.shape, (len(m), 2, n_features))
     return _Costs(
         users=np.broadcast_to(users, shape),
@@ -228,6 +253,38 @@ def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
     return np.divide(numerator, denominator, out=np.full(numerator.shape, np.nan), where=denominator != 0)
 
 
+ADDITIVE_COLUMNS = (
+    "users",
+    "requests",
+    "revenue",
+    "inference_cost",
+    "overhead_cost",
+    "verification_cost",
+    "fixed_cost",
+    "ai_cogs",
+    "correct_outputs",
+    "error_cost",
+    "net_ai_value",
+)
+# Ratios with one formula for feature and total rows: (column, numerator, denominator).
+RATIO_COLUMNS = (
+    ("cogs_to_revenue", "ai_cogs", "revenue"),
+    ("inference_cost_per_request", "inference_cost", "requests"),
+    ("cost_per_request", "ai_cogs", "requests"),
+    ("cost_per_user", "ai_cogs", "users"),
+    ("quality", "correct_outputs", "requests"),
+    ("cost_per_correct_output", "ai_cogs", "correct_outputs"),
+    ("inference_efficiency_ratio", "revenue", "inference_cost"),
+)
+_TEXT_COLUMNS = ("scenario", "feature", "arm", *(f"{m}_tier" for m in TIER_METRICS))
+_NUMBER_COLUMNS = tuple(c for c in ROW_COLUMNS if c not in _TEXT_COLUMNS)
+
+
+def _divide_into(out: np.ndarray, numerator: np.ndarray, denominator: np.ndarray) -> None:
+    out.fill(np.nan)
+    np.divide(numerator, denominator, out=out, where=denominator != 0)
+
+
 def project_features(
     features: pd.DataFrame,
     *,
@@ -238,63 +295,77 @@ def project_features(
     tiers: pd.DataFrame,
 ) -> pd.DataFrame:
     """Rows for every multiplier and arm: one per feature, then the `ALL` total row."""
-    c = _costs(features, np.asarray(multipliers, dtype=float), growth, fixed_monthly_cost)
-    col = lambda name: _column(features, name)  # noqa: E731
-    ai_cogs = c.ai_cogs
-    teacher_quality = col("teacher_quality")
-    student_share = c.coverage * (1 - c.escalation)  # of model-served requests, answered by the student
-    correct = teacher_quality * (c.requests - student_share * c.model_served) + student_share * c.model_served * col("quality_retention") * teacher_quality
-    error_cost = (c.requests - correct) * col("cost_per_error")
-    revenue_positive = c.revenue > 0
+    multipliers = np.asarray(multipliers, dtype=float)
+    n_multipliers, n_arms, n_features = len(multipliers), len(ARMS), len(features)
+    scenario_requests = _scenario_requests(features, multipliers)
+    # Every number column lives in one block shaped (column, multiplier, arm, feature + total),
+    # which becomes the DataFrame without a copy; the last slot of the feature axis is the total.
+    block = np.empty((len(_NUMBER_COLUMNS), n_multipliers, n_arms, n_features + 1))
+    out = dict(zip(_NUMBER_COLUMNS, block))
+    for name in ADDITIVE_COLUMNS:
+        out[name][..., n_features] = 0.0
+    totals = {name: np.zeros((n_multipliers, n_arms)) for name in ("student_answers", "model_served", "profitable", "revenue_positive")}
 
-    def with_total(values: np.ndarray, total: np.ndarray) -> np.ndarray:
-        return np.concatenate([values, total[..., np.newaxis]], axis=2)
+    # Slices of features keep the temporaries small enough to stay in cache.
+    for start in range(0, n_features, FEATURES_PER_SLICE):
+        part = features.iloc[start : start + FEATURES_PER_SLICE]
+        where = slice(start, start + len(part))
+        c = _costs(part, multipliers, growth, fixed_monthly_cost, scenario_requests, n_features)
+        ai_cogs = c.ai_cogs
+        teacher_quality = _column(part, "teacher_quality")
+        student_share = c.coverage * (1 - c.escalation)  # of model-served requests, answered by the student
+        student_answers = student_share * c.model_served
+        correct = teacher_quality * (c.requests - student_answers) + student_answers * _column(part, "quality_retention") * teacher_quality
+        error_cost = (c.requests - correct) * _column(part, "cost_per_error")
+        per_feature = {
+            "users": c.users,
+            "requests": c.requests,
+            "revenue": c.revenue,
+            "inference_cost": c.inference_cost,
+            "overhead_cost": c.overhead_cost,
+            "verification_cost": c.verification_cost,
+            "fixed_cost": c.fixed_cost,
+            "ai_cogs": ai_cogs,
+            "correct_outputs": correct,
+            "error_cost": error_cost,
+            "net_ai_value": c.revenue - ai_cogs - error_cost,
+        }
+        for name in ADDITIVE_COLUMNS:
+            out[name][..., where] = per_feature[name]
+            out[name][..., n_features] += per_feature[name].sum(axis=2)
+        out["routing_coverage"][..., where] = student_share
+        revenue_positive = c.revenue > 0
+        totals["student_answers"] += student_answers.sum(axis=2)
+        totals["model_served"] += c.model_served.sum(axis=2)
+        totals["profitable"] += (revenue_positive & (c.revenue - ai_cogs > 0)).sum(axis=2)
+        totals["revenue_positive"] += revenue_positive.sum(axis=2)
 
-    def summed(values: np.ndarray) -> np.ndarray:
-        return with_total(values, values.sum(axis=2))
+    for name, numerator, denominator in RATIO_COLUMNS:
+        _divide_into(out[name], out[numerator], out[denominator])
+    np.subtract(1, out["cogs_to_revenue"], out=out["gross_margin"])
+    out["multiplier"][:] = multipliers[:, np.newaxis, np.newaxis]
+    _divide_into(out["routing_coverage"][..., n_features], totals["student_answers"], totals["model_served"])
+    out["feature_profitability"][..., :n_features] = np.nan
+    _divide_into(out["feature_profitability"][..., n_features], totals["profitable"], totals["revenue_positive"])
 
-    users, requests, revenue = summed(c.users), summed(c.requests), summed(c.revenue)
-    inference, cogs, correct_outputs = summed(c.inference_cost), summed(ai_cogs), summed(correct)
-    model_served = c.model_served.sum(axis=2)
-    profitable = (revenue_positive & (c.revenue - ai_cogs > 0)).sum(axis=2)
-    cogs_to_revenue = _ratio(cogs, revenue)
-
-    n_multipliers, n_arms, n_rows = cogs.shape
-    columns: dict[str, object] = {
-        "scenario": pd.Categorical.from_codes(np.zeros(cogs.size, dtype=np.int8), categories=[scenario]),
+    frame = pd.DataFrame(block.reshape(len(_NUMBER_COLUMNS), -1).T, columns=list(_NUMBER_COLUMNS), copy=False)
+    n_rows = n_features + 1
+    is_total = np.tile(np.arange(n_rows) == n_features, n_multipliers * n_arms)
+    bands = pd.CategoricalDtype(list(BANDS))
+    text = {
+        "scenario": pd.Categorical.from_codes(np.zeros(len(frame), dtype=np.int8), categories=[scenario]),
         "feature": pd.Categorical.from_codes(
-            np.tile(np.arange(n_rows, dtype=np.int32), n_multipliers * n_arms), categories=[*features.index, "ALL"]
+            np.tile(np.arange(n_rows, dtype=np.int32), n_multipliers * n_arms),
+            dtype=pd.CategoricalDtype(features.index.append(pd.Index(["ALL"]))),
         ),
-        "multiplier": np.repeat(np.asarray(multipliers, dtype=float), n_arms * n_rows),
         "arm": pd.Categorical.from_codes(np.tile(np.repeat(np.arange(n_arms, dtype=np.int8), n_rows), n_multipliers), categories=list(ARMS)),
-        "users": users,
-        "requests": requests,
-        "revenue": revenue,
-        "inference_cost": inference,
-        "overhead_cost": summed(c.overhead_cost),
-        "verification_cost": summed(c.verification_cost),
-        "fixed_cost": summed(c.fixed_cost),
-        "ai_cogs": cogs,
-        "cogs_to_revenue": cogs_to_revenue,
-        "gross_margin": 1 - cogs_to_revenue,
-        "inference_cost_per_request": _ratio(inference, requests),
-        "cost_per_request": _ratio(cogs, requests),
-        "cost_per_user": _ratio(cogs, users),
-        "quality": _ratio(correct_outputs, requests),
-        "correct_outputs": correct_outputs,
-        "cost_per_correct_output": _ratio(cogs, correct_outputs),
-        "error_cost": summed(error_cost),
-        "net_ai_value": summed(c.revenue - ai_cogs - error_cost),
-        "routing_coverage": with_total(np.broadcast_to(student_share, c.requests.shape), _ratio((student_share * c.model_served).sum(axis=2), model_served)),
-        "inference_efficiency_ratio": _ratio(revenue, inference),
-        "feature_profitability": with_total(np.full(c.requests.shape, np.nan), _ratio(profitable, revenue_positive.sum(axis=2))),
     }
-    frame = pd.DataFrame({name: (np.ravel(v) if isinstance(v, np.ndarray) else v) for name, v in columns.items()})
-    is_total = np.tile(np.arange(n_rows) == n_rows - 1, n_multipliers * n_arms)
     for metric in TIER_METRICS:
-        bands = np.full(len(frame), None, dtype=object)
-        bands[is_total] = tier_bands(metric, frame[metric].to_numpy()[is_total], tiers)
-        frame[f"{metric}_tier"] = bands
+        codes = np.full(len(frame), -1, dtype=np.int8)
+        codes[is_total] = tier_codes(metric, out[metric].reshape(-1)[is_total], tiers)
+        text[f"{metric}_tier"] = pd.Categorical.from_codes(codes, dtype=bands)
+    for name, values in text.items():
+        frame.insert(ROW_COLUMNS.index(name), name, values)
     return frame
 
 

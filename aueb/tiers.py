@@ -46,8 +46,8 @@ def load_tiers(path: str | Path = TIERS_PATH) -> pd.DataFrame:
     return table.set_index("metric")
 
 
-def tier_bands(metric: str, values: np.ndarray | pd.Series, tiers: pd.DataFrame) -> np.ndarray:
-    """The band of each value (None where the value is undefined)."""
+def tier_codes(metric: str, values: np.ndarray | pd.Series, tiers: pd.DataFrame) -> np.ndarray:
+    """The index in BANDS of each value's band, -1 where the value is undefined (NaN)."""
     row = tiers.loc[metric]
     v = np.asarray(values, dtype=float)
     elite, median_min, median_max, low = (float(row[e]) for e in _EDGES)
@@ -55,4 +55,10 @@ def tier_bands(metric: str, values: np.ndarray | pd.Series, tiers: pd.DataFrame)
         conditions = [v < elite, v < median_min, v <= median_max, v <= low, v > low]
     else:
         conditions = [v > elite, v > median_max, v >= median_min, v >= low, v < low]
-    return np.select(conditions, np.array(BANDS, dtype=object), default=None)
+    return np.select(conditions, np.arange(len(BANDS), dtype=np.int8), default=-1).astype(np.int8)
+
+
+def tier_bands(metric: str, values: np.ndarray | pd.Series, tiers: pd.DataFrame) -> np.ndarray:
+    """The band of each value (None where the value is undefined)."""
+    codes = tier_codes(metric, values, tiers)
+    return np.where(codes >= 0, np.array(BANDS, dtype=object)[codes], None)
