@@ -151,11 +151,11 @@ def _csv_scenarios(text: str, filename: str) -> list[Scenario]:
     wide_seen: dict[str, dict[str, tuple[int, str]]] = {}
     feature_rows: dict[str, list[int]] = {}
     for row_number, cells in enumerate(table[1:], start=2):
-        if not any(cell.strip() for cell in cells):
+        if not any(cells):
             continue
         if len(cells) != len(header):
             raise InputError(f"{filename}: row {row_number}: {len(cells)} cells where the header has {len(header)} columns")
-        given = {column: restore(cell.strip()) for column, cell in zip(header, cells) if cell.strip() != ""}
+        given = {column: restore(cell) for column, cell in zip(header, cells) if cell != ""}
         name = given.get("scenario")
         if name is None:
             raise InputError(f"{filename}: row {row_number}, column scenario: the scenario name is empty")
