@@ -35,13 +35,15 @@ def _has(node: dict | list, key: int | str) -> bool:
 
 
 def error_message(error: dict[str, Any]) -> str:
-    message = error["msg"].removeprefix("Value error, ")
+    text = error["msg"].removeprefix("Value error, ")
+    # Lower-case only the first letter: the rest may quote what the user wrote.
+    message = text[:1].lower() + text[1:]
     if error["type"] in ("missing", "model_type", "dict_type") or "input" not in error:
-        return message.lower()
+        return message
     value = error["input"]
     if isinstance(value, (dict, list)):
-        return message.lower()
-    return f"{message.lower()} (got {value!r})"
+        return message
+    return f"{message} (got {value!r})"
 
 
 def describe_validation_error(err: ValidationError, data: Any = None, prefix: str = "") -> str:
