@@ -1,0 +1,280 @@
+"""Command line of the distillation run: `python -m aueb.distill [options]`.
+
+Exit codes: 0 done, 2 bad input (one line on stderr starting with `error:`).
+The table goes to stdout; progress (rich bars or JSON lines) goes to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+DEFAULT_OUT = "runs/distill_metrics.json"
+DEFAULT_HOURLY_PRICE = 0.10  # USD per hour: roughly a 2-vCPU cloud instance on demand
+
+
+class _InputError(Exception):
+    """Bad command-line input; its message is printed after `error:`."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, not argparse's usage block
+        raise _InputError(message)
+
+
+def _labels_per_class(text: str) -> int | str:
+    if text == "all":
+        return text
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number or 'all' (got {text!r})") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1 (got {value})")
+    return value
+
+
+def _number(kind: type, above_zero: bool):
+    """argparse type: a finite int or float, above 0 or at least 0."""
+
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a {'whole ' if kind is int else ''}number (got {text!r})") from None
+        if value in (float("inf"), float("-inf")) or value != value:
+            raise argparse.ArgumentTypeError(f"must be a finite number (got {text})")
+        if above_zero and not value > 0:
+            raise argparse.ArgumentTypeError(f"must be above 0 (got {text})")
+        if not above_zero and value < 0:
+            raise argparse.ArgumentTypeError(f"must be 0 or more (got {text})")
+        return value
+
+    return parse
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="aueb distill",
+        description="Distil a big teacher into a tiny student, measure both (accuracy, FLOPs, latency, "
+        "throughput, cost) and write the metrics JSON. Default: scikit-learn digits, 5 labels per class.",
+    )
+    parser.add_argument("--seed", metavar="SEED", type=_number(int, above_zero=False), default=0, help="base seed: seeds are SEED..SEED+N-1; also fixes the test split (default 0)")
+    parser.add_argument("--seeds", metavar="N", type=_number(int, above_zero=True), default=None, help="number of seeds (default 5; 3 with --quick)")
+    parser.add_argument("--quick", action="store_true", help="a run of a few seconds: fewer epochs, steps and timing calls (for tests)")
+    parser.add_argument("--quiet", action="store_true", help="no table; no progress unless --progress is given")
+    parser.add_argument("--out", metavar="PATH", default=DEFAULT_OUT, help=f"metrics JSON to write (default {DEFAULT_OUT})")
+    parser.add_argument("--hourly-price", metavar="USD", type=_number(float, above_zero=False), default=DEFAULT_HOURLY_PRICE, help=f"price of this machine, USD per hour (default {DEFAULT_HOURLY_PRICE:.2f}: a 2-vCPU cloud instance)")
+    parser.add_argument("--labels-per-class", metavar="N|all", type=_labels_per_class, default=None, help="true labels the student sees per class, or 'all' (default 5 on digits, all with --data)")
+    parser.add_argument("--temperature", metavar="T", type=_number(float, above_zero=True), default=4.0, help="softmax temperature of the soft targets (default 4)")
+    parser.add_argument("--threads", metavar="N", type=_number(int, above_zero=True), default=None, help=f"torch CPU threads for the timings (default {os.cpu_count()}: os.cpu_count()); training always uses 1")
+    parser.add_argument("--progress", choices=["bar", "jsonl"], default=None, help="progress on stderr: rich bars (default) or one JSON object per line")
+    parser.add_argument("--data", metavar="FILE.csv", type=Path, default=None, help="your own CSV instead of digits: numeric feature columns and a label column")
+    parser.add_argument("--label-column", metavar="COL", default=None, help="the CSV's label column; a blank label marks an unlabelled row")
+    parser.add_argument("--teacher-prob-columns", metavar="C1,C2,...", default=None, help="comma-separated columns of an external teacher's class probabilities, one per class in sorted class order")
+    parser.add_argument("--teacher-label-column", metavar="COL", default=None, help="column of an external teacher's predicted label")
+    parser.add_argument("--feature-columns", metavar="C1,C2,...", default=None, help="comma-separated feature columns (default: every column but the label and teacher columns)")
+    return parser
+
+
+class _Bars:
+    """Rich progress bars on stderr, one per phase."""
+
+    def __init__(self) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.progress = Progress(
+            TextColumn("{task.fields[phase]:<9}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("{task.description}"),
+            console=Console(stderr=True), transient=False,
+        )
+        self.tasks: dict[str, int] = {}
+
+    def __call__(self, phase: str, done: int, total: int, message: str) -> None:
+        if phase not in self.tasks:
+            self.tasks[phase] = self.progress.add_task(message, total=total, phase=phase)
+        self.progress.update(self.tasks[phase], completed=done, total=total, description=message)
+
+    def __enter__(self) -> _Bars:
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.stop()
+
+
+def _jsonl(phase: str, done: int, total: int, message: str) -> None:
+    print(json.dumps({"phase": phase, "done": done, "total": total, "message": message}), file=sys.stderr, flush=True)
+
+
+def _silent(phase: str, done: int, total: int, message: str) -> None:
+    pass
+
+
+def _load(args: argparse.Namespace):
+    from aueb.distill.data import load_csv_dataset, load_digits_dataset
+
+    if args.data is None:
+        for flag in ("--label-column", "--teacher-prob-columns", "--teacher-label-column", "--feature-columns"):
+            value = getattr(args, flag.removeprefix("--").replace("-", "_"))
+            if value is not None:
+                raise _InputError(f"{flag} needs --data FILE.csv")
+        return load_digits_dataset(args.seed)
+    if args.label_column is None:
+        raise _InputError("--data needs --label-column COL (the column of true labels; blank = unlabelled)")
+    if args.teacher_prob_columns and args.teacher_label_column:
+        raise _InputError("give --teacher-prob-columns or --teacher-label-column, not both")
+    return load_csv_dataset(
+        args.data, args.label_column, args.seed,
+        _columns(args.teacher_prob_columns, "--teacher-prob-columns"), args.teacher_label_column, _columns(args.feature_columns, "--feature-columns"),
+    )
+
+
+def _columns(text: str | None, flag: str) -> list[str] | None:
+    if text is None:
+        return None
+    columns = [c.strip() for c in text.split(",")]
+    if "" in columns:
+        raise _InputError(f"{flag} has an empty column name: {text!r}")
+    return columns
+
+
+def _table(metrics, out: Path) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    teacher, student = metrics.teacher, metrics.student
+
+    def cell(value, fmt: str) -> str:
+        return "external" if value is None else format(value, fmt)
+
+    def ratio(big, small) -> str:
+        return "" if big is None or small is None else f"{big / small:,.1f}x"
+
+    def accuracy(m) -> str:
+        return f"{m.accuracy:.2%} ± {m.accuracy_std * 100:.2f}"
+
+    rows = [
+        ("accuracy, % ± std (pp)", accuracy(teacher), accuracy(student), ""),
+        ("parameters", cell(teacher.parameters, ","), format(student.parameters, ","), ratio(teacher.parameters, student.parameters)),
+        ("FLOPs per example", cell(teacher.flops_per_example, ",.0f"), format(student.flops_per_example, ",.0f"), ratio(teacher.flops_per_example, student.flops_per_example)),
+        ("latency p50, batch 1 (ms)", cell(teacher.latency_ms_p50, ".3f"), f"{student.latency_ms_p50:.3f}", ratio(teacher.latency_ms_p50, student.latency_ms_p50)),
+        ("latency p95, batch 1 (ms)", cell(teacher.latency_ms_p95, ".3f"), f"{student.latency_ms_p95:.3f}", ratio(teacher.latency_ms_p95, student.latency_ms_p95)),
+        ("examples/s, batch 1", cell(teacher.throughput_batch1, ",.0f"), f"{student.throughput_batch1:,.0f}", ratio(student.throughput_batch1, teacher.throughput_batch1)),
+        ("examples/s, batch 256", cell(teacher.throughput_batch256, ",.0f"), f"{student.throughput_batch256:,.0f}", ratio(student.throughput_batch256, teacher.throughput_batch256)),
+        (
+            f"USD per 1M requests, {metrics.hardware.hourly_price:g}/h",
+            cell(teacher.cost_per_million_requests, ".3g"), format(student.cost_per_million_requests, ".3g"),
+            ratio(teacher.cost_per_million_requests, student.cost_per_million_requests),
+        ),
+    ]
+    table = Table(title=f"{metrics.dataset}\nteacher: {teacher.name}, student: {student.name}", title_justify="left")
+    for header, justify in [("", "left"), ("teacher", "right"), ("student", "right"), ("advantage", "right")]:
+        table.add_column(header, justify=justify)
+    for row in rows:
+        table.add_row(*row)
+    console = Console(file=sys.stdout)
+    console.print(table)
+    labels = "all" if metrics.labels_per_class is None else metrics.labels_per_class
+    console.print(f"quality retention (student / teacher accuracy): [bold]{metrics.quality_retention:.3f}[/]")
+    console.print(
+        f"KD gain over hard labels ({labels} per class): [bold]{metrics.kd_gain_pp:+.2f} pp[/] ± {metrics.kd_gain_pp_std:.2f}, "
+        f"KD wins on {metrics.kd_wins} of {len(metrics.seeds)} seeds"
+    )
+    console.print(
+        f"student accuracy: hard labels {metrics.hard_label_accuracy:.2%}, teacher argmax labels {metrics.pseudo_label_accuracy:.2%}, "
+        f"soft targets {student.accuracy:.2%}; agrees with teacher on {metrics.agreement:.2%}"
+    )
+    phases = ", ".join(f"{name} {seconds:.1f}s" for name, seconds in (metrics.phase_seconds or {}).items())
+    console.print(f"{metrics.hardware.device}, {metrics.hardware.threads} threads; wall {metrics.wall_seconds:.1f}s ({phases})")
+    console.print(f"metrics: {out}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    started = time.perf_counter()
+    try:
+        args = build_parser().parse_args(argv)
+    except _InputError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except SystemExit as exit:  # --help
+        return int(exit.code or 0)
+    try:
+        import torch  # noqa: F401  (checked first: everything below needs it)
+        import sklearn  # noqa: F401
+    except ImportError:
+        print("error: the distillation run needs torch: pip install -e '.[distill]'", file=sys.stderr)
+        return 2
+
+    from pydantic import ValidationError
+
+    from aueb.distill.data import DataError
+    from aueb.distill.train import Settings, run
+    from aueb.metrics import save_metrics
+
+    try:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)  # fail now rather than after the run
+    except OSError as error:
+        print(f"error: cannot write {args.out}: {error.strerror or error}", file=sys.stderr)
+        return 2
+    try:
+        loading = time.perf_counter()
+        data = _load(args)
+        load_seconds = time.perf_counter() - loading
+        seeds = args.seeds or (3 if args.quick else 5)
+        if args.labels_per_class is None:  # not given: few labels on digits, every label of your own data
+            labels_per_class = None if args.data else 5
+        else:
+            labels_per_class = None if args.labels_per_class == "all" else args.labels_per_class
+        quick = dict(teacher_epochs=2, student_steps=200, timing_calls=40, timing_seconds=0.05) if args.quick else {}
+        settings = Settings(
+            seeds=tuple(range(args.seed, args.seed + seeds)),
+            labels_per_class=labels_per_class,
+            temperature=args.temperature,
+            hourly_price=args.hourly_price,
+            threads=args.threads or os.cpu_count() or 1,
+            **quick,
+        )
+        progress_kind = args.progress or (None if args.quiet else "bar")
+        if progress_kind == "bar":
+            with _Bars() as bars:
+                metrics = run(data, settings, bars)
+        else:
+            metrics = run(data, settings, _jsonl if progress_kind == "jsonl" else _silent)
+    except (DataError, _InputError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except ValidationError as error:  # e.g. an external teacher that gets every test row wrong
+        print(f"error: {error.errors()[0]['msg'].removeprefix('Value error, ')}", file=sys.stderr)
+        return 2
+
+    metrics.phase_seconds = {"load": load_seconds, **(metrics.phase_seconds or {})}
+    metrics.wall_seconds = time.perf_counter() - started
+    metrics.aueb_version = _version()
+    try:
+        out = save_metrics(metrics, args.out)
+    except OSError as error:
+        print(f"error: cannot write {args.out}: {error.strerror or error}", file=sys.stderr)
+        return 2
+    if progress_kind == "jsonl":
+        print(json.dumps({"phase": "done", "out": str(out)}), file=sys.stderr, flush=True)
+    if not args.quiet:
+        _table(metrics, out)
+    return 0
+
+
+def _version() -> str | None:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("aueb")
+    except PackageNotFoundError:
+        return None
+
+
+if __name__ == "__main__":
+    sys.exit(main())

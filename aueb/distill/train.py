@@ -1,0 +1,266 @@
+"""Knowledge distillation, plainly: a big teacher, a tiny student trained three ways, measured.
+
+Per seed:
+  1. The teacher (a wide MLP) trains on every labelled training row; an external teacher's
+     probabilities are used as they are instead.
+  2. The same student architecture, from the same initialisation, trains three ways:
+       hard    the few true labels alone (what you could do without a teacher)
+       kd      the few true labels + the teacher's soft targets at temperature T on every training
+               input, the soft loss scaled by T^2 (Hinton et al. 2015) to keep its gradients in scale
+       pseudo  the few true labels + the teacher's argmax label on every training input (all an
+               API teacher that only returns labels gives you)
+  3. All are scored on the held-out test split.
+Then the first seed's teacher and kd student are timed on this CPU.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from aueb.distill.data import Dataset
+from aueb.distill.measure import count_flops, count_parameters, cost_per_million, cpu_name, time_model
+from aueb.metrics import DataSummary, DistillationMetrics, Hardware, ModelMetrics, SeedResult, StudentMetrics
+
+# progress(phase, done, total, message)
+Progress = Callable[[str, int, int, str], None]
+ARMS = ("hard", "kd", "pseudo")
+# Training runs on one thread: results are then bit-for-bit the same whatever --threads is, and
+# small-batch steps (mostly per-operation overhead) do not slow to a crawl when another process
+# takes a core, as two threads' synchronisation does on a busy 2-core machine.
+TRAINING_THREADS = 1
+
+
+@dataclass(frozen=True)
+class Settings:
+    seeds: tuple[int, ...] = (0, 1, 2, 3, 4)
+    labels_per_class: int | None = 5  # true labels the student sees per class; None: every labelled row
+    temperature: float = 4.0
+    alpha: float = 0.5  # weight of the true-label loss; 1 - alpha weighs the teacher's targets
+    teacher_hidden: tuple[int, ...] = (1024, 1024)
+    student_hidden: tuple[int, ...] = (32,)
+    teacher_epochs: int = 6
+    teacher_batch: int = 64
+    teacher_lr: float = 1e-3
+    student_steps: int = 400
+    student_batch: int = 256
+    student_lr: float = 1e-2
+    student_weight_decay: float = 1e-4  # a little regularisation, the same for every arm
+    timing_calls: int = 300  # single-example calls timed per model
+    timing_seconds: float = 0.5  # least time spent timing batch 256 per model
+    hourly_price: float = 0.10
+    threads: int = field(default_factory=torch.get_num_threads)  # for the timings; training uses one
+
+
+def mlp(sizes: list[int]) -> nn.Sequential:
+    layers: list[nn.Module] = []
+    for fan_in, fan_out in zip(sizes, sizes[1:]):
+        layers += [nn.Linear(fan_in, fan_out), nn.ReLU()]
+    return nn.Sequential(*layers[:-1])  # no ReLU on the logits
+
+
+def describe(sizes: list[int]) -> str:
+    return "MLP " + "-".join(map(str, sizes))
+
+
+@torch.no_grad()
+def predict(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    model.eval()
+    return model(x).argmax(dim=1)
+
+
+def accuracy(predicted: torch.Tensor, labels: torch.Tensor) -> float:
+    return (predicted == labels).double().mean().item()
+
+
+def train_teacher(x: torch.Tensor, y: torch.Tensor, sizes: list[int], settings: Settings, seed: int, on_epoch: Callable[[int], None]) -> nn.Module:
+    torch.manual_seed(seed)
+    generator = torch.Generator().manual_seed(seed)
+    teacher = mlp(sizes)
+    optimizer = torch.optim.Adam(teacher.parameters(), lr=settings.teacher_lr)
+    teacher.train()
+    for epoch in range(settings.teacher_epochs):
+        order = torch.randperm(len(x), generator=generator)
+        for start in range(0, len(x), settings.teacher_batch):
+            rows = order[start : start + settings.teacher_batch]
+            loss = F.cross_entropy(teacher(x[rows]), y[rows])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        on_epoch(epoch + 1)
+    return teacher
+
+
+def train_student(
+    arm: str, x: torch.Tensor, y: torch.Tensor, labelled: torch.Tensor, teacher_logits: torch.Tensor, sizes: list[int], settings: Settings, seed: int
+) -> nn.Module:
+    # Same seed for every arm: same initial weights and batch order, so only the targets differ.
+    torch.manual_seed(seed)
+    generator = torch.Generator().manual_seed(seed)
+    student = mlp(sizes)
+    optimizer = torch.optim.Adam(student.parameters(), lr=settings.student_lr, weight_decay=settings.student_weight_decay)
+    T = settings.temperature
+    student.train()
+    for _ in range(settings.student_steps):
+        if len(labelled) <= settings.student_batch:
+            rows = labelled
+        else:
+            rows = labelled[torch.randint(len(labelled), (settings.student_batch,), generator=generator)]
+        loss = F.cross_entropy(student(x[rows]), y[rows])
+        if arm != "hard":
+            # The teacher labels any input, labelled or not: the transfer set is every training input.
+            transfer = torch.randint(len(x), (settings.student_batch,), generator=generator)
+            logits = student(x[transfer])
+            if arm == "kd":
+                soft_loss = F.kl_div(
+                    F.log_softmax(logits / T, dim=1), F.log_softmax(teacher_logits[transfer] / T, dim=1), log_target=True, reduction="batchmean"
+                ) * T**2
+            else:
+                soft_loss = F.cross_entropy(logits, teacher_logits[transfer].argmax(dim=1))
+            loss = settings.alpha * loss + (1 - settings.alpha) * soft_loss
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    return student
+
+
+def choose_labelled(y: np.ndarray, per_class: int | None, seed: int) -> np.ndarray:
+    """Rows whose true label the student may see: `per_class` of each class, drawn by `seed`."""
+    labelled = np.flatnonzero(y >= 0)
+    if per_class is None:
+        return labelled
+    rng = np.random.default_rng(seed)
+    chosen = [rng.choice(labelled[y[labelled] == c], size=min(per_class, int((y[labelled] == c).sum())), replace=False) for c in np.unique(y[labelled])]
+    return np.sort(np.concatenate(chosen))
+
+
+def _std(values: list[float]) -> float:
+    return float(np.std(values, ddof=1)) if len(values) > 1 else 0.0
+
+
+def run(data: Dataset, settings: Settings, progress: Progress) -> DistillationMetrics:
+    torch.set_num_threads(TRAINING_THREADS)
+    torch.use_deterministic_algorithms(True)
+    x_train, y_train = torch.from_numpy(data.x_train), torch.from_numpy(data.y_train)
+    x_test, y_test = torch.from_numpy(data.x_test), torch.from_numpy(data.y_test)
+    teacher_sizes = [data.features, *settings.teacher_hidden, data.classes]
+    student_sizes = [data.features, *settings.student_hidden, data.classes]
+    external = data.teacher_probs_train is not None
+    seeds = list(settings.seeds)
+    phase_seconds: dict[str, float] = {}
+
+    # 1. Teachers: their logits on every training input are the student's soft targets.
+    started = time.perf_counter()
+    teachers: list[nn.Module | None] = []
+    teacher_logits: list[torch.Tensor] = []
+    teacher_test_predictions: list[torch.Tensor] = []
+    if external:
+        # log-probabilities act as logits: softmax(log p / T) is the teacher's distribution at temperature T.
+        logits_train = torch.from_numpy(data.teacher_probs_train).clamp_min(1e-8).log()
+        predicted = torch.from_numpy(data.teacher_probs_test).argmax(dim=1)
+        teachers, teacher_logits, teacher_test_predictions = [None] * len(seeds), [logits_train] * len(seeds), [predicted] * len(seeds)
+        progress("teacher", 1, 1, f"{data.teacher_name}: no training")
+    else:
+        labelled_rows = torch.from_numpy(np.flatnonzero(data.y_train >= 0))
+        total = len(seeds) * settings.teacher_epochs
+        for i, seed in enumerate(seeds):
+            report = lambda epoch, i=i, seed=seed: progress("teacher", i * settings.teacher_epochs + epoch, total, f"seed {seed}: epoch {epoch}/{settings.teacher_epochs}")
+            teacher = train_teacher(x_train[labelled_rows], y_train[labelled_rows], teacher_sizes, settings, seed, report)
+            teacher.eval()
+            with torch.no_grad():
+                teacher_logits.append(teacher(x_train))
+            teacher_test_predictions.append(predict(teacher, x_test))
+            teachers.append(teacher)
+    phase_seconds["teacher"] = time.perf_counter() - started
+
+    # 2. Students: three arms per seed.
+    started = time.perf_counter()
+    per_seed: list[SeedResult] = []
+    kd_students: list[nn.Module] = []
+    for i, seed in enumerate(seeds):
+        labelled = torch.from_numpy(choose_labelled(data.y_train, settings.labels_per_class, seed))
+        scores: dict[str, float] = {}
+        for j, arm in enumerate(ARMS):
+            student = train_student(arm, x_train, y_train, labelled, teacher_logits[i], student_sizes, settings, seed)
+            predicted = predict(student, x_test)
+            scores[arm] = accuracy(predicted, y_test)
+            if arm == "kd":
+                kd_students.append(student)
+                agreement = accuracy(predicted, teacher_test_predictions[i])
+            progress("students", i * len(ARMS) + j + 1, len(seeds) * len(ARMS), f"seed {seed}: {arm} {scores[arm]:.3f}")
+        per_seed.append(
+            SeedResult(
+                seed=seed,
+                teacher_accuracy=accuracy(teacher_test_predictions[i], y_test),
+                student_accuracy=scores["kd"],
+                hard_label_accuracy=scores["hard"],
+                pseudo_label_accuracy=scores["pseudo"],
+                agreement=agreement,
+                kd_gain_pp=(scores["kd"] - scores["hard"]) * 100,
+            )
+        )
+    phase_seconds["students"] = time.perf_counter() - started
+
+    # 3. Speed on this CPU, of the first seed's models, on test inputs.
+    started = time.perf_counter()
+    torch.set_num_threads(settings.threads)
+    timed = {"student": kd_students[0]} if external else {"teacher": teachers[0], "student": kd_students[0]}
+    timings = {}
+    for k, (role, model) in enumerate(timed.items()):
+        timings[role] = time_model(model, x_test, settings.timing_calls, settings.timing_seconds)
+        progress("measure", k + 1, len(timed), f"{role}: {timings[role].throughput_batch256:,.0f} examples/s at batch 256")
+    phase_seconds["measure"] = time.perf_counter() - started
+
+    def model_metrics(role: str, model: nn.Module | None, name: str, accuracies: list[float]) -> dict:
+        figures = {"name": name, "accuracy": float(np.mean(accuracies)), "accuracy_std": _std(accuracies)}
+        if model is not None:
+            timing = timings[role]
+            figures |= {
+                "parameters": count_parameters(model),
+                "flops_per_example": count_flops(model),
+                "latency_ms_p50": timing.latency_ms_p50,
+                "latency_ms_p95": timing.latency_ms_p95,
+                "throughput_batch1": timing.throughput_batch1,
+                "throughput_batch256": timing.throughput_batch256,
+                "cost_per_million_requests": cost_per_million(settings.hourly_price, timing.throughput_batch256),
+            }
+        return figures
+
+    teacher = ModelMetrics(**model_metrics("teacher", teachers[0], data.teacher_name or describe(teacher_sizes), [r.teacher_accuracy for r in per_seed]))
+    student = StudentMetrics(**model_metrics("student", kd_students[0], describe(student_sizes), [r.student_accuracy for r in per_seed]))
+    gains = [r.kd_gain_pp for r in per_seed]
+    return DistillationMetrics(
+        schema_version=1,
+        dataset=data.name,
+        teacher=teacher,
+        student=student,
+        quality_retention=student.accuracy / teacher.accuracy,
+        kd_gain_pp=float(np.mean(gains)),
+        kd_gain_pp_std=_std(gains),
+        kd_wins=sum(g > 0 for g in gains),
+        hard_label_accuracy=float(np.mean([r.hard_label_accuracy for r in per_seed])),
+        pseudo_label_accuracy=float(np.mean([r.pseudo_label_accuracy for r in per_seed])),
+        agreement=float(np.mean([r.agreement for r in per_seed])),
+        hardware=Hardware(device=cpu_name(), threads=settings.threads, hourly_price=settings.hourly_price),
+        seeds=seeds,
+        per_seed=per_seed,
+        labels_per_class=settings.labels_per_class,
+        temperature=settings.temperature,
+        alpha=settings.alpha,
+        data=DataSummary(
+            classes=data.classes,
+            features=data.features,
+            train_inputs=len(data.x_train),
+            labelled_train=len(choose_labelled(data.y_train, settings.labels_per_class, seeds[0])),
+            test=len(data.x_test),
+        ),
+        phase_seconds=phase_seconds,
+        created_at=datetime.now(UTC),
+    )

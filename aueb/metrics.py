@@ -1,0 +1,299 @@
+"""The metrics contract: what a distillation run measured, as one versioned pydantic v2 model.
+
+`aueb distill` writes it, the dashboard reads it, and `aueb apply-metrics` carries it into a scenario.
+An engineer with their own eval writes the same JSON by hand (see data/metrics_example.json);
+every field is documented in its description below. This module does not import torch.
+
+Units: accuracies and shares are fractions in [0, 1]; latencies in milliseconds; throughputs in
+examples (requests) per second; FLOPs count one multiply-add as 2 FLOPs; money is per hour or per
+million requests, in the currency of the scenario the metrics are applied to.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from aueb.scenario import Scenario, SelfHostedPricing
+
+METRICS_SCHEMA_VERSION = 1
+
+# quality_retention and student.accuracy / teacher.accuracy may differ by rounding, not more.
+RETENTION_TOLERANCE = 0.01
+
+Accuracy = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+Finite = Annotated[float, Field(allow_inf_nan=False)]
+
+
+class MetricsError(ValueError):
+    """A metrics file or an application of metrics to a scenario that cannot be used; one-line message."""
+
+
+class _Model(BaseModel):
+    # Unknown keys are typos in a hand-written file: refuse them rather than drop them.
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+_DESCRIPTIONS = {
+    "name": "Display name of the model (e.g. 'MLP 64-32-10' or 'gpt-4o, external teacher')",
+    "accuracy": "Share of held-out test examples the model gets right (fraction 0-1; mean over seeds)",
+    "accuracy_std": "Sample standard deviation of the accuracy over seeds (fraction 0-1)",
+    "parameters": "Parameters of the model (count)",
+    "flops_per_example": "Floating-point operations of one forward pass for one example (FLOPs; a multiply-add counts as 2)",
+    "latency_ms_p50": "Median latency of one request at batch size 1 (milliseconds)",
+    "latency_ms_p95": "95th-percentile latency of one request at batch size 1 (milliseconds)",
+    "throughput_batch1": "Examples per second, one example per call (examples/s)",
+    "throughput_batch256": "Examples per second in batches of 256: the sustained rate of a batching server (examples/s)",
+    "cost_per_million_requests": "Cost of a million requests (currency); for a measured model hardware.hourly_price / (throughput_batch256 * 3600) * 1e6",
+}
+
+
+def _field(key: str, required: bool = False) -> Any:
+    return Field(description=_DESCRIPTIONS[key]) if required else Field(None, description=_DESCRIPTIONS[key])
+
+
+class ModelMetrics(_Model):
+    """One model as measured. The teacher's speed and size are null when it is external (an API)."""
+
+    name: str | None = _field("name")
+    accuracy: Accuracy = _field("accuracy", required=True)
+    accuracy_std: NonNegative | None = _field("accuracy_std")
+    parameters: Annotated[int, Field(gt=0)] | None = _field("parameters")
+    flops_per_example: Positive | None = _field("flops_per_example")
+    latency_ms_p50: Positive | None = _field("latency_ms_p50")
+    latency_ms_p95: Positive | None = _field("latency_ms_p95")
+    throughput_batch1: Positive | None = _field("throughput_batch1")
+    throughput_batch256: Positive | None = _field("throughput_batch256")
+    cost_per_million_requests: NonNegative | None = _field("cost_per_million_requests")
+
+    @model_validator(mode="after")
+    def _check(self) -> ModelMetrics:
+        if self.latency_ms_p50 is not None and self.latency_ms_p95 is not None and self.latency_ms_p95 < self.latency_ms_p50:
+            raise ValueError(
+                f"latency_ms_p95 ({self.latency_ms_p95:g}) may not be below latency_ms_p50 ({self.latency_ms_p50:g})"
+            )
+        return self
+
+
+class StudentMetrics(ModelMetrics):
+    """The student: the model you will serve, so its size and speed are required."""
+
+    parameters: Annotated[int, Field(gt=0)] = _field("parameters", required=True)
+    flops_per_example: Positive = _field("flops_per_example", required=True)
+    latency_ms_p50: Positive = _field("latency_ms_p50", required=True)
+    latency_ms_p95: Positive = _field("latency_ms_p95", required=True)
+    throughput_batch1: Positive = _field("throughput_batch1", required=True)
+    throughput_batch256: Positive = _field("throughput_batch256", required=True)
+    cost_per_million_requests: NonNegative = _field("cost_per_million_requests", required=True)
+
+
+class Hardware(_Model):
+    """Where the speeds were measured."""
+
+    device: str = Field(min_length=1, description="The machine the timings ran on (e.g. 'cpu: AMD EPYC' or 'NVIDIA L4')")
+    threads: Annotated[int, Field(ge=1)] | None = Field(None, description="CPU threads used for the timings (count; null on an accelerator)")
+    hourly_price: NonNegative = Field(description="Price of that machine (currency per hour), the basis of cost_per_million_requests")
+
+
+class DataSummary(_Model):
+    """Sizes of the data the run used."""
+
+    classes: Annotated[int, Field(ge=2)] = Field(description="Number of classes")
+    features: Annotated[int, Field(ge=1)] = Field(description="Numeric input features per example")
+    train_inputs: Annotated[int, Field(ge=1)] = Field(description="Training inputs the teacher labels for the student: the transfer set (count)")
+    labelled_train: Annotated[int, Field(ge=1)] = Field(description="Training inputs whose true label the student sees, per seed (count)")
+    test: Annotated[int, Field(ge=1)] = Field(description="Held-out labelled test examples (count)")
+
+
+class SeedResult(_Model):
+    """One seed of the run: the same student architecture trained three ways."""
+
+    seed: int = Field(description="Seed of initialisation, batch order and the choice of labelled examples")
+    teacher_accuracy: Accuracy = Field(description="Teacher test accuracy (fraction 0-1)")
+    student_accuracy: Accuracy = Field(description="Distilled student (true labels + teacher soft targets) test accuracy (fraction 0-1)")
+    hard_label_accuracy: Accuracy = Field(description="Same student trained on the true labels alone (fraction 0-1)")
+    pseudo_label_accuracy: Accuracy = Field(description="Same student trained on true labels + the teacher's argmax labels (fraction 0-1)")
+    agreement: Accuracy = Field(description="Share of test inputs where the distilled student's argmax equals the teacher's (fraction 0-1)")
+    kd_gain_pp: Finite = Field(description="student_accuracy - hard_label_accuracy (percentage points)")
+
+
+class DistillationMetrics(_Model):
+    """What a distillation run (or a team's own eval) measured: quality retained, speed, cost."""
+
+    schema_version: Literal[1] = Field(description="Version of this contract; this aueb reads 1")
+    dataset: str = Field(min_length=1, description="What the models were evaluated on (free text)")
+    teacher: ModelMetrics = Field(description="The teacher; size and speed null for an external teacher")
+    student: StudentMetrics = Field(description="The distilled student")
+    quality_retention: NonNegative = Field(
+        description="student.accuracy / teacher.accuracy (ratio; above 1 when the student beats the teacher). "
+        "This is what apply-metrics puts into a scenario's student.quality_retention"
+    )
+    kd_gain_pp: Finite | None = Field(
+        None, description="Mean over seeds of student accuracy minus hard-label student accuracy (percentage points); null if not measured"
+    )
+    kd_gain_pp_std: NonNegative | None = Field(None, description="Sample standard deviation of kd_gain_pp over seeds (percentage points)")
+    kd_wins: Annotated[int, Field(ge=0)] | None = Field(None, description="Seeds on which the distilled student beat the hard-label student (count)")
+    hard_label_accuracy: Accuracy | None = Field(None, description="Mean accuracy of the student trained on the true labels alone (fraction 0-1)")
+    pseudo_label_accuracy: Accuracy | None = Field(
+        None, description="Mean accuracy of the student trained on the teacher's argmax labels: all an API teacher that returns only labels gives (fraction 0-1)"
+    )
+    agreement: Accuracy | None = Field(None, description="Mean share of test inputs where student and teacher predict the same class (fraction 0-1)")
+    hardware: Hardware = Field(description="Where the timings ran and what it costs per hour")
+    seeds: list[int] = Field(min_length=1, description="Seeds of the runs averaged here ([0] for a single eval)")
+    per_seed: list[SeedResult] | None = Field(None, description="Results of each seed")
+    labels_per_class: Annotated[int, Field(ge=1)] | None = Field(None, description="True labels per class the student saw (count; null = all labelled training rows)")
+    temperature: Positive | None = Field(None, description="Softmax temperature of the soft targets (the soft loss is scaled by its square)")
+    alpha: Annotated[float, Field(ge=0, le=1)] | None = Field(None, description="Weight of the true-label loss; 1 - alpha weighs the teacher's targets (fraction 0-1)")
+    data: DataSummary | None = Field(None, description="Sizes of the data")
+    phase_seconds: dict[str, NonNegative] | None = Field(None, description="Wall time of each phase of the run (seconds)")
+    wall_seconds: NonNegative | None = Field(None, description="Wall time of the whole run (seconds)")
+    created_at: datetime | None = Field(None, description="When the metrics were produced (ISO 8601)")
+    aueb_version: str | None = Field(None, description="Version of aueb that wrote the file")
+    notes: str | None = Field(None, description="Free text: how the numbers were obtained (JSON has no comments)")
+
+    @model_validator(mode="after")
+    def _check(self) -> DistillationMetrics:
+        if self.teacher.accuracy == 0:
+            raise ValueError("teacher.accuracy is 0: retention (student / teacher accuracy) is undefined")
+        ratio = self.student.accuracy / self.teacher.accuracy
+        if abs(self.quality_retention - ratio) > RETENTION_TOLERANCE:
+            raise ValueError(
+                f"quality_retention ({self.quality_retention:g}) does not match student.accuracy / teacher.accuracy "
+                f"({self.student.accuracy:g} / {self.teacher.accuracy:g} = {ratio:.4f})"
+            )
+        if self.kd_wins is not None and self.kd_wins > len(self.seeds):
+            raise ValueError(f"kd_wins ({self.kd_wins}) is more than the {len(self.seeds)} seeds")
+        return self
+
+
+def _describe(error: dict[str, Any]) -> str:
+    """One validation error as 'field.path: what is wrong (got value)'."""
+    loc = ""
+    for part in error["loc"]:
+        loc += f"[{part}]" if isinstance(part, int) else (f".{part}" if loc else str(part))
+    kind = error["type"]
+    ctx = {k: format(v, "g") if isinstance(v, float) else v for k, v in error.get("ctx", {}).items()}
+    messages = {
+        "missing": "is missing",
+        "extra_forbidden": "is not a field of the metrics contract (a typo?)",
+        "less_than_equal": f"must be at most {ctx.get('le')}",
+        "less_than": f"must be below {ctx.get('lt')}",
+        "greater_than_equal": f"must be at least {ctx.get('ge')}",
+        "greater_than": f"must be above {ctx.get('gt')}",
+        "literal_error": f"must be {ctx.get('expected')}",
+        "finite_number": "must be a finite number",
+        "float_type": "must be a number",
+        "float_parsing": "must be a number",
+        "int_type": "must be a whole number",
+        "int_parsing": "must be a whole number",
+        "int_from_float": "must be a whole number",
+        "string_type": "must be a string",
+        "model_type": "must be an object",
+        "dict_type": "must be an object",
+        "list_type": "must be a list",
+        "too_short": f"must have at least {ctx.get('min_length')} item(s)",
+    }
+    message = messages.get(kind) or error["msg"].removeprefix("Value error, ")
+    if kind in ("missing", "value_error", "assertion_error"):
+        got = ""
+    else:
+        got = f" (got {json.dumps(error['input'], default=str)[:60]})"
+    return f"{loc}: {message}{got}" if loc else f"{message}{got}"
+
+
+def _one_line(error: ValidationError) -> str:
+    errors = error.errors()
+    more = f" (and {len(errors) - 1} more error{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
+    return _describe(errors[0]) + more
+
+
+def parse_metrics(text: str, path: Path | None = None) -> DistillationMetrics:
+    """Validate metrics JSON text (an upload, say) without touching the file system; `path` names its file.
+
+    Raises MetricsError (a ValueError) with a one-line message naming the field and value.
+    """
+    source = "text" if path is None else f"file {path}"
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        where = "text is not JSON" if path is None else f"file is not JSON: {path}"
+        raise MetricsError(f"metrics JSON: {where} ({error.msg} at line {error.lineno} column {error.colno})") from None
+    if not isinstance(data, dict):
+        raise MetricsError(f"metrics JSON: {source} holds a JSON {type(data).__name__}, not an object with schema_version 1")
+    if "schema_version" not in data:
+        if "features" in data:
+            raise MetricsError(f"metrics JSON: {source} is a scenario, not a metrics file (see data/metrics_example.json)")
+        raise MetricsError(f"metrics JSON: {source} has no schema_version: not an aueb metrics file (see data/metrics_example.json)")
+    if data["schema_version"] != METRICS_SCHEMA_VERSION:
+        raise MetricsError(f"metrics JSON: schema_version: this aueb reads version {METRICS_SCHEMA_VERSION} (got {json.dumps(data['schema_version'])})")
+    try:
+        return DistillationMetrics.model_validate(data)
+    except ValidationError as error:
+        raise MetricsError(f"metrics JSON: {_one_line(error)}") from None
+
+
+def load_metrics(path_or_text: str | Path) -> DistillationMetrics:
+    """Read and validate a metrics JSON, from a file path or from the JSON text itself (a str starting with { or [)."""
+    if isinstance(path_or_text, str) and path_or_text.lstrip().startswith(("{", "[")):
+        return parse_metrics(path_or_text)
+    path = Path(path_or_text)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise MetricsError(f"metrics JSON: file is not JSON: {path} (not UTF-8 text)") from None
+    except OSError as error:
+        raise MetricsError(f"metrics JSON: cannot read {path}: {error.strerror or error}") from None
+    return parse_metrics(text, path)
+
+
+def save_metrics(metrics: DistillationMetrics, path: str | Path) -> Path:
+    """Write the metrics as indented JSON, creating the folder; returns the path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(metrics.model_dump_json(indent=2) + "\n", encoding="utf-8")
+    return path
+
+
+def apply_metrics(scenario: Scenario, metrics: DistillationMetrics, feature: str, hourly_price: float | None = None) -> Scenario:
+    """A new scenario where `feature`'s student has the measured quality retention.
+
+    With hourly_price, the student is priced as self-hosted at that price per replica-hour, one replica
+    serving metrics.student.throughput_batch256 requests per second (a server that batches requests);
+    utilisation, peak-to-average and minimum replicas are kept if the student was already self-hosted.
+    Raises MetricsError (a ValueError) for an unknown feature, a feature without a student, or a
+    retention that would make the student's quality above 1.
+    """
+    names = [f.name for f in scenario.features]
+    if feature not in names:
+        raise MetricsError(f"feature {feature!r} is not in scenario {scenario.name!r} (features: {', '.join(map(repr, names))})")
+    data = scenario.model_dump()
+    target = data["features"][names.index(feature)]
+    if target["student"] is None:
+        raise MetricsError(f"feature {feature!r} has no student: add one to the scenario (with its coverage) before applying metrics")
+    teacher_quality = target["teacher"]["quality"]
+    if metrics.quality_retention * teacher_quality > 1:
+        raise MetricsError(
+            f"quality_retention {metrics.quality_retention:g} x teacher quality {teacher_quality:g} of feature {feature!r} "
+            f"= {metrics.quality_retention * teacher_quality:.4f}, a share of correct outputs above 1: "
+            "the measured retention does not fit this scenario's teacher quality"
+        )
+    target["student"]["quality_retention"] = metrics.quality_retention
+    if hourly_price is not None:
+        kept = {}
+        if target["student"]["pricing"]["kind"] == "self_hosted":
+            kept = {k: target["student"]["pricing"][k] for k in ("utilization", "peak_to_average", "min_replicas")}
+        try:
+            pricing = SelfHostedPricing(hourly_price=hourly_price, throughput_rps=metrics.student.throughput_batch256, **kept)
+        except ValidationError as error:
+            raise MetricsError(f"self-hosted pricing: {_one_line(error)}") from None
+        target["student"]["pricing"] = pricing.model_dump()
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as error:
+        raise MetricsError(f"scenario after applying metrics: {_one_line(error)}") from None
