@@ -17,7 +17,8 @@ from genai_prices.types import TieredPrices
 
 
 class UnknownModelError(ValueError):
-    """A model or provider that the catalog does not know; the message names the closest ones."""
+    """A model or provider that the catalog does not know; the message starts with the field
+    (`model ...` or `provider ...`) and names the closest catalog entries."""
 
 
 @dataclass(frozen=True)
@@ -75,11 +76,11 @@ def lookup(model: str, provider: str | None = None) -> CatalogPrice:
     except LookupError:
         if provider is not None and not any(p.id == provider.lower() for p in snapshot.providers):
             raise UnknownModelError(
-                f"unknown provider {provider!r}{_closest(provider, [p.id for p in snapshot.providers])}"
+                f"provider {provider!r} is not in the price catalog{_closest(provider, [p.id for p in snapshot.providers])}"
             ) from None
         names = [m.model for m in catalog_models() if provider is None or m.provider == provider.lower()]
         where = f" at provider {provider!r}" if provider else ""
-        raise UnknownModelError(f"unknown model {model!r}{where} in the price catalog{_closest(model, names)}") from None
+        raise UnknownModelError(f"model {model!r} is not in the price catalog{where}{_closest(model, names)}") from None
     for row in catalog_models():
         if row.provider == found_provider.id and row.model == found_model.id:
             return row

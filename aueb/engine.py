@@ -247,10 +247,20 @@ def _costs(
     )
 
 
+def _divide_into(out: np.ndarray, numerator: np.ndarray, denominator: np.ndarray) -> None:
+    """out = numerator / denominator, NaN (null) where that is undefined: a zero denominator, or a
+    quotient beyond the range of a float (never infinite)."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        np.divide(numerator, denominator, out=out)
+    out[~np.isfinite(out)] = np.nan
+
+
 def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
-    """numerator / denominator, NaN (null) where the denominator is 0: undefined, never infinite."""
+    """numerator / denominator as a new array, NaN where undefined (see _divide_into)."""
     numerator, denominator = np.broadcast_arrays(np.asarray(numerator, dtype=float), np.asarray(denominator, dtype=float))
-    return np.divide(numerator, denominator, out=np.full(numerator.shape, np.nan), where=denominator != 0)
+    out = np.empty(numerator.shape)
+    _divide_into(out, numerator, denominator)
+    return out
 
 
 ADDITIVE_COLUMNS = (
@@ -278,11 +288,6 @@ RATIO_COLUMNS = (
 )
 _TEXT_COLUMNS = ("scenario", "feature", "arm", *(f"{m}_tier" for m in TIER_METRICS))
 _NUMBER_COLUMNS = tuple(c for c in ROW_COLUMNS if c not in _TEXT_COLUMNS)
-
-
-def _divide_into(out: np.ndarray, numerator: np.ndarray, denominator: np.ndarray) -> None:
-    out.fill(np.nan)
-    np.divide(numerator, denominator, out=out, where=denominator != 0)
 
 
 def project_features(

@@ -47,6 +47,7 @@ FEATURE_COLUMNS = (
     *(f"student.distillation.{f}" for f in Distillation.model_fields),
 )
 CSV_COLUMNS = (*SCENARIO_COLUMNS, *FEATURE_COLUMNS)
+_LEADING_FIELD = re.compile(r"^[a-z_]+(\.[a-z_]+)*")
 
 # A text cell that a spreadsheet would run as a formula is written behind an apostrophe.
 # Apostrophes already in front of such a cell are escaped too, so reading back is exact.
@@ -150,6 +151,7 @@ def _csv_scenarios(text: str, filename: str) -> list[Scenario]:
     scenarios: dict[str, dict[str, Any]] = {}
     wide_seen: dict[str, dict[str, tuple[int, str]]] = {}
     feature_rows: dict[str, list[int]] = {}
+    feature_rows_by_name: dict[str, dict[str | None, int]] = {}
     for row_number, cells in enumerate(table[1:], start=2):
         if not any(cells):
             continue
@@ -172,6 +174,13 @@ def _csv_scenarios(text: str, filename: str) -> list[Scenario]:
             seen[column] = (row_number, value)
             if value is not None:
                 scenario[_SCENARIO_FIELDS[column]] = value.split(MULTIPLIER_SEPARATOR) if column == "multipliers" else value
+        feature_name = given.get("feature")
+        first_row = feature_rows_by_name.setdefault(name, {}).setdefault(feature_name, row_number)
+        if feature_name is not None and first_row != row_number:
+            raise InputError(
+                f"{filename}: row {row_number}, column feature: the name {feature_name!r} is already used on row {first_row} "
+                f"of scenario {name!r}; feature names must be unique"
+            )
         feature: dict[str, Any] = {}
         for column, value in given.items():
             if column not in SCENARIO_COLUMNS:
@@ -197,9 +206,12 @@ def _csv_error(err: ValidationError, rows: list[int]) -> str:
         loc = list(error["loc"])
         message = error_message(error)
         if loc and loc[0] == "features" and len(loc) > 1 and isinstance(loc[1], int):
-            path = [str(p) for p in loc[2:] if p not in PRICING_KINDS]
-            column = ".".join(path) if path else "feature"
-            column = "feature" if column == "name" else column
+            path = ".".join(str(p) for p in loc[2:] if p not in PRICING_KINDS)
+            # A check across fields names the field it blames first: point at that column.
+            blamed = _LEADING_FIELD.match(message)
+            if blamed and f"{path}.{blamed[0]}".lstrip(".") in CSV_COLUMNS:
+                path = f"{path}.{blamed[0]}".lstrip(".")
+            column = "feature" if path in ("", "name") else path
             problems.append(f"row {rows[loc[1]]}, column {column}: {message}")
         elif loc:
             column = {"name": "scenario"}.get(str(loc[0]), str(loc[0]))

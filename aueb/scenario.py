@@ -20,6 +20,8 @@ Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 
 class _Model(BaseModel):
     # Unknown keys are typos in a hand-written file: refuse them rather than drop them.
+    # A check across fields starts its message with the field it blames, so that readers
+    # (the CSV's row and column) can point at it.
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
 
@@ -27,8 +29,8 @@ class TokenPricing(_Model):
     """A token-priced API model. Prices left out come from the pinned genai-prices catalog."""
 
     kind: Literal["tokens"] = "tokens"
-    model: str | None = Field(None, description="Catalog model name (e.g. gpt-4o); needed when a price is left out")
-    provider: str | None = Field(None, description="Catalog provider id (e.g. openai); optional, narrows the lookup")
+    model: str | None = Field(None, min_length=1, description="Catalog model name (e.g. gpt-4o); needed when a price is left out")
+    provider: str | None = Field(None, min_length=1, description="Catalog provider id (e.g. openai); optional, narrows the lookup")
     input_tokens: NonNegative = Field(description="Input tokens per request (tokens)")
     output_tokens: NonNegative = Field(description="Output tokens per request (tokens)")
     cached_input_tokens: NonNegative = Field(0.0, description="Input tokens per request served from the prompt cache (tokens, at most input_tokens)")
@@ -82,7 +84,7 @@ Pricing = Annotated[Union[TokenPricing, PerRequestPricing, SelfHostedPricing], F
 class Teacher(_Model):
     """The large model that serves the feature today."""
 
-    name: str = Field(description="Display name of the teacher model")
+    name: str = Field(min_length=1, description="Display name of the teacher model")
     quality: Share = Field(description="Share of teacher outputs that are correct on the team's eval (fraction 0-1)")
     pricing: Pricing
 
@@ -98,7 +100,7 @@ class Distillation(_Model):
 class Student(_Model):
     """The distilled model; a feature without one is served by its teacher in both arms."""
 
-    name: str = Field(description="Display name of the student model")
+    name: str = Field(min_length=1, description="Display name of the student model")
     quality_retention: NonNegative = Field(
         description="Student quality / teacher quality, measured by a distillation run or the team's eval (ratio; above 1 when the student beats the teacher)"
     )
