@@ -1,0 +1,84 @@
+"""Building blocks shared by the pages: the headline, its strip, the verdict, the sidebar."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from aueb import views
+from aueb.engine import Projection
+from aueb.scenario import Scenario
+from aueb.ui import charts, state
+
+PLOTLY_CONFIG = charts.CONFIG
+
+
+def plot(fig, key: str) -> None:
+    st.plotly_chart(fig, width="stretch", config=PLOTLY_CONFIG, key=key)
+
+
+def verdict(projection: Projection, scenario: Scenario) -> None:
+    has_student = any(f.student is not None for f in scenario.features)
+    status, lines = views.verdict(projection, scenario.currency, scenario.horizon_months, has_student)
+    box = {"success": st.success, "warning": st.warning, "error": st.error, "info": st.info}[status]
+    icon = {"success": ":material/check_circle:", "warning": ":material/warning:", "error": ":material/cancel:", "info": ":material/info:"}[status]
+    box("  \n".join(lines), icon=icon)
+
+
+def kpi_cards(projection: Projection, scenario: Scenario) -> None:
+    cards = views.kpis(projection, scenario.currency, scenario.horizon_months)
+    per_row = 3
+    for start in range(0, len(cards), per_row):
+        for column, card in zip(st.columns(per_row), cards[start : start + per_row]):
+            column.metric(card["label"], card["value"], help=card["help"], border=True)
+
+
+def _band_style(bands: pd.DataFrame) -> pd.DataFrame:
+    def css(band: object) -> str:
+        if not isinstance(band, str) or band not in charts.BAND_COLORS:
+            return ""
+        return f"background-color: {charts.BAND_COLORS[band]}; color: {charts.BAND_TEXT[band]}"
+
+    return bands.map(css)
+
+
+def headline_table(projection: Projection, scenario: Scenario) -> None:
+    """Metrics down, (multiplier, arm) across; tier metrics coloured by their band."""
+    table, bands = views.headline_table(projection.rows, scenario.currency)
+    styler = table.style.apply(lambda _: _band_style(bands), axis=None)
+    st.table(styler)
+    st.html(charts.band_legend_html())
+
+
+def headline_strip(projection: Projection, scenario: Scenario) -> None:
+    """A compact headline for the pages that change the scenario: margins with the student, saving, payback, ROI."""
+    for column, card in zip(st.columns(5), views.strip(projection, scenario.currency, scenario.horizon_months)):
+        column.metric(card["label"], card["value"], delta=card.get("delta"), help=card.get("help"), border=True)
+
+
+def sidebar() -> None:
+    scenario = state.scenario()
+    with st.sidebar:
+        st.markdown(f"**Scenario**  \n{scenario.name}")
+        n = len(scenario.features)
+        st.caption(f"{n} AI feature{'s' if n != 1 else ''} · {scenario.currency} · multipliers {', '.join(views.multiplier_label(m) for m in scenario.multipliers)}")
+        if state.errors() or st.session_state.get(state.TABLE_ERRORS):
+            st.warning("Some inputs are invalid: the figures use the last valid scenario.", icon=":material/warning:")
+        st.button(
+            "Reset to the example",
+            on_click=reset_to_default,
+            help="Discard the edits and reload data/scenarios/customer_support.json.",
+            icon=":material/restart_alt:",
+            width="stretch",
+        )
+        st.caption("n/a = undefined ratio (e.g. no revenue or no requests).")
+
+
+def reset_to_default() -> None:
+    state.set_scenario(state.default_scenario(), notice="Reset to the example scenario.")
+
+
+def notice() -> None:
+    message = state.pop_notice()
+    if message:
+        st.toast(message, icon=":material/check:")

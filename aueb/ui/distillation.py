@@ -1,0 +1,212 @@
+"""The distillation page's parts: run the bundled distillation or upload metrics, show them, apply them."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from aueb import views
+from aueb.errors import InputError
+from aueb.formats import DATA_DIR
+from aueb.metrics import DistillationMetrics, MetricsError, apply_metrics, load_metrics
+from aueb.ui import charts, components, state
+from aueb.ui.runner import INSTALL_HINT, DistillRun, torch_available
+from aueb.ui.files import MAX_UPLOAD_MB, read_metrics_upload
+
+EXAMPLE_METRICS = DATA_DIR / "metrics_example.json"
+UPLOAD_KEY = "ui_metrics_upload"
+RUN_ERROR = "ui_run_error"
+APPLIED = "ui_applied"
+HOURLY_KEY = "ui_apply_hourly_price"
+SELF_HOSTED_KEY = "ui_apply_self_hosted"
+FEATURE_KEY = "ui_apply_feature"
+
+
+def set_metrics(metrics: DistillationMetrics, source: str) -> None:
+    st.session_state[state.METRICS] = (metrics, source)
+    st.session_state.pop(HOURLY_KEY, None)
+    st.session_state.pop(APPLIED, None)
+
+
+def current_metrics() -> tuple[DistillationMetrics, str] | None:
+    return st.session_state.get(state.METRICS)
+
+
+# --- the run -------------------------------------------------------------------------------------------------
+
+
+def start_run(quick_key: str, seed_key: str) -> None:
+    st.session_state.pop(RUN_ERROR, None)
+    st.session_state[state.RUN] = DistillRun(quick=bool(st.session_state.get(quick_key)), seed=int(st.session_state.get(seed_key) or 0))
+
+
+def cancel_run() -> None:
+    run: DistillRun | None = st.session_state.pop(state.RUN, None)
+    if run is not None:
+        run.cancel()
+        st.session_state[state.NOTICE] = "Distillation run cancelled."
+
+
+def _finish(run: DistillRun) -> None:
+    """Read a finished run's metrics (or its failure) into the session."""
+    st.session_state.pop(state.RUN, None)
+    if run.state == "done":
+        try:
+            metrics = load_metrics(run.result_path or run.out)
+        except MetricsError as exc:
+            st.session_state[RUN_ERROR] = str(exc)
+        else:
+            set_metrics(metrics, f"the bundled distillation run ({run.elapsed:.0f} s)")
+            st.session_state[state.NOTICE] = "Distillation finished: metrics loaded."
+    elif run.state == "failed":
+        st.session_state[RUN_ERROR] = run.failure()
+    run.cleanup()
+
+
+def _progress(run: DistillRun) -> None:
+    phases = " → ".join(f"{p} {d}/{t}" for p, (d, t) in run.phases.items())
+    st.progress(run.fraction, text=f"**{run.phase}** · {run.message} · {run.elapsed:.0f} s")
+    if phases:
+        st.caption(phases)
+    st.button("Cancel the run", on_click=cancel_run, icon=":material/stop_circle:", key="ui_cancel_run")
+
+
+def run_section() -> None:
+    st.markdown("#### Run the bundled distillation")
+    if not torch_available():
+        st.info(
+            f"The distillation run needs PyTorch, which is not installed here. Install it with  \n`{INSTALL_HINT}`  \n"
+            "then reload this page. You can still upload a metrics JSON.",
+            icon=":material/download:",
+        )
+        return
+    st.caption(
+        "Trains a large teacher and a tiny student on scikit-learn's digits, with and without the teacher's soft targets, "
+        "then times both on this machine. Quick mode takes about ten seconds; the full run a few minutes."
+    )
+    run: DistillRun | None = st.session_state.get(state.RUN)
+    if run is not None:
+        @st.fragment(run_every=0.5)
+        def live() -> None:
+            current: DistillRun | None = st.session_state.get(state.RUN)
+            if current is None:
+                return
+            if current.state == "running":
+                _progress(current)
+                return
+            _finish(current)
+            st.rerun()
+
+        live()
+        return
+    c1, c2, c3 = st.columns([1.2, 1, 1.2], vertical_alignment="bottom")
+    c1.toggle("Quick mode", value=True, key="ui_run_quick", help="Fewer epochs, seeds and timing calls: about ten seconds, for a first look.")
+    c2.number_input("Seed", min_value=0, value=0, step=1, key="ui_run_seed", help="Base seed of the run (initialisation, batches, test split).")
+    c3.button("Run distillation", type="primary", on_click=start_run, args=("ui_run_quick", "ui_run_seed"), icon=":material/play_arrow:", key="ui_start_run")
+    if st.session_state.get(RUN_ERROR):
+        st.error(f"The run failed: {st.session_state[RUN_ERROR]}", icon=":material/error:")
+
+
+def upload_section() -> None:
+    st.markdown("#### Or bring your own metrics")
+    uploaded = st.file_uploader(
+        f"Metrics JSON (at most {MAX_UPLOAD_MB} MB)",
+        key=UPLOAD_KEY,
+        max_upload_size=MAX_UPLOAD_MB,
+        help="A file in the format of data/metrics_example.json: what your own eval measured for teacher and student.",
+    )
+    if uploaded is not None and st.session_state.get("ui_metrics_file") != uploaded.file_id:
+        try:
+            metrics = read_metrics_upload(uploaded.name, uploaded.getvalue())
+        except InputError as exc:
+            st.error(str(exc), icon=":material/error:")
+        else:
+            st.session_state["ui_metrics_file"] = uploaded.file_id
+            set_metrics(metrics, uploaded.name)
+    if EXAMPLE_METRICS.exists():
+        st.button("Use the example metrics", on_click=_use_example, icon=":material/description:", key="ui_example_metrics",
+                  help="data/metrics_example.json: a DistilBERT student of a gpt-4o teacher on support tickets.")
+
+
+def _use_example() -> None:
+    try:
+        set_metrics(load_metrics(EXAMPLE_METRICS), EXAMPLE_METRICS.name)
+    except MetricsError as exc:
+        st.session_state[RUN_ERROR] = str(exc)
+
+
+# --- what was measured ---------------------------------------------------------------------------------------
+
+
+def metrics_view(metrics: DistillationMetrics, source: str, currency: str) -> None:
+    st.markdown(f"#### Teacher against student · from {source}")
+    st.caption(f"{metrics.dataset} · measured on {metrics.hardware.device} at {views.money(metrics.hardware.hourly_price, currency, 'hour')} · seeds {', '.join(map(str, metrics.seeds))}")
+    t, s = metrics.teacher, metrics.student
+    cards = [
+        ("Teacher accuracy", views.pct(t.accuracy), f"{t.name or 'Teacher'}: share of held-out examples it gets right."),
+        ("Student accuracy", views.pct(s.accuracy), f"{s.name or 'Student'}: share of held-out examples it gets right."),
+        ("Quality retention (ratio)", f"{metrics.quality_retention:.3f}", "Student accuracy / teacher accuracy: what apply puts into the scenario."),
+        ("KD gain over true labels", f"{metrics.kd_gain_pp:+.1f} pp" if metrics.kd_gain_pp is not None else views.NA,
+         "Accuracy of the distilled student minus the same student trained on true labels alone (percentage points)."),
+    ]
+    for column, (label, value, help) in zip(st.columns(len(cards)), cards):
+        column.metric(label, value, help=help, border=True)
+    c1, c2, c3 = st.columns(3)
+    with c1:
+        components.plot(charts.accuracy_chart(views.distill_accuracy(metrics)), "chart_accuracy")
+    with c2:
+        speed = views.distill_speed(metrics)
+        if speed.empty:
+            st.info("No throughput measured.")
+        else:
+            components.plot(charts.throughput_chart(speed), "chart_throughput")
+    with c3:
+        cost = views.distill_cost(metrics)
+        if cost.empty:
+            st.info("No cost per million requests measured.")
+        else:
+            components.plot(charts.cost_per_million_chart(cost, currency), "chart_cost_million")
+
+
+def apply(metrics: DistillationMetrics) -> None:
+    """Callback of the apply button: carry the metrics into the chosen feature."""
+    before_scenario, before = state.scenario(), state.projection()
+    feature = st.session_state[FEATURE_KEY]
+    hourly = float(st.session_state[HOURLY_KEY]) if st.session_state.get(SELF_HOSTED_KEY) else None
+    try:
+        new = apply_metrics(before_scenario, metrics, feature, hourly_price=hourly)
+    except (MetricsError, ValueError) as exc:
+        st.session_state[APPLIED] = ("error", str(exc))
+        return
+    state.set_scenario(new)
+    after = state.projection()
+    first = float(before_scenario.multipliers[0])
+    was = views.headline_cell(before.rows, "cogs_to_revenue", first, "distilled", new.currency)
+    now = views.headline_cell(after.rows, "cogs_to_revenue", first, "distilled", new.currency)
+    old_student = next(f.student for f in before_scenario.features if f.name == feature)
+    text = f"Applied to **{feature}**: quality retention {old_student.quality_retention:g} → {metrics.quality_retention:g}"
+    if hourly is not None:
+        text += f"; student self-hosted at {views.money(hourly, new.currency, 'hour')} per replica, {views.volume(metrics.student.throughput_batch256)} requests / s each"
+    text += f". AI COGS / revenue at {views.multiplier_label(first)} with the student: {was} → {now}."
+    st.session_state[APPLIED] = ("success", text)
+
+
+def apply_section(metrics: DistillationMetrics, scenario) -> None:
+    st.markdown("#### Apply to the scenario")
+    with_student = [f.name for f in scenario.features if f.student is not None]
+    if not with_student:
+        st.info("No feature of this scenario has a student. Turn one on in **Edit scenario**, then apply the metrics to it.")
+        return
+    if st.session_state.get(FEATURE_KEY) not in with_student:
+        st.session_state[FEATURE_KEY] = with_student[0]
+    st.session_state.setdefault(HOURLY_KEY, float(metrics.hardware.hourly_price))
+    c1, c2, c3, c4 = st.columns([1.4, 1.4, 1.1, 1], vertical_alignment="bottom")
+    c1.selectbox("Feature", with_student, key=FEATURE_KEY, help="The feature whose student these metrics describe.")
+    c2.toggle("Self-hosted at measured speed", key=SELF_HOSTED_KEY,
+              help="Also price the student as self-hosted: replicas at the hourly price beside, each serving the measured throughput at batch 256.")
+    c3.number_input(f"Replica price ({views.currency_symbol(scenario.currency)} / hour)", min_value=0.0, step=0.05, format="%.3f",
+                    key=HOURLY_KEY, disabled=not st.session_state.get(SELF_HOSTED_KEY),
+                    help="Price of one replica of the hardware the student runs on (currency per hour).")
+    c4.button("Apply to scenario", type="primary", on_click=apply, args=(metrics,), icon=":material/input:", key="ui_apply_metrics")
+    outcome = st.session_state.get(APPLIED)
+    if outcome:
+        (st.success if outcome[0] == "success" else st.error)(outcome[1])

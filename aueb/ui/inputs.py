@@ -1,0 +1,86 @@
+"""Input widgets bound to paths of the current scenario, with their unit, help and validation message."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import streamlit as st
+from pydantic import BaseModel
+
+from aueb.ui import editing, state
+from aueb.ui.editing import Path
+
+
+def show_error(key: str) -> None:
+    message = state.errors().get(key)
+    if message:
+        st.error(message, icon=":material/error:")
+
+
+def number(path: Path, model: type[BaseModel], field: str, value: Any, currency: str, *, label: str | None = None, defer_error: bool = False) -> str:
+    """A number input for the field at `path`, seeded with `value`; invalid input shows beside it.
+
+    With defer_error the caller shows the message (show_error(key)), e.g. under a row of narrow columns.
+    """
+    key = editing.key_of(path)
+    s = editing.spec(model, field, currency)
+    if value is not None:
+        value = int(value) if s.integer else float(value)
+    state.init(key, value)
+    cast = int if s.integer else float
+    st.number_input(
+        label or s.label,
+        min_value=None if s.min_value is None else cast(s.min_value),
+        max_value=None if s.max_value is None else cast(s.max_value),
+        step=cast(s.step),
+        format=s.fmt,
+        key=key,
+        help=editing.help_text(model, field),
+        on_change=state.commit,
+        args=(key,),
+    )
+    state.bind(key, path)
+    if not defer_error:
+        show_error(key)
+    return key
+
+
+def text(
+    path: Path,
+    model: type[BaseModel],
+    field: str,
+    value: str,
+    currency: str = "USD",
+    *,
+    parse: Callable[[Any], Any] | None = None,
+    help: str | None = None,
+) -> None:
+    key = editing.key_of(path)
+    state.init(key, value)
+    st.text_input(
+        editing.label(model, field, currency),
+        key=key,
+        help=help or editing.help_text(model, field),
+        on_change=state.commit,
+        args=(key,),
+    )
+    state.bind(key, path, parse)
+    show_error(key)
+
+
+def choice(path: Path, model: type[BaseModel], field: str, value: Any, options: Sequence[Any], labels: dict[Any, str]) -> None:
+    key = editing.key_of(path)
+    state.init(key, value)
+    st.radio(
+        editing.label(model, field),
+        options=list(options),
+        format_func=lambda o: labels.get(o, str(o)),
+        key=key,
+        help=editing.help_text(model, field),
+        on_change=state.commit,
+        args=(key,),
+        horizontal=True,
+    )
+    state.bind(key, path)
+    show_error(key)

@@ -1,0 +1,5 @@
+"""Entry of the page distillation: st.navigation runs this file, which calls aueb.ui.pages.distillation()."""
+
+from aueb.ui.pages import distillation
+
+distillation()

@@ -1,0 +1,479 @@
+"""Presentation tables over the engine's output: selections, reshapes and number formatting.
+
+Pure pandas, no streamlit. Every figure here is an engine figure (or an engine figure divided by
+the engine's own request count, to show a cost per request by component); nothing is modelled.
+The dashboard's pages and charts read these tables, and tests check them without a browser.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from aueb.engine import ARMS, SEARCH_MULTIPLIERS, Projection
+from aueb.tiers import BANDS, TIER_METRICS
+
+ARM_LABELS = {"baseline": "Without student", "distilled": "With student"}
+COMPONENTS = {
+    "inference_cost": "Inference",
+    "overhead_cost": "Overhead",
+    "verification_cost": "Human review",
+    "fixed_cost": "Fixed platform",
+}
+TIER_LABELS = {
+    "cogs_to_revenue": "AI COGS / revenue",
+    "inference_cost_per_request": "Inference cost / request",
+    "routing_coverage": "Routing coverage",
+    "feature_profitability": "Profitable features",
+}
+NA = "n/a"
+_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹", "CNY": "¥"}
+
+
+# --- formatting -------------------------------------------------------------------------------
+
+
+def _missing(value: Any) -> bool:
+    if value is None or value is pd.NA:
+        return True
+    try:
+        return math.isnan(float(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def money(value: Any, currency: str = "USD", unit: str = "") -> str:
+    """$19,219 / month, $0.0298 / request, 12,000 CHF: 3 significant digits below 1,000."""
+    if _missing(value):
+        return NA
+    v = float(value)
+    if abs(v) >= 1000:
+        number = f"{v:,.0f}"
+    elif abs(v) >= 1:
+        number = f"{v:,.2f}"
+    elif v == 0:
+        number = "0"
+    else:
+        number = f"{v:#.3g}"
+        if "e" in number:
+            number = f"{v:.2e}"
+    symbol = _SYMBOLS.get(currency.upper())
+    text = (f"-{symbol}{number[1:]}" if number.startswith("-") else f"{symbol}{number}") if symbol else f"{number} {currency}"
+    return f"{text} / {unit}" if unit else text
+
+
+def pct(value: Any, digits: int = 1) -> str:
+    """A fraction as a percentage: 0.3973 -> 39.7%."""
+    return NA if _missing(value) else f"{float(value) * 100:.{digits}f}%"
+
+
+def times(value: Any) -> str:
+    """A ratio or multiplier: 7.77x, 2.6x, 100x."""
+    if _missing(value):
+        return NA
+    v = float(value)
+    if v >= 100 or v == int(v):
+        return f"{v:,.0f}x"
+    return f"{v:.3g}x"
+
+
+def months(value: Any) -> str:
+    if _missing(value):
+        return NA
+    v = float(value)
+    return f"{v:.1f} month" if round(v, 1) == 1 else f"{v:,.1f} months"
+
+
+def volume(value: Any, unit: str = "") -> str:
+    """A count, compact above 10,000: 950, 25,000, 1.0M, 2.5B."""
+    if _missing(value):
+        return NA
+    v = float(value)
+    if abs(v) >= 1e9:
+        number = f"{v / 1e9:,.1f}B"
+    elif abs(v) >= 1e6:
+        number = f"{v / 1e6:,.1f}M"
+    elif abs(v) >= 1e4 or v == int(v):
+        number = f"{v:,.0f}"
+    else:
+        number = f"{v:,.1f}"
+    return f"{number} {unit}" if unit else number
+
+
+def currency_symbol(currency: str) -> str:
+    """$ for USD, € for EUR...; the ISO code itself for the others."""
+    return _SYMBOLS.get(currency.upper(), currency)
+
+
+def multiplier_label(value: float) -> str:
+    return f"{value:g}x"
+
+
+def arm_label(arm: str) -> str:
+    return ARM_LABELS[arm]
+
+
+# --- headline ----------------------------------------------------------------------------------
+
+
+def totals(rows: pd.DataFrame) -> pd.DataFrame:
+    """The `ALL` rows: one per multiplier and arm, in multiplier then arm order."""
+    frame = rows.loc[rows["feature"].astype(str) == "ALL"].copy()
+    frame["arm"] = frame["arm"].astype(str)
+    frame["arm_order"] = frame["arm"].map({arm: i for i, arm in enumerate(ARMS)})
+    return frame.sort_values(["multiplier", "arm_order"]).drop(columns="arm_order").reset_index(drop=True)
+
+
+def summary_record(projection: Projection) -> dict[str, Any]:
+    """The summary of the (first) scenario as a dict, None for undefined figures."""
+    record = projection.summary.iloc[0].to_dict()
+    return {k: (None if _missing(v) else v) for k, v in record.items()}
+
+
+def has_student(rows: pd.DataFrame) -> bool:
+    """Whether any feature routes requests to a student (the two arms then differ)."""
+    total = totals(rows)
+    return bool((total.loc[total["arm"] == "distilled", "routing_coverage"].fillna(0) > 0).any())
+
+
+HEADLINE_METRICS: tuple[tuple[str, str, str | None], ...] = (
+    # (label with its unit, engine column, kind of number)
+    ("AI COGS / revenue (%)", "cogs_to_revenue", "pct"),
+    ("Gross margin (%)", "gross_margin", "pct"),
+    ("Cost ({cur} / request)", "cost_per_request", "money"),
+    ("Cost ({cur} / correct output)", "cost_per_correct_output", "money"),
+    ("Inference cost ({cur} / request)", "inference_cost_per_request", "money"),
+    ("Routing coverage (% of requests)", "routing_coverage", "pct"),
+    ("Profitable features (%)", "feature_profitability", "pct0"),
+    ("AI COGS ({cur} / month)", "ai_cogs", "money"),
+    ("Revenue ({cur} / month)", "revenue", "money"),
+    ("Volume (requests / month)", "requests", "volume"),
+)
+
+
+def headline_column(multiplier: float, arm: str) -> str:
+    return f"{multiplier_label(multiplier)} · {'without' if arm == 'baseline' else 'with student'}"
+
+
+def format_value(kind: str | None, value: Any, currency: str) -> str:
+    if kind == "pct":
+        return pct(value)
+    if kind == "pct0":
+        return pct(value, 0)
+    if kind == "money":
+        return money(value, currency)
+    if kind == "volume":
+        return volume(value)
+    return NA if _missing(value) else f"{value}"
+
+
+def headline_table(rows: pd.DataFrame, currency: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The headline as text, metrics down and (multiplier, arm) across, and the band of each cell.
+
+    Cells of a tier metric read `39.7% · Median-Low`; the second frame holds the band (or None)
+    of every cell, for colouring.
+    """
+    total = totals(rows)
+    symbol = currency_symbol(currency)
+    text: dict[str, list[str]] = {}
+    bands: dict[str, list[str | None]] = {}
+    for record in total.to_dict("records"):
+        column = headline_column(record["multiplier"], record["arm"])
+        cells, cell_bands = [], []
+        for _, metric, kind in HEADLINE_METRICS:
+            cell = format_value(kind, record[metric], currency)
+            band = record.get(f"{metric}_tier") if metric in TIER_METRICS else None
+            band = None if _missing(band) else band
+            cells.append(f"{cell} · {band}" if band else cell)
+            cell_bands.append(band)
+        text[column], bands[column] = cells, cell_bands
+    index = pd.Index([label.format(cur=symbol) for label, _, _ in HEADLINE_METRICS], name="Metric")
+    return pd.DataFrame(text, index=index), pd.DataFrame(bands, index=index)
+
+
+def headline_cell(rows: pd.DataFrame, metric: str, multiplier: float, arm: str, currency: str) -> str:
+    """The text the headline shows for one metric, multiplier and arm (what tests compare to)."""
+    table, _ = headline_table(rows, currency)
+    label = next(label for label, column, _ in HEADLINE_METRICS if column == metric)
+    return table.loc[label.format(cur=currency_symbol(currency)), headline_column(multiplier, arm)]
+
+
+def kpis(projection: Projection, currency: str, horizon_months: float) -> list[dict[str, str]]:
+    """The summary figures as cards: label, value (with its unit) and a help text."""
+    s = summary_record(projection)
+    rows = projection.rows
+    total = totals(rows)
+    requests_today = _requests_at(total, 1.0)
+    collapse_base, collapse_dist = s["margin_collapse_multiplier_baseline"], s["margin_collapse_multiplier_distilled"]
+    saving = s["monthly_saving"]
+    return [
+        {
+            "label": "Monthly saving with the student",
+            "value": money(saving, currency, "month"),
+            "help": "AI COGS without the student minus AI COGS with it, at today's volume (1x).",
+        },
+        {
+            "label": "Payback of the student",
+            "value": months(s["payback_months"]) if s["payback_months"] is not None else "never",
+            "help": "One-time cost of the student / monthly saving. 'never' when the student saves nothing at 1x.",
+        },
+        {
+            "label": f"ROI over {horizon_months:g} months",
+            "value": times(s["roi"]),
+            "help": "(monthly saving x horizon - one-time cost) / one-time cost. n/a without a one-time cost.",
+        },
+        {
+            "label": "One-time cost of the student",
+            "value": money(s["one_time_cost"], currency),
+            "help": "Teacher-labelled training examples + training compute + engineering.",
+        },
+        {
+            "label": "Student cheaper from (requests / month)",
+            "value": volume(s["break_even_monthly_requests"]) if s["break_even_monthly_requests"] is not None else "never",
+            "help": "Monthly volume (users growing) from which AI COGS with the student is below AI COGS without it"
+            + (f"; today: {volume(requests_today)} requests / month." if requests_today is not None else "."),
+        },
+        {
+            "label": "Margin collapse, without → with student",
+            "value": f"{times(collapse_base) if collapse_base else 'never'} → {times(collapse_dist) if collapse_dist else 'never'}",
+            "help": "Usage per user, as a multiple of today's, at which AI COGS reaches revenue when revenue per user stays fixed. "
+            "'never' below 1,000x.",
+        },
+    ]
+
+
+def strip(projection: Projection, currency: str, horizon_months: float) -> list[dict[str, str | None]]:
+    """Five short cards: gross margin with the student at the first and last multiplier, saving, payback, ROI."""
+    total = totals(projection.rows)
+    s = summary_record(projection)
+    multipliers = list(dict.fromkeys(total["multiplier"]))
+    cards: list[dict[str, str | None]] = []
+    for m in (multipliers[0], multipliers[-1]):
+        at = total.loc[total["multiplier"] == m].set_index("arm")
+        base, dist = at.loc["baseline", "gross_margin"], at.loc["distilled", "gross_margin"]
+        gain = None if _missing(base) or _missing(dist) else f"{(dist - base) * 100:+.1f} pp"
+        band = at.loc["distilled", "cogs_to_revenue_tier"]
+        cards.append(
+            {
+                "label": f"Margin {multiplier_label(m)} · with student",
+                "value": pct(dist),
+                "delta": gain,
+                "help": f"Gross margin (1 - AI COGS / revenue) at {multiplier_label(m)}: {pct(base)} without the student, {pct(dist)} with it; "
+                f"the change is in percentage points. AI COGS / revenue with the student: {pct(at.loc['distilled', 'cogs_to_revenue'])}"
+                + (f", {band} band." if isinstance(band, str) else "."),
+            }
+        )
+    cards.append({"label": f"Saving ({currency_symbol(currency)} / month)", "value": money(s["monthly_saving"], currency),
+                  "help": "AI COGS without the student minus AI COGS with it, at today's volume."})
+    cards.append({"label": "Payback (months)", "value": f"{s['payback_months']:.1f}" if s["payback_months"] is not None else "never",
+                  "help": "One-time cost of the student / monthly saving."})
+    cards.append({"label": f"ROI over {horizon_months:g} months", "value": times(s["roi"]),
+                  "help": "(monthly saving x horizon - one-time cost) / one-time cost."})
+    return cards
+
+
+def _requests_at(total: pd.DataFrame, multiplier: float) -> float | None:
+    hit = total.loc[(total["multiplier"] == multiplier) & (total["arm"] == "baseline"), "requests"]
+    return float(hit.iloc[0]) if len(hit) else None
+
+
+def pays(rows: pd.DataFrame) -> pd.DataFrame:
+    """Whether AI COGS stays below revenue: index multiplier, columns arms (None for a cost centre)."""
+    total = totals(rows)
+    values = total.pivot(index="multiplier", columns="arm", values="gross_margin")
+    return values.map(lambda v: None if _missing(v) else bool(v > 0))
+
+
+def _listing(labels: Sequence[str]) -> str:
+    return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+
+
+def verdict(projection: Projection, currency: str, horizon_months: float, student: bool | None = None) -> tuple[str, list[str]]:
+    """A status (success, warning, error, info) and one to three sentences that say whether the AI pays.
+
+    `student`: whether any feature has a student (from the scenario); by default, whether any routes requests to one.
+    """
+    rows = projection.rows
+    s = summary_record(projection)
+    paying = pays(rows)
+    student = has_student(rows) if student is None else student
+    lines: list[str] = []
+    arms = ARMS if student else ("baseline",)
+    status = "success"
+    for arm in arms:
+        column = paying[arm] if arm in paying else pd.Series(dtype=object)
+        who = "" if not student else (" without the student" if arm == "baseline" else " with the student")
+        if column.isna().all():
+            lines.append(f"The AI features earn no revenue{who}: they are a cost centre, judged by cost per request.")
+            status = "info"
+            continue
+        yes = [multiplier_label(m) for m, v in column.items() if v]
+        no = [multiplier_label(m) for m, v in column.items() if v is False]
+        if not no:
+            lines.append(f"**The AI pays{who}** at {_listing(yes)}: AI COGS stays below revenue.")
+        elif not yes:
+            lines.append(f"**The AI does not pay{who}**: AI COGS exceeds revenue at {_listing(no)}.")
+            status = "error" if arm == arms[-1] else status
+        else:
+            lines.append(f"**The AI pays{who}** at {_listing(yes)}, **not** at {_listing(no)}.")
+            status = "warning" if arm == arms[-1] else status
+    total = totals(rows)
+    first = total["multiplier"].iloc[0]
+    at_first = total.loc[total["multiplier"] == first].set_index("arm")
+    if student:
+        base, dist = at_first.loc["baseline"], at_first.loc["distilled"]
+        band = lambda r: f" ({r['cogs_to_revenue_tier']})" if not _missing(r["cogs_to_revenue_tier"]) else ""  # noqa: E731
+        saving = s["monthly_saving"]
+        if _missing(base["cogs_to_revenue"]) and _missing(dist["cogs_to_revenue"]):
+            change = f"cost per request from {money(base['cost_per_request'], currency)} to {money(dist['cost_per_request'], currency)}"
+        else:
+            change = f"AI COGS / revenue from {pct(base['cogs_to_revenue'])}{band(base)} to {pct(dist['cogs_to_revenue'])}{band(dist)}"
+        if saving > 0:
+            effect = f"saves {money(saving, currency, 'month')}"
+        elif saving < 0:
+            effect = f"costs {money(-saving, currency, 'month')} more"
+        else:
+            effect = "saves nothing"
+        sentence = f"At {multiplier_label(first)} the student takes {change} and {effect}"
+        if s["payback_months"] is not None:
+            sentence += f"; its one-time cost of {money(s['one_time_cost'], currency)} pays back in {months(s['payback_months'])}"
+            if s["roi"] is not None:
+                sentence += f" (ROI {times(s['roi'])} over {horizon_months:g} months)"
+        lines.append(sentence + ".")
+    else:
+        lines.append("No feature has a student yet: add one in **Edit scenario** to see what distillation saves.")
+    return status, lines
+
+
+# --- charts' tables -------------------------------------------------------------------------------
+
+
+def cost_components_per_request(rows: pd.DataFrame) -> pd.DataFrame:
+    """Long table: multiplier, arm, component, cost_per_request (the engine's component cost / requests)."""
+    total = totals(rows)
+    records = []
+    for record in total.to_dict("records"):
+        for column, label in COMPONENTS.items():
+            per_request = record[column] / record["requests"] if record["requests"] > 0 else np.nan
+            records.append({"multiplier": record["multiplier"], "arm": record["arm"], "component": label, "cost_per_request": per_request})
+    return pd.DataFrame(records, columns=["multiplier", "arm", "component", "cost_per_request"])
+
+
+def band_ranges(metric: str, tiers: pd.DataFrame, upper: float) -> list[tuple[str, float, float]]:
+    """The five bands of a metric as (band, low end, high end) on its axis, up to `upper`."""
+    row = tiers.loc[metric]
+    elite, median_min, median_max, low = (float(row[e]) for e in ("elite", "median_min", "median_max", "low"))
+    if row["better"] == "lower":
+        edges = [0.0, elite, median_min, median_max, low, max(upper, low)]
+        return [(band, edges[i], edges[i + 1]) for i, band in enumerate(BANDS)]
+    edges = [max(upper, elite), elite, median_max, median_min, low, 0.0]
+    return [(band, edges[i + 1], edges[i]) for i, band in enumerate(BANDS)]
+
+
+def tier_positions(rows: pd.DataFrame, multiplier: float) -> pd.DataFrame:
+    """metric, label, arm, value, band: where each tier metric falls at one multiplier."""
+    total = totals(rows)
+    at = total.loc[total["multiplier"] == multiplier]
+    records = []
+    for metric in TIER_METRICS:
+        for record in at.to_dict("records"):
+            band = record[f"{metric}_tier"]
+            records.append(
+                {
+                    "metric": metric,
+                    "label": TIER_LABELS[metric],
+                    "arm": record["arm"],
+                    "value": record[metric],
+                    "band": None if _missing(band) else band,
+                }
+            )
+    return pd.DataFrame(records, columns=["metric", "label", "arm", "value", "band"])
+
+
+def curve_multipliers(points: int = 73) -> list[float]:
+    """Log-spaced multipliers over the engine's own search range (0.001x to 1,000x)."""
+    return [float(m) for m in np.geomspace(SEARCH_MULTIPLIERS[0], SEARCH_MULTIPLIERS[-1], points)]
+
+
+def volume_curve(curve: Projection) -> pd.DataFrame:
+    """multiplier, arm, requests, ai_cogs, revenue: the scenario total along a users-growth curve."""
+    total = totals(curve.rows)
+    return total.loc[:, ["multiplier", "arm", "requests", "ai_cogs", "revenue"]]
+
+
+def volume_marks(curve: Projection) -> dict[str, float | None]:
+    """Today's volume and revenue, the break-even volume and the margin collapse volumes.
+
+    `curve` is a projection with growth='users' (as for `volume_curve`), where requests and revenue
+    both scale with the multiplier, so today's are those of any row divided by its multiplier.
+    The collapse multipliers of the summary are for usage growth: requests grow, revenue stays today's.
+    """
+    s = summary_record(curve)
+    first = totals(curve.rows).iloc[0]
+    requests_today = float(first["requests"]) / float(first["multiplier"])
+    revenue_today = float(first["revenue"]) / float(first["multiplier"])
+    marks: dict[str, float | None] = {
+        "requests_today": requests_today,
+        "revenue_today": revenue_today,
+        "break_even_requests": s["break_even_monthly_requests"],
+    }
+    for arm in ARMS:
+        m = s[f"margin_collapse_multiplier_{arm}"]
+        marks[f"collapse_requests_{arm}"] = requests_today * m if m is not None else None
+    return marks
+
+
+def feature_table(rows: pd.DataFrame, multiplier: float) -> pd.DataFrame:
+    """One row per feature at one multiplier: volume, revenue and each arm's AI COGS and margins."""
+    frame = rows.loc[(rows["feature"].astype(str) != "ALL") & (rows["multiplier"] == multiplier)].copy()
+    frame["feature"] = frame["feature"].astype(str)
+    frame["arm"] = frame["arm"].astype(str)
+    wide = frame.pivot(
+        index="feature",
+        columns="arm",
+        values=["ai_cogs", "cogs_to_revenue", "gross_margin", "cost_per_request", "cost_per_correct_output", "net_ai_value", "routing_coverage"],
+    )
+    wide.columns = [f"{metric}_{arm}" for metric, arm in wide.columns]
+    base = frame.loc[frame["arm"] == "baseline", ["feature", "users", "requests", "revenue"]].set_index("feature")
+    order = [f for f in dict.fromkeys(frame["feature"])]
+    return base.join(wide).loc[order].reset_index()
+
+
+# --- distillation metrics -------------------------------------------------------------------------
+
+
+def distill_accuracy(metrics: Any) -> pd.DataFrame:
+    """model, accuracy, std: teacher, distilled student and, when measured, the hard- and pseudo-label students."""
+    records = [
+        {"model": "Teacher", "accuracy": metrics.teacher.accuracy, "std": metrics.teacher.accuracy_std},
+        {"model": "Student (distilled)", "accuracy": metrics.student.accuracy, "std": metrics.student.accuracy_std},
+    ]
+    if metrics.hard_label_accuracy is not None:
+        records.append({"model": "Student (true labels only)", "accuracy": metrics.hard_label_accuracy, "std": None})
+    if metrics.pseudo_label_accuracy is not None:
+        records.append({"model": "Student (teacher's labels)", "accuracy": metrics.pseudo_label_accuracy, "std": None})
+    return pd.DataFrame(records, columns=["model", "accuracy", "std"])
+
+
+def distill_speed(metrics: Any) -> pd.DataFrame:
+    """model, batch, throughput (examples / s) for the models whose speed was measured."""
+    records = []
+    for name, model in (("Teacher", metrics.teacher), ("Student", metrics.student)):
+        for batch, value in (("batch 1", model.throughput_batch1), ("batch 256", model.throughput_batch256)):
+            if value is not None:
+                records.append({"model": name, "batch": batch, "throughput": value})
+    return pd.DataFrame(records, columns=["model", "batch", "throughput"])
+
+
+def distill_cost(metrics: Any) -> pd.DataFrame:
+    """model, cost_per_million_requests, where known."""
+    records = [
+        {"model": name, "cost_per_million_requests": model.cost_per_million_requests}
+        for name, model in (("Teacher", metrics.teacher), ("Student", metrics.student))
+        if model.cost_per_million_requests is not None
+    ]
+    return pd.DataFrame(records, columns=["model", "cost_per_million_requests"])

@@ -1,0 +1,172 @@
+"""The dashboard in a real browser: `streamlit run app.py` driven by Playwright on Debian's Chromium.
+
+Edits an input, sees the headline and the chart follow, downloads the projection CSV and parses it,
+and saves a screenshot to test-artifacts/dashboard.png (git-ignored).
+"""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from aueb.engine import ROW_COLUMNS, project
+from aueb.formats import DEFAULT_SCENARIO_PATH, load_scenarios
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+READY = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+CHARTS_DRAWN = """() => {
+    const charts = document.querySelectorAll('[data-testid="stPlotlyChart"]');
+    return charts.length > 0 && Array.from(charts).every(c => c.querySelector('.main-svg'))
+        && document.querySelectorAll('[data-testid="stSkeleton"]').length === 0;
+}"""
+
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's Chromium is not installed at /usr/bin/chromium (apt-get install chromium)")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true", "--server.address", "127.0.0.1"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                    if response.read() == b"ok":
+                        break
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                output = process.stdout.read() if process.poll() is not None else ""
+                pytest.fail(f"streamlit did not start on {url}: {output[-2000:]}")
+            time.sleep(0.3)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+def headline_cell(page, row: str, column: str) -> str:
+    """The text of one cell of the overview's headline table."""
+    return page.evaluate(
+        """([row, column]) => {
+            const table = document.querySelector('[data-testid="stTable"] table');
+            const headers = Array.from(table.querySelectorAll('thead th')).map(th => th.innerText.trim());
+            const index = headers.indexOf(column);
+            const tr = Array.from(table.querySelectorAll('tbody tr')).find(r => r.querySelector('th').innerText.trim() === row);
+            return tr.querySelectorAll('th, td')[index].innerText.trim();
+        }""",
+        [row, column],
+    )
+
+
+def go(page, link: str, heading: str | None = None) -> None:
+    """Follow a sidebar link (the session, and so the edited scenario, stays) and wait for the page."""
+    page.locator('[data-testid="stSidebarNavLink"]', has_text=link).click()
+    page.wait_for_function(
+        "(heading) => Array.from(document.querySelectorAll('h1')).some(h => h.innerText.includes(heading))", arg=heading or link, timeout=30_000
+    )
+    page.wait_for_selector(READY, timeout=30_000)
+
+
+def test_dashboard_in_chromium(server, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    scenario = load_scenarios(DEFAULT_SCENARIO_PATH)[0]
+    data = scenario.model_dump()
+    data["features"][0]["teacher"]["pricing"]["cost"] = 0.05
+    expected = type(scenario).model_validate(data)
+    rows = project(expected).rows
+    total = rows[rows["feature"].astype(str) == "ALL"]
+    one = total[(total["multiplier"] == 1.0) & (total["arm"].astype(str) == "baseline")].iloc[0]
+    new_cell = f"{one['cogs_to_revenue'] * 100:.1f}% · {one['cogs_to_revenue_tier']}"
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1440, "height": 2000}, accept_downloads=True)
+            page.goto(server)
+            page.wait_for_selector(READY, timeout=60_000)
+            page.wait_for_function(CHARTS_DRAWN, timeout=60_000)
+            before = headline_cell(page, "AI COGS / revenue (%)", "1x · without")
+            assert before == "39.7% · Median-Low"
+            bars_before = page.locator('[data-testid="stPlotlyChart"] .bartext').all_text_contents()
+            assert "39.7%" in bars_before
+
+            # Edit the teacher's price per request.
+            go(page, "Edit scenario")
+            cost = page.get_by_label("Cost ($ / request)", exact=True).first
+            cost.wait_for(timeout=30_000)
+            cost.fill("0.05")
+            cost.press("Enter")
+            margin = page.locator('[data-testid="stMetric"]', has_text="Margin 1x").locator('[data-testid="stMetricValue"]')
+            one_distilled = total[(total["multiplier"] == 1.0) & (total["arm"].astype(str) == "distilled")].iloc[0]
+            page.wait_for_function(
+                "([selector, text]) => Array.from(document.querySelectorAll(selector)).some(e => e.innerText.trim() === text)",
+                arg=['[data-testid="stMetricValue"]', f"{one_distilled['gross_margin'] * 100:.1f}%"],
+                timeout=30_000,
+            )
+            assert margin.inner_text().strip() == f"{one_distilled['gross_margin'] * 100:.1f}%"
+
+            # The overview follows: headline and chart redrawn with the engine's figures.
+            go(page, "Overview", expected.name)
+            page.wait_for_function(CHARTS_DRAWN, timeout=60_000)
+            assert headline_cell(page, "AI COGS / revenue (%)", "1x · without") == new_cell != before
+            page.wait_for_function(
+                "(text) => Array.from(document.querySelectorAll('[data-testid=\"stPlotlyChart\"] .bartext')).some(e => e.textContent === text)",
+                arg=f"{one['cogs_to_revenue'] * 100:.1f}%",
+                timeout=30_000,
+            )
+            artifacts = ROOT / "test-artifacts"
+            artifacts.mkdir(exist_ok=True)
+            page.screenshot(path=str(artifacts / "dashboard.png"), full_page=True)
+
+            # Download the projection CSV and read it back.
+            go(page, "Import and export")
+            with page.expect_download(timeout=30_000) as download:
+                page.get_by_role("button", name="Projection (CSV)").click()
+            path = tmp_path / download.value.suggested_filename
+            download.value.save_as(path)
+            frame = pd.read_csv(path, encoding="utf-8-sig")
+            assert list(frame.columns) == list(ROW_COLUMNS)
+            totals = frame[frame["feature"] == "ALL"]
+            assert len(totals) == len(expected.multipliers) * 2
+            assert totals["ai_cogs"].tolist() == pytest.approx(total["ai_cogs"].tolist(), rel=1e-12)
+            assert path.name == "customer_support_assistant_projection.csv"
+        finally:
+            browser.close()
