@@ -235,7 +235,8 @@ def kpis(projection: Projection, currency: str, horizon_months: float) -> list[d
             "label": "Student cheaper from (requests / month)",
             "value": volume(s["break_even_monthly_requests"]) if s["break_even_monthly_requests"] is not None else "never",
             "help": "Monthly volume (users growing) from which AI COGS with the student is below AI COGS without it"
-            + (f"; today: {volume(requests_today)} requests / month." if requests_today is not None else "."),
+            + (f"; today: {volume(requests_today)} requests / month." if requests_today is not None else ".")
+            + " The search starts at 0.001x today's volume, so that value means: cheaper at every volume searched.",
         },
         {
             "label": "Margin collapse, without → with student",

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any, Callable
 
+import jsonschema
 import pandas as pd
 import pytest
 from pydantic import ValidationError
@@ -488,7 +489,6 @@ def test_schema(customer_support):
     result = cli("schema")
     assert result.exit_code == 0, result.output
     schema = json.loads(result.stdout)
-    jsonschema = pytest.importorskip("jsonschema")
     jsonschema.Draft202012Validator.check_schema(schema)
     jsonschema.validate(CS, schema)
     with pytest.raises(jsonschema.ValidationError):

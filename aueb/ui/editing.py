@@ -91,19 +91,8 @@ TEXT_LABELS: dict[tuple[type[BaseModel], str], str] = {
     (TokenPricing, "provider"): "Catalog provider",
 }
 
-# Feature fields edited in the features table, in column order.
-TABLE_FIELDS = (
-    "users",
-    "requests_per_user",
-    "revenue_per_user",
-    "cache_hit_rate",
-    "cache_cost_per_request",
-    "overhead_per_request",
-    "review_share",
-    "review_minutes",
-    "reviewer_hourly_cost",
-    "cost_per_error",
-)
+# Feature fields edited in the features table, in column order: the per-feature numbers.
+TABLE_FIELDS = tuple(name for name in Feature.model_fields if name not in ("name", "teacher", "student", "coverage", "escalation"))
 def symbol(currency: str) -> str:
     return currency_symbol(currency)
 
