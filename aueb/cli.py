@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import subprocess
@@ -71,6 +72,13 @@ def _load(path: Path) -> list[Scenario]:
         return load_scenarios(path)
     except InputError as exc:
         fail(str(exc))
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        path.write_text(text, encoding="utf-8", newline="")
+    except OSError as exc:
+        fail(f"{path}: cannot write the file ({exc.strerror})")
 
 
 def _money(value: float | None, currency: str = "") -> str:
@@ -166,14 +174,15 @@ def project_command(
         fail(str(exc))
     if format is Format.table:
         if out_path:
-            with out_path.open("w", encoding="utf-8") as handle:
-                _render_table(projection, scenarios, Console(file=handle, width=80))
+            page = Console(file=io.StringIO(), width=80)
+            _render_table(projection, scenarios, page)
+            _write(out_path, page.file.getvalue())
         else:
             _render_table(projection, scenarios, out)
         return
     text = projection_to_csv(projection) if format is Format.csv else projection_to_json(projection)
     if out_path:
-        out_path.write_text(text, encoding="utf-8", newline="")
+        _write(out_path, text)
     else:
         sys.stdout.write(text)
 

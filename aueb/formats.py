@@ -271,7 +271,10 @@ def write_scenarios(scenarios: list[Scenario], path: str | Path) -> None:
         text = scenario_to_json(scenarios[0]) if len(scenarios) == 1 else "[\n" + ",\n".join(scenario_to_json(s).rstrip() for s in scenarios) + "\n]\n"
     else:
         raise InputError(f"{path}: expected a .json or .csv file name, not {suffix or 'a name without extension'}")
-    path.write_text(text, encoding="utf-8", newline="")
+    try:
+        path.write_text(text, encoding="utf-8", newline="")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot write the file ({exc.strerror})") from None
 
 
 def _records(frame: pd.DataFrame, columns: tuple[str, ...]) -> list[dict[str, Any]]:

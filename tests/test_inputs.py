@@ -329,6 +329,21 @@ def test_convert_to_unknown_extension(tmp_path):
     assert_cli_error(cli("convert", CUSTOMER_SUPPORT_PATH, tmp_path / "out.xlsx"), "expected a .json or .csv file name, not .xlsx")
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("project", "{cs}", "--out", "{missing}/x.txt"),
+        ("project", "{cs}", "--format", "csv", "--out", "{missing}/x.csv"),
+        ("convert", "{cs}", "{missing}/x.json"),
+        ("apply-metrics", "{cs}", "{metrics}", "--feature", "Support chat", "--out", "{missing}/a.json"),
+    ],
+)
+def test_cli_unwritable_output_is_a_clear_error(tmp_path, args):
+    values = {"cs": CUSTOMER_SUPPORT_PATH, "missing": tmp_path / "no-such-folder", "metrics": CUSTOMER_SUPPORT_PATH.parent.parent / "metrics_example.json"}
+    filled = [a.format(**values) for a in args]
+    assert_cli_error(cli(*filled), f"{values['missing']}/", "cannot write the file (No such file or directory)")
+
+
 def test_cli_error_through_the_real_entry_point(tmp_path):
     path = tmp_path / "bad.json"
     path.write_text(json.dumps(_mutated(feature_set(users=-5))), encoding="utf-8")
