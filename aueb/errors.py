@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from typing import Any
 
 from pydantic import ValidationError
@@ -34,7 +35,18 @@ def _has(node: dict | list, key: int | str) -> bool:
     return key in node if isinstance(node, dict) else isinstance(key, int) and key < len(node)
 
 
+def _known_fields() -> list[str]:
+    from aueb import scenario  # here, not at the top: the scenario module is not needed for other errors
+
+    models = (scenario.Scenario, scenario.Feature, scenario.Teacher, scenario.Student, scenario.Distillation,
+              scenario.TokenPricing, scenario.PerRequestPricing, scenario.SelfHostedPricing)
+    return sorted({name for model in models for name in model.model_fields})
+
+
 def error_message(error: dict[str, Any]) -> str:
+    if error["type"] == "extra_forbidden" and error["loc"]:
+        close = difflib.get_close_matches(str(error["loc"][-1]), _known_fields(), n=1)
+        return "unknown field" + (f"; did you mean {close[0]!r}?" if close else "")
     text = error["msg"].removeprefix("Value error, ")
     # Lower-case only the first letter: the rest may quote what the user wrote.
     message = text[:1].lower() + text[1:]
