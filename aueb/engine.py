@@ -153,7 +153,6 @@ class _Costs:
     users: np.ndarray
     requests: np.ndarray
     revenue: np.ndarray
-    cache_hits: np.ndarray
     model_served: np.ndarray
     coverage: np.ndarray
     escalation: np.ndarray
@@ -236,7 +235,6 @@ def _costs(
         users=np.broadcast_to(users, shape),
         requests=np.broadcast_to(requests, shape),
         revenue=np.broadcast_to(revenue, shape),
-        cache_hits=np.broadcast_to(cache_hits, shape),
         model_served=np.broadcast_to(model_served, shape),
         coverage=np.broadcast_to(coverage, shape),
         escalation=np.broadcast_to(escalation, shape),
