@@ -33,7 +33,6 @@ app = typer.Typer(
 out = Console(width=80)
 err = Console(stderr=True, width=200)
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 class Format(str, Enum):
@@ -283,7 +282,7 @@ def dashboard(
     port: Annotated[int, typer.Option(help="Port on localhost")] = 8501,
 ) -> None:
     """Open the dashboard (needs the app extra) on the default scenario."""
-    raise typer.Exit(subprocess.call([sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "app.py"), "--server.port", str(port)]))
+    raise typer.Exit(subprocess.call([sys.executable, "-m", "streamlit", "run", str(Path(__file__).resolve().parent / "ui" / "app.py"), "--server.port", str(port)]))
 
 
 if __name__ == "__main__":

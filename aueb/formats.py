@@ -22,9 +22,10 @@ from pydantic import BaseModel, ValidationError
 
 from aueb.engine import ROW_COLUMNS, SUMMARY_COLUMNS, Projection
 from aueb.errors import PRICING_KINDS, InputError, describe_validation_error, error_message
+from aueb.resources import data_path
 from aueb.scenario import Distillation, Feature, PerRequestPricing, Scenario, SelfHostedPricing, Student, Teacher, TokenPricing
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+DATA_DIR = data_path()
 DEFAULT_SCENARIO_PATH = DATA_DIR / "scenarios" / "customer_support.json"
 MULTIPLIER_SEPARATOR = ";"
 

@@ -13,8 +13,9 @@ import numpy as np
 import pandas as pd
 
 from aueb.errors import InputError
+from aueb.resources import data_path
 
-TIERS_PATH = Path(__file__).resolve().parent.parent / "data" / "industry_tiers.csv"
+TIERS_PATH = data_path("industry_tiers.csv")
 BANDS = ("Elite", "Elite-Median", "Median", "Median-Low", "Low")
 TIER_METRICS = ("cogs_to_revenue", "inference_cost_per_request", "routing_coverage", "feature_profitability")
 _EDGES = ("elite", "median_min", "median_max", "low")

@@ -17,7 +17,7 @@ import pytest
 from aueb.scenario import Scenario
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-SCENARIOS_DIR = REPO_ROOT / "data" / "scenarios"
+SCENARIOS_DIR = REPO_ROOT / "aueb" / "data" / "scenarios"
 CUSTOMER_SUPPORT_PATH = SCENARIOS_DIR / "customer_support.json"
 SAAS_PORTFOLIO_PATH = SCENARIOS_DIR / "saas_portfolio.json"
 

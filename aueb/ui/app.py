@@ -1,0 +1,36 @@
+"""The dashboard's router: st.navigation over the page files in aueb/ui/routes.
+
+It lives in the package so that `aueb dashboard` runs it from an installed wheel too;
+the top-level app.py of a checkout calls the same function.
+"""
+
+from pathlib import Path
+
+import streamlit as st
+
+from aueb.ui import components, state
+
+ROUTES = Path(__file__).resolve().parent / "routes"
+
+
+def route() -> None:
+    st.set_page_config(page_title="aueb", page_icon="📊", layout="wide")
+    page = st.navigation(
+        [
+            st.Page(ROUTES / "overview.py", title="Overview", icon=":material/dashboard:", url_path="overview", default=True),
+            st.Page(ROUTES / "costs.py", title="Costs and scale", icon=":material/stacked_line_chart:", url_path="costs"),
+            st.Page(ROUTES / "edit.py", title="Edit scenario", icon=":material/tune:", url_path="edit"),
+            st.Page(ROUTES / "distillation.py", title="Distillation", icon=":material/science:", url_path="distillation"),
+            st.Page(ROUTES / "data.py", title="Import and export", icon=":material/swap_vert:", url_path="data"),
+        ]
+    )
+    state.begin_run()
+    with st.sidebar:
+        st.markdown("### aueb\nAI Unit Economics Benchmark")
+    components.sidebar()
+    components.notice()
+    page.run()
+
+
+if __name__ == "__main__":
+    route()
