@@ -1,70 +1,31 @@
-"""Every plotly figure of the dashboard, built from the engine's tables (via aueb.views).
-
-Functions take DataFrames and return go.Figure; they draw, they do not compute economics.
-Each figure is built as plain data and layout dicts and validated once by go.Figure: plotly's
-add_shape / update_layout copy and revalidate the layout on every call, which costs a rerun
-hundreds of milliseconds.
-"""
+"""Charts of the projection: COGS / revenue over tier bands, tier strips, cost per request, volume and features."""
 
 from __future__ import annotations
 
 import math
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
 from aueb import views
 from aueb.tiers import BANDS
-
-ARM_COLORS = {"baseline": "#64748b", "distilled": "#0f766e"}
-BAND_COLORS = {
-    "Elite": "#1a9850",
-    "Elite-Median": "#91cf60",
-    "Median": "#fee08b",
-    "Median-Low": "#fc8d59",
-    "Low": "#d73027",
-}
-BAND_TEXT = {"Elite": "#ffffff", "Elite-Median": "#1f2937", "Median": "#1f2937", "Median-Low": "#1f2937", "Low": "#ffffff"}
-COMPONENT_COLORS = {"Inference": "#2563eb", "Overhead": "#f59e0b", "Human review": "#db2777", "Fixed platform": "#94a3b8"}
-MODEL_COLORS = {"Teacher": "#334155", "Student": ARM_COLORS["distilled"]}
-FONT = dict(family="Source Sans Pro, Helvetica, Arial, sans-serif", size=13)
-GRID = "rgba(0,0,0,0.06)"
-CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d", "autoScale2d"], "toImageButtonOptions": {"scale": 2}}
-
-
-def _figure(traces: list[dict[str, Any]], title: str, height: int, **layout: Any) -> go.Figure:
-    """One validated figure from trace dicts and layout keys, with the dashboard's common look."""
-    base: dict[str, Any] = dict(
-        title=dict(text=title, x=0, xanchor="left", y=0.985, yanchor="top", font=dict(size=16)),
-        height=height,
-        margin=dict(l=10, r=10, t=84, b=10),
-        font=FONT,
-        legend=dict(orientation="h", yanchor="bottom", y=1.01, xanchor="left", x=0, title=None),
-        plot_bgcolor="rgba(0,0,0,0)",
-        paper_bgcolor="rgba(0,0,0,0)",
-    )
-    for key, value in layout.items():
-        base[key] = {**base[key], **value} if isinstance(value, dict) and isinstance(base.get(key), dict) else value
-    return go.Figure(data=traces, layout=base)
-
-
-def _tick_affixes(currency: str) -> tuple[str, str]:
-    """Tick prefix and suffix for money: ('$', '') for USD, ('', ' CHF') for a currency without a symbol."""
-    sym = views.currency_symbol(currency)
-    return (sym, "") if sym != currency else ("", f" {currency}")
-
-
-def _finite(values: pd.Series) -> pd.Series:
-    values = values.astype(float)
-    return values[np.isfinite(values)]
+from aueb.ui.charts.base import (
+    ARM_COLORS,
+    BAND_COLORS,
+    BAND_TEXT,
+    COMPONENT_COLORS,
+    GRID,
+    figure,
+    finite_values,
+    tick_affixes,
+)
 
 
 def cogs_to_revenue_chart(rows: pd.DataFrame, tiers: pd.DataFrame) -> go.Figure:
     """AI COGS / revenue by multiplier and arm, over the industry bands of the tier table."""
     total = views.totals(rows)
-    finite = _finite(total["cogs_to_revenue"])
+    finite = finite_values(total["cogs_to_revenue"])
     upper = max(float(finite.max()) * 1.2 if len(finite) else 0.0, float(tiers.loc["cogs_to_revenue", "low"]) * 1.35)
     bands = views.band_ranges("cogs_to_revenue", tiers, upper)
     traces = []
@@ -76,7 +37,7 @@ def cogs_to_revenue_chart(rows: pd.DataFrame, tiers: pd.DataFrame) -> go.Figure:
             text=[views.pct(v) for v in part["cogs_to_revenue"]], textposition="outside", cliponaxis=False,
             hovertemplate="%{x} · " + views.arm_label(arm).lower() + "<br>AI COGS / revenue: %{y:.1%}<extra></extra>",
         ))
-    return _figure(
+    return figure(
         traces, "AI COGS / revenue against industry bands", 420,
         shapes=[
             dict(type="rect", xref="paper", x0=0, x1=1, yref="y", y0=lo, y1=hi, fillcolor=BAND_COLORS[band], opacity=0.22, line_width=0, layer="below")
@@ -96,7 +57,7 @@ def cogs_to_revenue_chart(rows: pd.DataFrame, tiers: pd.DataFrame) -> go.Figure:
 def tier_strip_chart(positions: pd.DataFrame, tiers: pd.DataFrame, currency: str) -> go.Figure:
     """One strip per tier metric: the five bands side by side, a marker per arm at its value."""
     metrics = list(dict.fromkeys(positions["metric"]))
-    prefix, suffix = _tick_affixes(currency)
+    prefix, suffix = tick_affixes(currency)
     n, gap = len(metrics), 0.16
     height = (1 - gap * (n - 1)) / n
     traces: list[dict[str, Any]] = []
@@ -107,7 +68,7 @@ def tier_strip_chart(positions: pd.DataFrame, tiers: pd.DataFrame, currency: str
         part = positions.loc[positions["metric"] == metric]
         row = tiers.loc[metric]
         is_share = metric in ("cogs_to_revenue", "routing_coverage", "feature_profitability")
-        finite = _finite(part["value"])
+        finite = finite_values(part["value"])
         edge_max = max(float(row[e]) for e in ("elite", "median_min", "median_max", "low"))
         upper = 1.0 if metric in ("routing_coverage", "feature_profitability") else max(float(finite.max()) * 1.15 if len(finite) else 0.0, edge_max * 1.3)
         suffix_i = "" if i == 1 else str(i)
@@ -145,7 +106,7 @@ def tier_strip_chart(positions: pd.DataFrame, tiers: pd.DataFrame, currency: str
                 name=views.arm_label(arm), legendgroup=arm, showlegend=(i == 1),
                 hovertemplate=f"{views.arm_label(arm)}<br>{views.TIER_LABELS[metric]}: {shown}<br>Band: {band}<extra></extra>",
             ))
-    return _figure(
+    return figure(
         traces, "Where each tier metric falls", 150 + 100 * n,
         shapes=shapes, annotations=annotations,
         legend=dict(orientation="h", yanchor="top", y=-0.06, xanchor="left", x=0),
@@ -156,7 +117,7 @@ def tier_strip_chart(positions: pd.DataFrame, tiers: pd.DataFrame, currency: str
 
 def cost_per_request_chart(components: pd.DataFrame, currency: str) -> go.Figure:
     """Cost per request stacked by component, for each multiplier and arm."""
-    prefix, suffix = _tick_affixes(currency)
+    prefix, suffix = tick_affixes(currency)
     frame = components.copy()
     frame["volume"] = [views.multiplier_label(m) for m in frame["multiplier"]]
     frame["model"] = ["without" if a == "baseline" else "with" for a in frame["arm"]]
@@ -176,7 +137,7 @@ def cost_per_request_chart(components: pd.DataFrame, currency: str) -> go.Figure
         y=totals["cost_per_request"].tolist(), text=[views.money(v, currency) for v in totals["cost_per_request"]],
     ))
     top = float(totals["cost_per_request"].max()) if totals["cost_per_request"].notna().any() else 1.0
-    return _figure(
+    return figure(
         traces, "Cost per request by component, without and with the student", 440,
         barmode="stack", bargap=0.3,
         xaxis=dict(tickangle=0),
@@ -199,7 +160,7 @@ def _compact(value: float) -> str:
 
 def volume_chart(curve: pd.DataFrame, marks: dict[str, float | None], currency: str) -> go.Figure:
     """AI COGS of both arms against monthly volume (log-log), with revenue, break-even and collapse marked."""
-    prefix, suffix = _tick_affixes(currency)
+    prefix, suffix = tick_affixes(currency)
     traces: list[dict[str, Any]] = []
     # Shapes take data values on a log axis, annotations the log of them.
     shapes: list[dict[str, Any]] = []
@@ -253,7 +214,7 @@ def volume_chart(curve: pd.DataFrame, marks: dict[str, float | None], currency: 
     ys = ys[ys > 0]
     xticks = _decades(xs.min(), xs.max()) if len(xs) else []
     yticks = _decades(ys.min(), ys.max()) if len(ys) else []
-    return _figure(
+    return figure(
         traces, "AI COGS against monthly volume", 560,
         shapes=shapes, annotations=annotations,
         xaxis=dict(type="log", title="Monthly volume (requests / month, log scale)", tickvals=xticks, ticktext=[_compact(v) for v in xticks], gridcolor=GRID),
@@ -266,7 +227,7 @@ def volume_chart(curve: pd.DataFrame, marks: dict[str, float | None], currency: 
 
 def feature_chart(table: pd.DataFrame, currency: str) -> go.Figure:
     """AI COGS of each feature without and with the student, and its revenue, at one multiplier."""
-    prefix, suffix = _tick_affixes(currency)
+    prefix, suffix = tick_affixes(currency)
     names = table["feature"].tolist()
     traces: list[dict[str, Any]] = []
     for arm in ("baseline", "distilled"):
@@ -283,63 +244,11 @@ def feature_chart(table: pd.DataFrame, currency: str) -> go.Figure:
             customdata=[views.money(v, currency, "month") for v in table["revenue"]],
             hovertemplate="%{y}<br>Revenue: %{customdata}<extra></extra>",
         ))
-    return _figure(
+    return figure(
         traces, "AI COGS and revenue by feature", max(260, 140 + 60 * len(names)),
         barmode="group",
         xaxis=dict(title=f"{prefix or currency} / month", tickprefix=prefix, ticksuffix=suffix, gridcolor=GRID),
         yaxis=dict(autorange="reversed"),
-    )
-
-
-def accuracy_chart(accuracy: pd.DataFrame) -> go.Figure:
-    """Test accuracy of teacher, distilled student and the students trained without the teacher's soft targets."""
-    colors = ["#334155", ARM_COLORS["distilled"], "#a3a3a3", "#cbd5e1"]
-    has_std = bool(accuracy["std"].notna().any())
-    trace = dict(
-        type="bar", orientation="h", y=accuracy["model"].tolist(), x=accuracy["accuracy"].tolist(), marker_color=colors[: len(accuracy)],
-        error_x=dict(type="data", array=accuracy["std"].fillna(0).astype(float).tolist(), visible=has_std),
-        text=[views.pct(v) for v in accuracy["accuracy"]], textposition="outside", cliponaxis=False,
-        hovertemplate="%{y}: %{x:.2%}<extra></extra>",
-    )
-    low = max(0.0, float(accuracy["accuracy"].min()) - 0.1)
-    return _figure(
-        [trace], "Accuracy on held-out data", 340,
-        xaxis=dict(range=[low, 1.0], tickformat=".0%", tickangle=0, title="Test accuracy (%)", gridcolor=GRID),
-        yaxis=dict(autorange="reversed"),
-        margin=dict(r=40),
-    )
-
-
-def throughput_chart(speed: pd.DataFrame) -> go.Figure:
-    """Examples per second at batch 1 and 256 (log scale), for each measured model."""
-    traces = []
-    for model, color in MODEL_COLORS.items():
-        part = speed.loc[speed["model"] == model]
-        if part.empty:
-            continue
-        traces.append(dict(
-            type="bar", name=model, marker_color=color, x=part["batch"].tolist(), y=part["throughput"].tolist(),
-            text=[f"{views.volume(round(v))}/s" for v in part["throughput"]], textposition="outside", cliponaxis=False,
-            hovertemplate=model + " · %{x}: %{y:,.0f} examples / s<extra></extra>",
-        ))
-    return _figure(
-        traces, "Throughput at batch 1 and batch 256", 340, barmode="group",
-        yaxis=dict(type="log", title="Examples / second (log scale)", dtick=1, tickformat="~s", gridcolor=GRID),
-    )
-
-
-def cost_per_million_chart(cost: pd.DataFrame, currency: str) -> go.Figure:
-    """Cost of a million requests on the measured hardware."""
-    prefix, suffix = _tick_affixes(currency)
-    trace = dict(
-        type="bar", x=cost["model"].tolist(), y=cost["cost_per_million_requests"].tolist(), marker_color=[MODEL_COLORS[m] for m in cost["model"]],
-        text=[views.money(v, currency) for v in cost["cost_per_million_requests"]], textposition="outside", cliponaxis=False,
-        hovertemplate="%{x}: %{text} per million requests<extra></extra>",
-    )
-    return _figure(
-        [trace], "Cost per million requests", 340,
-        yaxis=dict(title=f"{prefix or currency} / million requests", tickprefix=prefix, ticksuffix=suffix, exponentformat="none",
-                   separatethousands=True, rangemode="tozero", gridcolor=GRID),
     )
 
 

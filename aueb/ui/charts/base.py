@@ -1,0 +1,58 @@
+"""The charts' common look: colours, fonts and the one figure builder every chart uses.
+
+Each figure is built as plain data and layout dicts and validated once by go.Figure: plotly's
+add_shape / update_layout copy and revalidate the layout on every call, which costs a rerun
+hundreds of milliseconds.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from aueb import views
+
+ARM_COLORS = {"baseline": "#64748b", "distilled": "#0f766e"}
+BAND_COLORS = {
+    "Elite": "#1a9850",
+    "Elite-Median": "#91cf60",
+    "Median": "#fee08b",
+    "Median-Low": "#fc8d59",
+    "Low": "#d73027",
+}
+BAND_TEXT = {"Elite": "#ffffff", "Elite-Median": "#1f2937", "Median": "#1f2937", "Median-Low": "#1f2937", "Low": "#ffffff"}
+COMPONENT_COLORS = {"Inference": "#2563eb", "Overhead": "#f59e0b", "Human review": "#db2777", "Fixed platform": "#94a3b8"}
+MODEL_COLORS = {"Teacher": "#334155", "Student": ARM_COLORS["distilled"]}
+FONT = dict(family="Source Sans Pro, Helvetica, Arial, sans-serif", size=13)
+GRID = "rgba(0,0,0,0.06)"
+CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d", "autoScale2d"], "toImageButtonOptions": {"scale": 2}}
+
+
+def figure(traces: list[dict[str, Any]], title: str, height: int, **layout: Any) -> go.Figure:
+    """One validated figure from trace dicts and layout keys, with the dashboard's common look."""
+    base: dict[str, Any] = dict(
+        title=dict(text=title, x=0, xanchor="left", y=0.985, yanchor="top", font=dict(size=16)),
+        height=height,
+        margin=dict(l=10, r=10, t=84, b=10),
+        font=FONT,
+        legend=dict(orientation="h", yanchor="bottom", y=1.01, xanchor="left", x=0, title=None),
+        plot_bgcolor="rgba(0,0,0,0)",
+        paper_bgcolor="rgba(0,0,0,0)",
+    )
+    for key, value in layout.items():
+        base[key] = {**base[key], **value} if isinstance(value, dict) and isinstance(base.get(key), dict) else value
+    return go.Figure(data=traces, layout=base)
+
+
+def tick_affixes(currency: str) -> tuple[str, str]:
+    """Tick prefix and suffix for money: ('$', '') for USD, ('', ' CHF') for a currency without a symbol."""
+    sym = views.currency_symbol(currency)
+    return (sym, "") if sym != currency else ("", f" {currency}")
+
+
+def finite_values(values: pd.Series) -> pd.Series:
+    values = values.astype(float)
+    return values[np.isfinite(values)]
