@@ -107,6 +107,14 @@ class Builders:
 
 
 @pytest.fixture(scope="session")
+def server():
+    """The dashboard served on loopback for the browser tests (started once, on first use)."""
+    from browser import serve
+
+    yield from serve()
+
+
+@pytest.fixture(scope="session")
 def sb() -> type[Builders]:
     return Builders
 

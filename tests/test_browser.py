@@ -6,107 +6,14 @@ and saves a screenshot to test-artifacts/dashboard.png (git-ignored).
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
-
 import pandas as pd
 import pytest
+from browser import CHARTS_DRAWN, READY, artifacts_dir, go, headline_cell, launch, requires_chromium
 
 from aueb.engine import ROW_COLUMNS, project
 from aueb.formats import DEFAULT_SCENARIO_PATH, load_scenarios
 
-ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-READY = '[data-testid="stApp"][data-test-script-state="notRunning"]'
-CHARTS_DRAWN = """() => {
-    const charts = document.querySelectorAll('[data-testid="stPlotlyChart"]');
-    return charts.length > 0 && Array.from(charts).every(c => c.querySelector('.main-svg'))
-        && document.querySelectorAll('[data-testid="stSkeleton"]').length === 0;
-}"""
-
-# CI must run this test: there a missing browser is a failure, not a skip.
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists() and not os.environ.get("CI"),
-    reason="Debian's Chromium is not installed at /usr/bin/chromium (apt-get install chromium)",
-)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def server():
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true", "--server.address", "127.0.0.1"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                    if response.read() == b"ok":
-                        break
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                output = process.stdout.read() if process.poll() is not None else ""
-                pytest.fail(f"streamlit did not start on {url}: {output[-2000:]}")
-            time.sleep(0.3)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-
-
-def headline_cell(page, row: str, column: str) -> str:
-    """The text of one cell of the overview's headline table."""
-    return page.evaluate(
-        """([row, column]) => {
-            const table = document.querySelector('[data-testid="stTable"] table');
-            const headers = Array.from(table.querySelectorAll('thead th')).map(th => th.innerText.trim());
-            const index = headers.indexOf(column);
-            const tr = Array.from(table.querySelectorAll('tbody tr')).find(r => r.querySelector('th').innerText.trim() === row);
-            return tr.querySelectorAll('th, td')[index].innerText.trim();
-        }""",
-        [row, column],
-    )
-
-
-def go(page, link: str, heading: str | None = None) -> None:
-    """Follow a sidebar link (the session, and so the edited scenario, stays) and wait for the page."""
-    page.locator('[data-testid="stSidebarNavLink"]', has_text=link).click()
-    page.wait_for_function(
-        "(heading) => Array.from(document.querySelectorAll('h1')).some(h => h.innerText.includes(heading))", arg=heading or link, timeout=30_000
-    )
-    page.wait_for_selector(READY, timeout=30_000)
+pytestmark = requires_chromium
 
 
 def test_dashboard_in_chromium(server, tmp_path):
@@ -122,7 +29,7 @@ def test_dashboard_in_chromium(server, tmp_path):
     new_cell = f"{one['cogs_to_revenue'] * 100:.1f}% · {one['cogs_to_revenue_tier']}"
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = launch(p)
         try:
             page = browser.new_page(viewport={"width": 1440, "height": 2000}, accept_downloads=True)
             page.goto(server)
@@ -157,9 +64,7 @@ def test_dashboard_in_chromium(server, tmp_path):
                 arg=f"{one['cogs_to_revenue'] * 100:.1f}%",
                 timeout=30_000,
             )
-            artifacts = ROOT / "test-artifacts"
-            artifacts.mkdir(exist_ok=True)
-            page.screenshot(path=str(artifacts / "dashboard.png"), full_page=True)
+            page.screenshot(path=str(artifacts_dir() / "dashboard.png"), full_page=True)
 
             # Download the projection CSV and read it back.
             go(page, "Import and export")
