@@ -1,0 +1,3 @@
+from aueb.cli import app
+
+app()

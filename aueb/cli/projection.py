@@ -1,0 +1,174 @@
+"""`aueb project`, `convert`, `tiers`, `schema`, `models` and `dashboard`."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+
+from aueb.catalog import catalog_models
+from aueb.cli.base import (
+    Format,
+    Growth,
+    app,
+    compact,
+    count,
+    err,
+    fail,
+    load_scenario_file,
+    money,
+    out,
+    parse_multipliers,
+    percent,
+    rich_table,
+    write_text,
+)
+from aueb.engine import Projection, project
+from aueb.errors import InputError
+from aueb.formats import (
+    projection_to_csv,
+    projection_to_json,
+    write_scenarios,
+)
+from aueb.scenario import Scenario
+from aueb.tiers import TIER_METRICS, load_tiers
+
+
+def _render_table(projection: Projection, scenarios: list[Scenario], out: Console) -> None:
+    rows = projection.rows
+    for scenario, summary in zip(scenarios, projection.summary.to_dict("records")):
+        cur = scenario.currency
+        mine = rows[rows["scenario"] == scenario.name]
+        totals = mine[mine["feature"] == "ALL"].to_dict("records")
+        right = "right"
+        table = rich_table(
+            f"{scenario.name}: all features, per month, in {cur}",
+            [("x", right), ("arm", "left"), ("requests", right), ("AI COGS", right), ("COGS/rev", right),
+             ("margin", right), ("per req", right), ("per correct", right)],
+        )
+        for r in totals:
+            table.add_row(f"{r['multiplier']:g}x", r["arm"], compact(r["requests"]), money(r["ai_cogs"]), percent(r["cogs_to_revenue"]),
+                          percent(r["gross_margin"]), money(r["cost_per_request"]), money(r["cost_per_correct_output"]))
+        out.print(table)
+
+        bands = rich_table("Industry tiers", [("x", right), ("arm", "left"), ("COGS/revenue", "left"), ("inference/req", "left"),
+                                          ("routing", "left"), ("profitable", "left")])
+        for r in totals:
+            bands.add_row(f"{r['multiplier']:g}x", r["arm"], *(
+                f"{money(r[m]) if m == 'inference_cost_per_request' else percent(r[m])}\n{r[m + '_tier'] or ''}" for m in TIER_METRICS
+            ))
+        out.print(bands)
+
+        first = mine["multiplier"].iloc[0]
+        features = mine[(mine["feature"] != "ALL") & (mine["multiplier"] == first)]
+        per_feature = rich_table(f"Per feature at {first:g}x, per month, in {cur}",
+                             [("feature", "left"), ("arm", "left"), ("revenue", right), ("AI COGS", right), ("COGS/rev", right), ("per req", right)])
+        for r in features.to_dict("records"):
+            per_feature.add_row(str(r["feature"]), r["arm"], money(r["revenue"]), money(r["ai_cogs"]), percent(r["cogs_to_revenue"]), money(r["cost_per_request"]))
+        out.print(per_feature)
+
+        payback, roi, break_even = summary["payback_months"], summary["roi"], summary["break_even_monthly_requests"]
+        collapse = " / ".join(
+            "never" if c is None else f"{c:.3g}x" for c in (summary[f"margin_collapse_multiplier_{arm}"] for arm in ("baseline", "distilled"))
+        )
+        out.print(
+            f"One-time distillation cost {money(summary['one_time_cost'], cur)}; "
+            f"monthly saving at 1x {money(summary['monthly_saving'], cur)}\n"
+            f"Payback {'never' if payback is None else f'{payback:.1f} months'}; "
+            f"ROI over {scenario.horizon_months:g} months {'n/a' if roi is None else f'{roi:.0%}'}\n"
+            f"Break-even volume {'none' if break_even is None else count(break_even) + ' requests/month'}\n"
+            f"Margin collapse (usage growth) at {collapse} (baseline / distilled)\n",
+            highlight=False,
+        )
+
+
+@app.command("project")
+def project_command(
+    file: Annotated[Path, typer.Argument(help="Scenario file: .json, or .csv with one or many scenarios")],
+    format: Annotated[Format, typer.Option("--format", "-f", help="table for people, csv for spreadsheets, json for scripts")] = Format.table,
+    out_path: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write to this file instead of the terminal")] = None,
+    multipliers: Annotated[Optional[str], typer.Option(help="Volume multipliers, comma-separated (default: the scenario's, e.g. 1,10,100)")] = None,
+    growth: Annotated[Optional[Growth], typer.Option(help="users: more users; usage: more requests per user at fixed revenue (default: the scenario's)")] = None,
+) -> None:
+    """Project AI COGS, revenue, quality and tiers at each multiplier, with and without the student."""
+    scenarios = load_scenario_file(file)
+    try:
+        projection = project(scenarios, multipliers=parse_multipliers(multipliers) if multipliers else None, growth=growth.value if growth else None)
+    except InputError as exc:
+        fail(str(exc))
+    if format is Format.table:
+        if out_path:
+            page = Console(file=io.StringIO(), width=80)
+            _render_table(projection, scenarios, page)
+            write_text(out_path, page.file.getvalue())
+        else:
+            _render_table(projection, scenarios, out)
+        return
+    text = projection_to_csv(projection) if format is Format.csv else projection_to_json(projection)
+    if out_path:
+        write_text(out_path, text)
+    else:
+        sys.stdout.write(text)
+
+
+@app.command()
+def convert(
+    source: Annotated[Path, typer.Argument(help="Scenario file to read (.json or .csv)")],
+    target: Annotated[Path, typer.Argument(help="File to write; the extension (.json or .csv) picks the format")],
+) -> None:
+    """Convert scenarios between JSON and the finance CSV."""
+    scenarios = load_scenario_file(source)
+    try:
+        write_scenarios(scenarios, target)
+    except InputError as exc:
+        fail(str(exc))
+    err.print(f"wrote {len(scenarios)} scenario(s) to {target}", highlight=False)
+
+
+@app.command()
+def tiers() -> None:
+    """Print the industry tier table (data/industry_tiers.csv, editable)."""
+    try:
+        table_data = load_tiers()
+    except InputError as exc:
+        fail(str(exc))
+    table = rich_table("Industry tiers (Median includes both ends; between the bands: Elite-Median, Median-Low)",
+                   [(name, "left") for name in ("metric", "better", "Elite", "Median", "Low")])
+    for metric, r in table_data.iterrows():
+        fmt = money if metric == "inference_cost_per_request" else percent
+        elite, low = ("<", ">") if r["better"] == "lower" else (">", "<")
+        table.add_row(r["label"], r["better"], f"{elite} {fmt(r['elite'])}", f"{fmt(r['median_min'])} to {fmt(r['median_max'])}", f"{low} {fmt(r['low'])}")
+    out.print(table)
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of a scenario file."""
+    sys.stdout.write(json.dumps(Scenario.model_json_schema(), indent=2) + "\n")
+
+
+@app.command()
+def models(
+    search: Annotated[Optional[str], typer.Argument(help="Part of a model or provider name, e.g. gpt-4o")] = None,
+) -> None:
+    """List the price catalog's models (genai-prices, pinned) with their prices per million tokens."""
+    rows = [m for m in catalog_models() if not search or search.lower() in f"{m.provider}/{m.model}".lower()]
+    table = rich_table(f"{len(rows)} catalog models (USD per million tokens)",
+                   [("provider", "left"), ("model", "left"), ("input", "right"), ("cached", "right"), ("output", "right")])
+    for m in rows:
+        table.add_row(m.provider, m.model, f"{m.input_price_per_mtok:g}", f"{m.cached_input_price_per_mtok:g}", f"{m.output_price_per_mtok:g}")
+    out.print(table)
+
+
+@app.command()
+def dashboard(
+    port: Annotated[int, typer.Option(help="Port on localhost")] = 8501,
+) -> None:
+    """Open the dashboard (needs the app extra) on the default scenario."""
+    raise typer.Exit(subprocess.call([sys.executable, "-m", "streamlit", "run", str(Path(__file__).resolve().parent / "ui" / "app.py"), "--server.port", str(port)]))
