@@ -283,9 +283,15 @@ def _records(frame: pd.DataFrame, columns: tuple[str, ...]) -> list[dict[str, An
     return [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()} for row in frame.to_dict("records")]
 
 
+# The projection CSV carries each scenario's summary on every one of its rows (as the scenario CSV
+# repeats scenario-wide fields), so one sheet holds both and filters keep it.
+PROJECTION_CSV_COLUMNS = (*ROW_COLUMNS, *SUMMARY_COLUMNS[1:])
+
+
 def projection_to_csv(projection: Projection) -> str:
-    rows = projection.rows.loc[:, list(ROW_COLUMNS)].astype(object)
-    return _write_csv(ROW_COLUMNS, rows.to_numpy().tolist())
+    summary = projection.summary.set_index("scenario").loc[:, list(SUMMARY_COLUMNS[1:])]
+    rows = projection.rows.loc[:, list(ROW_COLUMNS)].join(summary, on="scenario").astype(object)
+    return _write_csv(PROJECTION_CSV_COLUMNS, rows.to_numpy().tolist())
 
 
 def projection_to_json(projection: Projection) -> str:

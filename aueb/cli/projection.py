@@ -73,7 +73,7 @@ def _render_table(projection: Projection, scenarios: list[Scenario], out: Consol
             per_feature.add_row(str(r["feature"]), r["arm"], money(r["revenue"]), money(r["ai_cogs"]), percent(r["cogs_to_revenue"]), money(r["cost_per_request"]))
         out.print(per_feature)
 
-        payback, roi, break_even = summary["payback_months"], summary["roi"], summary["break_even_monthly_requests"]
+        payback, roi = summary["payback_months"], summary["roi"]
         collapse = " / ".join(
             "never" if c is None else f"{c:.3g}x" for c in (summary[f"margin_collapse_multiplier_{arm}"] for arm in ("baseline", "distilled"))
         )
@@ -82,10 +82,18 @@ def _render_table(projection: Projection, scenarios: list[Scenario], out: Consol
             f"monthly saving at 1x {money(summary['monthly_saving'], cur)}\n"
             f"Payback {'never' if payback is None else f'{payback:.1f} months'}; "
             f"ROI over {scenario.horizon_months:g} months {'n/a' if roi is None else f'{roi:.0%}'}\n"
-            f"Break-even volume {'none' if break_even is None else count(break_even) + ' requests/month'}\n"
+            f"Break-even (pays back within {scenario.horizon_months:g} months) {_volume(summary['break_even_monthly_requests'])}\n"
+            f"Student cheaper per month {_volume(summary['student_cheaper_from_monthly_requests'])}\n"
             f"Margin collapse (usage growth) at {collapse} (baseline / distilled)\n",
             highlight=False,
         )
+
+
+def _volume(requests: float | None) -> str:
+    """A searched volume: never (None), at any volume (0), or from so many requests a month."""
+    if requests is None:
+        return "at no volume up to 1,000x today's"
+    return "at any volume" if requests == 0 else f"from {count(requests)} requests/month"
 
 
 @app.command("project")
