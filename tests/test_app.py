@@ -374,6 +374,7 @@ def test_distill_command():
     assert command[3:] == ["--progress", "jsonl", "--out", "/tmp/m.json", "--seed", "3", "--quick"]
 
 
+@pytest.mark.torch
 @pytest.mark.skipif(not runner.torch_available(), reason="torch is not installed (pip install -e '.[distill]')")
 def test_real_quick_distillation_run():
     run = runner.DistillRun(quick=True, seed=0)

@@ -6,6 +6,8 @@ import io
 import json
 import subprocess
 import sys
+import tomllib
+from importlib import resources
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -32,6 +34,7 @@ from aueb.cli.base import (
 from aueb.engine import Projection, project
 from aueb.errors import InputError
 from aueb.formats import (
+    DATA_DIR,
     projection_to_csv,
     projection_to_json,
     write_scenarios,
@@ -89,6 +92,11 @@ def _render_table(projection: Projection, scenarios: list[Scenario], out: Consol
         )
 
 
+def bundled_examples() -> dict[str, Path]:
+    """The scenarios shipped in the package (aueb/data/scenarios), by file name without .json."""
+    return {path.stem: path for path in sorted((DATA_DIR / "scenarios").glob("*.json"))}
+
+
 def _volume(requests: float | None) -> str:
     """A searched volume: never (None), at any volume (0), or from so many requests a month."""
     if requests is None:
@@ -98,13 +106,24 @@ def _volume(requests: float | None) -> str:
 
 @app.command("project")
 def project_command(
-    file: Annotated[Path, typer.Argument(help="Scenario file: .json, or .csv with one or many scenarios")],
+    file: Annotated[Optional[Path], typer.Argument(help="Scenario file: .json, or .csv with one or many scenarios")] = None,
+    example: Annotated[Optional[str], typer.Option(
+        "--example", help=f"A scenario bundled with aueb instead of a file: {', '.join(bundled_examples())}")] = None,
     format: Annotated[Format, typer.Option("--format", "-f", help="table for people, csv for spreadsheets, json for scripts")] = Format.table,
     out_path: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write to this file instead of the terminal")] = None,
     multipliers: Annotated[Optional[str], typer.Option(help="Volume multipliers, comma-separated (default: the scenario's, e.g. 1,10,100)")] = None,
     growth: Annotated[Optional[Growth], typer.Option(help="users: more users; usage: more requests per user at fixed revenue (default: the scenario's)")] = None,
 ) -> None:
-    """Project AI COGS, revenue, quality and tiers at each multiplier, with and without the student."""
+    """Project AI COGS, revenue, quality and tiers at each multiplier, with and without the student.
+
+    Every figure is defined in docs/economics.md.
+    """
+    if (file is None) == (example is None):
+        fail("give a scenario file or --example NAME (one of them): " + ", ".join(bundled_examples()))
+    if example is not None:
+        if example not in bundled_examples():
+            fail(f"--example: no bundled scenario {example!r}; the bundled ones are {', '.join(bundled_examples())}")
+        file = bundled_examples()[example]
     scenarios = load_scenario_file(file)
     try:
         projection = project(scenarios, multipliers=parse_multipliers(multipliers) if multipliers else None, growth=growth.value if growth else None)
@@ -174,9 +193,22 @@ def models(
     out.print(table)
 
 
+def streamlit_flags() -> list[str]:
+    """The dashboard's settings (aueb/ui/streamlit.toml) as `streamlit run` flags, so that they hold
+    from any working directory: Streamlit itself reads config.toml only from there."""
+    settings = tomllib.loads(resources.files("aueb").joinpath("ui", "streamlit.toml").read_text(encoding="utf-8"))
+    flags = []
+    for section, options in settings.items():
+        for name, value in options.items():
+            text = str(value).lower() if isinstance(value, bool) else str(value)
+            flags.append(f"--{section}.{name}={text}")
+    return flags
+
+
 @app.command()
 def dashboard(
     port: Annotated[int, typer.Option(help="Port on localhost")] = 8501,
 ) -> None:
-    """Open the dashboard (needs the app extra) on the default scenario."""
-    raise typer.Exit(subprocess.call([sys.executable, "-m", "streamlit", "run", str(Path(__file__).resolve().parent / "ui" / "app.py"), "--server.port", str(port)]))
+    """Open the dashboard (needs the app extra) on the default scenario. Economics reference: docs/economics.md."""
+    router = Path(__file__).resolve().parent.parent / "ui" / "app.py"
+    raise typer.Exit(subprocess.call([sys.executable, "-m", "streamlit", "run", str(router), *streamlit_flags(), "--server.port", str(port)]))

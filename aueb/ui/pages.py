@@ -8,6 +8,7 @@ from aueb import views
 from aueb.errors import InputError
 from aueb.ui import charts, components, editor, files, state
 from aueb.ui import distillation as distill
+from aueb.ui.app import ROUTES
 from aueb.ui.files import MAX_UPLOAD_MB, read_scenario_upload
 
 SCENARIO_UPLOAD_KEY = "ui_scenario_upload"
@@ -180,4 +181,4 @@ def data() -> None:
         st.selectbox("Or a bundled example", list(examples), key="ui_bundled_choice")
         st.button("Load the example", on_click=_load_bundled, args=("ui_bundled_choice",), key="ui_load_bundled", icon=":material/folder_open:")
     st.caption("Distillation metrics (JSON) are uploaded on the Distillation page.")
-    st.page_link("aueb/ui/routes/distillation.py", label="Go to Distillation", icon=":material/science:")
+    st.page_link(str(ROUTES / "distillation.py"), label="Go to Distillation", icon=":material/science:")
