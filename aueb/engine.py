@@ -1,4 +1,4 @@
-"""The projection engine: ECONOMICS.md, vectorised over features x multipliers x arms.
+"""The projection engine: docs/economics.md, vectorised over features x multipliers x arms.
 
 A scenario is first flattened into a features frame (one row per feature, numbers only);
 every figure is then computed on numpy arrays shaped (multiplier, arm, feature), so the

@@ -27,6 +27,8 @@ from aueb.scenario import Distillation, Feature, PerRequestPricing, Scenario, Se
 
 DATA_DIR = data_path()
 DEFAULT_SCENARIO_PATH = DATA_DIR / "scenarios" / "customer_support.json"
+# docs/economics.md, shipped in the package (aueb/data/economics.md links to it in a checkout).
+ECONOMICS_PATH = DATA_DIR / "economics.md"
 MULTIPLIER_SEPARATOR = ";"
 
 SCENARIO_COLUMNS = ("scenario", "currency", "multipliers", "growth", "horizon_months", "fixed_monthly_cost")

@@ -28,7 +28,7 @@ from aueb.ui import editing, files, runner
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
-PAGES = ("overview", "costs", "edit", "distillation", "data")
+PAGES = ("overview", "costs", "edit", "distillation", "data", "economics")
 EXAMPLE_METRICS = ROOT / "data" / "metrics_example.json"
 SAAS = ROOT / "data" / "scenarios" / "saas_portfolio.json"
 FEATURE = "in|features|Support chat|"

@@ -1,4 +1,4 @@
-"""Every formula of ECONOMICS.md against a case worked out by hand.
+"""Every formula of docs/economics.md against a case worked out by hand.
 
 Expected values are literals with the arithmetic written out in comments; nothing here asks the
 engine for an expected value. One month = 730 hours = 2,628,000 seconds.

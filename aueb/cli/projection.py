@@ -35,6 +35,7 @@ from aueb.engine import Projection, project
 from aueb.errors import InputError
 from aueb.formats import (
     DATA_DIR,
+    ECONOMICS_PATH,
     projection_to_csv,
     projection_to_json,
     write_scenarios,
@@ -172,6 +173,12 @@ def tiers() -> None:
         elite, low = ("<", ">") if r["better"] == "lower" else (">", "<")
         table.add_row(r["label"], r["better"], f"{elite} {fmt(r['elite'])}", f"{fmt(r['median_min'])} to {fmt(r['median_max'])}", f"{low} {fmt(r['low'])}")
     out.print(table)
+
+
+@app.command()
+def economics() -> None:
+    """Print docs/economics.md: every figure, formula, unit and choice that aueb computes."""
+    sys.stdout.write(ECONOMICS_PATH.read_text(encoding="utf-8"))
 
 
 @app.command()
