@@ -90,8 +90,8 @@ SUMMARY_COLUMNS = (
 )
 
 
-def token_cost_per_request(pricing: TokenPricing) -> float:
-    """c = [(n_in - n_c)·p_in + n_c·p_cached + n_out·p_out] / 1e6 · (1 - b·d), catalog prices filling the gaps."""
+def token_prices(pricing: TokenPricing) -> tuple[float, float | None, float]:
+    """(p_in, p_cached, p_out) with catalog prices filling the gaps; p_cached None means "the input price"."""
     p_in, p_cached, p_out = pricing.input_price_per_mtok, pricing.cached_input_price_per_mtok, pricing.output_price_per_mtok
     if p_in is None or p_out is None:
         listed = lookup(pricing.model, pricing.provider)
@@ -99,9 +99,21 @@ def token_cost_per_request(pricing: TokenPricing) -> float:
             p_in = listed.input_price_per_mtok
             p_cached = listed.cached_input_price_per_mtok if p_cached is None else p_cached
         p_out = listed.output_price_per_mtok if p_out is None else p_out
-    p_cached = p_in if p_cached is None else p_cached
-    n_in, n_c, n_out = pricing.input_tokens, pricing.cached_input_tokens, pricing.output_tokens
-    return ((n_in - n_c) * p_in + n_c * p_cached + n_out * p_out) / 1e6 * (1 - pricing.batch_share * pricing.batch_discount)
+    return p_in, p_cached, p_out
+
+
+def token_unit_cost(n_in, n_c, n_out, p_in, p_cached, p_out, batch_share, batch_discount):  # noqa: ANN001, ANN201 (floats or arrays)
+    """c = [(n_in - n_c)·p_in + n_c·p_cached + n_out·p_out] / 1e6 · (1 - b·d), on numbers or arrays alike."""
+    return ((n_in - n_c) * p_in + n_c * p_cached + n_out * p_out) / 1e6 * (1 - batch_share * batch_discount)
+
+
+def token_cost_per_request(pricing: TokenPricing) -> float:
+    """The token API price of one request, catalog prices filling the gaps."""
+    p_in, p_cached, p_out = token_prices(pricing)
+    return token_unit_cost(
+        pricing.input_tokens, pricing.cached_input_tokens, pricing.output_tokens,
+        p_in, p_in if p_cached is None else p_cached, p_out, pricing.batch_share, pricing.batch_discount,
+    )
 
 
 def _model_row(pricing: TokenPricing | PerRequestPricing | SelfHostedPricing | None) -> tuple[float, ...]:
@@ -245,6 +257,68 @@ def _costs(
     )
 
 
+def _quality(features: pd.DataFrame, c: _Costs, student_answers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Correct outputs and the cost of the incorrect ones: escalated and cached requests take the teacher's answer."""
+    teacher_quality = _column(features, "teacher_quality")
+    correct = teacher_quality * (c.requests - student_answers) + student_answers * _column(features, "quality_retention") * teacher_quality
+    return correct, (c.requests - correct) * _column(features, "cost_per_error")
+
+
+def _one_time_cost(features: pd.DataFrame, baseline_served_today: np.ndarray) -> np.ndarray:
+    """Each feature's one-time distillation cost: labelling at the teacher's 1x cost per request, compute, engineering."""
+    teacher_cost_today = _model_cost(features, "teacher", baseline_served_today[np.newaxis, np.newaxis, :])[0, 0]
+    # A self-hosted teacher that serves nothing today labels at the cost of a replica at target utilisation.
+    replica_cost_per_request = _ratio(
+        features["teacher_hourly_price"].to_numpy(), 3600 * features["teacher_throughput_rps"].to_numpy() * features["teacher_utilization"].to_numpy()
+    )
+    teacher_cost_per_request = np.where(baseline_served_today > 0, _ratio(teacher_cost_today, baseline_served_today), replica_cost_per_request)
+    return np.where(
+        features["has_student"].to_numpy() > 0,
+        features["training_examples"].to_numpy() * teacher_cost_per_request + features["training_compute"].to_numpy() + features["engineering"].to_numpy(),
+        0.0,
+    )
+
+
+# Per-sample totals of sample_totals, each shaped (multiplier, arm, sample).
+SAMPLE_TOTALS = ("users", "requests", "revenue", "ai_cogs", "correct_outputs", "error_cost")
+ROWS_PER_CHUNK = 262_144
+
+
+def sample_totals(
+    features: pd.DataFrame, n_samples: int, *, multipliers: Sequence[float], growth: str, fixed_monthly_cost: np.ndarray
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Scenario totals of many samples at once: `features` holds n_samples blocks of the scenario's features
+    (row = sample x features + feature) and fixed_monthly_cost one value per sample.
+
+    Returns the SAMPLE_TOTALS arrays shaped (multiplier, arm, sample) and the one-time cost per sample.
+    Samples go through the engine in chunks of whole samples, each chunk as one set of arrays.
+    """
+    multipliers = np.asarray(multipliers, dtype=float)
+    n_features = len(features) // n_samples
+    totals = {name: np.empty((len(multipliers), len(ARMS), n_samples)) for name in SAMPLE_TOTALS}
+    one_time = np.empty(n_samples)
+    step = max(1, ROWS_PER_CHUNK // max(1, n_features))
+    for start in range(0, n_samples, step):
+        stop = min(n_samples, start + step)
+        part = features.iloc[start * n_features : stop * n_features]
+        n = stop - start
+        today = (part["users"].to_numpy(dtype=float) * part["requests_per_user"].to_numpy(dtype=float)).reshape(n, n_features).sum(axis=1)
+        scenario_requests = multipliers[:, np.newaxis, np.newaxis] * np.repeat(today, n_features)[np.newaxis, np.newaxis, :]
+        fixed = np.repeat(np.asarray(fixed_monthly_cost, dtype=float)[start:stop], n_features)[np.newaxis, np.newaxis, :]
+        c = _costs(part, multipliers, growth, fixed, scenario_requests, n_features)
+        student_answers = c.coverage * (1 - c.escalation) * c.model_served
+        correct, error_cost = _quality(part, c, student_answers)
+        per_feature = {
+            "users": c.users, "requests": c.requests, "revenue": c.revenue, "ai_cogs": c.ai_cogs,
+            "correct_outputs": correct, "error_cost": error_cost,
+        }
+        for name in SAMPLE_TOTALS:
+            totals[name][..., start:stop] = np.broadcast_to(per_feature[name], c.requests.shape).reshape(len(multipliers), len(ARMS), n, n_features).sum(axis=3)
+        served_today = (part["users"].to_numpy(dtype=float) * part["requests_per_user"].to_numpy(dtype=float)) * (1 - part["cache_hit_rate"].to_numpy(dtype=float))
+        one_time[start:stop] = _one_time_cost(part, served_today).reshape(n, n_features).sum(axis=1)
+    return totals, one_time
+
+
 def _divide_into(out: np.ndarray, numerator: np.ndarray, denominator: np.ndarray) -> None:
     """out = numerator / denominator, NaN (null) where that is undefined: a zero denominator, or a
     quotient beyond the range of a float (never infinite)."""
@@ -315,11 +389,9 @@ def project_features(
         where = slice(start, start + len(part))
         c = _costs(part, multipliers, growth, fixed_monthly_cost, scenario_requests, n_features)
         ai_cogs = c.ai_cogs
-        teacher_quality = _column(part, "teacher_quality")
         student_share = c.coverage * (1 - c.escalation)  # of model-served requests, answered by the student
         student_answers = student_share * c.model_served
-        correct = teacher_quality * (c.requests - student_answers) + student_answers * _column(part, "quality_retention") * teacher_quality
-        error_cost = (c.requests - correct) * _column(part, "cost_per_error")
+        correct, error_cost = _quality(part, c, student_answers)
         per_feature = {
             "users": c.users,
             "requests": c.requests,
@@ -391,19 +463,7 @@ def _first(condition: np.ndarray) -> int | None:
 def summarize_features(features: pd.DataFrame, *, scenario: str, horizon_months: float, fixed_monthly_cost: float) -> dict[str, object]:
     """One-time cost, monthly saving at 1x, payback, ROI, break-even volume and margin collapse points."""
     today = _costs(features, np.array([1.0]), "users", fixed_monthly_cost)
-    baseline_served = today.model_served[0, 0]
-    teacher_cost_today = _model_cost(features, "teacher", today.model_served[:, :1])[0, 0]
-    # A self-hosted teacher that serves nothing today labels at the cost of a replica at target utilisation.
-    replica_cost_per_request = _ratio(
-        features["teacher_hourly_price"].to_numpy(), 3600 * features["teacher_throughput_rps"].to_numpy() * features["teacher_utilization"].to_numpy()
-    )
-    teacher_cost_per_request = np.where(baseline_served > 0, _ratio(teacher_cost_today, baseline_served), replica_cost_per_request)
-    has_student = features["has_student"].to_numpy() > 0
-    one_time = np.where(
-        has_student,
-        features["training_examples"].to_numpy() * teacher_cost_per_request + features["training_compute"].to_numpy() + features["engineering"].to_numpy(),
-        0.0,
-    ).sum()
+    one_time = _one_time_cost(features, today.model_served[0, 0]).sum()
     cogs_today = today.ai_cogs.sum(axis=2)[0]
     monthly_saving = float(cogs_today[0] - cogs_today[1])
 
