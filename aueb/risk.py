@@ -9,6 +9,7 @@ mode) are K "samples" laid out by hand.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Sequence
@@ -20,11 +21,13 @@ from pydantic import BaseModel, ConfigDict
 
 from aueb.engine import ARMS, ROWS_PER_CHUNK, _ratio, features_frame, sample_totals, token_prices, token_unit_cost
 from aueb.errors import InputError
+from aueb.formats import _write_csv
 from aueb.scenario import Range, Scenario, TokenPricing
 
 DEFAULT_SAMPLES = 10_000
 DEFAULT_SEED = 0
 PERCENTILES = (0.10, 0.50, 0.90)
+PERCENTILE_COLUMNS = ("scenario", "multiplier", "arm", "figure", "p10", "p50", "p90", "undefined")
 # Total-row figures reported as percentiles for every multiplier and arm.
 RISK_FIGURES = ("ai_cogs", "cogs_to_revenue", "gross_margin", "cost_per_request", "cost_per_correct_output", "net_ai_value")
 # Every figure a tornado may show: total-row figures (at a multiplier and arm) and summary figures.
@@ -446,3 +449,12 @@ def risk_report(
         summary[scenario.name] = risk_summary(simulation)
         bars += tornado(scenario, figure)
     return RiskReport(percentiles=rows, summary=summary, tornado=bars, samples=n_samples, seed=seed)
+
+
+def risk_to_csv(report: RiskReport) -> str:
+    """The percentile rows as the finance CSV (same cell rules as every CSV aueb writes)."""
+    return _write_csv(PERCENTILE_COLUMNS, [[getattr(r, c) for c in PERCENTILE_COLUMNS] for r in report.percentiles])
+
+
+def risk_to_json(report: RiskReport) -> str:
+    return json.dumps(report.model_dump(mode="json"), indent=1, allow_nan=False) + "\n"
