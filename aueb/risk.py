@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -54,29 +55,34 @@ class RangedInput:
     feature: int | None  # None: the scenario's fixed monthly cost
     column: str  # the engine's feature column, or `teacher.input_tokens` for a token figure of a model
     range: Range
+    where: tuple[str, ...] = ()  # the same path as keys: ("features", "Support chat", "teacher", "pricing", "cost")
 
 
 def ranged_inputs(scenario: Scenario) -> list[RangedInput]:
     """Every ranged input of the scenario, in the order of the file; inputs the projection ignores
     (the escalation of a feature without a student) are left out."""
-    found = [RangedInput(f"{name}", None, name, r) for name, r in scenario.ranges.items()]
+    found = [RangedInput(name, None, name, r, (name,)) for name, r in scenario.ranges.items()]
+
+    def add(i: int, keys: tuple[str, ...], column: str, r: Range) -> None:
+        feature = scenario.features[i].name
+        found.append(RangedInput(".".join((f"features[{feature}]", *keys)), i, column, r, ("features", feature, *keys)))
+
     for i, f in enumerate(scenario.features):
-        where = f"features[{f.name}]"
         for name, r in f.ranges.items():
             if name == "escalation" and f.student is None:
                 continue
-            found.append(RangedInput(f"{where}.{name}", i, name, r))
+            add(i, (name,), name, r)
         models = [("teacher", f.teacher)] + ([("student", f.student)] if f.student is not None else [])
         for role, model in models:
             for name, r in model.ranges.items():
-                found.append(RangedInput(f"{where}.{role}.{name}", i, _FEATURE_COLUMNS[f"{role}.{name}"], r))
+                add(i, (role, name), _FEATURE_COLUMNS[f"{role}.{name}"], r)
             pricing = model.pricing
             for name, r in pricing.ranges.items():
                 column = f"{role}.{name}" if isinstance(pricing, TokenPricing) else f"{role}_{'unit_cost' if name == 'cost' else name}"
-                found.append(RangedInput(f"{where}.{role}.pricing.{name}", i, column, r))
+                add(i, (role, "pricing", name), column, r)
         if f.student is not None:
             for name, r in f.student.distillation.ranges.items():
-                found.append(RangedInput(f"{where}.student.distillation.{name}", i, name, r))
+                add(i, ("student", "distillation", name), name, r)
     return found
 
 
@@ -266,8 +272,25 @@ def percentiles(samples: np.ndarray) -> tuple[float | None, float | None, float 
 
 
 def percentiles_along(samples: np.ndarray) -> np.ndarray:
-    """P10, P50, P90 over the last axis, NaN-aware: shaped (3, ...) (the fan chart's many points at once)."""
-    return np.nanquantile(samples, PERCENTILES, axis=-1, method="inverted_cdf")
+    """P10, P50, P90 over the last axis, undefined samples left out: shaped (3, ...) (the fan chart's many points
+    at once); NaN where no sample is defined."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices: no defined sample
+        return np.nanquantile(samples, PERCENTILES, axis=-1, method="inverted_cdf")
+
+
+def fan(simulation: Simulation, figure: str = "cogs_to_revenue") -> pd.DataFrame:
+    """multiplier, arm, p10, p50, p90, undefined of a total-row figure at every simulated multiplier (the fan chart)."""
+    values = simulation.figure(figure)
+    bands = percentiles_along(values) if values.size else np.empty((3, *values.shape[:2]))
+    undefined = (~np.isfinite(values)).sum(axis=-1)
+    m, a = np.meshgrid(simulation.multipliers, np.arange(len(ARMS)), indexing="ij")
+    order = np.argsort(simulation.multipliers, kind="stable")
+    frame = pd.DataFrame({
+        "multiplier": m[order].ravel(), "arm": np.array(ARMS)[a[order].ravel()],
+        "p10": bands[0][order].ravel(), "p50": bands[1][order].ravel(), "p90": bands[2][order].ravel(), "undefined": undefined[order].ravel(),
+    })
+    return frame
 
 
 class _Report(BaseModel):
