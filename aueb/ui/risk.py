@@ -119,10 +119,13 @@ def cards(summary: risk.RiskSummary, currency: str) -> None:
         help="Share of the samples in which the one-time distillation cost is paid back by the monthly saving at 1x within the ROI horizon.",
         border=True,
     )
-    for column, name, title in ((c2, "payback_months", "Payback P50"), (c3, "monthly_saving", "Monthly saving P50"), (c4, "roi", "ROI P50")):
+    symbol = views.currency_symbol(currency)
+    titles = ((c2, "payback_months", "Payback P50"), (c3, "monthly_saving", f"Saving P50 ({symbol} / month)"), (c4, "roi", "ROI P50"))
+    for column, name, title in titles:
         p = getattr(summary, name)
+        shown = views.money(p.p50, currency) if name == "monthly_saving" else _value(name, p.p50, currency)
         column.metric(
-            title, _value(name, p.p50, currency), border=True,
+            title, shown, border=True,
             help=f"P10 {_value(name, p.p10, currency)} · P90 {_value(name, p.p90, currency)}"
             + (f" · undefined in {p.undefined:,} samples (left out)" if p.undefined else ""),
         )

@@ -50,7 +50,8 @@ def fan_chart(fan: pd.DataFrame, tiers: pd.DataFrame, samples: int) -> go.Figure
         ],
         xaxis=dict(type="log", title="Volume (x today's, log scale)", gridcolor=GRID),
         yaxis=dict(range=[0, upper], tickformat=".0%", title="AI COGS / revenue (%)", gridcolor=GRID),
-        margin=dict(r=96),
+        legend=dict(orientation="h", yanchor="top", y=-0.18, xanchor="left", x=0),
+        margin=dict(r=96, t=60, b=10),
     )
 
 
@@ -72,6 +73,8 @@ def tornado_chart(bars: pd.DataFrame, title: str, value_format: str) -> go.Figur
         traces, title, max(260, 120 + 46 * len(bars)),
         barmode="overlay",
         shapes=[dict(type="line", xref="x", x0=mode, x1=mode, yref="paper", y0=0, y1=1, line=dict(color="#111827", width=1, dash="dot"))],
-        xaxis=dict(tickformat=value_format, gridcolor=GRID, title="figure with one input at its low / high, the others at their mode"),
+        xaxis=dict(tickformat=value_format, gridcolor=GRID),
         yaxis=dict(automargin=True),
+        legend=dict(orientation="h", yanchor="top", y=-0.12, xanchor="left", x=0),
+        margin=dict(t=60, b=10),
     )
