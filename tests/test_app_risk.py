@@ -70,6 +70,15 @@ def test_page_shows_the_risk_analysis(default):
     assert "computed in" in at.caption[1].value and "4 inputs given as ranges" in at.caption[1].value
 
 
+def test_download_is_what_the_command_writes(default):
+    from aueb.ui.risk import risk_report_of
+
+    at = risk_page()
+    result = at.session_state["_risk_memo"][2]
+    report = risk_report_of(default, result, risk.DEFAULT_SAMPLES, risk.DEFAULT_SEED)
+    assert risk.risk_to_json(report) == risk.risk_to_json(risk.risk_report([default], risk.DEFAULT_SAMPLES, risk.DEFAULT_SEED))
+
+
 def test_table_turns_a_range_on_and_off_and_refuses_bad_bounds(default):
     at = risk_page()
     rows = ranges.table(default)

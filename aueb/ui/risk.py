@@ -13,7 +13,7 @@ import streamlit as st
 
 from aueb import risk, views
 from aueb.scenario import Scenario
-from aueb.ui import components, editing, ranges, state
+from aueb.ui import components, editing, files, ranges, state
 from aueb.ui.charts.risk import fan_chart, tornado_chart
 
 SAMPLES_KEY = "risk|samples"
@@ -62,6 +62,11 @@ def analysis(scenario: Scenario, samples: int, seed: int, figure: str) -> dict:
     result["seconds"] = time.perf_counter() - start
     st.session_state[_MEMO] = (scenario, key, result)
     return result
+
+
+def risk_report_of(scenario: Scenario, result: dict, samples: int, seed: int) -> risk.RiskReport:
+    """The page's analysis as the command line's report (its percentile rows are at the scenario's multipliers)."""
+    return risk.RiskReport(percentiles=result["rows"], summary={scenario.name: result["summary"]}, tornado=result["tornado"], samples=samples, seed=seed)
 
 
 def _commit(data: dict, notice: str | None = None) -> bool:
@@ -189,6 +194,15 @@ def risk_page() -> None:
             st.info("No input is given as a range yet: turn one on in the table below.", icon=":material/info:")
     with st.expander("P10 / P50 / P90 of the total rows at each volume"):
         st.dataframe(_percentile_table(result["rows"], cur), hide_index=True, width="stretch")
+        report = risk_report_of(scenario, result, samples, seed)
+        stem = files.slug(scenario.name)
+        d1, d2 = st.columns(2)
+        d1.download_button("Risk analysis (JSON)", risk.risk_to_json(report), f"{stem}_risk.json", "application/json",
+                           key="risk|download_json", icon=":material/download:", width="stretch",
+                           help="The same JSON as `aueb risk FILE --format json` with these samples, seed and tornado figure.")
+        d2.download_button("Percentiles (CSV)", risk.risk_to_csv(report), f"{stem}_risk.csv", "text/csv",
+                           key="risk|download_csv", icon=":material/download:", width="stretch",
+                           help="The percentile rows, as `aueb risk FILE --format csv` writes them.")
     st.subheader("Ranges of the inputs")
     _drag_section(scenario)
     st.caption("Tick **Ranged** to give an input a range (it starts at -20% / +20% of the mode), then edit low, mode and high. "
