@@ -103,10 +103,32 @@ def summarize_features_today(frame: pd.DataFrame, s: Scenario) -> None:
     _ = (one_time / saving if saving > 0 else None, (saving * s.horizon_months - one_time) / one_time if one_time > 0 else None)
 
 
+def page_rerun_ms(reruns: int) -> float:
+    """Median server-side rerun of the Risk page after a change of seed (AppTest, default scenario)."""
+    import statistics
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=120)
+    at.run()
+    at.switch_page("aueb/ui/routes/risk.py").run()
+    times = []
+    for seed in range(1, reruns + 1):
+        at.number_input(key="risk|seed").set_value(seed)
+        start = time.perf_counter()
+        at.run()
+        times.append(time.perf_counter() - start)
+        assert not at.exception
+    return statistics.median(times) * 1000
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--loop-samples", type=int, default=200)
+    parser.add_argument("--reruns", type=int, default=7)
     args = parser.parse_args()
+    print(f"Risk page, default scenario, 10,000 samples: server-side rerun after a change {page_rerun_ms(args.reruns):.0f} ms (median of {args.reruns})")
     s = scenario()
     tiers = load_tiers()
     assert len(ranged_inputs(s)) == 5 * FEATURES
