@@ -279,46 +279,6 @@ def _one_time_cost(features: pd.DataFrame, baseline_served_today: np.ndarray) ->
     )
 
 
-# Per-sample totals of sample_totals, each shaped (multiplier, arm, sample).
-SAMPLE_TOTALS = ("users", "requests", "revenue", "ai_cogs", "correct_outputs", "error_cost")
-ROWS_PER_CHUNK = 262_144
-
-
-def sample_totals(
-    features: pd.DataFrame, n_samples: int, *, multipliers: Sequence[float], growth: str, fixed_monthly_cost: np.ndarray
-) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """Scenario totals of many samples at once: `features` holds n_samples blocks of the scenario's features
-    (row = sample x features + feature) and fixed_monthly_cost one value per sample.
-
-    Returns the SAMPLE_TOTALS arrays shaped (multiplier, arm, sample) and the one-time cost per sample.
-    Samples go through the engine in chunks of whole samples, each chunk as one set of arrays.
-    """
-    multipliers = np.asarray(multipliers, dtype=float)
-    n_features = len(features) // n_samples
-    totals = {name: np.empty((len(multipliers), len(ARMS), n_samples)) for name in SAMPLE_TOTALS}
-    one_time = np.empty(n_samples)
-    step = max(1, ROWS_PER_CHUNK // max(1, n_features))
-    for start in range(0, n_samples, step):
-        stop = min(n_samples, start + step)
-        part = features.iloc[start * n_features : stop * n_features]
-        n = stop - start
-        today = (part["users"].to_numpy(dtype=float) * part["requests_per_user"].to_numpy(dtype=float)).reshape(n, n_features).sum(axis=1)
-        scenario_requests = multipliers[:, np.newaxis, np.newaxis] * np.repeat(today, n_features)[np.newaxis, np.newaxis, :]
-        fixed = np.repeat(np.asarray(fixed_monthly_cost, dtype=float)[start:stop], n_features)[np.newaxis, np.newaxis, :]
-        c = _costs(part, multipliers, growth, fixed, scenario_requests, n_features)
-        student_answers = c.coverage * (1 - c.escalation) * c.model_served
-        correct, error_cost = _quality(part, c, student_answers)
-        per_feature = {
-            "users": c.users, "requests": c.requests, "revenue": c.revenue, "ai_cogs": c.ai_cogs,
-            "correct_outputs": correct, "error_cost": error_cost,
-        }
-        for name in SAMPLE_TOTALS:
-            totals[name][..., start:stop] = np.broadcast_to(per_feature[name], c.requests.shape).reshape(len(multipliers), len(ARMS), n, n_features).sum(axis=3)
-        served_today = (part["users"].to_numpy(dtype=float) * part["requests_per_user"].to_numpy(dtype=float)) * (1 - part["cache_hit_rate"].to_numpy(dtype=float))
-        one_time[start:stop] = _one_time_cost(part, served_today).reshape(n, n_features).sum(axis=1)
-    return totals, one_time
-
-
 def _divide_into(out: np.ndarray, numerator: np.ndarray, denominator: np.ndarray) -> None:
     """out = numerator / denominator, NaN (null) where that is undefined: a zero denominator, or a
     quotient beyond the range of a float (never infinite)."""

@@ -21,8 +21,9 @@ import time
 import numpy as np
 import pandas as pd
 
-from aueb.engine import features_frame, project_features, summarize_features
-from aueb.risk import _sampled_features, _token_models, percentile_rows, pert, ranged_inputs, risk_summary, simulate
+from aueb.engine import features_frame, project_features
+from aueb.risk import percentile_rows, pert, ranged_inputs, risk_summary, simulate
+from aueb.risk_samples import _sampled_features, _token_models
 from aueb.scenario import Scenario
 from aueb.tiers import load_tiers
 

@@ -19,7 +19,7 @@ MAX_SAMPLES = 10_000_000
 _SHARES = ("cogs_to_revenue", "gross_margin", "quality")
 
 
-def _value(figure: str, value: float | None, currency: str) -> str:
+def _value(figure: str, value: float | None) -> str:
     if value is None:
         return "n/a"
     if figure.split("@")[0] in _SHARES:
@@ -43,14 +43,14 @@ def _render(report: RiskReport, scenarios: list[Scenario], console: Console) -> 
             [("x", "right"), ("arm", "left"), ("figure", "left"), ("P10", "right"), ("P50", "right"), ("P90", "right"), ("undef.", "right")],
         )
         for row in (r for r in report.percentiles if r.scenario == scenario.name):
-            table.add_row(f"{row.multiplier:g}x", row.arm, labels[row.figure], *(_value(row.figure, v, cur) for v in (row.p10, row.p50, row.p90)),
+            table.add_row(f"{row.multiplier:g}x", row.arm, labels[row.figure], *(_value(row.figure, v) for v in (row.p10, row.p50, row.p90)),
                           str(row.undefined))
         console.print(table)
         summary = report.summary[scenario.name]
         head = rich_table("Distillation investment", [("figure", "left"), ("P10", "right"), ("P50", "right"), ("P90", "right"), ("undef.", "right")])
         for name, label in (("monthly_saving", "monthly saving at 1x"), ("payback_months", "payback"), ("roi", f"ROI over {summary.horizon_months:g} months")):
             p = getattr(summary, name)
-            head.add_row(label, *(_value(name, v, cur) for v in (p.p10, p.p50, p.p90)), str(p.undefined))
+            head.add_row(label, *(_value(name, v) for v in (p.p10, p.p50, p.p90)), str(p.undefined))
         console.print(head)
         probability = summary.payback_within_horizon_probability
         console.print(
@@ -64,11 +64,11 @@ def _render(report: RiskReport, scenarios: list[Scenario], console: Console) -> 
             console.print("Tornado: no input is given as a range.\n", highlight=False)
             continue
         figure = bars[0].figure
-        tornado = rich_table(f"Tornado of {figure}: one input at low / high, the others at mode (base {_value(figure, bars[0].figure_at_mode, cur)})",
+        tornado = rich_table(f"Tornado of {figure}: one input at low / high, the others at mode (base {_value(figure, bars[0].figure_at_mode)})",
                              [("input", "left"), ("low", "right"), ("high", "right"), ("at low", "right"), ("at high", "right"), ("swing", "right")])
         for t in bars:
-            tornado.add_row(t.input, f"{t.low:,.6g}", f"{t.high:,.6g}", _value(figure, t.figure_at_low, cur), _value(figure, t.figure_at_high, cur),
-                            _value(figure, t.swing, cur))
+            tornado.add_row(t.input, f"{t.low:,.6g}", f"{t.high:,.6g}", _value(figure, t.figure_at_low), _value(figure, t.figure_at_high),
+                            _value(figure, t.swing))
         console.print(tornado)
         console.print()
 
