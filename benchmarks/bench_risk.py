@@ -13,7 +13,6 @@ Last line: seconds_10k_100f=<s> speedup_vs_loop=<x> peak_rss_mb=<mb>
 from __future__ import annotations
 
 import argparse
-import math
 import platform
 import resource
 import time
@@ -22,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from aueb.engine import features_frame, project_features
+from bench_engine import best_of
 from aueb.risk import percentile_rows, pert, ranged_inputs, risk_summary, simulate
 from aueb.risk_samples import _sampled_features, _token_models
 from aueb.scenario import Scenario
@@ -61,15 +61,6 @@ def scenario(n: int = FEATURES, seed: int = 0) -> Scenario:
             "coverage": ranged(rng, 0.7, 0.5, 1.3, top=1.0),
         })
     return Scenario.model_validate({"name": "bench", "fixed_monthly_cost": 5000.0, "features": features})
-
-
-def best_of(runs: int, work):
-    best, result = math.inf, None
-    for _ in range(runs):
-        start = time.perf_counter()
-        result = work()
-        best = min(best, time.perf_counter() - start)
-    return best, result
 
 
 def vectorised(s: Scenario):

@@ -6,38 +6,18 @@ from __future__ import annotations
 import json
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
+from test_app import clear_cache, default, start, visit  # noqa: F401  (fixtures: the cache cleared, the default scenario)
 
 from aueb import risk, views
-from aueb.formats import DEFAULT_SCENARIO_PATH, load_scenarios
-from aueb.scenario import Scenario
 from aueb.ui import ranges
 from aueb.ui.risk import fan_multipliers
-from conftest import REPO_ROOT
 
-APP = str(REPO_ROOT / "app.py")
 KEY = "in|features|Support chat|"
 
 
-@pytest.fixture(autouse=True)
-def clear_cache():
-    st.cache_data.clear()
-    yield
-    st.cache_data.clear()
-
-
-@pytest.fixture
-def default() -> Scenario:
-    return load_scenarios(DEFAULT_SCENARIO_PATH)[0]
-
-
 def risk_page() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
-    at.switch_page("aueb/ui/routes/risk.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return visit(start(), "risk")
 
 
 def metric(at: AppTest, label: str) -> str:
@@ -112,9 +92,7 @@ def test_slider_drags_a_bound(default):
 
 
 def test_edit_page_keeps_ranges_when_a_mode_changes(default):
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
-    at.switch_page("aueb/ui/routes/edit.py").run()
+    at = visit(start(), "edit")
     at.number_input(key=KEY + "coverage").set_value(0.9).run()
     assert not at.exception and not at.error
     feature = at.session_state["scenario"].features[0]

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import io
-import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
 
-from aueb.cli.base import Format, app, fail, load_scenario_file, money, out, percent, rich_table, write_text
+from aueb.cli.base import Format, app, emit, fail, load_scenario_file, money, percent, rich_table
 from aueb.errors import InputError
 from aueb.risk import DEFAULT_SAMPLES, DEFAULT_SEED, RiskReport, parse_figure, risk_report, risk_to_csv, risk_to_json
 from aueb.scenario import Scenario
@@ -95,16 +93,5 @@ def risk_command(
         report = risk_report(scenarios, samples, seed, parse_figure(figure))
     except InputError as exc:
         fail(str(exc))
-    if format is Format.table:
-        if out_path:
-            page = Console(file=io.StringIO(), width=100)
-            _render(report, scenarios, page)
-            write_text(out_path, page.file.getvalue())
-        else:
-            _render(report, scenarios, out)
-        return
-    text = risk_to_csv(report) if format is Format.csv else risk_to_json(report)
-    if out_path:
-        write_text(out_path, text)
-    else:
-        sys.stdout.write(text)
+    emit(format, out_path, lambda console: _render(report, scenarios, console),
+         lambda: risk_to_csv(report) if format is Format.csv else risk_to_json(report), width=100)

@@ -8,7 +8,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from aueb import views
-from aueb.ui.charts.base import ARM_COLORS, BAND_COLORS, GRID, figure, finite_values
+from aueb.ui.charts.base import ARM_COLORS, GRID, band_layers, figure, finite_values
 
 BAND_FILL = {"baseline": "rgba(100,116,139,0.25)", "distilled": "rgba(15,118,110,0.25)"}
 LOW_COLOR, HIGH_COLOR = "#2563eb", "#ea580c"
@@ -40,14 +40,7 @@ def fan_chart(fan: pd.DataFrame, tiers: pd.DataFrame, samples: int) -> go.Figure
         ))
     return figure(
         traces, f"AI COGS / revenue by volume: P10-P90 and P50 of {samples:,} samples", 440,
-        shapes=[
-            dict(type="rect", xref="paper", x0=0, x1=1, yref="y", y0=lo, y1=hi, fillcolor=BAND_COLORS[band], opacity=0.18, line_width=0, layer="below")
-            for band, lo, hi in bands
-        ],
-        annotations=[
-            dict(x=1.01, xref="paper", xanchor="left", y=(lo + hi) / 2, yref="y", text=band, showarrow=False, font=dict(size=11, color="#475569"))
-            for band, lo, hi in bands
-        ],
+        **band_layers(bands, 0.18),
         xaxis=dict(type="log", title="Volume (x today's, log scale)", gridcolor=GRID),
         yaxis=dict(range=[0, upper], tickformat=".0%", title="AI COGS / revenue (%)", gridcolor=GRID),
         legend=dict(orientation="h", yanchor="top", y=-0.18, xanchor="left", x=0),
