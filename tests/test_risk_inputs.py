@@ -185,3 +185,13 @@ def test_cli_risk_json_and_csv(customer_support, customer_support_path, tmp_path
 def test_cli_risk_bad_options(customer_support_path, args, fragment):
     result = cli("risk", customer_support_path, *args)
     assert result.exit_code == 2 and fragment in result.stderr and "\n" not in result.stderr.strip()
+
+
+def test_python_api_takes_ranges(sb):
+    feature = Feature(name="F", users=Range(low=10, mode=20, high=40), requests_per_user={"low": 1, "mode": 2, "high": 3},
+                      teacher={"name": "T", "quality": 0.9, "pricing": {"kind": "per_request", "cost": 0.01}})
+    assert feature.users == 20.0 and feature.requests_per_user == 2.0
+    assert feature.ranges["users"] == Range(low=10, mode=20, high=40)
+    scenario = Scenario(name="S", features=[feature], fixed_monthly_cost=Range(low=0, mode=10, high=20))
+    assert scenario.ranges["fixed_monthly_cost"].high == 20
+    assert json.loads(scenario.model_dump_json())["features"][0]["users"] == {"low": 10.0, "mode": 20.0, "high": 40.0}
