@@ -15,11 +15,13 @@ import numpy as np
 import pandas as pd
 
 from aueb.cascade import feature_inputs
-from aueb.engine import project_feature_variants
+from aueb.engine import features_frame, project_feature_variants, project_features
 from aueb.metrics import Cascade, MetricsError
 from aueb.scenario import Scenario
+from aueb.tiers import load_tiers
 
 PLAN_MULTIPLIER = 1.0
+PRICED = ("ai_cogs", "error_cost", "net_ai_value", "cogs_to_revenue")
 POINT_COLUMNS = (
     "threshold",
     "coverage",
@@ -45,6 +47,7 @@ class Plan:
     points: pd.DataFrame
     best: int | None  # row of the best applicable point; None when no point fits the scenario
     cascade: Cascade
+    arms: dict[str, dict[str, float]]  # the feature at 1x in the scenario as it is: arm -> PRICED figures
 
     def to_json(self) -> dict:
         """{"feature", "points": [...], "best", "apgr", "cpt", "aurc"}; undefined ratios are null."""
@@ -90,12 +93,22 @@ def plan(scenario: Scenario, cascade: Cascade, feature: str) -> Plan:
             "escalation": escalation,
             "system_accuracy": system_accuracy,
             "quality_retention": retention,
-            **{name: priced[name].to_numpy() for name in ("ai_cogs", "error_cost", "net_ai_value", "cogs_to_revenue")},
+            **{name: priced[name].to_numpy() for name in PRICED},
         }
     )
     # A point whose retention the scenario cannot hold (negative, or a student quality above 1) is shown, not chosen.
     points["applicable"] = (retention >= 0) & (retention * teacher_quality <= 1)
-    return Plan(scenario.name, feature, scenario.currency, points, best_point(points), cascade)
+    return Plan(scenario.name, feature, scenario.currency, points, best_point(points), cascade, _arms(scenario, feature))
+
+
+def _arms(scenario: Scenario, feature: str) -> dict[str, dict[str, float]]:
+    """The feature's figures at 1x in both arms of the scenario as it is: the references a point is compared with."""
+    rows = project_features(
+        features_frame(scenario), scenario=scenario.name, multipliers=[PLAN_MULTIPLIER], growth=scenario.growth,
+        fixed_monthly_cost=scenario.fixed_monthly_cost, tiers=load_tiers(),
+    )
+    mine = rows.loc[rows["feature"] == feature].set_index("arm")
+    return {arm: {name: float(mine.at[arm, name]) for name in (*PRICED, "routing_coverage")} for arm in ("baseline", "distilled")}
 
 
 def best_point(points: pd.DataFrame) -> int | None:
