@@ -115,6 +115,7 @@ def _render(priced: Plan) -> None:
             style="bold" if i == priced.best else None,
         )
     out.print(table)
+    out.print("cover: student answers; escal: sent to the teacher; errors: error cost; net: net AI value.", highlight=False)
     cascade = priced.cascade
     if len(points) > TABLE_ROWS:
         out.print(f"{len(_shown_rows(priced))} of {len(points)} points shown; --format json lists all.", highlight=False)
