@@ -257,13 +257,6 @@ def _costs(
     )
 
 
-def _quality(features: pd.DataFrame, c: _Costs, student_answers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Correct outputs and the cost of the incorrect ones: escalated and cached requests take the teacher's answer."""
-    teacher_quality = _column(features, "teacher_quality")
-    correct = teacher_quality * (c.requests - student_answers) + student_answers * _column(features, "quality_retention") * teacher_quality
-    return correct, (c.requests - correct) * _column(features, "cost_per_error")
-
-
 def _one_time_cost(features: pd.DataFrame, baseline_served_today: np.ndarray) -> np.ndarray:
     """Each feature's one-time distillation cost: labelling at the teacher's 1x cost per request, compute, engineering."""
     teacher_cost_today = _model_cost(features, "teacher", baseline_served_today[np.newaxis, np.newaxis, :])[0, 0]
@@ -322,6 +315,56 @@ _TEXT_COLUMNS = ("scenario", "feature", "arm", *(f"{m}_tier" for m in TIER_METRI
 _NUMBER_COLUMNS = tuple(c for c in ROW_COLUMNS if c not in _TEXT_COLUMNS)
 
 
+def _feature_figures(features: pd.DataFrame, c: _Costs) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """The additive figures of each feature, and its routing coverage (student answers / model-served)."""
+    ai_cogs = c.ai_cogs
+    teacher_quality = _column(features, "teacher_quality")
+    student_share = c.coverage * (1 - c.escalation)  # of model-served requests, answered by the student
+    student_answers = student_share * c.model_served
+    correct = teacher_quality * (c.requests - student_answers) + student_answers * _column(features, "quality_retention") * teacher_quality
+    error_cost = (c.requests - correct) * _column(features, "cost_per_error")
+    figures = {
+        "users": c.users,
+        "requests": c.requests,
+        "revenue": c.revenue,
+        "inference_cost": c.inference_cost,
+        "overhead_cost": c.overhead_cost,
+        "verification_cost": c.verification_cost,
+        "fixed_cost": c.fixed_cost,
+        "ai_cogs": ai_cogs,
+        "correct_outputs": correct,
+        "error_cost": error_cost,
+        "net_ai_value": c.revenue - ai_cogs - error_cost,
+    }
+    return figures, student_share
+
+
+def project_feature_variants(scenario: Scenario, feature: str, inputs: dict[str, np.ndarray], multiplier: float = 1.0) -> pd.DataFrame:
+    """The distilled arm of one feature at `multiplier`, once per variant of its inputs, in one vectorised pass.
+
+    `inputs` maps feature-frame columns (coverage, escalation, quality_retention, ...) to one value per
+    variant; the rest of the scenario stays as it is, so each row equals that feature's row of
+    project() for the scenario with that variant applied (the fixed cost share included).
+    Columns: the additive figures, the ratios of RATIO_COLUMNS and routing_coverage.
+    """
+    features = features_frame(scenario)
+    sizes = {len(np.atleast_1d(values)) for values in inputs.values()}
+    if len(sizes) != 1:
+        raise ValueError(f"variants of {feature!r}: inputs of different lengths {sorted(sizes)}")
+    variants = features.loc[[feature] * sizes.pop()].reset_index(drop=True)
+    for name, values in inputs.items():
+        variants[name] = np.asarray(values, dtype=float)
+    multipliers = np.array([float(multiplier)])
+    c = _costs(variants, multipliers, scenario.growth, scenario.fixed_monthly_cost, _scenario_requests(features, multipliers), len(features))
+    figures, student_share = _feature_figures(variants, c)
+    distilled = ARMS.index("distilled")
+    columns = {name: values[0, distilled] for name, values in figures.items()}
+    for name, numerator, denominator in RATIO_COLUMNS:
+        columns[name] = _ratio(columns[numerator], columns[denominator])
+    columns["routing_coverage"] = student_share[0, distilled]
+    return pd.DataFrame(columns)
+
+
 def project_features(
     features: pd.DataFrame,
     *,
@@ -348,31 +391,15 @@ def project_features(
         part = features.iloc[start : start + FEATURES_PER_SLICE]
         where = slice(start, start + len(part))
         c = _costs(part, multipliers, growth, fixed_monthly_cost, scenario_requests, n_features)
-        ai_cogs = c.ai_cogs
-        student_share = c.coverage * (1 - c.escalation)  # of model-served requests, answered by the student
-        student_answers = student_share * c.model_served
-        correct, error_cost = _quality(part, c, student_answers)
-        per_feature = {
-            "users": c.users,
-            "requests": c.requests,
-            "revenue": c.revenue,
-            "inference_cost": c.inference_cost,
-            "overhead_cost": c.overhead_cost,
-            "verification_cost": c.verification_cost,
-            "fixed_cost": c.fixed_cost,
-            "ai_cogs": ai_cogs,
-            "correct_outputs": correct,
-            "error_cost": error_cost,
-            "net_ai_value": c.revenue - ai_cogs - error_cost,
-        }
+        per_feature, student_share = _feature_figures(part, c)
         for name in ADDITIVE_COLUMNS:
             out[name][..., where] = per_feature[name]
             out[name][..., n_features] += per_feature[name].sum(axis=2)
         out["routing_coverage"][..., where] = student_share
         revenue_positive = c.revenue > 0
-        totals["student_answers"] += student_answers.sum(axis=2)
+        totals["student_answers"] += (student_share * c.model_served).sum(axis=2)
         totals["model_served"] += c.model_served.sum(axis=2)
-        totals["profitable"] += (revenue_positive & (c.revenue - ai_cogs > 0)).sum(axis=2)
+        totals["profitable"] += (revenue_positive & (c.revenue - per_feature["ai_cogs"] > 0)).sum(axis=2)
         totals["revenue_positive"] += revenue_positive.sum(axis=2)
 
     for name, numerator, denominator in RATIO_COLUMNS:

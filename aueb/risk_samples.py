@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from aueb.engine import ARMS, _costs, _one_time_cost, _quality, _ratio, features_frame, token_prices, token_unit_cost
+from aueb.engine import ARMS, _costs, _feature_figures, _one_time_cost, _ratio, features_frame, token_prices, token_unit_cost
 from aueb.errors import InputError
 from aueb.scenario import Range, Scenario, TokenPricing
 
@@ -106,12 +106,7 @@ def sample_totals(
         scenario_requests = multipliers[:, np.newaxis, np.newaxis] * np.repeat(today, n_features)[np.newaxis, np.newaxis, :]
         fixed = np.repeat(np.asarray(fixed_monthly_cost, dtype=float)[start:stop], n_features)[np.newaxis, np.newaxis, :]
         c = _costs(part, multipliers, growth, fixed, scenario_requests, n_features)
-        student_answers = c.coverage * (1 - c.escalation) * c.model_served
-        correct, error_cost = _quality(part, c, student_answers)
-        per_feature = {
-            "users": c.users, "requests": c.requests, "revenue": c.revenue, "ai_cogs": c.ai_cogs,
-            "correct_outputs": correct, "error_cost": error_cost,
-        }
+        per_feature, _ = _feature_figures(part, c)
         for name in SAMPLE_TOTALS:
             totals[name][..., start:stop] = np.broadcast_to(per_feature[name], c.requests.shape).reshape(len(multipliers), len(ARMS), n, n_features).sum(axis=3)
         served_today = (part["users"].to_numpy(dtype=float) * part["requests_per_user"].to_numpy(dtype=float)) * (1 - part["cache_hit_rate"].to_numpy(dtype=float))

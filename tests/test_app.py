@@ -258,7 +258,7 @@ def test_distillation_applies_example_metrics(default):
     metrics = load_metrics(EXAMPLE_METRICS)
     assert metric(at, "Quality retention") == f"{metrics.quality_retention:.3f}"
     assert metric(at, "KD gain") == f"{metrics.kd_gain_pp:+.1f} pp"
-    assert len(at.get("plotly_chart")) == 3
+    assert len(at.get("plotly_chart")) == 4  # with the cascade's
     at.toggle(key="ui_apply_self_hosted").set_value(True).run()
     at.number_input(key="ui_apply_hourly_price").set_value(0.5).run()
     at.button(key="ui_apply_metrics").click().run()
