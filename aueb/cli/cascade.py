@@ -102,7 +102,7 @@ def _render(priced: Plan) -> None:
     right = "right"
     table = rich_table(
         f"{priced.feature}: the cascade at 1x; money per month, in {cur}",
-        [("", "left"), ("tau", right), ("cover", right), ("escal", right), ("sys acc", right), ("retain", right),
+        [("", "left"), ("tau", right), ("cover", right), ("escal", right), ("acc", right), ("retain", right),
          ("AI COGS", right), ("errors", right), ("net", right), ("COGS/rev", right)],
     )
     points = priced.points
@@ -115,7 +115,7 @@ def _render(priced: Plan) -> None:
             style="bold" if i == priced.best else None,
         )
     out.print(table)
-    out.print("cover: student answers; escal: sent to the teacher; errors: error cost; net: net AI value.", highlight=False)
+    out.print("cover: answered by the student; escal: sent to the teacher; acc: system accuracy; retain: quality retention; errors: error cost; net: net AI value.", highlight=False)
     cascade = priced.cascade
     if len(points) > TABLE_ROWS:
         out.print(f"{len(_shown_rows(priced))} of {len(points)} points shown; --format json lists all.", highlight=False)
