@@ -11,6 +11,7 @@ from aueb.errors import InputError
 from aueb.formats import ECONOMICS_PATH
 from aueb.ui import ROUTES, charts, components, editor, files, state
 from aueb.ui import distillation as distill
+from aueb.ui.cascade import cascade_section
 from aueb.ui.files import MAX_UPLOAD_MB, read_scenario_upload
 
 SCENARIO_UPLOAD_KEY = "ui_scenario_upload"
@@ -121,6 +122,7 @@ def distillation() -> None:
     metrics, source = loaded
     distill.metrics_view(metrics, source, scenario.currency)
     distill.apply_section(metrics, scenario)
+    cascade_section(metrics, source, scenario)
 
 
 def _load(scenario, source: str) -> None:
