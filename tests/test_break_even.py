@@ -57,3 +57,11 @@ def test_volume_chart_leaves_out_a_volume_at_any_volume(customer_support):
     names = [t.name for t in charts.volume_chart(views.volume_curve(curve), views.volume_marks(curve), "USD").data]
     assert any(n.startswith("Break-even: 114,141") for n in names), names
     assert not any(n.startswith("Student cheaper from") for n in names)
+
+
+def test_volume_chart_names_revenue_in_its_legend_not_on_the_lines(customer_support):
+    curve = project(customer_support, multipliers=views.curve_multipliers(), growth="users")
+    fig = charts.volume_chart(views.volume_curve(curve), views.volume_marks(curve), "USD")
+    assert not fig.layout.annotations
+    assert any(t.name.startswith("Revenue if only usage grows") for t in fig.data)
+    assert fig.layout.legend.yref == "container" and fig.layout.legend.y == 0
