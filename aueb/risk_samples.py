@@ -19,6 +19,7 @@ from aueb.scenario import Range, Scenario, TokenPricing
 
 DEFAULT_SAMPLES = 10_000
 DEFAULT_SEED = 0
+MAX_DRAWS = 50_000_000  # samples x ranged inputs drawn at once (400 MB of float64)
 TOKEN_FIELDS = (
     "input_tokens", "cached_input_tokens", "output_tokens", "input_price_per_mtok", "cached_input_price_per_mtok",
     "output_price_per_mtok", "batch_share", "batch_discount",
@@ -265,6 +266,11 @@ def simulate(
     if n_samples < 1:
         raise InputError(f"samples: {n_samples} must be at least 1")
     inputs = ranged_inputs(scenario)
+    if n_samples * len(inputs) > MAX_DRAWS:
+        raise InputError(
+            f"samples: {n_samples:,} samples x {len(inputs)} ranged inputs = {n_samples * len(inputs):,} draws, "
+            f"more than the {MAX_DRAWS:,} held in memory at once; use at most {MAX_DRAWS // len(inputs):,} samples"
+        )
     rng = np.random.default_rng(seed)
     bounds = np.array([(i.range.low, i.range.mode, i.range.high) for i in inputs], dtype=float).reshape(-1, 3)
     values = pert(rng, bounds[:, 0], bounds[:, 1], bounds[:, 2], n_samples)

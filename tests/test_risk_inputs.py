@@ -180,7 +180,7 @@ def test_cli_risk_json_and_csv(customer_support, customer_support_path, tmp_path
 
 @pytest.mark.parametrize(
     "args, fragment",
-    [(("--samples", "0"), "--samples: 0"), (("--seed", "-1"), "--seed: -1"), (("--figure", "cogs"), "--figure: 'cogs'")],
+    [(("--samples", "0"), "--samples: 0"), (("--samples", "10000000", "--figure", "roi"), "samples: 10,000,000 samples x 4 ranged inputs"), (("--seed", "-1"), "--seed: -1"), (("--figure", "cogs"), "--figure: 'cogs'")],
 )
 def test_cli_risk_bad_options(customer_support_path, args, fragment):
     result = cli("risk", customer_support_path, *args)
