@@ -195,3 +195,9 @@ def test_python_api_takes_ranges(sb):
     scenario = Scenario(name="S", features=[feature], fixed_monthly_cost=Range(low=0, mode=10, high=20))
     assert scenario.ranges["fixed_monthly_cost"].high == 20
     assert json.loads(scenario.model_dump_json())["features"][0]["users"] == {"low": 10.0, "mode": 20.0, "high": 40.0}
+
+
+def test_cli_risk_refuses_draws_beyond_memory(customer_support_path, monkeypatch):
+    monkeypatch.setattr("aueb.risk_samples.MAX_DRAWS", 1000)
+    result = cli("risk", customer_support_path, "--samples", "300")
+    assert result.exit_code == 2 and "300 samples x 4 ranged inputs = 1,200 draws" in result.stderr and "at most 250 samples" in result.stderr
