@@ -23,10 +23,23 @@ from pydantic import BaseModel, ValidationError
 from aueb.engine import ROW_COLUMNS, SUMMARY_COLUMNS, Projection
 from aueb.errors import PRICING_KINDS, InputError, describe_validation_error, error_message
 from aueb.resources import data_path
-from aueb.scenario import Distillation, Feature, PerRequestPricing, Scenario, SelfHostedPricing, Student, Teacher, TokenPricing
+from aueb.scenario import (
+    RANGE_KEYS,
+    RANGES_KEY,
+    Distillation,
+    Feature,
+    PerRequestPricing,
+    Scenario,
+    SelfHostedPricing,
+    Student,
+    Teacher,
+    TokenPricing,
+)
 
 DATA_DIR = data_path()
 DEFAULT_SCENARIO_PATH = DATA_DIR / "scenarios" / "customer_support.json"
+# docs/economics.md, shipped in the package (aueb/data/economics.md links to it in a checkout).
+ECONOMICS_PATH = DATA_DIR / "economics.md"
 MULTIPLIER_SEPARATOR = ";"
 
 SCENARIO_COLUMNS = ("scenario", "currency", "multipliers", "growth", "horizon_months", "fixed_monthly_cost")
@@ -48,6 +61,21 @@ FEATURE_COLUMNS = (
     *(f"student.distillation.{f}" for f in Distillation.model_fields),
 )
 CSV_COLUMNS = (*SCENARIO_COLUMNS, *FEATURE_COLUMNS)
+_PRICING_RANGEABLE = {f for model in (TokenPricing, PerRequestPricing, SelfHostedPricing) for f in model.RANGEABLE}
+_RANGEABLE_BY_PREFIX = {
+    "": set(Feature.RANGEABLE),
+    "teacher.": set(Teacher.RANGEABLE),
+    "teacher.pricing.": _PRICING_RANGEABLE,
+    "student.": set(Student.RANGEABLE),
+    "student.pricing.": _PRICING_RANGEABLE,
+    "student.distillation.": set(Distillation.RANGEABLE),
+}
+# Columns that may carry a range: `<column>.low` and `<column>.high` beside them, the column holding the mode.
+RANGED_COLUMNS = (
+    *Scenario.RANGEABLE,
+    *(c for c in FEATURE_COLUMNS if c.rpartition(".")[2] in _RANGEABLE_BY_PREFIX.get(c.rpartition(".")[0] + "." if "." in c else "", ())),
+)
+RANGE_BOUND_COLUMNS = {f"{c}.{bound}": c for c in RANGED_COLUMNS for bound in ("low", "high")}
 _LEADING_FIELD = re.compile(r"^[a-z_]+(\.[a-z_]+)*")
 
 # A text cell that a spreadsheet would run as a formula is written behind an apostrophe.
@@ -86,32 +114,40 @@ def _write_csv(header: list[str] | tuple[str, ...], rows: list[list[Any]]) -> st
 
 def _flatten(prefix: str, data: dict[str, Any], out: dict[str, Any]) -> None:
     for key, value in data.items():
-        if isinstance(value, dict):
+        if key == RANGES_KEY:
+            for field, found in value.items():
+                out[f"{prefix}{field}.low"], out[f"{prefix}{field}.high"] = found["low"], found["high"]
+        elif isinstance(value, dict):
             _flatten(f"{prefix}{key}.", value, out)
         else:
             out[f"{prefix}{key}"] = value
 
 
 def scenarios_to_csv(scenarios: list[Scenario]) -> str:
-    """One row per feature of each scenario, every column of CSV_COLUMNS."""
-    rows = []
+    """One row per feature of each scenario, every column of CSV_COLUMNS, and the range columns that some row needs."""
+    records = []
     for scenario in scenarios:
-        wide = scenario.model_dump(mode="json", exclude={"features"})
+        wide: dict[str, Any] = {}
+        _flatten("", scenario.model_dump(mode="python", exclude={"features"}), wide)
         wide["scenario"] = wide.pop("name")
         wide["multipliers"] = MULTIPLIER_SEPARATOR.join(_cell(float(m)) for m in scenario.multipliers)
         for feature in scenario.features:
             cells = dict(wide)
             _flatten("", feature.model_dump(mode="python"), cells)
             cells["feature"] = cells.pop("name")
-            rows.append([cells.get(column) for column in CSV_COLUMNS])
-    return _write_csv(CSV_COLUMNS, rows)
+            records.append(cells)
+    ranged = {column for cells in records for column in cells if column in RANGE_BOUND_COLUMNS}
+    header = [c for column in CSV_COLUMNS for c in (column, f"{column}.low", f"{column}.high") if c == column or c in ranged]
+    return _write_csv(header, [[cells.get(column) for column in header] for cells in records])
 
 
 def scenario_to_json(scenario: Scenario) -> str:
     return scenario.model_dump_json(indent=2, exclude_none=True) + "\n"
 
 
-def _decode(data: bytes | str, filename: str) -> str:
+def _decode(data: bytes | str, filename: str, *, windows_fallback: bool = False) -> str:
+    """Text of a file: UTF-8 (with or without a BOM); with windows_fallback, Windows-1252 when the
+    bytes are not UTF-8, which is how Excel's plain "CSV" saves in Western Europe."""
     if isinstance(data, str):
         return data.removeprefix("\ufeff")
     if b"\x00" in data[:4096]:
@@ -119,7 +155,44 @@ def _decode(data: bytes | str, filename: str) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InputError(f"{filename}: not UTF-8 text (byte {exc.start}); save the CSV as 'CSV UTF-8' in Excel") from None
+        if windows_fallback:
+            try:
+                return data.decode("cp1252")
+            except UnicodeDecodeError:
+                pass
+        kind = "UTF-8 or Windows-1252" if windows_fallback else "UTF-8"
+        raise InputError(f"{filename}: not {kind} text (byte {exc.start}); save the CSV as 'CSV UTF-8' in Excel") from None
+
+
+DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}
+# Cells that are text, not numbers, whatever the delimiter: a decimal comma is read only elsewhere.
+_TEXT_COLUMNS = {"scenario", "currency", "growth", "feature"}
+_TEXT_SUFFIXES = (".name", ".kind", ".model", ".provider")
+_DECIMAL_COMMA = re.compile(r"^\s*[+-]?(\d{1,3}(\.\d{3})+|\d+),\d+\s*$")
+
+
+def sniff_delimiter(text: str, filename: str) -> str:
+    """The delimiter of a scenario CSV, from its header row: comma, semicolon or tab.
+
+    Column names hold none of the three, so a header shows exactly one of them; a header with two
+    kinds is ambiguous and refused, naming what was found.
+    """
+    header = next((line for line in text.splitlines() if line.strip()), "").replace('"', "")
+    found = {d: header.count(d) for d in DELIMITERS if header.count(d)}
+    if len(found) > 1:
+        counts = " and ".join(f"{n} {DELIMITERS[d]}{'s' if n != 1 else ''}" for d, n in found.items())
+        raise InputError(f"{filename}: row 1: cannot tell the delimiter: the header holds {counts}; save the file with one delimiter (comma, semicolon or tab)")
+    return next(iter(found), ",")
+
+
+def _decimal_point(cell: str, column: str) -> str:
+    """A number cell of a semicolon CSV with a decimal comma (0,15; 1.234,5) written with a point;
+    other cells as they are. Multipliers hold several numbers, separated by semicolons."""
+    if column in _TEXT_COLUMNS or column.endswith(_TEXT_SUFFIXES):
+        return cell
+    if column == "multipliers":
+        return MULTIPLIER_SEPARATOR.join(_decimal_point(part, "") for part in cell.split(MULTIPLIER_SEPARATOR))
+    return cell.replace(".", "").replace(",", ".") if _DECIMAL_COMMA.match(cell) else cell
 
 
 def _set(target: dict[str, Any], dotted: str, value: Any) -> None:
@@ -130,7 +203,8 @@ def _set(target: dict[str, Any], dotted: str, value: Any) -> None:
 
 
 def _csv_scenarios(text: str, filename: str) -> list[Scenario]:
-    reader = csv.reader(io.StringIO(text, newline=""))
+    delimiter = sniff_delimiter(text, filename)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         table = list(reader)
     except csv.Error as exc:
@@ -139,8 +213,8 @@ def _csv_scenarios(text: str, filename: str) -> list[Scenario]:
         raise InputError(f"{filename}: the CSV is empty; expected a header row with columns such as {', '.join(CSV_COLUMNS[:4])}")
     header = [restore(c.strip()) for c in table[0]]
     for position, column in enumerate(header, start=1):
-        if column not in CSV_COLUMNS:
-            close = difflib.get_close_matches(column, CSV_COLUMNS, n=1)
+        if column not in CSV_COLUMNS and column not in RANGE_BOUND_COLUMNS:
+            close = difflib.get_close_matches(column, (*CSV_COLUMNS, *RANGE_BOUND_COLUMNS), n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             raise InputError(f"{filename}: row 1, column {position}: unknown column {column!r}{hint}")
         if header.index(column) != position - 1:
@@ -159,6 +233,9 @@ def _csv_scenarios(text: str, filename: str) -> list[Scenario]:
         if len(cells) != len(header):
             raise InputError(f"{filename}: row {row_number}: {len(cells)} cells where the header has {len(header)} columns")
         given = {column: restore(cell) for column, cell in zip(header, cells) if cell != ""}
+        if delimiter == ";":
+            given = {column: _decimal_point(cell, column) for column, cell in given.items()}
+        _gather_ranges(given, filename, row_number)
         name = given.get("scenario")
         if name is None:
             raise InputError(f"{filename}: row {row_number}, column scenario: the scenario name is empty")
@@ -200,6 +277,16 @@ def _csv_scenarios(text: str, filename: str) -> list[Scenario]:
     return result
 
 
+def _gather_ranges(given: dict[str, Any], filename: str, row_number: int) -> None:
+    """Fold a row's `<field>.low` / `<field>.high` cells into {"low", "mode", "high"} at the field (both empty: no range)."""
+    for field in dict.fromkeys(RANGE_BOUND_COLUMNS[c] for c in list(given) if c in RANGE_BOUND_COLUMNS):
+        low, high = given.pop(f"{field}.low", None), given.pop(f"{field}.high", None)
+        if low is None or high is None:
+            empty = f"{field}.low" if low is None else f"{field}.high"
+            raise InputError(f"{filename}: row {row_number}, column {empty}: empty while {field}.{'high' if low is None else 'low'} is given; a range needs both bounds (both empty: no range)")
+        given[field] = dict(zip(RANGE_KEYS, (low, given.get(field), high)))
+
+
 def _csv_error(err: ValidationError, rows: list[int]) -> str:
     """The first problem as `row R, column C: message (got value)`."""
     problems = []
@@ -210,13 +297,17 @@ def _csv_error(err: ValidationError, rows: list[int]) -> str:
             path = ".".join(str(p) for p in loc[2:] if p not in PRICING_KINDS)
             # A check across fields names the field it blames first: point at that column.
             blamed = _LEADING_FIELD.match(message)
-            if blamed and f"{path}.{blamed[0]}".lstrip(".") in CSV_COLUMNS:
-                path = f"{path}.{blamed[0]}".lstrip(".")
+            if blamed:
+                candidate = f"{path}.{blamed[0]}".lstrip(".").removesuffix(".mode")
+                if candidate in CSV_COLUMNS or candidate in RANGE_BOUND_COLUMNS:
+                    path = candidate
             column = "feature" if path in ("", "name") else path
             problems.append(f"row {rows[loc[1]]}, column {column}: {message}")
         elif loc:
             column = {"name": "scenario"}.get(str(loc[0]), str(loc[0]))
             problems.append(f"row {rows[0]}, column {column}: {message}")
+        elif (blamed := _LEADING_FIELD.match(message)) and blamed[0].removesuffix(".mode") in (*SCENARIO_COLUMNS, *RANGE_BOUND_COLUMNS):
+            problems.append(f"row {rows[0]}, column {blamed[0].removesuffix('.mode')}: {message}")
         else:
             problems.append(f"row {rows[0]}: {message}")
     return "; ".join(problems)
@@ -249,7 +340,7 @@ def read_scenarios(data: bytes | str, filename: str) -> list[Scenario]:
     suffix = Path(filename).suffix.lower()
     if suffix not in (".json", ".csv"):
         raise InputError(f"{filename}: expected a .json or .csv scenario file, not {suffix or 'a file without extension'}")
-    text = _decode(data, filename)
+    text = _decode(data, filename, windows_fallback=suffix == ".csv")
     return _json_scenarios(text, filename) if suffix == ".json" else _csv_scenarios(text, filename)
 
 
@@ -283,9 +374,15 @@ def _records(frame: pd.DataFrame, columns: tuple[str, ...]) -> list[dict[str, An
     return [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()} for row in frame.to_dict("records")]
 
 
+# The projection CSV carries each scenario's summary on every one of its rows (as the scenario CSV
+# repeats scenario-wide fields), so one sheet holds both and filters keep it.
+PROJECTION_CSV_COLUMNS = (*ROW_COLUMNS, *SUMMARY_COLUMNS[1:])
+
+
 def projection_to_csv(projection: Projection) -> str:
-    rows = projection.rows.loc[:, list(ROW_COLUMNS)].astype(object)
-    return _write_csv(ROW_COLUMNS, rows.to_numpy().tolist())
+    summary = projection.summary.set_index("scenario").loc[:, list(SUMMARY_COLUMNS[1:])]
+    rows = projection.rows.loc[:, list(ROW_COLUMNS)].join(summary, on="scenario").astype(object)
+    return _write_csv(PROJECTION_CSV_COLUMNS, rows.to_numpy().tolist())
 
 
 def projection_to_json(projection: Projection) -> str:

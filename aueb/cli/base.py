@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import math
+import sys
+from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
 
@@ -19,7 +22,8 @@ from aueb.scenario import Scenario
 
 app = typer.Typer(
     help="aueb, the AI Unit Economics Benchmark: what AI features cost per request, per user and per feature, "
-    "today and at 10x and 100x volume, and what a distilled student saves.",
+    "today and at 10x and 100x volume, and what a distilled student saves. "
+    "Every figure, formula and unit is defined in docs/economics.md (`aueb economics` prints it).",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -72,6 +76,22 @@ def write_text(path: Path, text: str) -> None:
         path.write_text(text, encoding="utf-8", newline="")
     except OSError as exc:
         fail(f"{path}: cannot write the file ({exc.strerror})")
+
+
+def emit(format: Format, out_path: Path | None, render_table: Callable[[Console], None], text: Callable[[], str], width: int = 80) -> None:
+    """A command's output: the rich table (render_table) or the csv / json text, to the terminal or to out_path."""
+    if format is Format.table:
+        if out_path:
+            page = Console(file=io.StringIO(), width=width)
+            render_table(page)
+            write_text(out_path, page.file.getvalue())
+        else:
+            render_table(out)
+        return
+    if out_path:
+        write_text(out_path, text())
+    else:
+        sys.stdout.write(text())
 
 
 def money(value: float | None, currency: str = "") -> str:
