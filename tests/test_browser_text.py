@@ -37,6 +37,7 @@ def test_text_distillation_runs_in_the_dashboard(server):
             assert caption.is_visible()
             page.wait_for_function(CHARTS_DRAWN, timeout=60_000)
             assert page.locator('[data-testid="stPlotlyChart"]').count() >= 3
+            assert page.get_by_role("radio", name="Customer text (airline tweets)", exact=False).is_checked()  # the choice stays
             page.screenshot(path=str(artifacts_dir() / "distillation_text.png"), full_page=True)
         finally:
             browser.close()

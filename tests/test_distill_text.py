@@ -127,6 +127,7 @@ def test_quick_text_run_end_to_end(tmp_path, capsys, sb):
     assert metrics.student.throughput_batch256 > metrics.teacher.throughput_batch256
     assert 0.4 < metrics.teacher.accuracy <= 1 and metrics.hard_label_accuracy is not None
     assert set(metrics.phase_seconds) >= {"load", "teacher", "students", "measure"}
+    assert metrics.cascade is not None and metrics.per_seed[0].cascade is not None  # the shared path measures the cascade
     scenario = sb.scenario([sb.feature("Support chat", coverage=0.5, student=sb.student(retention=0.5))])
     applied = apply_metrics(scenario, metrics, "Support chat", hourly_price=0.1)
     assert applied.features[0].student.quality_retention == pytest.approx(metrics.quality_retention)

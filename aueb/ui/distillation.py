@@ -35,6 +35,7 @@ def current_metrics() -> tuple[DistillationMetrics, str] | None:
 
 
 TASK_KEY = "ui_run_task"
+CHOSEN_TASK = "ui_run_task_chosen"  # outlives the radio, which is not drawn (so forgotten) while a run goes on
 TASKS = {
     "digits": "Digits (8x8 images): an MLP teacher, a tiny MLP student",
     "text": "Customer text (airline tweets): a MiniLM teacher, a hashed n-gram student",
@@ -44,6 +45,7 @@ TASKS = {
 def start_run(quick_key: str, seed_key: str) -> None:
     st.session_state.pop(RUN_ERROR, None)
     task = st.session_state.get(TASK_KEY) or "digits"
+    st.session_state[CHOSEN_TASK] = task
     st.session_state[state.RUN] = DistillRun(quick=bool(st.session_state.get(quick_key)), seed=int(st.session_state.get(seed_key) or 0), task=task)
 
 
@@ -108,6 +110,8 @@ def run_section() -> None:
         live()
         return
     text = text_available()
+    if TASK_KEY not in st.session_state:
+        st.session_state[TASK_KEY] = st.session_state.get(CHOSEN_TASK, "digits") if text else "digits"
     st.radio(
         "Task", list(TASKS), format_func=TASKS.get, key=TASK_KEY, horizontal=True,
         disabled=not text, help="What the teacher and the student learn: digit images, or the sentiment of customer tweets.",
