@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 import duckdb
 import pandas as pd
 
+from aueb.errors import InputError
 from aueb.logs import trends
 from aueb.logs.report import Anomaly, DailyRow, FeatureFigures, Window
 
@@ -50,6 +51,8 @@ def measure_window(first: datetime, last: datetime, window_hours: float) -> tupl
         hours, condition = float(window_hours), f"ts > TIMESTAMP '{start.isoformat(sep=' ')}'"
     else:
         start, hours, condition = first, span_hours, "true"
+    if hours <= 0:
+        raise InputError(f"every usable record is at {last:%Y-%m-%d %H:%M:%S} UTC: a monthly rate needs records at two different times at least")
     scale = HOURS_PER_MONTH / hours
     return Window(start=start, end=last, hours=hours, scaled=abs(scale - 1) > 1e-12), condition, scale
 
@@ -87,7 +90,7 @@ def _feature_figures(con: duckdb.DuckDBPyConnection, condition: str, scale: floa
 
 
 def aggregate(con: duckdb.DuckDBPyConnection, window_hours: float) -> Aggregates:
-    first, last = con.execute("SELECT min(ts), max(ts) FROM calls").fetchone()
+    first, last = con.execute("SELECT min(ts), max(ts) FROM calls").fetchall()[0]
     window, condition, scale = measure_window(first, last, window_hours)
     per_feature, mix = _feature_figures(con, condition, scale)
 

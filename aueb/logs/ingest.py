@@ -62,7 +62,8 @@ def _locate(con, source: Source, feature_key: str | None, condition: str, reject
         found = con.execute(
             f"SELECT line, problem, model FROM ({normalise(reader(replace(source, files=(path,)), feature_key, numbered=True))}) "
             f"WHERE {condition} ORDER BY line LIMIT 1"
-        ).fetchone()
+        ).fetchall()
+        found = found[0] if found else None
         hit = None
         if found is not None:
             line = int(found[0])
@@ -114,7 +115,7 @@ def _measure(con, source, feature_key, window_hours, strict, allow_unpriced, sce
     rejects = _rejects(con, source)
     read, bad, ignored = con.execute(
         "SELECT count(*) FILTER (ignored IS NULL), count(*) FILTER (problem IS NOT NULL), count(*) FILTER (ignored IS NOT NULL) FROM records"
-    ).fetchone()
+    ).fetchall()[0]
     read, bad = int(read) + len(rejects), int(bad) + len(rejects)
     first_bad = _locate(con, source, feature_key, "problem IS NOT NULL", rejects, True) if bad else None
     if strict and first_bad is not None:
@@ -133,7 +134,7 @@ def _measure(con, source, feature_key, window_hours, strict, allow_unpriced, sce
     if unpriced:
         names = ", ".join(sorted({sql_text(p.model) for p in unpriced}))
         condition = f"problem IS NULL AND ignored IS NULL AND model IN ({names})"
-        unpriced_records = int(con.execute(f"SELECT count(*) FROM records WHERE {condition}").fetchone()[0])
+        unpriced_records = int(con.execute(f"SELECT count(*) FROM records WHERE {condition}").fetchall()[0][0])
         if not allow_unpriced or strict:
             first = _locate(con, source, feature_key, condition, rejects, False)
             where = f"; first at {first.file}:{first.line}" if first else ""
