@@ -36,7 +36,7 @@ def _options() -> tuple[str | None, float, bool]:
         help="Where a call names its AI feature: an OTel attribute (span, then resource), a LiteLLM metadata key or KEY:value tag, "
         "a Langfuse metadata key or tag (or `name` for the trace name), a CSV column (default: feature). Calls without it are 'unattributed'.",
     )
-    hours = middle.number_input("Window (hours)", min_value=1.0, value=DEFAULT_WINDOW_HOURS, step=24.0, key="ui_log_window",
+    hours = middle.number_input("Window (hours)", min_value=1.0, value=DEFAULT_WINDOW_HOURS, step=24.0, format="%.0f", key="ui_log_window",
                                 help="Monthly figures cover the last this-many hours of the log (730 = one month); shorter logs are scaled to a month.")
     allow = right.checkbox("Price unknown models at 0", key="ui_log_allow_unpriced",
                            help="Otherwise a model the price catalog does not know stops the reading, naming the closest catalog models.")
