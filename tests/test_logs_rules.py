@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from datetime import date, timedelta
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -125,3 +126,16 @@ def test_growth_and_anomaly_from_a_log(tmp_path):
     slope = np.polyfit(np.arange(20), np.log([round(4 * 2 ** (d / 10)) for d in range(20)]), 1)[0]
     assert report.features["chat"].growth_monthly == pytest.approx(expected) == pytest.approx(math.exp(30.4167 * slope) - 1)
     assert [(a.feature, a.date.isoformat()) for a in report.anomalies] == [("chat", "2026-01-19")]
+
+
+def test_the_readme_csv_example_and_times_with_an_offset(tmp_path):
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    example = readme.split("```csv\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "example.csv"
+    path.write_text(example, encoding="utf-8")
+    report = ingest([str(path)]).report
+    assert (report.records.read, report.records.bad) == (4, 0)
+    # 10:02+02:00 is 08:02 UTC, the first record; 10:01 without a zone is UTC, the last.
+    assert report.window.start.isoformat() == "2026-03-01T08:02:00" and report.window.end.isoformat() == "2026-03-01T10:01:00"
+    assert report.features["support_chat"].cache_hit_rate == 0.5
+    assert report.features["search"].users == 0 and report.features["search"].requests_per_user is None

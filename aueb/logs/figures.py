@@ -27,7 +27,7 @@ SELECT r.ts, r.feature, r.user_id, r.model, r.provider, r.input_tokens, r.cached
          ELSE ((r.input_tokens - r.cached_input_tokens) * p.p_in + r.cached_input_tokens * p.p_cached + r.output_tokens * p.p_out) / 1e6
     END AS cost
 FROM records r LEFT JOIN prices p ON r.model = p.model AND coalesce(r.provider, '') = p.provider
-WHERE r.problem IS NULL AND r.ignored IS NULL
+WHERE NOT r.bad AND NOT r.ignored
 """
 
 

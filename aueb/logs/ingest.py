@@ -1,7 +1,7 @@
 """`ingest`: request logs in, measured figures, report and scenario out.
 
-One DuckDB pass reads and normalises every record into a table (bad records kept with their
-problem, so read = used + bad); the figures are SQL aggregates over it. Locating the first bad
+One DuckDB pass reads and normalises every record into a narrow table (bad records flagged, so
+read = used + bad); the figures are SQL aggregates over it. Locating the first bad
 record (its file and line) takes a second, numbered pass over one file, only when there is one.
 """
 
@@ -110,11 +110,15 @@ def ingest(
 
 def _measure(con, source, feature_key, window_hours, strict, allow_unpriced, scenario_name, step) -> Measured:
     reader = READERS[source.format]
-    con.execute(f"CREATE TEMP TABLE records AS {normalise(reader(source, feature_key))}")
+    # Only what the figures need is kept (a problem's text and line are found again by _locate).
+    con.execute(
+        "CREATE TEMP TABLE records AS SELECT ignored IS NOT NULL AS ignored, problem IS NOT NULL AS bad, ts, feature, user_id, model, "
+        f"provider, input_tokens, cached_input_tokens, output_tokens, cache_hit, recorded_cost FROM ({normalise(reader(source, feature_key))})"
+    )
     step(0.6, "Checking records")
     rejects = _rejects(con, source)
     read, bad, ignored = con.execute(
-        "SELECT count(*) FILTER (ignored IS NULL), count(*) FILTER (problem IS NOT NULL), count(*) FILTER (ignored IS NOT NULL) FROM records"
+        "SELECT count(*) FILTER (NOT ignored), count(*) FILTER (bad), count(*) FILTER (ignored) FROM records"
     ).fetchall()[0]
     read, bad = int(read) + len(rejects), int(bad) + len(rejects)
     first_bad = _locate(con, source, feature_key, "problem IS NOT NULL", rejects, True) if bad else None
@@ -126,7 +130,7 @@ def _measure(con, source, feature_key, window_hours, strict, allow_unpriced, sce
 
     step(0.7, "Pricing with the catalog")
     pairs = con.execute(
-        "SELECT DISTINCT model, provider FROM records WHERE problem IS NULL AND ignored IS NULL AND model IS NOT NULL ORDER BY ALL"
+        "SELECT DISTINCT model, provider FROM records WHERE NOT bad AND NOT ignored AND model IS NOT NULL ORDER BY ALL"
     ).fetchall()
     prices = [price_of(model, provider) for model, provider in pairs]
     unpriced = [p for p in prices if p.price is None]
@@ -134,7 +138,7 @@ def _measure(con, source, feature_key, window_hours, strict, allow_unpriced, sce
     if unpriced:
         names = ", ".join(sorted({sql_text(p.model) for p in unpriced}))
         condition = f"problem IS NULL AND ignored IS NULL AND model IN ({names})"
-        unpriced_records = int(con.execute(f"SELECT count(*) FROM records WHERE {condition}").fetchall()[0][0])
+        unpriced_records = int(con.execute(f"SELECT count(*) FROM records WHERE NOT bad AND NOT ignored AND model IN ({names})").fetchall()[0][0])
         if not allow_unpriced or strict:
             first = _locate(con, source, feature_key, condition, rejects, False)
             where = f"; first at {first.file}:{first.line}" if first else ""

@@ -11,6 +11,10 @@ from aueb.errors import InputError
 from aueb.logs.sources import Source, scan
 
 
+# Typed at the scan: DuckDB's CSV reader converts them fast, and a cell that is not a number is a reject.
+TYPES = {"input_tokens": "BIGINT", "cached_input_tokens": "BIGINT", "output_tokens": "BIGINT", "cost": "DOUBLE"}
+
+
 def raw_sql(source: Source, feature_key: str | None, numbered: bool = False) -> str:
     key = feature_key or "feature"
     if feature_key and not source.has(key):
@@ -25,5 +29,5 @@ def raw_sql(source: Source, feature_key: str | None, numbered: bool = False) -> 
         "model" AS model, {column('provider')} AS provider,
         "input_tokens" AS input_text, {column('cached_input_tokens')} AS cached_text, "output_tokens" AS output_text,
         aueb_true({column('cache_hit')}) AS cache_hit, {column('cost')} AS cost_text
-    FROM ({scan(source, numbered)})
+    FROM ({scan(source, numbered, TYPES)})
     """

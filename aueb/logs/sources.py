@@ -153,9 +153,10 @@ def open_source(patterns: list[str], log_format: str = "auto") -> Source:
     return Source(files=tuple(files), format=found, layout=layout, columns=tuple(columns))
 
 
-def scan(source: Source, numbered: bool = False) -> str:
+def scan(source: Source, numbered: bool = False, types: dict[str, str] | None = None) -> str:
     """SQL of the raw rows: file, line (only when numbered: one file, order-preserving, slower), then
-    `text` (JSON Lines) or the CSV's columns as text."""
+    `text` (JSON Lines) or the CSV's columns, as text unless `types` gives a column's type (a cell
+    that does not convert is a reject, counted and located like a row with too many columns)."""
     files = sql_list(source.files)
     line = "row_number() OVER ()" if numbered else "NULL::BIGINT"
     if source.layout == "jsonl":
@@ -164,10 +165,13 @@ def scan(source: Source, numbered: bool = False) -> str:
             f"delim=E'{_LINE_DELIMITER}', quote='', escape='', header=false, filename=true, "
             f"max_line_size={MAX_LINE_BYTES}, union_by_name=false)"
         )
+    types = types or {}
+    columns = ", ".join(f"{sql_text(c)}: {sql_text(types.get(c, 'VARCHAR'))}" for c in source.columns)
     # In a CSV the header is line 1; rows a reject moved down are put right by locate().
     line = "row_number() OVER () + 1" if numbered else "NULL::BIGINT"
     return (
-        f"SELECT filename AS file, {line} AS line, * EXCLUDE (filename) FROM read_csv({files}, header=true, all_varchar=true, "
+        f"SELECT filename AS file, {line} AS line, * EXCLUDE (filename) FROM read_csv({files}, header=true, auto_detect=false, "
+        f"columns={{{columns}}}, "
         f"delim=',', quote='\"', escape='\"', filename=true, store_rejects=true, "
         f"max_line_size={MAX_LINE_BYTES})"
     )
