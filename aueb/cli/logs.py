@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
@@ -40,7 +41,7 @@ def _mix(models: dict[str, float]) -> str:
     return "\n".join(f"{name} {share:.0%}" for name, share in top[:3]) + (f"\n+{len(top) - 3} more" if len(top) > 3 else "") or "n/a"
 
 
-ROWS: list[tuple[str, callable]] = [
+ROWS: list[tuple[str, Callable[[FeatureFigures], str]]] = [
     ("requests / month", lambda f: compact(f.requests)),
     ("users", lambda f: count(f.users)),
     ("requests / user", lambda f: "n/a" if f.requests_per_user is None else f"{f.requests_per_user:,.1f}"),
@@ -110,7 +111,9 @@ def ingest_command(
 ) -> None:
     """Measure cost per feature, per user and per day, growth and anomalies from request logs (OTel, LiteLLM, Langfuse, CSV)."""
     try:
-        measured = ingest(logs, format.value, feature_key, window_hours, strict=strict, allow_unpriced=allow_unpriced)
+        with err.status("Reading the logs", spinner="dots") as status:
+            measured = ingest(logs, format.value, feature_key, window_hours, strict=strict, allow_unpriced=allow_unpriced,
+                              progress=lambda fraction, text: status.update(f"{text} ({fraction:.0%})"))
     except InputError as exc:
         fail(str(exc))
     render(measured)

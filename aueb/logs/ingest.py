@@ -1,12 +1,13 @@
 """`ingest`: request logs in, measured figures, report and scenario out.
 
-One DuckDB pass reads and normalises every record into a narrow table (bad records flagged, so
+One DuckDB pass reads and normalises every record into a Parquet file (bad records flagged, so
 read = used + bad); the figures are SQL aggregates over it. Locating the first bad
 record (its file and line) takes a second, numbered pass over one file, only when there is one.
 """
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -25,6 +26,8 @@ from aueb.logs.sources import Source, open_source, sql_text
 
 READERS = {"otel": otel.raw_sql, "litellm": litellm.raw_sql, "langfuse": langfuse.raw_sql, "csv": plain_csv.raw_sql}
 DEFAULT_WINDOW_HOURS = 730.0
+# DuckDB spills to disk past this, so a 10M-record log stays well under 2 GB of memory.
+DEFAULT_MEMORY_LIMIT = "1GB"
 
 Progress = Callable[[float, str], None]
 
@@ -99,22 +102,28 @@ def ingest(
         raise InputError(f"--window-hours: {window_hours:g} must be above 0")
     source = open_source(logs, log_format)
     step(0.05, f"Reading {len(source.files)} {source.format} file(s)")
-    con = connect(threads=threads, memory_limit=memory_limit)
-    try:
-        return _measure(con, source, feature_key, window_hours, strict, allow_unpriced, scenario_name, step)
-    except duckdb.Error as exc:
-        raise InputError(f"{source.files[0]}: cannot read the {source.format} log ({str(exc).splitlines()[0]})") from None
-    finally:
-        con.close()
+    with tempfile.TemporaryDirectory(prefix="aueb-ingest-") as scratch:
+        con = connect(threads=threads, memory_limit=memory_limit or DEFAULT_MEMORY_LIMIT, temp_directory=scratch)
+        try:
+            return _measure(con, source, feature_key, window_hours, strict, allow_unpriced, scenario_name, step, Path(scratch))
+        except duckdb.Error as exc:
+            raise InputError(f"{source.files[0]}: cannot read the {source.format} log ({str(exc).splitlines()[0]})") from None
+        finally:
+            con.close()
 
 
-def _measure(con, source, feature_key, window_hours, strict, allow_unpriced, scenario_name, step) -> Measured:
+def _measure(con, source, feature_key, window_hours, strict, allow_unpriced, scenario_name, step, scratch: Path) -> Measured:
     reader = READERS[source.format]
-    # Only what the figures need is kept (a problem's text and line are found again by _locate).
+    # The log is parsed once into a compressed Parquet file of what the figures need (a problem's text
+    # and line are found again by _locate); every aggregate then scans its columns. Memory stays
+    # bounded whatever the log's size: DuckDB streams the write and spills to `scratch`.
+    records = scratch / "records.parquet"
     con.execute(
-        "CREATE TEMP TABLE records AS SELECT ignored IS NOT NULL AS ignored, problem IS NOT NULL AS bad, ts, feature, user_id, model, "
-        f"provider, input_tokens, cached_input_tokens, output_tokens, cache_hit, recorded_cost FROM ({normalise(reader(source, feature_key))})"
+        "COPY (SELECT ignored IS NOT NULL AS ignored, problem IS NOT NULL AS bad, ts, feature, user_id, model, provider, input_tokens, "
+        f"cached_input_tokens, output_tokens, cache_hit, recorded_cost FROM ({normalise(reader(source, feature_key))})) "
+        f"TO {sql_text(str(records))} (FORMAT parquet)"
     )
+    con.execute(f"CREATE VIEW records AS SELECT * FROM read_parquet({sql_text(str(records))})")
     step(0.6, "Checking records")
     rejects = _rejects(con, source)
     read, bad, ignored = con.execute(

@@ -33,6 +33,8 @@ def connect(threads: int | None = None, memory_limit: str | None = None, temp_di
     con = duckdb.connect(":memory:")
     con.execute("SET TimeZone = 'UTC'")
     con.execute("SET enable_progress_bar = false")
+    # Records need no order between them: DuckDB may read and write them in parallel.
+    con.execute("SET preserve_insertion_order = false")
     if threads:
         con.execute(f"SET threads = {int(threads)}")
     if memory_limit:

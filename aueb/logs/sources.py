@@ -25,7 +25,7 @@ _PEEK_BYTES = 1 << 20
 _PEEK_LINES = 20
 # A raw-line scan must not split lines: \x01 cannot appear unescaped inside valid JSON.
 _LINE_DELIMITER = "\\x01"
-MAX_LINE_BYTES = 64 * 1024 * 1024
+MAX_LINE_BYTES = 16 * 1024 * 1024
 
 PLAIN_CSV_REQUIRED = ("timestamp", "model", "input_tokens", "output_tokens")
 
