@@ -19,18 +19,14 @@ STRUCTURE = (
 )
 
 
-def _attr(attributes: str, key: str) -> str:
-    """An attribute's value as text (intValue may be a JSON string or number: both arrive as text)."""
-    value = f"list_filter({attributes}, lambda a: a.key = {sql_text(key)})[1].value"
-    return f"coalesce({value}.stringValue, {value}.intValue, {value}.doubleValue, {value}.boolValue)"
-
-
 def raw_sql(source: Source, feature_key: str | None, numbered: bool = False) -> str:
+    # Each attribute list becomes two parallel lists (keys, values as text) once per span; a lookup is
+    # then one list_position, not a lambda per key. intValue may be a JSON string or number: both arrive as text.
     def span(key: str) -> str:
-        return _attr("span_attributes", key)
+        return f"span_values[list_position(span_keys, {sql_text(key)})]"
 
     def span_or_resource(key: str) -> str:
-        return f"coalesce({_attr('span_attributes', key)}, {_attr('resource_attributes', key)})"
+        return f"coalesce({span(key)}, resource_values[list_position(resource_keys, {sql_text(key)})])"
 
     feature = span_or_resource(feature_key) if feature_key else "NULL::VARCHAR"
     model = f"coalesce({span('gen_ai.response.model')}, {span('gen_ai.request.model')})"
@@ -38,26 +34,17 @@ def raw_sql(source: Source, feature_key: str | None, numbered: bool = False) -> 
         f"{span(k)} IS NOT NULL"
         for k in ("gen_ai.operation.name", "gen_ai.request.model", "gen_ai.response.model", "gen_ai.usage.input_tokens", "gen_ai.usage.output_tokens")
     )
-    return f"""
-    WITH lines AS (
-        SELECT file, line, text, try(json_transform(text, '{STRUCTURE}')) AS traces
-        FROM ({scan(source, numbered)}) WHERE text IS NOT NULL AND trim(text) <> ''
-    ),
-    bad_lines AS (
-        SELECT file, line, CASE WHEN NOT json_valid(text) THEN 'malformed JSON line' ELSE 'no resourceSpans in the line' END AS problem
-        FROM lines WHERE traces IS NULL OR traces.resourceSpans IS NULL
-    ),
-    resources AS (
-        SELECT file, line, unnest(traces.resourceSpans) AS rs FROM lines WHERE traces.resourceSpans IS NOT NULL
-    ),
-    scopes AS (
-        SELECT file, line, rs.resource.attributes AS resource_attributes, unnest(rs.scopeSpans) AS ss FROM resources
-    ),
-    spans AS (
-        SELECT file, line, resource_attributes, sp.startTimeUnixNano AS ts_text, sp.attributes AS span_attributes
-        FROM (SELECT file, line, resource_attributes, unnest(ss.spans) AS sp FROM scopes)
+    value = "coalesce(a.value.stringValue, a.value.intValue, a.value.doubleValue, a.value.boolValue)"
+    # One list of spans per line, each with its resource's attributes; a bad line becomes one empty span
+    # so that it is counted in the same pass (a second reference to the lines would materialise them).
+    spans = (
+        "flatten(list_transform(traces.resourceSpans, lambda rs: flatten(list_transform(rs.scopeSpans, lambda ss: "
+        "list_transform(ss.spans, lambda sp: {'resource': rs.resource.attributes, 'start': sp.startTimeUnixNano, 'attributes': sp.attributes})))))"
     )
-    SELECT file, line, CASE WHEN NOT ({genai}) THEN 'span without gen_ai attributes' END AS ignored, NULL::VARCHAR AS problem,
+    return f"""
+    SELECT file, line,
+        CASE WHEN NOT bad AND NOT ({genai}) THEN 'span without gen_ai attributes' END AS ignored,
+        CASE WHEN bad AND NOT json_valid(text) THEN 'malformed JSON line' WHEN bad THEN 'no resourceSpans in the line' END AS problem,
         make_timestamp(TRY_CAST(TRY_CAST(ts_text AS HUGEINT) // 1000 AS BIGINT)) AS ts, ts_text,
         {feature} AS feature, coalesce({span_or_resource('user.id')}, {span_or_resource('enduser.id')}) AS user_id,
         {model} AS model, coalesce({span('gen_ai.provider.name')}, {span('gen_ai.system')}) AS provider,
@@ -65,7 +52,19 @@ def raw_sql(source: Source, feature_key: str | None, numbered: bool = False) -> 
         {span('gen_ai.usage.cache_read.input_tokens')} AS cached_text,
         coalesce({span('gen_ai.usage.output_tokens')}, {span('gen_ai.usage.completion_tokens')}) AS output_text,
         false AS cache_hit, {span('gen_ai.usage.cost')} AS cost_text
-    FROM spans
-    UNION ALL
-    SELECT file, line, NULL, problem, NULL::TIMESTAMP, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, false, NULL FROM bad_lines
+    FROM (
+        SELECT file, line, text, bad, sp.start AS ts_text,
+            list_transform(sp.attributes, lambda a: a.key) AS span_keys, list_transform(sp.attributes, lambda a: {value}) AS span_values,
+            list_transform(sp.resource, lambda a: a.key) AS resource_keys, list_transform(sp.resource, lambda a: {value}) AS resource_values
+        FROM (
+            SELECT file, line, CASE WHEN bad THEN text END AS text, bad, unnest(CASE WHEN bad THEN [NULL] ELSE {spans} END) AS sp
+            FROM (
+                SELECT file, line, text, traces, traces IS NULL OR traces.resourceSpans IS NULL AS bad
+                FROM (
+                    SELECT file, line, text, try(json_transform(text, '{STRUCTURE}')) AS traces
+                    FROM ({scan(source, numbered)}) WHERE text IS NOT NULL AND trim(text) <> ''
+                )
+            )
+        )
+    )
     """
