@@ -92,6 +92,14 @@ def generate_otel(path: Path, spans: int, per_line: int = 4) -> None:
 
 # ru_maxrss survives exec on Linux (the child would report the parent's generation); VmHWM is the child's own.
 PEAK_RSS = """
+import resource
+
+
+def cpu_seconds():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def peak_rss_mb():
     with open("/proc/self/status") as status:
         return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) / 1024
@@ -101,11 +109,11 @@ CHILD_INGEST = """
 import json, sys, time
 from aueb.logs import ingest
 PEAK_RSS
-start = time.perf_counter()
+start, cpu = time.perf_counter(), cpu_seconds()
 measured = ingest([sys.argv[1]], feature_key=sys.argv[2] or None)
-seconds = time.perf_counter() - start
+seconds, cpu = time.perf_counter() - start, cpu_seconds() - cpu
 features = {k: {"requests": v.requests, "cost": v.cost, "users": v.users, "input_p95": v.input_tokens_p95} for k, v in measured.report.features.items()}
-print(json.dumps({"seconds": seconds, "rss_mb": peak_rss_mb(),
+print(json.dumps({"seconds": seconds, "cpu_s": cpu, "rss_mb": peak_rss_mb(),
                   "read": measured.report.records.read, "features": features}))
 """
 
@@ -114,7 +122,7 @@ import json, sys, time
 import numpy as np, pandas as pd
 PEAK_RSS
 from aueb.catalog import lookup
-start = time.perf_counter()
+start, cpu = time.perf_counter(), cpu_seconds()
 frame = pd.read_csv(sys.argv[1], dtype={"feature": "category", "user": "category", "model": "category", "provider": "category",
                     "input_tokens": "int64", "cached_input_tokens": "int64", "output_tokens": "int64", "cache_hit": "bool", "cost": "float64"})
 frame["ts"] = pd.to_datetime(frame["timestamp"], format="%Y-%m-%dT%H:%M:%SZ")
@@ -138,9 +146,9 @@ frame["date"] = frame["ts"].dt.date
 daily = frame.groupby(["feature", "date"], observed=True).agg(requests=("ts", "size"), cost=("call_cost", "sum"))
 model_daily = frame[~frame["cache_hit"]].groupby(["model", "date"], observed=True).agg(calls=("ts", "size"), cost=("call_cost", "sum"))
 checks = frame.groupby("model", observed=True)[["cost", "call_cost"]].sum()
-seconds = time.perf_counter() - start
+seconds, cpu = time.perf_counter() - start, cpu_seconds() - cpu
 features = {k: {"requests": float(r.requests), "cost": float(r.cost), "users": int(r.users), "input_p95": float(r.input_p95)} for k, r in result.iterrows()}
-print(json.dumps({"seconds": seconds, "rss_mb": peak_rss_mb(), "read": len(frame), "features": features}))
+print(json.dumps({"seconds": seconds, "cpu_s": cpu, "rss_mb": peak_rss_mb(), "read": len(frame), "features": features}))
 """
 
 
@@ -178,15 +186,16 @@ def main() -> None:
     pandas_path = args.folder / f"requests_{args.pandas_rows}.csv"
     if not args.skip_pandas and not pandas_path.exists():
         generate_csv(pandas_path, args.pandas_rows)
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, python {platform.python_version()}, duckdb {duckdb.__version__}")
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}, "
+          f"python {platform.python_version()}, duckdb {duckdb.__version__}")
     print(f"inputs: {csv_path} ({csv_path.stat().st_size / 1e6:,.0f} MB), {otel_path} ({otel_path.stat().st_size / 1e6:,.0f} MB)")
 
     csv_run = child(CHILD_INGEST, str(csv_path), "")
     assert csv_run["read"] == args.csv_rows, csv_run["read"]
-    print(f"aueb ingest, {args.csv_rows:,} CSV records: {csv_run['seconds']:.2f} s, peak RSS {csv_run['rss_mb']:,.0f} MB")
+    print(f"aueb ingest, {args.csv_rows:,} CSV records: {csv_run['seconds']:.2f} s ({csv_run['cpu_s']:.1f} CPU s), peak RSS {csv_run['rss_mb']:,.0f} MB")
     otel_run = child(CHILD_INGEST, str(otel_path), "app.feature")
     assert otel_run["read"] == args.otel_spans, otel_run["read"]
-    print(f"aueb ingest, {args.otel_spans:,} OTel spans: {otel_run['seconds']:.2f} s, peak RSS {otel_run['rss_mb']:,.0f} MB")
+    print(f"aueb ingest, {args.otel_spans:,} OTel spans: {otel_run['seconds']:.2f} s ({otel_run['cpu_s']:.1f} CPU s), peak RSS {otel_run['rss_mb']:,.0f} MB")
     peak = max(csv_run["rss_mb"], otel_run["rss_mb"])
     speedup = float("nan")
     if not args.skip_pandas:
@@ -194,8 +203,9 @@ def main() -> None:
         pandas_run = child(CHILD_PANDAS, str(pandas_path))
         same_figures(ingest_run["features"], pandas_run["features"])
         speedup = pandas_run["seconds"] / ingest_run["seconds"]
-        print(f"{args.pandas_rows:,} CSV records: plain pandas {pandas_run['seconds']:.2f} s (peak RSS {pandas_run['rss_mb']:,.0f} MB), "
-              f"aueb ingest {ingest_run['seconds']:.2f} s (peak RSS {ingest_run['rss_mb']:,.0f} MB), same figures")
+        print(f"{args.pandas_rows:,} CSV records: plain pandas {pandas_run['seconds']:.2f} s ({pandas_run['cpu_s']:.1f} CPU s, peak RSS "
+              f"{pandas_run['rss_mb']:,.0f} MB), aueb ingest {ingest_run['seconds']:.2f} s ({ingest_run['cpu_s']:.1f} CPU s, peak RSS "
+              f"{ingest_run['rss_mb']:,.0f} MB), same figures")
     scale_csv = 10_000_000 / args.csv_rows
     scale_otel = 1_000_000 / args.otel_spans
     if scale_csv != 1 or scale_otel != 1:

@@ -13,6 +13,7 @@ from aueb.cli.base import app, compact, count, err, fail, money, out, percent, r
 from aueb.errors import InputError
 from aueb.formats import scenario_to_json
 from aueb.logs import DEFAULT_WINDOW_HOURS, Measured, ingest
+from aueb.logs.figures import HOURS_PER_MONTH
 from aueb.logs.report import FeatureFigures
 
 FEATURES_PER_TABLE = 4
@@ -62,7 +63,7 @@ def render(measured: Measured) -> None:
     report = measured.report
     window, records = report.window, report.records
     items: list[tuple[str, FeatureFigures]] = list(report.features.items())
-    scaled = f", scaled to a month x{730 / window.hours:.3g}" if window.scaled else ""
+    scaled = f", scaled to a month x{HOURS_PER_MONTH / window.hours:.3g}" if window.scaled else ""
     title = f"Measured per feature: {window.start:%Y-%m-%d %H:%M} to {window.end:%Y-%m-%d %H:%M} UTC ({window.hours:,.0f} h{scaled})"
     for start in range(0, len(items), FEATURES_PER_TABLE):
         chunk = items[start : start + FEATURES_PER_TABLE]
