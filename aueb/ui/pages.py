@@ -6,7 +6,8 @@ import streamlit as st
 
 from aueb import views
 from aueb.errors import InputError
-from aueb.ui import charts, components, editor, files, state
+from aueb.scenario import Feature
+from aueb.ui import charts, components, editing, editor, files, state
 from aueb.ui import distillation as distill
 from aueb.ui.cascade import cascade_section
 from aueb.ui.files import MAX_UPLOAD_MB, read_scenario_upload
@@ -98,6 +99,10 @@ def edit() -> None:
     st.caption("Add a feature in the empty last row, rename one in its first cell, delete one by selecting its row and pressing Delete. "
                "Hover a column header for its meaning and unit.")
     editor.features_table(scenario)
+    ranged = [(f.name, name, r) for f in scenario.features for name, r in f.ranges.items() if name in editing.TABLE_FIELDS]
+    if ranged:
+        st.caption("Given as ranges (the table shows the mode): "
+                   + "; ".join(f"{feature} › {editing.label(Feature, name, scenario.currency)}: {editing.range_note(r)}" for feature, name, r in ranged))
     st.subheader("Models of a feature")
     editor.model_panels(scenario)
 
