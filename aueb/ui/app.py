@@ -4,13 +4,9 @@ It lives in the package so that `aueb dashboard` runs it from an installed wheel
 the top-level app.py of a checkout calls the same function.
 """
 
-from pathlib import Path
-
 import streamlit as st
 
-from aueb.ui import components, state
-
-ROUTES = Path(__file__).resolve().parent / "routes"
+from aueb.ui import ROUTES, components, state
 
 
 def route() -> None:
@@ -24,6 +20,7 @@ def route() -> None:
             st.Page(ROUTES / "risk.py", title="Risk", icon=":material/casino:", url_path="risk"),
             st.Page(ROUTES / "usage.py", title="Usage", icon=":material/monitoring:", url_path="usage"),
             st.Page(ROUTES / "data.py", title="Import and export", icon=":material/swap_vert:", url_path="data"),
+            st.Page(ROUTES / "economics.py", title="How it is computed", icon=":material/functions:", url_path="economics"),
         ]
     )
     state.begin_run()

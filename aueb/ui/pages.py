@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 
 from aueb import views
 from aueb.errors import InputError
+from aueb.formats import ECONOMICS_PATH
 from aueb.scenario import Feature
-from aueb.ui import charts, components, editing, editor, files, state
+from aueb.ui import ROUTES, charts, components, editing, editor, files, state
 from aueb.ui import distillation as distill
 from aueb.ui.cascade import cascade_section
 from aueb.ui.files import MAX_UPLOAD_MB, read_scenario_upload
@@ -187,4 +190,17 @@ def data() -> None:
         st.selectbox("Or a bundled example", list(examples), key="ui_bundled_choice")
         st.button("Load the example", on_click=_load_bundled, args=("ui_bundled_choice",), key="ui_load_bundled", icon=":material/folder_open:")
     st.caption("Distillation metrics (JSON) are uploaded on the Distillation page.")
-    st.page_link("aueb/ui/routes/distillation.py", label="Go to Distillation", icon=":material/science:")
+    st.page_link(str(ROUTES / "distillation.py"), label="Go to Distillation", icon=":material/science:")
+
+
+@st.cache_data(show_spinner=False)
+def _economics_text() -> str:
+    # The doc's check markers are for its test; on screen they are noise.
+    return re.sub(r"<!-- /?check[^>]*-->\n", "", ECONOMICS_PATH.read_text(encoding="utf-8"))
+
+
+def economics() -> None:
+    """docs/economics.md, as shipped in the package: every figure, formula, unit and choice."""
+    title, _, body = _economics_text().partition("\n")
+    st.title(title.removeprefix("# "))
+    st.markdown(body)
