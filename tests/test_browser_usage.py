@@ -57,6 +57,11 @@ def test_usage_page_in_chromium(server):
             )
             page.wait_for_selector(READY, timeout=30_000)
             page.get_by_role("button", name="Use as scenario").click()
+            # The sidebar names the current scenario once the rerun has applied it.
+            page.wait_for_function(
+                "(name) => document.querySelector('[data-testid=\"stSidebar\"]').innerText.includes(name)",
+                arg=sample.scenario.scenario.name, timeout=60_000,
+            )
             page.wait_for_selector(READY, timeout=30_000)
             go(page, "Overview", sample.scenario.scenario.name)
             assert page.locator("h1", has_text=sample.scenario.scenario.name).count() == 1
