@@ -32,7 +32,7 @@ def daily_cost_chart(daily: pd.DataFrame, anomalies: pd.DataFrame) -> go.Figure:
             hovertemplate="%{customdata[0]} on %{x|%d %b %Y}: $%{customdata[1]:,.2f}, above its threshold $%{customdata[2]:,.2f}<extra></extra>",
         ))
     return figure(
-        traces, "Daily cost per feature (USD, recomputed with catalog prices)", 400,
+        traces, "Daily cost per feature (USD)", 400,
         yaxis=dict(title="Cost per day ($)", tickprefix="$", gridcolor=GRID, rangemode="tozero"),
         xaxis=dict(title="Day (UTC)"),
         hovermode="x unified",
@@ -48,7 +48,7 @@ def cost_per_call_chart(model_daily: pd.DataFrame) -> go.Figure:
         for i, (model, rows) in enumerate(model_daily.groupby("model", sort=True))
     ]
     return figure(
-        traces, "Cost per request over time, per model (USD per model call)", 400,
+        traces, "Cost per request per model (USD)", 400,
         yaxis=dict(title="Cost per model call ($)", tickprefix="$", gridcolor=GRID, rangemode="tozero"),
         xaxis=dict(title="Day (UTC)"),
     )
