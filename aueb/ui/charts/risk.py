@@ -28,7 +28,7 @@ def fan_chart(fan: pd.DataFrame, tiers: pd.DataFrame, samples: int) -> go.Figure
                            showlegend=False, legendgroup=arm))
         traces.append(dict(
             type="scatter", mode="lines", x=x, y=part["p90"].tolist(), line=dict(width=0), fill="tonexty", fillcolor=BAND_FILL[arm],
-            name=f"{label}: P10-P90", legendgroup=arm,
+            name=f"{label}: P10-P90 of {samples:,} samples", legendgroup=arm,
             customdata=[[views.pct(a), views.pct(b)] for a, b in zip(part["p10"], part["p90"])],
             hovertemplate="%{x:g}x · " + label.lower() + "<br>P10-P90: %{customdata[0]} to %{customdata[1]}<extra></extra>",
         ))
@@ -39,11 +39,10 @@ def fan_chart(fan: pd.DataFrame, tiers: pd.DataFrame, samples: int) -> go.Figure
             hovertemplate="%{x:g}x · " + label.lower() + "<br>P50: %{customdata}<extra></extra>",
         ))
     return figure(
-        traces, f"AI COGS / revenue by volume: P10-P90 and P50 of {samples:,} samples", 440,
+        traces, "AI COGS / revenue by volume, P10-P90 and P50", 440,
         **band_layers(bands, 0.18),
         xaxis=dict(type="log", title="Volume (x today's, log scale)", gridcolor=GRID),
         yaxis=dict(range=[0, upper], tickformat=".0%", title="AI COGS / revenue (%)", gridcolor=GRID),
-        legend=dict(orientation="h", yanchor="top", y=-0.18, xanchor="left", x=0),
         margin=dict(r=96, t=60, b=10),
     )
 
@@ -68,6 +67,5 @@ def tornado_chart(bars: pd.DataFrame, title: str, value_format: str) -> go.Figur
         shapes=[dict(type="line", xref="x", x0=mode, x1=mode, yref="paper", y0=0, y1=1, line=dict(color="#111827", width=1, dash="dot"))],
         xaxis=dict(tickformat=value_format, gridcolor=GRID),
         yaxis=dict(automargin=True),
-        legend=dict(orientation="h", yanchor="top", y=-0.12, xanchor="left", x=0),
         margin=dict(t=60, b=10),
     )
