@@ -19,7 +19,7 @@ if any(importlib.util.find_spec(name) is None for name in ("sentence_transformer
 
 from aueb.distill import minilm  # noqa: E402
 from aueb.distill.__main__ import main  # noqa: E402
-from aueb.distill.text import BUCKETS, HashedNgramStudent, ServedStudent, hash_texts  # noqa: E402
+from aueb.distill.text import BUCKETS, HashedNgramStudent, ServedStudent, fit_linear, hash_texts, ngram_matrix  # noqa: E402
 from aueb.metrics import apply_metrics, load_metrics  # noqa: E402
 
 TEXTS = ["@united my bag is lost again", "thanks @JetBlue, great crew!", "flight delayed 3 hours, no info", "love the new seats"]
@@ -101,16 +101,18 @@ def test_hashed_student_learns_a_tiny_corpus():
     hashed = hash_texts(texts)
     assert hashed.dtype == np.int64 and hashed.shape[0] == 40 and hashed.max() == BUCKETS
     assert ((hashed >= 0) & (hashed <= BUCKETS)).all()
-    torch.manual_seed(0)
     student = HashedNgramStudent(2)
-    assert 1_000_000 <= sum(p.numel() for p in student.parameters()) <= 1_100_000
-    optimizer = torch.optim.Adam(student.parameters(), lr=0.05)
+    assert sum(p.numel() for p in student.parameters()) == (BUCKETS + 1) * 2 + 2
     x = torch.from_numpy(hashed)
-    for _ in range(30):
-        loss = F.cross_entropy(student(x), labels)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
+    rows = np.arange(0, 40, 4)  # a few true labels; the soft targets (here: the true classes, softened) cover every text
+    soft = F.softmax(3.0 * F.one_hot(labels).double(), dim=1).numpy()
+    student.set_weights(*fit_linear(ngram_matrix(hashed), rows, labels.numpy()[rows], soft, 0.5, 2.0, 1e-4, 50))
+    # The fit minimised the loss the torch model computes: its gradient there is (close to) zero.
+    logits = student(x)
+    loss = 0.5 * F.cross_entropy(logits[rows], labels[rows]) + 0.5 * 4 * F.kl_div(F.log_softmax(logits / 2, dim=1), torch.from_numpy(soft).float(), reduction="batchmean")
+    loss = loss + 1e-4 * (student.ngrams.weight**2).sum()
+    loss.backward()
+    assert student.ngrams.weight.grad.abs().max() < 1e-3
     served = ServedStudent(student)
     assert (served(["refund please", "thank you so much"]).argmax(dim=1) == torch.tensor([0, 1])).all()
     assert (student(x).argmax(dim=1) == labels).all()

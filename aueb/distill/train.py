@@ -195,6 +195,11 @@ class Task:
     def student(self, data: Dataset, settings: Settings) -> nn.Module:
         return mlp([data.features, *settings.student_hidden, data.classes])
 
+    def train_student(self, arm: str, data: Dataset, labelled: torch.Tensor, teacher_logits: torch.Tensor, settings: Settings, seed: int) -> nn.Module:
+        """One arm's student for one seed (see train_student)."""
+        x_train, y_train = torch.from_numpy(data.x_train), torch.from_numpy(data.y_train)
+        return train_student(arm, x_train, y_train, labelled, teacher_logits, lambda: self.student(data, settings), settings, seed)
+
     def student_name(self, data: Dataset, settings: Settings) -> str:
         return describe([data.features, *settings.student_hidden, data.classes])
 
@@ -238,7 +243,7 @@ def run(data: Dataset, settings: Settings, progress: Progress, task: Task | None
         labelled = torch.from_numpy(choose_labelled(data.y_train, settings.labels_per_class, seed))
         scores: dict[str, float] = {}
         for j, arm in enumerate(ARMS):
-            student = train_student(arm, x_train, y_train, labelled, teacher_logits[i], lambda: task.student(data, settings), settings, seed)
+            student = task.train_student(arm, data, labelled, teacher_logits[i], settings, seed)
             predicted = predict(student, x_test)
             scores[arm] = accuracy(predicted, y_test)
             if arm == "kd":
