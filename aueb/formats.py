@@ -92,8 +92,8 @@ def _flatten(prefix: str, data: dict[str, Any], out: dict[str, Any]) -> None:
             out[f"{prefix}{key}"] = value
 
 
-def scenarios_to_csv(scenarios: list[Scenario]) -> str:
-    """One row per feature of each scenario, every column of CSV_COLUMNS."""
+def scenario_table(scenarios: list[Scenario]) -> tuple[tuple[str, ...], list[list[Any]]]:
+    """The finance CSV as a header and typed rows: one row per feature of each scenario (the workbook writes it too)."""
     rows = []
     for scenario in scenarios:
         wide = scenario.model_dump(mode="json", exclude={"features"})
@@ -104,7 +104,12 @@ def scenarios_to_csv(scenarios: list[Scenario]) -> str:
             _flatten("", feature.model_dump(mode="python"), cells)
             cells["feature"] = cells.pop("name")
             rows.append([cells.get(column) for column in CSV_COLUMNS])
-    return _write_csv(CSV_COLUMNS, rows)
+    return CSV_COLUMNS, rows
+
+
+def scenarios_to_csv(scenarios: list[Scenario]) -> str:
+    """One row per feature of each scenario, every column of CSV_COLUMNS."""
+    return _write_csv(*scenario_table(scenarios))
 
 
 def scenario_to_json(scenario: Scenario) -> str:
