@@ -51,8 +51,8 @@ def _plotly_js() -> Markup:
 
 
 def _script_json(data: object) -> Markup:
-    """JSON that is safe inside a <script> element: '</' cannot close it."""
-    return Markup(json.dumps(data, separators=(",", ":")).replace("</", "<\\/"))
+    """JSON that is safe inside a <script> element: no '<' that could close it or open another."""
+    return Markup(json.dumps(data, separators=(",", ":")).replace("<", "\\u003c"))
 
 
 def _aueb_version() -> str:
