@@ -6,7 +6,7 @@ import streamlit as st
 
 from aueb import views
 from aueb.errors import InputError
-from aueb.ui import charts, components, editor, files, state
+from aueb.ui import charts, components, editor, files, report, state
 from aueb.ui import distillation as distill
 from aueb.ui.files import MAX_UPLOAD_MB, read_scenario_upload
 
@@ -144,6 +144,8 @@ def data() -> None:
         column.download_button(item.label, item.data, item.file_name, item.mime, key=item.key, help=item.help,
                                icon=":material/download:", width="stretch")
     st.caption("Downloads are byte for byte what the command line writes (`aueb project`, `aueb convert`).")
+    loaded = distill.current_metrics()
+    report.download_section(scenario, metrics=loaded[0] if loaded else None)
     st.subheader("Load a scenario")
     left, right = st.columns(2, gap="large")
     with left:
