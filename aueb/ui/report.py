@@ -50,7 +50,7 @@ def download_section(scenario: Scenario, metrics: Any = None, logs: Any = None, 
             key=f"dl_report_{kind[1:]}", help=help, icon=":material/description:", width="stretch", on_click="ignore",
         )
     with columns[2]:
-        paper = st.segmented_control("Paper", list(PAPERS), format_func=PAPERS.get, key="ui_report_paper", default="a4", required=True)
+        paper = st.session_state.get("ui_report_paper") or "a4"
         rendered = st.session_state.get(PDF)
         if rendered and rendered[0] is scenario and rendered[1] is metrics and rendered[2] == paper:
             item = rendered[3]
@@ -60,5 +60,6 @@ def download_section(scenario: Scenario, metrics: Any = None, logs: Any = None, 
                        help="Chromium prints the HTML report; it takes a few seconds."):
             _render_pdf(scenario, metrics, logs, risk, paper)
             st.rerun()
+        st.segmented_control("Paper of the PDF", list(PAPERS), format_func=PAPERS.get, key="ui_report_paper", default="a4", required=True)
         if st.session_state.get(PDF_ERROR):
             st.error(st.session_state[PDF_ERROR], icon=":material/error:")
