@@ -124,7 +124,7 @@ def test_html_is_one_self_contained_file_with_every_headline_figure(content, out
     missing = [t for t in headline_texts(output, default.currency) if t not in text]
     assert not missing, missing
     assert "The AI pays with the student" in text
-    for label in ("Payback", "ROI over the horizon over 12 months", "Break-even volume", "Margin collapse, with student"):
+    for label in ("Payback", "ROI over 12 months", "Break-even volume", "Margin collapse, with student"):
         assert label in text
     # Six charts: COGS / revenue, tier strips at 1x and 100x, cost per request, volume, features.
     assert sum(1 for i in page.ids if i.startswith("chart-") and i != "chart-data") == 6

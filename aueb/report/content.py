@@ -50,7 +50,7 @@ def summary_figures(summary: dict[str, Any], currency: str, horizon_months: floa
         "student_cheaper_from_monthly_requests": volume_or_none,
     }
     items = [
-        Figure(key, DEFINITIONS[key]["label"] + (f" over {horizon_months:g} months" if key == "roi" else ""), text(summary[key]), summary[key])
+        Figure(key, f"ROI over {horizon_months:g} months" if key == "roi" else DEFINITIONS[key]["label"], text(summary[key]), summary[key])
         for key, text in shown.items()
         if key in summary
     ]
