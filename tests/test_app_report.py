@@ -14,9 +14,8 @@ from typer.testing import CliRunner
 
 from aueb.cli import app
 from aueb.engine import project
-from aueb.formats import DEFAULT_SCENARIO_PATH, load_scenarios, projection_to_json
+from aueb.formats import DEFAULT_SCENARIO_PATH, projection_to_json
 from aueb.metrics import load_metrics
-from aueb.scenario import Scenario
 from aueb.ui import files, state
 from browser import CHROMIUM
 
@@ -32,11 +31,6 @@ def clear_cache():
     st.cache_data.clear()
 
 
-@pytest.fixture
-def default() -> Scenario:
-    return load_scenarios(DEFAULT_SCENARIO_PATH)[0]
-
-
 def data_page() -> AppTest:
     at = AppTest.from_file(APP, default_timeout=90)
     at.run()
@@ -45,7 +39,8 @@ def data_page() -> AppTest:
     return at
 
 
-def test_builder_gives_the_cli_workbook(default, tmp_path):
+def test_builder_gives_the_cli_workbook(customer_support, tmp_path):
+    default = customer_support
     item = files.report_download(".xlsx", default)
     assert item.file_name == "customer_support_assistant_report.xlsx" and item.key == "dl_report_xlsx"
     out = tmp_path / "r.xlsx"
@@ -58,7 +53,8 @@ def test_builder_gives_the_cli_workbook(default, tmp_path):
     assert ours["Projection"]["ai_cogs"].tolist() == [r["ai_cogs"] for r in rows]
 
 
-def test_builder_html_follows_the_edited_scenario_and_metrics(default):
+def test_builder_html_follows_the_edited_scenario_and_metrics(customer_support):
+    default = customer_support
     edited = default.model_copy(update={"name": "Edited support"}, deep=True)
     html = files.report_download(".html", edited, metrics=load_metrics(EXAMPLE_METRICS)).data.decode("utf-8")
     assert "<h1>Edited support</h1>" in html

@@ -310,7 +310,7 @@ def logs_document() -> dict:
                "growth_monthly": 0.21, "months_to_10x": 12.1, "months_to_100x": 24.2}
     return {
         "window": {"start": "2026-10-01T00:00:00Z", "end": "2026-10-31T10:00:00Z", "hours": 730.0, "scaled": False},
-        "records": {"read": 5000, "used": 4990, "bad": 10, "first_bad": {"file": "calls.jsonl", "line": 17}},
+        "records": {"read": 5000, "used": 4990, "bad": 10, "first_bad": {"file": "calls.jsonl", "line": 17, "reason": "negative input_tokens"}},
         "features": {"Ticket triage": feature},
         "daily": [{"date": f"2026-10-{d:02d}", "feature": "Ticket triage", "requests": 1300 + d, "cost": 10.0 + d} for d in range(1, 31)],
         "anomalies": [{"feature": "Ticket triage", "date": "2026-10-20", "cost": 30.0, "median": 11.0, "threshold": 14.5}],
@@ -326,7 +326,7 @@ def test_optional_sections_show_metrics_cascade_risk_and_logs(default):
         "Distillation metrics", "Quality retention 0.9750", "+3.80 pp ± 0.60", "APGR 0.812", "CPT(50%) 20.0%", "CPT(95%) not reached", "AURC 0.0321",
         "Uncertainty: Monte Carlo percentiles and tornado", "10,000 Monte Carlo samples", "Payback within the horizon 98.7%",
         "P10 $15,000 · P50 $19,218 · P90 $23,000", "features[Support chat].coverage", "P50",
-        "Measured from request logs", "4,990 of 5,000 log records (10 bad (first: calls.jsonl, line 17)", "Ticket triage", "41,234", "21.0%",
+        "Measured from request logs", "4,990 of 5,000 log records (10 bad; the first: calls.jsonl, line 17: negative input_tokens", "Ticket triage", "41,234", "21.0%",
         "Anomalous days", "Price checks", "gpt-4o-mini", "1.036",
     ):
         assert expected in text, expected

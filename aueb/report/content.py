@@ -94,6 +94,9 @@ def _walk(model: BaseModel, prefix: str, currency: str, out: list[tuple[str, str
             continue
         unit, meaning = _unit(info.description or "", currency)
         shown = _input_value(value)
+        ranged = getattr(model, "ranges", {}).get(name)
+        if ranged is not None:
+            shown = f"{shown} (range {_input_value(ranged.low)} to {_input_value(ranged.high)})"
         if value is None and isinstance(model, TokenPricing) and name.endswith("_per_mtok") and model.model:
             listed = lookup(model.model, model.provider)
             catalog = listed.input_price_per_mtok if name == "input_price_per_mtok" else getattr(listed, name)
@@ -245,7 +248,7 @@ def build_report(
     for built in (
         optional.distillation_section(metrics, currency) if metrics is not None else None,
         optional.risk_section(risk, scenario) if risk is not None else None,
-        optional.usage_section(logs, currency) if logs is not None else None,
+        optional.usage_section(logs) if logs is not None else None,
     ):
         if built is not None:
             section, sheets = built

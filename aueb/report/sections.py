@@ -21,6 +21,7 @@ from aueb.ui import charts
 from aueb.ui.charts.report import cascade_curve_chart, daily_cost_chart, fan_chart, tornado_chart
 
 RISK_SHARES = ("cogs_to_revenue", "gross_margin")
+LOG_CURRENCY = "USD"  # the price catalog's: `aueb ingest` prices every call with it
 RISK_FIGURES = ("cogs_to_revenue", "gross_margin", "ai_cogs", "cost_per_request", "cost_per_correct_output", "net_ai_value")
 
 
@@ -166,12 +167,16 @@ def risk_section(risk: Any, scenario: Scenario) -> tuple[Section, list[Sheet]]:
 # --- request logs -------------------------------------------------------------------------------------
 
 
-def usage_section(logs: Any, currency: str) -> tuple[Section, list[Sheet]]:
+def usage_section(logs: Any) -> tuple[Section, list[Sheet]]:
     data = _plain(logs)
+    currency = LOG_CURRENCY
     window, records = data["window"], data["records"]
     features = pd.DataFrame.from_dict(data["features"], orient="index").rename_axis("feature").reset_index()
     first_bad = records.get("first_bad")
-    where = f" (first: {first_bad.get('file')}, line {first_bad.get('line')})" if isinstance(first_bad, dict) else ""
+    where = ""
+    if isinstance(first_bad, dict):
+        reason = f": {first_bad['reason']}" if first_bad.get("reason") else ""
+        where = f"; the first: {first_bad.get('file')}, line {first_bad.get('line')}{reason}"
     lines = [
         f"Measured from **{records['used']:,}** of {records['read']:,} log records ({records['bad']:,} bad{where}), "
         f"window {window['start']} to {window['end']} ({window['hours']:,.0f} hours"
@@ -219,5 +224,6 @@ def usage_section(logs: Any, currency: str) -> tuple[Section, list[Sheet]]:
                                          "cache_hit_rate": "percent", "growth_monthly": "percent"}),
         Sheet("Usage daily", daily, {"date": "text", "feature": "text", "requests": "count", "cost": "money"}),
     ]
-    intro = "Figures measured from the team's own request logs (aueb ingest), the source of the scenario's measured inputs."
+    intro = ("Figures measured from the team's own request logs (aueb ingest), the source of the scenario's measured inputs; "
+             f"money in {currency}, the price catalog's currency.")
     return Section("usage", "Measured from request logs", intro=intro, blocks=blocks), sheets
