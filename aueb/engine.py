@@ -90,8 +90,8 @@ SUMMARY_COLUMNS = (
 )
 
 
-def token_cost_per_request(pricing: TokenPricing) -> float:
-    """c = [(n_in - n_c)·p_in + n_c·p_cached + n_out·p_out] / 1e6 · (1 - b·d), catalog prices filling the gaps."""
+def token_prices(pricing: TokenPricing) -> tuple[float, float | None, float]:
+    """(p_in, p_cached, p_out) with catalog prices filling the gaps; p_cached None means "the input price"."""
     p_in, p_cached, p_out = pricing.input_price_per_mtok, pricing.cached_input_price_per_mtok, pricing.output_price_per_mtok
     if p_in is None or p_out is None:
         listed = lookup(pricing.model, pricing.provider)
@@ -99,9 +99,21 @@ def token_cost_per_request(pricing: TokenPricing) -> float:
             p_in = listed.input_price_per_mtok
             p_cached = listed.cached_input_price_per_mtok if p_cached is None else p_cached
         p_out = listed.output_price_per_mtok if p_out is None else p_out
-    p_cached = p_in if p_cached is None else p_cached
-    n_in, n_c, n_out = pricing.input_tokens, pricing.cached_input_tokens, pricing.output_tokens
-    return ((n_in - n_c) * p_in + n_c * p_cached + n_out * p_out) / 1e6 * (1 - pricing.batch_share * pricing.batch_discount)
+    return p_in, p_cached, p_out
+
+
+def token_unit_cost(n_in, n_c, n_out, p_in, p_cached, p_out, batch_share, batch_discount):  # noqa: ANN001, ANN201 (floats or arrays)
+    """c = [(n_in - n_c)·p_in + n_c·p_cached + n_out·p_out] / 1e6 · (1 - b·d), on numbers or arrays alike."""
+    return ((n_in - n_c) * p_in + n_c * p_cached + n_out * p_out) / 1e6 * (1 - batch_share * batch_discount)
+
+
+def token_cost_per_request(pricing: TokenPricing) -> float:
+    """The token API price of one request, catalog prices filling the gaps."""
+    p_in, p_cached, p_out = token_prices(pricing)
+    return token_unit_cost(
+        pricing.input_tokens, pricing.cached_input_tokens, pricing.output_tokens,
+        p_in, p_in if p_cached is None else p_cached, p_out, pricing.batch_share, pricing.batch_discount,
+    )
 
 
 def _model_row(pricing: TokenPricing | PerRequestPricing | SelfHostedPricing | None) -> tuple[float, ...]:
@@ -245,6 +257,21 @@ def _costs(
     )
 
 
+def _one_time_cost(features: pd.DataFrame, baseline_served_today: np.ndarray) -> np.ndarray:
+    """Each feature's one-time distillation cost: labelling at the teacher's 1x cost per request, compute, engineering."""
+    teacher_cost_today = _model_cost(features, "teacher", baseline_served_today[np.newaxis, np.newaxis, :])[0, 0]
+    # A self-hosted teacher that serves nothing today labels at the cost of a replica at target utilisation.
+    replica_cost_per_request = _ratio(
+        features["teacher_hourly_price"].to_numpy(), 3600 * features["teacher_throughput_rps"].to_numpy() * features["teacher_utilization"].to_numpy()
+    )
+    teacher_cost_per_request = np.where(baseline_served_today > 0, _ratio(teacher_cost_today, baseline_served_today), replica_cost_per_request)
+    return np.where(
+        features["has_student"].to_numpy() > 0,
+        features["training_examples"].to_numpy() * teacher_cost_per_request + features["training_compute"].to_numpy() + features["engineering"].to_numpy(),
+        0.0,
+    )
+
+
 def _divide_into(out: np.ndarray, numerator: np.ndarray, denominator: np.ndarray) -> None:
     """out = numerator / denominator, NaN (null) where that is undefined: a zero denominator, or a
     quotient beyond the range of a float (never infinite)."""
@@ -288,6 +315,56 @@ _TEXT_COLUMNS = ("scenario", "feature", "arm", *(f"{m}_tier" for m in TIER_METRI
 _NUMBER_COLUMNS = tuple(c for c in ROW_COLUMNS if c not in _TEXT_COLUMNS)
 
 
+def _feature_figures(features: pd.DataFrame, c: _Costs) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """The additive figures of each feature, and its routing coverage (student answers / model-served)."""
+    ai_cogs = c.ai_cogs
+    teacher_quality = _column(features, "teacher_quality")
+    student_share = c.coverage * (1 - c.escalation)  # of model-served requests, answered by the student
+    student_answers = student_share * c.model_served
+    correct = teacher_quality * (c.requests - student_answers) + student_answers * _column(features, "quality_retention") * teacher_quality
+    error_cost = (c.requests - correct) * _column(features, "cost_per_error")
+    figures = {
+        "users": c.users,
+        "requests": c.requests,
+        "revenue": c.revenue,
+        "inference_cost": c.inference_cost,
+        "overhead_cost": c.overhead_cost,
+        "verification_cost": c.verification_cost,
+        "fixed_cost": c.fixed_cost,
+        "ai_cogs": ai_cogs,
+        "correct_outputs": correct,
+        "error_cost": error_cost,
+        "net_ai_value": c.revenue - ai_cogs - error_cost,
+    }
+    return figures, student_share
+
+
+def project_feature_variants(scenario: Scenario, feature: str, inputs: dict[str, np.ndarray], multiplier: float = 1.0) -> pd.DataFrame:
+    """The distilled arm of one feature at `multiplier`, once per variant of its inputs, in one vectorised pass.
+
+    `inputs` maps feature-frame columns (coverage, escalation, quality_retention, ...) to one value per
+    variant; the rest of the scenario stays as it is, so each row equals that feature's row of
+    project() for the scenario with that variant applied (the fixed cost share included).
+    Columns: the additive figures, the ratios of RATIO_COLUMNS and routing_coverage.
+    """
+    features = features_frame(scenario)
+    sizes = {len(np.atleast_1d(values)) for values in inputs.values()}
+    if len(sizes) != 1:
+        raise ValueError(f"variants of {feature!r}: inputs of different lengths {sorted(sizes)}")
+    variants = features.loc[[feature] * sizes.pop()].reset_index(drop=True)
+    for name, values in inputs.items():
+        variants[name] = np.asarray(values, dtype=float)
+    multipliers = np.array([float(multiplier)])
+    c = _costs(variants, multipliers, scenario.growth, scenario.fixed_monthly_cost, _scenario_requests(features, multipliers), len(features))
+    figures, student_share = _feature_figures(variants, c)
+    distilled = ARMS.index("distilled")
+    columns = {name: values[0, distilled] for name, values in figures.items()}
+    for name, numerator, denominator in RATIO_COLUMNS:
+        columns[name] = _ratio(columns[numerator], columns[denominator])
+    columns["routing_coverage"] = student_share[0, distilled]
+    return pd.DataFrame(columns)
+
+
 def project_features(
     features: pd.DataFrame,
     *,
@@ -314,33 +391,15 @@ def project_features(
         part = features.iloc[start : start + FEATURES_PER_SLICE]
         where = slice(start, start + len(part))
         c = _costs(part, multipliers, growth, fixed_monthly_cost, scenario_requests, n_features)
-        ai_cogs = c.ai_cogs
-        teacher_quality = _column(part, "teacher_quality")
-        student_share = c.coverage * (1 - c.escalation)  # of model-served requests, answered by the student
-        student_answers = student_share * c.model_served
-        correct = teacher_quality * (c.requests - student_answers) + student_answers * _column(part, "quality_retention") * teacher_quality
-        error_cost = (c.requests - correct) * _column(part, "cost_per_error")
-        per_feature = {
-            "users": c.users,
-            "requests": c.requests,
-            "revenue": c.revenue,
-            "inference_cost": c.inference_cost,
-            "overhead_cost": c.overhead_cost,
-            "verification_cost": c.verification_cost,
-            "fixed_cost": c.fixed_cost,
-            "ai_cogs": ai_cogs,
-            "correct_outputs": correct,
-            "error_cost": error_cost,
-            "net_ai_value": c.revenue - ai_cogs - error_cost,
-        }
+        per_feature, student_share = _feature_figures(part, c)
         for name in ADDITIVE_COLUMNS:
             out[name][..., where] = per_feature[name]
             out[name][..., n_features] += per_feature[name].sum(axis=2)
         out["routing_coverage"][..., where] = student_share
         revenue_positive = c.revenue > 0
-        totals["student_answers"] += student_answers.sum(axis=2)
+        totals["student_answers"] += (student_share * c.model_served).sum(axis=2)
         totals["model_served"] += c.model_served.sum(axis=2)
-        totals["profitable"] += (revenue_positive & (c.revenue - ai_cogs > 0)).sum(axis=2)
+        totals["profitable"] += (revenue_positive & (c.revenue - per_feature["ai_cogs"] > 0)).sum(axis=2)
         totals["revenue_positive"] += revenue_positive.sum(axis=2)
 
     for name, numerator, denominator in RATIO_COLUMNS:
@@ -391,19 +450,7 @@ def _first(condition: np.ndarray) -> int | None:
 def summarize_features(features: pd.DataFrame, *, scenario: str, horizon_months: float, fixed_monthly_cost: float) -> dict[str, object]:
     """One-time cost, monthly saving at 1x, payback, ROI, break-even volume and margin collapse points."""
     today = _costs(features, np.array([1.0]), "users", fixed_monthly_cost)
-    baseline_served = today.model_served[0, 0]
-    teacher_cost_today = _model_cost(features, "teacher", today.model_served[:, :1])[0, 0]
-    # A self-hosted teacher that serves nothing today labels at the cost of a replica at target utilisation.
-    replica_cost_per_request = _ratio(
-        features["teacher_hourly_price"].to_numpy(), 3600 * features["teacher_throughput_rps"].to_numpy() * features["teacher_utilization"].to_numpy()
-    )
-    teacher_cost_per_request = np.where(baseline_served > 0, _ratio(teacher_cost_today, baseline_served), replica_cost_per_request)
-    has_student = features["has_student"].to_numpy() > 0
-    one_time = np.where(
-        has_student,
-        features["training_examples"].to_numpy() * teacher_cost_per_request + features["training_compute"].to_numpy() + features["engineering"].to_numpy(),
-        0.0,
-    ).sum()
+    one_time = _one_time_cost(features, today.model_served[0, 0]).sum()
     cogs_today = today.ai_cogs.sum(axis=2)[0]
     monthly_saving = float(cogs_today[0] - cogs_today[1])
 

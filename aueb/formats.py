@@ -23,7 +23,18 @@ from pydantic import BaseModel, ValidationError
 from aueb.engine import ROW_COLUMNS, SUMMARY_COLUMNS, Projection
 from aueb.errors import PRICING_KINDS, InputError, describe_validation_error, error_message
 from aueb.resources import data_path
-from aueb.scenario import Distillation, Feature, PerRequestPricing, Scenario, SelfHostedPricing, Student, Teacher, TokenPricing
+from aueb.scenario import (
+    RANGE_KEYS,
+    RANGES_KEY,
+    Distillation,
+    Feature,
+    PerRequestPricing,
+    Scenario,
+    SelfHostedPricing,
+    Student,
+    Teacher,
+    TokenPricing,
+)
 
 DATA_DIR = data_path()
 DEFAULT_SCENARIO_PATH = DATA_DIR / "scenarios" / "customer_support.json"
@@ -48,6 +59,21 @@ FEATURE_COLUMNS = (
     *(f"student.distillation.{f}" for f in Distillation.model_fields),
 )
 CSV_COLUMNS = (*SCENARIO_COLUMNS, *FEATURE_COLUMNS)
+_PRICING_RANGEABLE = {f for model in (TokenPricing, PerRequestPricing, SelfHostedPricing) for f in model.RANGEABLE}
+_RANGEABLE_BY_PREFIX = {
+    "": set(Feature.RANGEABLE),
+    "teacher.": set(Teacher.RANGEABLE),
+    "teacher.pricing.": _PRICING_RANGEABLE,
+    "student.": set(Student.RANGEABLE),
+    "student.pricing.": _PRICING_RANGEABLE,
+    "student.distillation.": set(Distillation.RANGEABLE),
+}
+# Columns that may carry a range: `<column>.low` and `<column>.high` beside them, the column holding the mode.
+RANGED_COLUMNS = (
+    *Scenario.RANGEABLE,
+    *(c for c in FEATURE_COLUMNS if c.rpartition(".")[2] in _RANGEABLE_BY_PREFIX.get(c.rpartition(".")[0] + "." if "." in c else "", ())),
+)
+RANGE_BOUND_COLUMNS = {f"{c}.{bound}": c for c in RANGED_COLUMNS for bound in ("low", "high")}
 _LEADING_FIELD = re.compile(r"^[a-z_]+(\.[a-z_]+)*")
 
 # A text cell that a spreadsheet would run as a formula is written behind an apostrophe.
@@ -86,29 +112,36 @@ def _write_csv(header: list[str] | tuple[str, ...], rows: list[list[Any]]) -> st
 
 def _flatten(prefix: str, data: dict[str, Any], out: dict[str, Any]) -> None:
     for key, value in data.items():
-        if isinstance(value, dict):
+        if key == RANGES_KEY:
+            for field, found in value.items():
+                out[f"{prefix}{field}.low"], out[f"{prefix}{field}.high"] = found["low"], found["high"]
+        elif isinstance(value, dict):
             _flatten(f"{prefix}{key}.", value, out)
         else:
             out[f"{prefix}{key}"] = value
 
 
-def scenario_table(scenarios: list[Scenario]) -> tuple[tuple[str, ...], list[list[Any]]]:
-    """The finance CSV as a header and typed rows: one row per feature of each scenario (the workbook writes it too)."""
-    rows = []
+def scenario_table(scenarios: list[Scenario]) -> tuple[list[str], list[list[Any]]]:
+    """The finance CSV as a header and typed rows (the workbook writes it too): one row per feature of each
+    scenario, every column of CSV_COLUMNS, and the range columns that some row needs."""
+    records = []
     for scenario in scenarios:
-        wide = scenario.model_dump(mode="json", exclude={"features"})
+        wide: dict[str, Any] = {}
+        _flatten("", scenario.model_dump(mode="python", exclude={"features"}), wide)
         wide["scenario"] = wide.pop("name")
         wide["multipliers"] = MULTIPLIER_SEPARATOR.join(_cell(float(m)) for m in scenario.multipliers)
         for feature in scenario.features:
             cells = dict(wide)
             _flatten("", feature.model_dump(mode="python"), cells)
             cells["feature"] = cells.pop("name")
-            rows.append([cells.get(column) for column in CSV_COLUMNS])
-    return CSV_COLUMNS, rows
+            records.append(cells)
+    ranged = {column for cells in records for column in cells if column in RANGE_BOUND_COLUMNS}
+    header = [c for column in CSV_COLUMNS for c in (column, f"{column}.low", f"{column}.high") if c == column or c in ranged]
+    return header, [[cells.get(column) for column in header] for cells in records]
 
 
 def scenarios_to_csv(scenarios: list[Scenario]) -> str:
-    """One row per feature of each scenario, every column of CSV_COLUMNS."""
+    """One row per feature of each scenario, every column of CSV_COLUMNS, and the range columns that some row needs."""
     return _write_csv(*scenario_table(scenarios))
 
 
@@ -144,8 +177,8 @@ def _csv_scenarios(text: str, filename: str) -> list[Scenario]:
         raise InputError(f"{filename}: the CSV is empty; expected a header row with columns such as {', '.join(CSV_COLUMNS[:4])}")
     header = [restore(c.strip()) for c in table[0]]
     for position, column in enumerate(header, start=1):
-        if column not in CSV_COLUMNS:
-            close = difflib.get_close_matches(column, CSV_COLUMNS, n=1)
+        if column not in CSV_COLUMNS and column not in RANGE_BOUND_COLUMNS:
+            close = difflib.get_close_matches(column, (*CSV_COLUMNS, *RANGE_BOUND_COLUMNS), n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             raise InputError(f"{filename}: row 1, column {position}: unknown column {column!r}{hint}")
         if header.index(column) != position - 1:
@@ -164,6 +197,7 @@ def _csv_scenarios(text: str, filename: str) -> list[Scenario]:
         if len(cells) != len(header):
             raise InputError(f"{filename}: row {row_number}: {len(cells)} cells where the header has {len(header)} columns")
         given = {column: restore(cell) for column, cell in zip(header, cells) if cell != ""}
+        _gather_ranges(given, filename, row_number)
         name = given.get("scenario")
         if name is None:
             raise InputError(f"{filename}: row {row_number}, column scenario: the scenario name is empty")
@@ -205,6 +239,16 @@ def _csv_scenarios(text: str, filename: str) -> list[Scenario]:
     return result
 
 
+def _gather_ranges(given: dict[str, Any], filename: str, row_number: int) -> None:
+    """Fold a row's `<field>.low` / `<field>.high` cells into {"low", "mode", "high"} at the field (both empty: no range)."""
+    for field in dict.fromkeys(RANGE_BOUND_COLUMNS[c] for c in list(given) if c in RANGE_BOUND_COLUMNS):
+        low, high = given.pop(f"{field}.low", None), given.pop(f"{field}.high", None)
+        if low is None or high is None:
+            empty = f"{field}.low" if low is None else f"{field}.high"
+            raise InputError(f"{filename}: row {row_number}, column {empty}: empty while {field}.{'high' if low is None else 'low'} is given; a range needs both bounds (both empty: no range)")
+        given[field] = dict(zip(RANGE_KEYS, (low, given.get(field), high)))
+
+
 def _csv_error(err: ValidationError, rows: list[int]) -> str:
     """The first problem as `row R, column C: message (got value)`."""
     problems = []
@@ -215,13 +259,17 @@ def _csv_error(err: ValidationError, rows: list[int]) -> str:
             path = ".".join(str(p) for p in loc[2:] if p not in PRICING_KINDS)
             # A check across fields names the field it blames first: point at that column.
             blamed = _LEADING_FIELD.match(message)
-            if blamed and f"{path}.{blamed[0]}".lstrip(".") in CSV_COLUMNS:
-                path = f"{path}.{blamed[0]}".lstrip(".")
+            if blamed:
+                candidate = f"{path}.{blamed[0]}".lstrip(".").removesuffix(".mode")
+                if candidate in CSV_COLUMNS or candidate in RANGE_BOUND_COLUMNS:
+                    path = candidate
             column = "feature" if path in ("", "name") else path
             problems.append(f"row {rows[loc[1]]}, column {column}: {message}")
         elif loc:
             column = {"name": "scenario"}.get(str(loc[0]), str(loc[0]))
             problems.append(f"row {rows[0]}, column {column}: {message}")
+        elif (blamed := _LEADING_FIELD.match(message)) and blamed[0].removesuffix(".mode") in (*SCENARIO_COLUMNS, *RANGE_BOUND_COLUMNS):
+            problems.append(f"row {rows[0]}, column {blamed[0].removesuffix('.mode')}: {message}")
         else:
             problems.append(f"row {rows[0]}: {message}")
     return "; ".join(problems)

@@ -18,9 +18,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from aueb import cascade as cascade_math
 from aueb.scenario import Scenario, SelfHostedPricing
 
-METRICS_SCHEMA_VERSION = 1
+METRICS_SCHEMA_VERSION = 2
+READABLE_VERSIONS = (1, 2)  # version 1: no cascade
 
 # quality_retention and student.accuracy / teacher.accuracy may differ by rounding, not more.
 RETENTION_TOLERANCE = 0.01
@@ -111,6 +113,66 @@ class DataSummary(_Model):
     test: Annotated[int, Field(ge=1)] = Field(description="Held-out labelled test examples (count)")
 
 
+class CascadePoint(_Model):
+    """One operating point of the confidence cascade: keep the student's answer when its confidence >= threshold."""
+
+    threshold: Finite = Field(description="Confidence threshold tau (the student's highest class probability, or the eval's own confidence score)")
+    coverage: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = Field(description="Share of examples whose confidence >= threshold: the student's answer is kept (fraction 0-1)")
+    selective_accuracy: Accuracy = Field(description="Accuracy of the student on the kept examples (fraction 0-1)")
+    system_accuracy: Accuracy = Field(description="Accuracy of the cascade: kept examples answered by the student, the rest by the teacher (fraction 0-1)")
+
+
+CPT_KEYS = tuple(str(level) for level in cascade_math.CPT_LEVELS)
+
+
+class Cascade(_Model):
+    """The confidence cascade measured on held-out examples (ECONOMICS.md, "Measured operating points")."""
+
+    points: list[CascadePoint] = Field(min_length=1, description="The curve by ascending coverage (descending threshold), at every distinct confidence value or coverage steps of at most 0.5%")
+    teacher_accuracy: Accuracy = Field(description="A_T: accuracy of the teacher alone on the same examples (fraction 0-1)")
+    student_accuracy: Accuracy = Field(description="A_S: accuracy of the student alone on the same examples (fraction 0-1)")
+    apgr: Finite | None = Field(description="Area under the quality gap recovered against the teacher share, 0 to 1 (fraction; null when A_T = A_S)")
+    cpt: dict[str, Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)] | None] = Field(
+        description="Smallest teacher share (fraction 0-1) at which the cascade recovers 50%, 80% and 95% of the quality gap, keys '0.5', '0.8', '0.95' (null when not reached or A_T = A_S)"
+    )
+    aurc: Accuracy = Field(description="Area under the selective risk (1 - accuracy) against coverage, most confident first (fraction 0-1; lower is better)")
+    n_examples: Annotated[int, Field(ge=1)] = Field(description="Held-out examples the curve was measured on (count)")
+
+    @model_validator(mode="after")
+    def _check(self) -> Cascade:
+        if sorted(self.cpt) != sorted(CPT_KEYS):
+            raise ValueError(f"cpt: needs exactly the keys {', '.join(CPT_KEYS)} (got {', '.join(self.cpt) or 'none'})")
+        for i, (before, after) in enumerate(zip(self.points, self.points[1:])):
+            if not (after.coverage > before.coverage and after.threshold < before.threshold):
+                raise ValueError(f"points[{i + 1}]: points must go by ascending coverage and descending threshold")
+        return self
+
+    @classmethod
+    def measure(cls, held_out: cascade_math.HeldOut) -> Cascade:
+        """The curve and its summary figures, from per-example held-out results."""
+        curve = cascade_math.curve(held_out)
+        stored = cascade_math.stored_points(curve)
+        return cls(
+            points=[
+                CascadePoint(threshold=t, coverage=c, selective_accuracy=a, system_accuracy=q)
+                for t, c, a, q in zip(
+                    curve.threshold[stored].tolist(), curve.coverage[stored].tolist(),
+                    curve.selective_accuracy[stored].tolist(), curve.system_accuracy[stored].tolist(),
+                )
+            ],
+            teacher_accuracy=curve.teacher_accuracy,
+            student_accuracy=curve.student_accuracy,
+            apgr=cascade_math.apgr(curve),
+            cpt={key: cascade_math.cpt(curve, level) for key, level in zip(CPT_KEYS, cascade_math.CPT_LEVELS)},
+            aurc=cascade_math.aurc(held_out),
+            n_examples=held_out.n,
+        )
+
+    def column(self, name: str) -> list[float]:
+        """One figure of every point, by ascending coverage."""
+        return [getattr(point, name) for point in self.points]
+
+
 class SeedResult(_Model):
     """One seed of the run: the same student architecture trained three ways."""
 
@@ -121,12 +183,13 @@ class SeedResult(_Model):
     pseudo_label_accuracy: Accuracy = Field(description="Same student trained on true labels + the teacher's argmax labels (fraction 0-1)")
     agreement: Accuracy = Field(description="Share of test inputs where the distilled student's argmax equals the teacher's (fraction 0-1)")
     kd_gain_pp: Finite = Field(description="student_accuracy - hard_label_accuracy (percentage points)")
+    cascade: Cascade | None = Field(None, description="The distilled student's confidence cascade against the teacher on this seed's held-out examples")
 
 
 class DistillationMetrics(_Model):
     """What a distillation run (or a team's own eval) measured: quality retained, speed, cost."""
 
-    schema_version: Literal[1] = Field(description="Version of this contract; this aueb reads 1")
+    schema_version: Literal[1, 2] = Field(description="Version of this contract: 2 (1 = before the cascade; this aueb reads both)")
     dataset: str = Field(min_length=1, description="What the models were evaluated on (free text)")
     teacher: ModelMetrics = Field(description="The teacher; size and speed null for an external teacher")
     student: StudentMetrics = Field(description="The distilled student")
@@ -156,9 +219,14 @@ class DistillationMetrics(_Model):
     created_at: datetime | None = Field(None, description="When the metrics were produced (ISO 8601)")
     aueb_version: str | None = Field(None, description="Version of aueb that wrote the file")
     notes: str | None = Field(None, description="Free text: how the numbers were obtained (JSON has no comments)")
+    cascade: Cascade | None = Field(
+        None, description="The confidence cascade of the student against the teacher on the held-out examples of every seed pooled (schema_version 2)"
+    )
 
     @model_validator(mode="after")
     def _check(self) -> DistillationMetrics:
+        if self.schema_version == 1 and (self.cascade is not None or any(r.cascade is not None for r in self.per_seed or [])):
+            raise ValueError("cascade: needs schema_version 2")
         if self.teacher.accuracy == 0:
             raise ValueError("teacher.accuracy is 0: retention (student / teacher accuracy) is undefined")
         ratio = self.student.accuracy / self.teacher.accuracy
@@ -225,13 +293,14 @@ def parse_metrics(text: str, path: Path | None = None) -> DistillationMetrics:
         where = "text is not JSON" if path is None else f"file is not JSON: {path}"
         raise MetricsError(f"metrics JSON: {where} ({error.msg} at line {error.lineno} column {error.colno})") from None
     if not isinstance(data, dict):
-        raise MetricsError(f"metrics JSON: {source} holds a JSON {type(data).__name__}, not an object with schema_version 1")
+        raise MetricsError(f"metrics JSON: {source} holds a JSON {type(data).__name__}, not an object with a schema_version")
     if "schema_version" not in data:
         if "features" in data:
             raise MetricsError(f"metrics JSON: {source} is a scenario, not a metrics file (see data/metrics_example.json)")
         raise MetricsError(f"metrics JSON: {source} has no schema_version: not an aueb metrics file (see data/metrics_example.json)")
-    if data["schema_version"] != METRICS_SCHEMA_VERSION:
-        raise MetricsError(f"metrics JSON: schema_version: this aueb reads version {METRICS_SCHEMA_VERSION} (got {json.dumps(data['schema_version'])})")
+    if data["schema_version"] not in READABLE_VERSIONS or isinstance(data["schema_version"], bool):
+        readable = " and ".join(map(str, READABLE_VERSIONS))
+        raise MetricsError(f"metrics JSON: schema_version: this aueb reads versions {readable} (got {json.dumps(data['schema_version'])})")
     try:
         return DistillationMetrics.model_validate(data)
     except ValidationError as error:
@@ -260,8 +329,14 @@ def save_metrics(metrics: DistillationMetrics, path: str | Path) -> Path:
     return path
 
 
-def apply_metrics(scenario: Scenario, metrics: DistillationMetrics, feature: str, hourly_price: float | None = None) -> Scenario:
+def apply_metrics(
+    scenario: Scenario, metrics: DistillationMetrics, feature: str, hourly_price: float | None = None, operating_point: str | None = None
+) -> Scenario:
     """A new scenario where `feature`'s student has the measured quality retention.
+
+    With operating_point (`best`, `coverage=X` or `threshold=T`, see aueb.planner.choose_point), the
+    feature runs the cascade at that point of metrics.cascade: coverage 1, escalation 1 - c and the
+    retention of ECONOMICS.md. The point is chosen after the self-hosted pricing is applied.
 
     With hourly_price, the student is priced as self-hosted at that price per replica-hour, one replica
     serving metrics.student.throughput_batch256 requests per second (a server that batches requests);
@@ -277,13 +352,14 @@ def apply_metrics(scenario: Scenario, metrics: DistillationMetrics, feature: str
     if target["student"] is None:
         raise MetricsError(f"feature {feature!r} has no student: add one to the scenario (with its coverage) before applying metrics")
     teacher_quality = target["teacher"]["quality"]
-    if metrics.quality_retention * teacher_quality > 1:
+    if operating_point is None and metrics.quality_retention * teacher_quality > 1:
         raise MetricsError(
             f"quality_retention {metrics.quality_retention:g} x teacher quality {teacher_quality:g} of feature {feature!r} "
             f"= {metrics.quality_retention * teacher_quality:.4f}, a share of correct outputs above 1: "
             "the measured retention does not fit this scenario's teacher quality"
         )
-    target["student"]["quality_retention"] = metrics.quality_retention
+    if operating_point is None:
+        target["student"]["quality_retention"] = metrics.quality_retention
     if hourly_price is not None:
         kept = {}
         if target["student"]["pricing"]["kind"] == "self_hosted":
@@ -294,6 +370,27 @@ def apply_metrics(scenario: Scenario, metrics: DistillationMetrics, feature: str
             raise MetricsError(f"self-hosted pricing: {_one_line(error)}") from None
         target["student"]["pricing"] = pricing.model_dump()
     try:
-        return Scenario.model_validate(data)
+        updated = Scenario.model_validate(data)
     except ValidationError as error:
         raise MetricsError(f"scenario after applying metrics: {_one_line(error)}") from None
+    if operating_point is None:
+        return updated
+    return _apply_operating_point(updated, metrics, feature, operating_point)
+
+
+def _apply_operating_point(scenario: Scenario, metrics: DistillationMetrics, feature: str, spec: str) -> Scenario:
+    from aueb.planner import choose_point  # the planner prices with the engine, which imports this module's users
+
+    if metrics.cascade is None:
+        raise MetricsError("operating point: the metrics file has no cascade (schema_version 2; add one with `aueb cascade`)")
+    index = choose_point(scenario, metrics.cascade, feature, spec)
+    point = metrics.cascade.points[index]
+    routed, escalation, retention = cascade_math.feature_inputs([point.coverage], [point.system_accuracy], metrics.cascade.teacher_accuracy)
+    data = scenario.model_dump()
+    target = data["features"][[f.name for f in scenario.features].index(feature)]
+    target.update(coverage=float(routed[0]), escalation=float(escalation[0]))
+    target["student"]["quality_retention"] = float(retention[0])
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as error:
+        raise MetricsError(f"scenario at operating point {spec} (coverage {point.coverage:.4f}): {_one_line(error)}") from None

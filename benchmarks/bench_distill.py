@@ -5,7 +5,11 @@
 
 Each run is a fresh `python -m aueb.distill` process, so wall_s is what a user waits, imports included.
 The last line is machine-readable:
-    wall_s=<s> kd_gain_pp=<x> retention=<r> speedup_b1=<x> speedup_b256=<x> all_labels_kd_gain_pp=<x>
+    wall_s=<s> kd_gain_pp=<x> retention=<r> speedup_b1=<x> speedup_b256=<x> all_labels_kd_gain_pp=<x> apgr=<x> cpt95=<share>
+
+apgr and cpt95 are the distilled student's confidence cascade on the pooled held-out predictions of
+every seed: the area under the quality gap recovered against the teacher share, and the smallest share
+of requests sent to the teacher at which the cascade recovers 95% of the gap between student and teacher.
 """
 
 from __future__ import annotations
@@ -37,6 +41,12 @@ def show(title: str, m: DistillationMetrics, wall: float) -> None:
     print(f"  student {s.name}: accuracy {s.accuracy:.4f} ± {s.accuracy_std:.4f} (soft targets)")
     print(f"  hard labels only {m.hard_label_accuracy:.4f}; teacher argmax labels {m.pseudo_label_accuracy:.4f}; agreement {m.agreement:.4f}")
     print(f"  KD gain over hard labels {m.kd_gain_pp:+.2f} pp ± {m.kd_gain_pp_std:.2f} (wins {m.kd_wins}/{len(m.seeds)}); retention {m.quality_retention:.4f}")
+    c = m.cascade
+    cpt = ", ".join(f"{float(k):.0%}: {'not reached' if v is None else f'{v:.2%}'}" for k, v in c.cpt.items())
+    apgr = "undefined" if c.apgr is None else f"{c.apgr:.4f}"
+    print(f"  cascade on {c.n_examples} pooled held-out predictions: APGR {apgr}; teacher share to recover the gap (CPT) {cpt}; AURC {c.aurc:.4f}")
+    per_seed = [r.cascade.cpt["0.95"] for r in m.per_seed or []]
+    print("  CPT(95%) per seed: " + ", ".join("n/a" if v is None else f"{v:.2%}" for v in per_seed))
 
 
 def main() -> None:
@@ -62,7 +72,12 @@ def main() -> None:
     print(f"  USD per 1M requests at {default.hardware.hourly_price:g}/h: teacher {t.cost_per_million_requests:.3g}, student {s.cost_per_million_requests:.3g}")
     print(f"  {default.hardware.device}, {default.hardware.threads} timing threads, torch {torch.__version__}")
     show("all labels (where distillation does not help)", all_labels, all_wall)
-    print(f"wall_s={wall:.1f} kd_gain_pp={default.kd_gain_pp:.2f} retention={default.quality_retention:.4f} speedup_b1={speedup_b1:.1f} speedup_b256={speedup_b256:.1f} all_labels_kd_gain_pp={all_labels.kd_gain_pp:.2f}")
+    print(f"wall_s={wall:.1f} kd_gain_pp={default.kd_gain_pp:.2f} retention={default.quality_retention:.4f} speedup_b1={speedup_b1:.1f} speedup_b256={speedup_b256:.1f} all_labels_kd_gain_pp={all_labels.kd_gain_pp:.2f} "
+          f"apgr={_figure(default.cascade.apgr)} cpt95={_figure(default.cascade.cpt['0.95'])}")
+
+
+def _figure(value: float | None) -> str:
+    return "none" if value is None else f"{value:.4f}"
 
 
 if __name__ == "__main__":

@@ -160,15 +160,17 @@ def test_invalid_input_shows_the_message_beside_the_field_and_keeps_the_last_val
     at.number_input(key=FEATURE + "student|quality_retention").set_value(1.2).run()
     assert not at.exception
     assert at.session_state["scenario"] == default
-    assert len(at.error) == 1 and "quality_retention (1.2)" in at.error[0].value and "above 1" in at.error[0].value
+    # The bundled retention is a range (0.85 to 0.97): the edited mode must stay inside it.
+    assert len(at.error) == 1 and "quality_retention.mode: 1.2 is outside low 0.85 and high 0.97" in at.error[0].value
     assert "invalid" in at.sidebar.warning[0].value
     at.text_input(key="in|multipliers").set_value("1, ten").run()
     assert any("'ten' is not a number" in e.value for e in at.error)
     # Fixing the fields commits them.
-    at.number_input(key=FEATURE + "student|quality_retention").set_value(1.05).run()
+    at.number_input(key=FEATURE + "student|quality_retention").set_value(0.95).run()
     at.text_input(key="in|multipliers").set_value("1, 10").run()
     assert not at.error and not at.exception
-    assert at.session_state["scenario"].features[0].student.quality_retention == 1.05
+    student = at.session_state["scenario"].features[0].student
+    assert student.quality_retention == 0.95 and student.ranges["quality_retention"].mode == 0.95  # the range stays
     assert at.session_state["scenario"].multipliers == [1.0, 10.0]
     at.text_input(key="in|name").set_value("").run()
     assert "at least 1 character" in at.error[0].value
@@ -256,7 +258,7 @@ def test_distillation_applies_example_metrics(default):
     metrics = load_metrics(EXAMPLE_METRICS)
     assert metric(at, "Quality retention") == f"{metrics.quality_retention:.3f}"
     assert metric(at, "KD gain") == f"{metrics.kd_gain_pp:+.1f} pp"
-    assert len(at.get("plotly_chart")) == 3
+    assert len(at.get("plotly_chart")) == 4  # with the cascade's
     at.toggle(key="ui_apply_self_hosted").set_value(True).run()
     at.number_input(key="ui_apply_hourly_price").set_value(0.5).run()
     at.button(key="ui_apply_metrics").click().run()

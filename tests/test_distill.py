@@ -54,6 +54,24 @@ def test_metrics_are_consistent(quick_run):
     assert quick_run.hardware.threads >= 1
 
 
+def test_cascade_per_seed_and_pooled(quick_run):
+    cascade = quick_run.cascade
+    assert quick_run.schema_version == 2 and cascade is not None
+    n_test = quick_run.data.test
+    assert [r.cascade.n_examples for r in quick_run.per_seed] == [n_test] * len(quick_run.seeds)
+    assert cascade.n_examples == n_test * len(quick_run.seeds)
+    for r in quick_run.per_seed:
+        assert r.cascade.teacher_accuracy == pytest.approx(r.teacher_accuracy)
+        assert r.cascade.student_accuracy == pytest.approx(r.student_accuracy)
+    # Pooled: every seed's examples once, so the accuracies are the means over seeds.
+    assert cascade.teacher_accuracy == pytest.approx(quick_run.teacher.accuracy)
+    assert cascade.student_accuracy == pytest.approx(quick_run.student.accuracy)
+    assert cascade.points[-1].coverage == 1 and cascade.points[-1].system_accuracy == pytest.approx(cascade.student_accuracy)
+    # The student's confidence ranks its errors: keeping its surest answers beats keeping all of them.
+    assert cascade.points[len(cascade.points) // 2].selective_accuracy > cascade.student_accuracy
+    assert cascade.aurc < 1 - cascade.student_accuracy
+
+
 def test_same_seed_gives_the_same_accuracies(distill, quick_run, tmp_path):
     out = tmp_path / "again.json"
     assert distill(["--quick", "--quiet", "--seed", "7", "--out", str(out)]) == 0
@@ -120,6 +138,9 @@ def test_own_data_with_an_external_teacher(distill, digits_csv, tmp_path, capsys
     assert metrics.teacher.accuracy > 0.85  # the synthetic teacher is right 95% of the time
     assert metrics.quality_retention == pytest.approx(metrics.student.accuracy / metrics.teacher.accuracy)
     assert metrics.data.labelled_train == 30
+    # The cascade escalates to the external teacher: its accuracy is that teacher's on the test rows.
+    assert metrics.cascade.teacher_accuracy == pytest.approx(metrics.teacher.accuracy)
+    assert [r.cascade.n_examples for r in metrics.per_seed] == [metrics.data.test] * 2
 
 
 def write(tmp_path, text: str, name: str = "data.csv") -> str:

@@ -34,7 +34,7 @@ def scenario(name: str) -> Scenario:
 
 def test_example_loads_from_path_str_and_text():
     metrics = load_metrics(EXAMPLE)
-    assert metrics.schema_version == 1
+    assert metrics.schema_version == 2
     assert metrics.teacher.parameters is None  # an external (API) teacher
     assert metrics.quality_retention == pytest.approx(metrics.student.accuracy / metrics.teacher.accuracy, abs=0.01)
     assert load_metrics(str(EXAMPLE)) == metrics
@@ -71,7 +71,7 @@ def test_every_field_is_documented():
         (lambda d: d["student"].pop("parameters"), "metrics JSON: student.parameters: is missing"),
         (lambda d: d["hardware"].update(gpu="L4"), "metrics JSON: hardware.gpu: is not a field of the metrics contract (a typo?) (got \"L4\")"),
         (lambda d: d.update(seeds=[]), "metrics JSON: seeds: must have at least 1 item(s) (got [])"),
-        (lambda d: d.update(schema_version=2), "metrics JSON: schema_version: this aueb reads version 1 (got 2)"),
+        (lambda d: d.update(schema_version=0), "metrics JSON: schema_version: this aueb reads versions 1 and 2 (got 0)"),
         (lambda d: d.update(quality_retention=0.5), "metrics JSON: quality_retention (0.5) does not match student.accuracy / teacher.accuracy"),
         (lambda d: d["student"].update(latency_ms_p95=1), "metrics JSON: student: latency_ms_p95 (1) may not be below latency_ms_p50 (6.5)"),
         (lambda d: d.update(kd_wins=4), "metrics JSON: kd_wins (4) is more than the 3 seeds"),
@@ -98,7 +98,7 @@ def test_wrong_kinds_of_file(tmp_path):
     binary = tmp_path / "model.pt"
     binary.write_bytes(b"\x80\x02\xff\xfe")
     assert load_error(str(binary)) == f"metrics JSON: file is not JSON: {binary} (not UTF-8 text)"
-    assert load_error("[1, 2]") == "metrics JSON: text holds a JSON list, not an object with schema_version 1"
+    assert load_error("[1, 2]") == "metrics JSON: text holds a JSON list, not an object with a schema_version"
     scenario_file = ROOT / "data" / "scenarios" / "customer_support.json"
     assert "is a scenario, not a metrics file" in load_error(str(scenario_file))
     assert "has no schema_version" in load_error('{"accuracy": 0.9}')

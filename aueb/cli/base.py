@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import math
+import sys
+from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
 
@@ -72,6 +75,22 @@ def write_text(path: Path, text: str) -> None:
         path.write_text(text, encoding="utf-8", newline="")
     except OSError as exc:
         fail(f"{path}: cannot write the file ({exc.strerror})")
+
+
+def emit(format: Format, out_path: Path | None, render_table: Callable[[Console], None], text: Callable[[], str], width: int = 80) -> None:
+    """A command's output: the rich table (render_table) or the csv / json text, to the terminal or to out_path."""
+    if format is Format.table:
+        if out_path:
+            page = Console(file=io.StringIO(), width=width)
+            render_table(page)
+            write_text(out_path, page.file.getvalue())
+        else:
+            render_table(out)
+        return
+    if out_path:
+        write_text(out_path, text())
+    else:
+        sys.stdout.write(text())
 
 
 def money(value: float | None, currency: str = "") -> str:

@@ -36,8 +36,13 @@ def apply_metrics_command(
     out_path: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the scenario here (.json or .csv); default: print JSON")] = None,
     self_hosted: Annotated[bool, typer.Option("--self-hosted", help="Also price the student as self-hosted from the measured batch-256 throughput")] = False,
     hourly_price: Annotated[Optional[float], typer.Option(help="Replica price for --self-hosted (currency per hour)")] = None,
+    operating_point: Annotated[
+        Optional[str],
+        typer.Option(help="Run the student as the measured cascade at this point: best (highest net AI value at 1x), "
+                     "coverage=X (smallest coverage >= X) or threshold=T; sets coverage 1, escalation and retention"),
+    ] = None,
 ) -> None:
-    """Set a feature's student quality retention (and optionally self-hosted pricing) from a metrics JSON."""
+    """Set a feature's student quality retention (optionally self-hosted pricing, or a cascade operating point) from a metrics JSON."""
     from aueb.formats import scenario_to_json
     from aueb.metrics import apply_metrics, load_metrics
 
@@ -52,7 +57,7 @@ def apply_metrics_command(
         fail(f"--hourly-price: must be a number of at least 0 (got {hourly_price})")
     try:
         metrics = load_metrics(metrics_file)
-        updated = apply_metrics(scenarios[0], metrics, feature, hourly_price=hourly_price)
+        updated = apply_metrics(scenarios[0], metrics, feature, hourly_price=hourly_price, operating_point=operating_point)
         if out_path:
             write_scenarios([updated], out_path)
             err.print(f"wrote {out_path}", highlight=False)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import subprocess
 import sys
@@ -18,6 +17,7 @@ from aueb.cli.base import (
     Growth,
     app,
     compact,
+    emit,
     count,
     err,
     fail,
@@ -27,7 +27,6 @@ from aueb.cli.base import (
     parse_multipliers,
     percent,
     rich_table,
-    write_text,
 )
 from aueb.engine import Projection, project
 from aueb.errors import InputError
@@ -102,19 +101,8 @@ def project_command(
         projection = project(scenarios, multipliers=parse_multipliers(multipliers) if multipliers else None, growth=growth.value if growth else None)
     except InputError as exc:
         fail(str(exc))
-    if format is Format.table:
-        if out_path:
-            page = Console(file=io.StringIO(), width=80)
-            _render_table(projection, scenarios, page)
-            write_text(out_path, page.file.getvalue())
-        else:
-            _render_table(projection, scenarios, out)
-        return
-    text = projection_to_csv(projection) if format is Format.csv else projection_to_json(projection)
-    if out_path:
-        write_text(out_path, text)
-    else:
-        sys.stdout.write(text)
+    emit(format, out_path, lambda console: _render_table(projection, scenarios, console),
+         lambda: projection_to_csv(projection) if format is Format.csv else projection_to_json(projection))
 
 
 @app.command()

@@ -9,7 +9,8 @@ Per seed:
                input, the soft loss scaled by T^2 (Hinton et al. 2015) to keep its gradients in scale
        pseudo  the few true labels + the teacher's argmax label on every training input (all an
                API teacher that only returns labels gives you)
-  3. All are scored on the held-out test split.
+  3. All are scored on the held-out test split; the distilled student's confidence on each test
+     example, with both models' correctness, gives the cascade curve (aueb.cascade).
 Then the first seed's teacher and kd student are timed on this CPU.
 """
 
@@ -25,9 +26,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from aueb.cascade import HeldOut
 from aueb.distill.data import Dataset
 from aueb.distill.measure import count_flops, count_parameters, cost_per_million, cpu_name, time_model
-from aueb.metrics import DataSummary, DistillationMetrics, Hardware, ModelMetrics, SeedResult, StudentMetrics
+from aueb.metrics import METRICS_SCHEMA_VERSION, Cascade, DataSummary, DistillationMetrics, Hardware, ModelMetrics, SeedResult, StudentMetrics
 
 # progress(phase, done, total, message)
 Progress = Callable[[str, int, int, str], None]
@@ -78,6 +80,16 @@ def predict(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
 
 def accuracy(predicted: torch.Tensor, labels: torch.Tensor) -> float:
     return (predicted == labels).double().mean().item()
+
+
+@torch.no_grad()
+def held_out_results(student: nn.Module, x: torch.Tensor, labels: torch.Tensor, teacher_predictions: torch.Tensor) -> HeldOut:
+    """What the cascade is measured on: the student's confidence (highest class probability) on each
+    held-out example, and whether the student and the teacher get it right."""
+    student.eval()
+    probabilities = F.softmax(student(x).double(), dim=1)
+    confidence, predicted = probabilities.max(dim=1)
+    return HeldOut(confidence.numpy(), (predicted == labels).numpy(), (teacher_predictions == labels).numpy())
 
 
 def train_teacher(x: torch.Tensor, y: torch.Tensor, sizes: list[int], settings: Settings, seed: int, on_epoch: Callable[[int], None]) -> nn.Module:
@@ -184,6 +196,7 @@ def run(data: Dataset, settings: Settings, progress: Progress) -> DistillationMe
     started = time.perf_counter()
     per_seed: list[SeedResult] = []
     kd_students: list[nn.Module] = []
+    held_out: list[HeldOut] = []  # the distilled student's per-example test results, one set per seed
     for i, seed in enumerate(seeds):
         labelled = torch.from_numpy(choose_labelled(data.y_train, settings.labels_per_class, seed))
         scores: dict[str, float] = {}
@@ -194,6 +207,7 @@ def run(data: Dataset, settings: Settings, progress: Progress) -> DistillationMe
             if arm == "kd":
                 kd_students.append(student)
                 agreement = accuracy(predicted, teacher_test_predictions[i])
+                held_out.append(held_out_results(student, x_test, y_test, teacher_test_predictions[i]))
             progress("students", i * len(ARMS) + j + 1, len(seeds) * len(ARMS), f"seed {seed}: {arm} {scores[arm]:.3f}")
         per_seed.append(
             SeedResult(
@@ -204,6 +218,7 @@ def run(data: Dataset, settings: Settings, progress: Progress) -> DistillationMe
                 pseudo_label_accuracy=scores["pseudo"],
                 agreement=agreement,
                 kd_gain_pp=(scores["kd"] - scores["hard"]) * 100,
+                cascade=Cascade.measure(held_out[i]),
             )
         )
     phase_seconds["students"] = time.perf_counter() - started
@@ -237,7 +252,7 @@ def run(data: Dataset, settings: Settings, progress: Progress) -> DistillationMe
     student = StudentMetrics(**model_metrics("student", kd_students[0], describe(student_sizes), [r.student_accuracy for r in per_seed]))
     gains = [r.kd_gain_pp for r in per_seed]
     return DistillationMetrics(
-        schema_version=1,
+        schema_version=METRICS_SCHEMA_VERSION,
         dataset=data.name,
         teacher=teacher,
         student=student,
@@ -263,4 +278,5 @@ def run(data: Dataset, settings: Settings, progress: Progress) -> DistillationMe
         ),
         phase_seconds=phase_seconds,
         created_at=datetime.now(UTC),
+        cascade=Cascade.measure(HeldOut.pool(held_out)),
     )

@@ -21,6 +21,7 @@ def route() -> None:
             st.Page(ROUTES / "costs.py", title="Costs and scale", icon=":material/stacked_line_chart:", url_path="costs"),
             st.Page(ROUTES / "edit.py", title="Edit scenario", icon=":material/tune:", url_path="edit"),
             st.Page(ROUTES / "distillation.py", title="Distillation", icon=":material/science:", url_path="distillation"),
+            st.Page(ROUTES / "risk.py", title="Risk", icon=":material/casino:", url_path="risk"),
             st.Page(ROUTES / "data.py", title="Import and export", icon=":material/swap_vert:", url_path="data"),
         ]
     )

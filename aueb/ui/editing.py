@@ -19,7 +19,7 @@ from pydantic import BaseModel, ValidationError
 from aueb.catalog import CatalogPrice, UnknownModelError, lookup
 from aueb.errors import PRICING_KINDS, error_message
 from aueb.views import currency_symbol
-from aueb.scenario import Distillation, Feature, PerRequestPricing, Scenario, SelfHostedPricing, Student, Teacher, TokenPricing
+from aueb.scenario import RANGES_KEY, Distillation, Feature, PerRequestPricing, Scenario, SelfHostedPricing, Student, Teacher, TokenPricing
 
 Path = tuple[str, ...]
 
@@ -132,17 +132,54 @@ def get_path(data: dict[str, Any], path: Path) -> Any:
     return node
 
 
-def set_path(data: dict[str, Any], path: Path, value: Any) -> bool:
-    """Set the value at `path`; False (nothing set) when the path no longer exists."""
+def _parent(data: dict[str, Any], path: Path) -> dict[str, Any] | None:
     node: Any = data
     try:
         for key in path[:-1]:
             node, _ = _step(node, key)
     except (KeyError, TypeError):
+        return None
+    return node if isinstance(node, dict) else None
+
+
+def set_path(data: dict[str, Any], path: Path, value: Any) -> bool:
+    """Set the value at `path`; False (nothing set) when the path no longer exists.
+
+    A field given as a range keeps it: the value becomes the range's mode (the scenario's check
+    low <= mode <= high then applies)."""
+    node = _parent(data, path)
+    if node is None:
         return False
-    if not isinstance(node, dict):
+    _set_field(node, path[-1], value)
+    return True
+
+
+def _set_field(node: dict[str, Any], key: str, value: Any) -> None:
+    """Set a field; a range it has takes the value as its mode (a cleared value, None, clears the range)."""
+    node[key] = value
+    ranges = node.get(RANGES_KEY) or {}
+    if key in ranges:
+        if value is None:
+            del ranges[key]
+        else:
+            ranges[key]["mode"] = value
+
+
+def get_range(data: dict[str, Any], path: Path) -> dict[str, float] | None:
+    """The range {"low", "mode", "high"} of the field at `path` in a scenario's Python dump, or None."""
+    node = _parent(data, path)
+    return None if node is None else (node.get(RANGES_KEY) or {}).get(path[-1])
+
+
+def set_range(data: dict[str, Any], path: Path, bounds: dict[str, float] | None) -> bool:
+    """Give the field at `path` the range `bounds` ({"low", "mode", "high"}), or make it a plain number
+    (its mode) again with None; False when the path no longer exists."""
+    node = _parent(data, path)
+    if node is None:
         return False
-    node[path[-1]] = value
+    ranges = node.setdefault(RANGES_KEY, {})
+    ranges.pop(path[-1], None)
+    node[path[-1]] = node[path[-1]] if bounds is None else dict(bounds)
     return True
 
 
@@ -252,7 +289,7 @@ def apply_table_edits(scenario: Scenario, edits: dict[str, Any]) -> dict[str, An
         if 0 <= row < len(features):
             for column, value in change.items():
                 if column == "name" or column in TABLE_FIELDS:
-                    features[row][column] = _clean(value)
+                    _set_field(features[row], column, _clean(value))
     deleted = {int(p) for p in edits.get("deleted_rows") or []}
     kept = [f for i, f in enumerate(features) if i not in deleted]
     template = features[0]["teacher"] if features else default_teacher()

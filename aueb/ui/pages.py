@@ -8,6 +8,7 @@ from aueb import views
 from aueb.errors import InputError
 from aueb.ui import charts, components, editor, files, report, state
 from aueb.ui import distillation as distill
+from aueb.ui.cascade import cascade_section
 from aueb.ui.files import MAX_UPLOAD_MB, read_scenario_upload
 
 SCENARIO_UPLOAD_KEY = "ui_scenario_upload"
@@ -118,6 +119,7 @@ def distillation() -> None:
     metrics, source = loaded
     distill.metrics_view(metrics, source, scenario.currency)
     distill.apply_section(metrics, scenario)
+    cascade_section(metrics, source, scenario)
 
 
 def _load(scenario, source: str) -> None:

@@ -3,12 +3,14 @@
 - base: the common look (colours, fonts, the figure builder)
 - projection: COGS / revenue over tier bands, tier strips, cost per request, volume, features
 - distillation: accuracy, throughput and cost of a distillation run
+- cascade: the priced confidence cascade (accuracy and AI COGS against coverage)
 
 Functions take DataFrames (from aueb.views and the core) and return go.Figure; they draw,
 they do not compute economics, and they never import streamlit.
 """
 
 from aueb.ui.charts.base import BAND_COLORS, BAND_TEXT, CONFIG
+from aueb.ui.charts.cascade import cascade_chart
 from aueb.ui.charts.distillation import (
     accuracy_chart,
     cost_per_million_chart,
@@ -29,6 +31,7 @@ __all__ = [
     "CONFIG",
     "accuracy_chart",
     "band_legend_html",
+    "cascade_chart",
     "cogs_to_revenue_chart",
     "cost_per_million_chart",
     "cost_per_request_chart",

@@ -56,3 +56,17 @@ def tick_affixes(currency: str) -> tuple[str, str]:
 def finite_values(values: pd.Series) -> pd.Series:
     values = values.astype(float)
     return values[np.isfinite(values)]
+
+
+def band_layers(bands: list[tuple[str, float, float]], opacity: float) -> dict[str, list[dict[str, Any]]]:
+    """Layout shapes (one rectangle per tier band across the plot) and their labels at the right edge."""
+    return dict(
+        shapes=[
+            dict(type="rect", xref="paper", x0=0, x1=1, yref="y", y0=lo, y1=hi, fillcolor=BAND_COLORS[band], opacity=opacity, line_width=0, layer="below")
+            for band, lo, hi in bands
+        ],
+        annotations=[
+            dict(x=1.01, xref="paper", xanchor="left", y=(lo + hi) / 2, yref="y", text=band, showarrow=False, font=dict(size=11, color="#475569"))
+            for band, lo, hi in bands
+        ],
+    )

@@ -16,6 +16,7 @@ from aueb.ui.charts.base import (
     BAND_TEXT,
     COMPONENT_COLORS,
     GRID,
+    band_layers,
     figure,
     finite_values,
     tick_affixes,
@@ -39,14 +40,7 @@ def cogs_to_revenue_chart(rows: pd.DataFrame, tiers: pd.DataFrame) -> go.Figure:
         ))
     return figure(
         traces, "AI COGS / revenue against industry bands", 420,
-        shapes=[
-            dict(type="rect", xref="paper", x0=0, x1=1, yref="y", y0=lo, y1=hi, fillcolor=BAND_COLORS[band], opacity=0.22, line_width=0, layer="below")
-            for band, lo, hi in bands
-        ],
-        annotations=[
-            dict(x=1.01, xref="paper", xanchor="left", y=(lo + hi) / 2, yref="y", text=band, showarrow=False, font=dict(size=11, color="#475569"))
-            for band, lo, hi in bands
-        ],
+        **band_layers(bands, 0.22),
         yaxis=dict(range=[0, upper], tickformat=".0%", title="AI COGS / revenue (%)", gridcolor=GRID),
         xaxis=dict(title="Volume (x today's)"),
         bargap=0.35,
