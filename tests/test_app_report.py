@@ -76,9 +76,9 @@ def test_page_renders_the_pdf_for_the_current_scenario():
     at.button(key="ui_report_render_pdf").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error
-    pdf = at.session_state["ui_report_pdf"]
-    assert pdf[0] is at.session_state[state.SCENARIO] and pdf[2] == "a4"
-    assert pdf[3].data.startswith(b"%PDF")
+    shown, item = at.session_state["ui_report_pdf"]
+    assert shown[0] is at.session_state[state.SCENARIO] and shown[-1] == "a4"
+    assert item.data.startswith(b"%PDF")
     assert "dl_report_pdf" in [b.key for b in at.get("download_button")]
 
 

@@ -18,11 +18,12 @@ import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
-from aueb import views
+from aueb import risk, views
 from aueb.cli import app
 from aueb.engine import ROW_COLUMNS, project
 from aueb.formats import DEFAULT_SCENARIO_PATH, load_scenarios, projection_to_json, scenario_table
 from aueb.metrics import load_metrics
+from aueb.planner import plan
 from aueb.report import build_report, render, render_html, render_pdf, render_xlsx
 from aueb.report.pdf import RendererMissing
 from aueb.scenario import Scenario
@@ -32,7 +33,7 @@ from conftest import feature_dict, scenario_dict, student_dict
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_METRICS = ROOT / "data" / "metrics_example.json"
 RUNNER = CliRunner()
-DEFAULT_A4_PAGES = 6
+DEFAULT_A4_PAGES = 8
 needs_pdf_tools = pytest.mark.skipif(not (CHROMIUM.exists() and shutil.which("pdftotext")), reason="needs chromium and poppler-utils (apt-get install chromium poppler-utils)")
 
 
@@ -109,6 +110,11 @@ def headline_texts(output: dict, currency: str) -> list[str]:
         views.times(summary["roi"]),
         views.times(summary["margin_collapse_multiplier_baseline"]),
         views.times(summary["margin_collapse_multiplier_distilled"]),
+        *(
+            "at any volume" if summary[key] == 0 else f"{views.volume(summary[key])} requests / month"
+            for key in ("break_even_monthly_requests", "student_cheaper_from_monthly_requests")
+            if key in summary
+        ),
     ]
     return texts
 
@@ -126,8 +132,9 @@ def test_html_is_one_self_contained_file_with_every_headline_figure(content, out
     assert "The AI pays with the student" in text
     for label in ("Payback", "ROI over 12 months", "Break-even volume", "Margin collapse, with student"):
         assert label in text
-    # Six charts: COGS / revenue, tier strips at 1x and 100x, cost per request, volume, features.
-    assert sum(1 for i in page.ids if i.startswith("chart-") and i != "chart-data") == 6
+    # Eight charts: COGS / revenue, tier strips at 1x and 100x, cost per request, volume, features; the default
+    # scenario has ranges, so the Monte Carlo fan and the tornado too.
+    assert sum(1 for i in page.ids if i.startswith("chart-") and i != "chart-data") == 8
     # Every definition link lands on an entry of the economics section.
     anchors = {h[1:] for h in page.hrefs if h.startswith("#econ-")}
     assert anchors and anchors <= page.ids
@@ -136,8 +143,8 @@ def test_html_is_one_self_contained_file_with_every_headline_figure(content, out
 
 def test_html_lists_every_input_with_its_unit(content):
     text = " ".join(" ".join(parse(render_html(content)).text).split())
-    for cells in ("users 25,000 users per month", "requests_per_user 40 requests per user per month",
-                  "teacher.pricing.cost 0.03 USD per request", "fixed_monthly_cost 1,500 USD per month", "coverage 0.85 fraction 0-1"):
+    for cells in ("users 25,000 (range 15,000 to 50,000) users per month", "requests_per_user 40 (range 25 to 70) requests per user per month",
+                  "teacher.pricing.cost 0.03 USD per request", "fixed_monthly_cost 1,500 USD per month", "escalation 0.08 fraction 0-1", "coverage 0.85 (range "):
         assert cells in text
 
 
@@ -273,36 +280,6 @@ def test_bad_arguments_are_one_line(tmp_path):
 # --- optional sections, from documents shaped as the other issues' contracts say ----------------------------
 
 
-def cascade_document() -> dict:
-    return {
-        "points": [
-            {"threshold": 0.9, "coverage": 0.5, "selective_accuracy": 0.99, "system_accuracy": 0.96},
-            {"threshold": 0.5, "coverage": 1.0, "selective_accuracy": 0.9, "system_accuracy": 0.9},
-            {"threshold": 1.0, "coverage": 0.0, "selective_accuracy": None, "system_accuracy": 0.97},
-        ],
-        "teacher_accuracy": 0.97, "student_accuracy": 0.9, "apgr": 0.8123, "cpt": {"0.5": 0.2, "0.8": 0.45, "0.95": None},
-        "aurc": 0.0321, "n_examples": 540,
-    }
-
-
-def risk_document(scenario: Scenario) -> dict:
-    rows = []
-    for m in scenario.multipliers:
-        for arm, base in (("baseline", 0.4), ("distilled", 0.14)):
-            rows.append({"scenario": scenario.name, "multiplier": m, "arm": arm, "figure": "cogs_to_revenue", "p10": base - 0.03, "p50": base, "p90": base + 0.05, "undefined": 0})
-            rows.append({"scenario": scenario.name, "multiplier": m, "arm": arm, "figure": "ai_cogs", "p10": 1000.0 * m, "p50": 1234.5 * m, "p90": 1500.0 * m, "undefined": 0})
-    return {
-        "percentiles": rows,
-        "summary": {"monthly_saving": {"p10": 15000.0, "p50": 19218.0, "p90": 23000.0}, "payback_months": {"p10": 1.1, "p50": 1.4, "p90": 1.9},
-                    "roi": {"p10": 5.9, "p50": 7.7, "p90": 9.4}, "payback_within_horizon_probability": 0.987},
-        "tornado": [
-            {"input": "features[Support chat].users", "low": 15000, "high": 40000, "figure_at_low": 0.151, "figure_at_high": 0.133, "swing": 0.018},
-            {"input": "features[Support chat].coverage", "low": 0.7, "high": 0.95, "figure_at_low": 0.19, "figure_at_high": 0.11, "swing": 0.08},
-        ],
-        "samples": 10000, "seed": 0,
-    }
-
-
 def logs_document() -> dict:
     feature = {"requests": 41234.0, "users": 812, "requests_per_user": 50.78, "input_tokens_mean": 612.4, "cached_input_tokens_mean": 120.0,
                "output_tokens_mean": 88.1, "input_tokens_p50": 600, "input_tokens_p95": 950, "output_tokens_p50": 80, "output_tokens_p95": 160,
@@ -318,23 +295,49 @@ def logs_document() -> dict:
     }
 
 
-def test_optional_sections_show_metrics_cascade_risk_and_logs(default):
-    metrics = load_metrics(EXAMPLE_METRICS).model_copy(update={"cascade": cascade_document()})
-    content = build_report(default, metrics=metrics, risk=risk_document(default), logs=logs_document())
+def test_optional_sections_show_metrics_priced_cascade_and_logs(default):
+    metrics = load_metrics(EXAMPLE_METRICS)
+    cascade = metrics.cascade
+    priced = plan(default, cascade, "Support chat")
+    best = priced.points.iloc[priced.best]
+    content = build_report(default, metrics=metrics, logs=logs_document(), risk_samples=500)
     text = " ".join(" ".join(parse(render_html(content)).text).split())
     for expected in (
-        "Distillation metrics", "Quality retention 0.9750", "+3.80 pp ± 0.60", "APGR 0.812", "CPT(50%) 20.0%", "CPT(95%) not reached", "AURC 0.0321",
-        "Uncertainty: Monte Carlo percentiles and tornado", "10,000 Monte Carlo samples", "Payback within the horizon 98.7%",
-        "P10 $15,000 · P50 $19,218 · P90 $23,000", "features[Support chat].coverage", "P50",
-        "Measured from request logs", "4,990 of 5,000 log records (10 bad; the first: calls.jsonl, line 17: negative input_tokens", "Ticket triage", "41,234", "21.0%",
-        "Anomalous days", "Price checks", "gpt-4o-mini", "1.036",
+        "Distillation metrics", f"Quality retention {metrics.quality_retention:.4f}", "+3.80 pp ± 0.60",
+        f"APGR {cascade.apgr:.3f}", f"CPT(95%) {views.pct(cascade.cpt['0.95'])}", f"AURC {cascade.aurc:.4f}",
+        "Best operating point for Support chat at 1x", f"Threshold {best['threshold']:.4g}",
+        f"Net AI value (USD / month) {views.money(best['net_ai_value'], 'USD')}",
+        "Measured from request logs", "4,990 of 5,000 log records (10 bad; the first: calls.jsonl, line 17: negative input_tokens",
+        "window 2026-10-01 00:00 to 2026-10-31 10:00 UTC", "Ticket triage", "41,234", "21.0%", "Anomalous days", "Price checks", "gpt-4o-mini", "1.036",
     ):
         assert expected in text, expected
+    assert 'id="chart-cascade"' in render_html(content)
     sheets = pd.read_excel(io.BytesIO(render_xlsx(content)), sheet_name=None)
-    assert {"Distillation", "Cascade", "Risk percentiles", "Tornado", "Usage", "Usage daily"} <= set(sheets)
-    assert sheets["Cascade"]["system_accuracy"].tolist() == [0.96, 0.9, 0.97]
+    assert {"Distillation", "Cascade", "Usage", "Usage daily"} <= set(sheets)
+    assert sheets["Cascade"]["net_ai_value"].tolist() == priced.points["net_ai_value"].tolist()
+    assert sheets["Cascade"]["best"].tolist().index(True) == priced.best
     assert sheets["Usage"].set_index("feature").loc["Ticket triage", "cost"] == 318.77
-    assert sheets["Tornado"]["swing"].tolist() == [0.018, 0.08]
+
+
+def test_risk_section_holds_the_monte_carlo_figures(default):
+    samples, seed = 2_000, 3
+    content = build_report(default, risk_samples=samples, risk_seed=seed)
+    text = " ".join(" ".join(parse(render_html(content)).text).split())
+    report = risk.risk_report([default], samples, seed)
+    summary = report.summary[default.name]
+    assert f"{samples:,} Monte Carlo samples (seed {seed})" in text
+    assert f"Pays back within 12 months {views.pct(summary.payback_within_horizon_probability)}" in text
+    assert f"P50 {views.money(summary.monthly_saving.p50, default.currency)}" in text
+    for row in report.percentiles:
+        if row.figure == "cogs_to_revenue":
+            assert f"{views.multiplier_label(row.multiplier)} {views.arm_label(row.arm)} {views.pct(row.p10)} {views.pct(row.p50)} {views.pct(row.p90)}" in text
+    for bar in report.tornado:
+        assert bar.input in text
+    sheets = pd.read_excel(io.BytesIO(render_xlsx(content)), sheet_name=None)
+    assert sheets["Risk percentiles"]["p50"].tolist() == [r.p50 for r in report.percentiles]
+    assert sheets["Tornado"]["swing"].tolist() == [b.swing for b in report.tornado]
+    plain = Scenario.model_validate(scenario_dict([feature_dict(student=student_dict(), coverage=0.5)]))
+    assert not risk.ranged_inputs(plain) and 'id="risk"' not in render_html(build_report(plain))
 
 
 def test_cli_logs_report_and_metrics(tmp_path):

@@ -12,6 +12,7 @@ import typer
 from aueb.cli.base import app, err, fail, load_scenario_file
 from aueb.errors import InputError
 from aueb.metrics import MetricsError, load_metrics
+from aueb.risk import DEFAULT_SAMPLES, DEFAULT_SEED
 
 
 class Paper(str, Enum):
@@ -46,12 +47,15 @@ def report_command(
     logs_report: Annotated[Optional[Path], typer.Option("--logs-report", help="JSON of `aueb ingest --report` for the measured-from-logs section")] = None,
     paper: Annotated[Paper, typer.Option(help="Paper of the PDF: a4 or letter")] = Paper.a4,
     scenario: Annotated[Optional[str], typer.Option("--scenario", help="Which scenario of a file that holds several (default: the first)")] = None,
+    samples: Annotated[int, typer.Option(min=1, help="Monte Carlo samples for a scenario with ranges (its percentiles and tornado)")] = DEFAULT_SAMPLES,
+    seed: Annotated[int, typer.Option(help="Seed of the Monte Carlo samples: same seed, same figures")] = DEFAULT_SEED,
 ) -> None:
     """Write the analysis as a self-contained HTML report, a PDF or an Excel workbook.
 
     The report holds the verdict, the headline with industry bands, the Overview and Costs-and-scale charts,
-    the investment figures, every input with its unit and, where given, the distillation metrics and the
-    measured log figures; each figure links to its definition (docs/economics.md has them all).
+    the investment figures, every input with its unit and, where given, the distillation metrics, the Monte
+    Carlo percentiles and tornado (a scenario with ranges) and the measured log figures; each figure links to
+    its definition (docs/economics.md has them all).
     """
     try:
         from aueb.report import KINDS, RendererMissing, build_report, render
@@ -75,7 +79,7 @@ def report_command(
         fail(f"--metrics: {exc}")
     try:
         logs = read_logs_report(logs_report) if logs_report is not None else None
-        content = build_report(chosen, metrics=loaded_metrics, logs=logs)
+        content = build_report(chosen, metrics=loaded_metrics, logs=logs, risk_samples=samples, risk_seed=seed)
     except InputError as exc:
         fail(str(exc))
     try:

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 from pydantic import BaseModel
 
-from aueb import views
+from aueb import risk, views
 from aueb.catalog import lookup
 from aueb.engine import ROW_COLUMNS, Projection, project
 from aueb.scenario import Scenario, TokenPricing
@@ -201,11 +201,13 @@ def build_report(
     *,
     metrics: Any | None = None,
     logs: Any | None = None,
-    risk: Any | None = None,
+    risk_samples: int = risk.DEFAULT_SAMPLES,
+    risk_seed: int = risk.DEFAULT_SEED,
     tiers: pd.DataFrame | None = None,
     created: datetime | None = None,
 ) -> ReportContent:
-    """Everything a report of `scenario` shows, with the optional distillation metrics, risk results and log report."""
+    """Everything a report of `scenario` shows: with the distillation metrics and the log report when given, and
+    the Monte Carlo percentiles and tornado (risk_samples samples, seeded) when the scenario has ranged inputs."""
     tiers = load_tiers() if tiers is None else tiers
     projection = project(scenario, tiers=tiers)
     curve = project(scenario, multipliers=views.curve_multipliers(), growth="users", tiers=tiers)
@@ -246,8 +248,8 @@ def build_report(
     sections = [overview, investment, costs]
     extra_sheets: list[Sheet] = []
     for built in (
-        optional.distillation_section(metrics, currency) if metrics is not None else None,
-        optional.risk_section(risk, scenario) if risk is not None else None,
+        optional.distillation_section(metrics, scenario) if metrics is not None else None,
+        optional.risk_section(scenario, risk_samples, risk_seed, tiers) if risk.ranged_inputs(scenario) else None,
         optional.usage_section(logs) if logs is not None else None,
     ):
         if built is not None:

@@ -1,24 +1,26 @@
 """The report's optional sections, from the other capabilities' documents as their contracts shape them.
 
-- distillation: the metrics contract (aueb.metrics.DistillationMetrics), with its `cascade` from schema version 2;
-- risk: the `aueb risk` JSON ({"percentiles": [...], "summary": {...}, "tornado": [...], "samples", "seed"});
-- usage: the `aueb ingest --report` JSON (window, records, features, daily, anomalies, price_checks).
+- distillation: the metrics contract (aueb.metrics.DistillationMetrics); its `cascade` (schema version 2) priced by aueb.planner;
+- risk: a scenario with ranged inputs, through aueb.risk (the figures of `aueb risk`);
+- usage: the `aueb ingest --report` JSON as its model, aueb.logs.IngestReport.
 
 Each returns a Section for the HTML and PDF and the Sheets the workbook adds; none recomputes a figure.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
 
-from aueb import views
+from aueb import risk, views
+from aueb.metrics import CPT_KEYS, Cascade, DistillationMetrics, MetricsError
+from aueb.planner import plan
 from aueb.report.model import DEFINITIONS, Chart, Figure, Figures, Section, Sheet, Table, Text
 from aueb.scenario import Scenario
-from aueb.tiers import load_tiers
 from aueb.ui import charts
-from aueb.ui.charts.report import cascade_curve_chart, daily_cost_chart, fan_chart, tornado_chart
+from aueb.ui.charts.risk import fan_chart, tornado_chart
 
 RISK_SHARES = ("cogs_to_revenue", "gross_margin")
 LOG_CURRENCY = "USD"  # the price catalog's: `aueb ingest` prices every call with it
@@ -37,7 +39,8 @@ def _number(value: Any, digits: int = 0) -> str:
 # --- distillation -------------------------------------------------------------------------------------
 
 
-def distillation_section(metrics: Any, currency: str) -> tuple[Section, list[Sheet]]:
+def distillation_section(metrics: DistillationMetrics, scenario: Scenario) -> tuple[Section, list[Sheet]]:
+    currency = scenario.currency
     teacher, student = metrics.teacher, metrics.student
     figures = [
         Figure("quality_retention", "Quality retention", f"{metrics.quality_retention:.4f}", metrics.quality_retention),
@@ -75,31 +78,56 @@ def distillation_section(metrics: Any, currency: str) -> tuple[Section, list[She
         [{"figure": label, "teacher": shown(teacher), "student": shown(student)} for label, shown in rows]
         + [{"figure": "Quality retention", "teacher": None, "student": metrics.quality_retention}]
     ), {"figure": "text", "teacher": "text", "student": "text"})]
-    cascade = getattr(metrics, "cascade", None)
-    if cascade is not None:
-        cascade_blocks, cascade_sheet = _cascade(_plain(cascade))
+    if metrics.cascade is not None:
+        cascade_blocks, cascade_sheet = _cascade(metrics.cascade, scenario)
         blocks += cascade_blocks
         sheets.append(cascade_sheet)
     intro = "What the distillation run (or the team's own eval) measured, and what it puts into the scenario: the student's quality retention."
     return Section("distillation", "Distillation metrics", intro=intro, blocks=blocks), sheets
 
 
-def _cascade(cascade: dict[str, Any]) -> tuple[list[Any], Sheet]:
-    points = pd.DataFrame(cascade["points"], columns=["threshold", "coverage", "selective_accuracy", "system_accuracy"])
-    cpt = cascade.get("cpt") or {}
+def _cascade(cascade: Cascade, scenario: Scenario) -> tuple[list[Any], Sheet]:
+    """The cascade's summary figures and, priced for the first feature with a student (aueb.planner), its curve and best point."""
+    cpt = cascade.cpt
     figures = [
-        Figure("apgr", "APGR", views.NA if cascade.get("apgr") is None else f"{cascade['apgr']:.3f}", cascade.get("apgr")),
-        *(
-            Figure("cpt", f"CPT({float(level):.0%})", "not reached" if cpt.get(level) is None else views.pct(cpt[level]), cpt.get(level))
-            for level in ("0.5", "0.8", "0.95")
-        ),
-        Figure("aurc", "AURC", views.NA if cascade.get("aurc") is None else f"{cascade['aurc']:.4f}", cascade.get("aurc")),
-        Figure("cascade", "Held-out examples", _number(cascade.get("n_examples")), cascade.get("n_examples")),
+        Figure("apgr", "APGR", views.NA if cascade.apgr is None else f"{cascade.apgr:.3f}", cascade.apgr),
+        *(Figure("cpt", f"CPT({float(level):.0%})", "not reached" if cpt.get(level) is None else views.pct(cpt[level]), cpt.get(level)) for level in CPT_KEYS),
+        Figure("aurc", "AURC", f"{cascade.aurc:.4f}", cascade.aurc),
+        Figure("cascade", "Held-out examples", _number(cascade.n_examples), cascade.n_examples),
     ]
-    chart = Chart("cascade", cascade_curve_chart(points, cascade["teacher_accuracy"], cascade["student_accuracy"]), "cascade",
-                  "Each point is a confidence threshold: the student keeps the requests it is confident about and hands the rest to the teacher.")
-    sheet = Sheet("Cascade", points, {c: "percent" for c in ("coverage", "selective_accuracy", "system_accuracy")})
-    return [Text(["**Confidence cascade**: the measured routing curve of the student and its teacher."]), Figures(figures), chart], sheet
+    blocks: list[Any] = [Text(["**Confidence cascade**: the student answers and hands a request to the teacher when its confidence is below a threshold."]),
+                         Figures(figures)]
+    points = pd.DataFrame([p.model_dump() for p in cascade.points])
+    feature = next((f.name for f in scenario.features if f.student is not None), None)
+    priced = None
+    if feature is not None:
+        try:
+            priced = plan(scenario, cascade, feature)
+        except MetricsError as exc:
+            blocks.append(Text([f"The curve cannot be priced for {feature}: {exc}."], "warning"))
+    if priced is None:
+        return blocks, Sheet("Cascade", points, {c: "percent" for c in ("coverage", "selective_accuracy", "system_accuracy")})
+    currency = scenario.currency
+    references = {"teacher_accuracy": cascade.teacher_accuracy, "student_accuracy": cascade.student_accuracy,
+                  "baseline_cogs": priced.arms["baseline"]["ai_cogs"], "distilled_cogs": priced.arms["distilled"]["ai_cogs"]}
+    blocks.append(Chart("cascade", charts.cascade_chart(priced.points, priced.best, None, references, currency), "cascade",
+                        f"Every measured operating point priced for {feature} at 1x (the rest of the scenario as it is); the star is the point "
+                        "with the highest net AI value."))
+    if priced.best is not None:
+        best = priced.points.iloc[priced.best]
+        blocks.append(Table(f"Best operating point for {feature} at 1x", ["Figure", "Best point", "The scenario now (with student)"], [
+            ["Threshold", f"{best['threshold']:.4g}", views.NA],
+            ["Coverage (student keeps)", views.pct(best["coverage"]), views.NA],
+            ["System accuracy", views.pct(best["system_accuracy"], 2), views.NA],
+            ["Routing coverage", views.pct(1 - best["escalation"]), views.pct(priced.arms["distilled"]["routing_coverage"])],
+            [f"AI COGS ({currency} / month)", views.money(best["ai_cogs"], currency), views.money(priced.arms["distilled"]["ai_cogs"], currency)],
+            [f"Error cost ({currency} / month)", views.money(best["error_cost"], currency), views.money(priced.arms["distilled"]["error_cost"], currency)],
+            [f"Net AI value ({currency} / month)", views.money(best["net_ai_value"], currency), views.money(priced.arms["distilled"]["net_ai_value"], currency)],
+            ["AI COGS / revenue", views.pct(best["cogs_to_revenue"]), views.pct(priced.arms["distilled"]["cogs_to_revenue"])],
+        ], row_keys=[None, "cascade", "cascade", "routing_coverage", "ai_cogs", "error_cost", "net_ai_value", "cogs_to_revenue"]))
+    frame = priced.points.drop(columns=["applicable"]).assign(applicable=priced.points["applicable"], best=[i == priced.best for i in range(len(priced.points))])
+    shares = ("coverage", "escalation", "system_accuracy", "cogs_to_revenue")
+    return blocks, Sheet("Cascade", frame, {**{c: "percent" for c in shares}, "ai_cogs": "money", "error_cost": "money", "net_ai_value": "money"})
 
 
 # --- risk ---------------------------------------------------------------------------------------------
@@ -117,48 +145,62 @@ def _risk_value(figure: str, value: Any, currency: str) -> str:
     return views.money(value, currency)
 
 
-def risk_section(risk: Any, scenario: Scenario) -> tuple[Section, list[Sheet]]:
-    data = _plain(risk)
+def _tornado_frame(bars: list[risk.TornadoRow], figure: str, currency: str) -> pd.DataFrame:
+    """The tornado rows with the labels and shown values the tornado chart draws."""
+    frame = pd.DataFrame([b.model_dump() for b in bars])
+    frame["label"] = frame["input"]
+    for end in ("low", "high"):
+        frame[f"shown_{end}"] = [_risk_value(figure, v, currency) for v in frame[f"figure_at_{end}"]]
+    return frame
+
+
+def risk_section(scenario: Scenario, samples: int, seed: int, tiers: pd.DataFrame) -> tuple[Section, list[Sheet]]:
+    """Percentiles, payback probability and tornado of a scenario with ranged inputs (aueb.risk, the default tornado figure)."""
     currency = scenario.currency
-    percentiles = pd.DataFrame(data["percentiles"], columns=["scenario", "multiplier", "arm", "figure", "p10", "p50", "p90", "undefined"])
-    tornado = pd.DataFrame(data.get("tornado") or [], columns=["input", "low", "high", "figure_at_low", "figure_at_high", "swing"])
-    summary = data.get("summary") or {}
-    figures: list[Figure] = []
-    for key, value in summary.items():
-        if isinstance(value, dict) and {"p10", "p50", "p90"} <= set(value):
-            shown = " · ".join(f"P{q[1:]} {_risk_value(key, value[q], currency)}" for q in ("p10", "p50", "p90"))
-            figures.append(Figure(key if key in DEFINITIONS else "percentiles", DEFINITIONS.get(key, {}).get("label", key), shown))
-        elif isinstance(value, (int, float)):
-            figures.append(Figure(key if key in DEFINITIONS else "percentiles", DEFINITIONS.get(key, {}).get("label", key), _risk_value(key, value, currency), value))
-    totals = percentiles.loc[percentiles["figure"].isin(RISK_FIGURES)].copy()
-    totals["order"] = totals["figure"].map({f: i for i, f in enumerate(RISK_FIGURES)})
-    totals = totals.sort_values(["order", "multiplier", "arm"])
-    rows = [
+    simulation = risk.simulate(scenario, samples, seed, multipliers=risk.fan_multipliers(scenario))
+    rows = risk.percentile_rows(simulation)
+    summary = risk.risk_summary(simulation)
+    bars = risk.tornado(scenario)
+    figure_name = risk.DEFAULT_FIGURE.name
+    probability = summary.payback_within_horizon_probability
+    figures = [Figure("payback_within_horizon_probability", f"Pays back within {summary.horizon_months:g} months",
+                      views.NA if probability is None else views.pct(probability), probability)]
+    for key in ("monthly_saving", "payback_months", "roi"):
+        p = getattr(summary, key)
+        shown = " · ".join(f"P{q[1:]} {_risk_value(key, getattr(p, q), currency)}" for q in ("p10", "p50", "p90"))
+        figures.append(Figure(key, DEFINITIONS[key]["label"], shown + (f" ({p.undefined:,} samples undefined)" if p.undefined else "")))
+    records = sorted((r.model_dump() for r in rows), key=lambda r: (RISK_FIGURES.index(r["figure"]), r["multiplier"], r["arm"]))
+    table = [
         [DEFINITIONS[r["figure"]]["label"], views.multiplier_label(r["multiplier"]), views.arm_label(r["arm"]),
-         *(_risk_value(r["figure"], r[q], currency) for q in ("p10", "p50", "p90")), f"{int(r['undefined']):,}"]
-        for r in totals.to_dict("records")
+         *(_risk_value(r["figure"], r[q], currency) for q in ("p10", "p50", "p90")), f"{r['undefined']:,}"]
+        for r in records
     ]
+    n_ranged = len(risk.ranged_inputs(scenario))
     blocks: list[Any] = [
-        Text([f"{int(data.get('samples', 0)):,} Monte Carlo samples (seed {data.get('seed')}), each input given as a range drawn from its PERT distribution."]),
+        Text([f"{n_ranged} input{'s' if n_ranged != 1 else ''} given as ranges; **{samples:,} Monte Carlo samples** (seed {seed}), "
+              "each input drawn from its PERT distribution."]),
         Figures(figures),
+        Chart("risk_fan", fan_chart(risk.fan(simulation), tiers, samples), "percentiles",
+              "The band holds the middle 80% of the samples (P10 to P90); the line is the median (P50)."),
+        Table("Percentiles of the total rows", ["Figure", "Volume", "Arm", "P10", "P50", "P90", "Undefined samples"], table,
+              row_keys=[r["figure"] for r in records]),
     ]
-    fan = percentiles.loc[percentiles["figure"] == "cogs_to_revenue"]
-    if not fan.empty:
-        blocks.append(Chart("risk_fan", fan_chart(fan, load_tiers()), "percentiles", "The band holds 80% of the samples; the line is the median."))
-    blocks.append(Table("Percentiles of the total rows", ["Figure", "Volume", "Arm", "P10", "P50", "P90", "Undefined samples"], rows,
-                        row_keys=[r["figure"] for r in totals.to_dict("records")]))
-    figure_name = data.get("figure") or "cogs_to_revenue"
-    label = DEFINITIONS.get(figure_name, {}).get("label", figure_name)
-    if not tornado.empty:
-        share = figure_name in RISK_SHARES
-        blocks.append(Chart("risk_tornado", tornado_chart(tornado, label, share), "tornado", "Bars span the figure from the input at its low to its high."))
-        blocks.append(Table(f"Tornado of {label}", ["Input", "Low", "High", "Figure at low", "Figure at high", "Swing"], [
-            [r["input"], f"{r['low']:,.6g}", f"{r['high']:,.6g}", *(_risk_value(figure_name, r[c], currency) for c in ("figure_at_low", "figure_at_high", "swing"))]
-            for r in tornado.to_dict("records")
-        ], row_keys=["tornado"] * len(tornado)))
+    if bars:
+        label = DEFINITIONS[figure_name]["label"]
+        arm = views.arm_label(risk.DEFAULT_FIGURE.arm_for(scenario)).lower()
+        title = f"Tornado: {label} at 1x, {arm} (base {_risk_value(figure_name, bars[0].figure_at_mode, currency)})"
+        blocks.append(Chart("risk_tornado", tornado_chart(_tornado_frame(bars, figure_name, currency), title, ".1%"), "tornado",
+                            "Each bar spans the figure with one input at its low and at its high, every other input at its mode."))
+        blocks.append(Table(f"Tornado of {label} at 1x, {arm}", ["Input", "Low", "Mode", "High", "At low", "At high", "Swing"], [
+            [b.input, f"{b.low:,.6g}", f"{b.mode:,.6g}", f"{b.high:,.6g}",
+             *(_risk_value(figure_name, v, currency) for v in (b.figure_at_low, b.figure_at_high, b.swing))]
+            for b in bars
+        ], row_keys=["tornado"] * len(bars)))
     sheets = [
-        Sheet("Risk percentiles", percentiles, {"scenario": "text", "arm": "text", "figure": "text", "undefined": "count"}),
-        Sheet("Tornado", tornado, {"input": "text"}),
+        Sheet("Risk percentiles", pd.DataFrame([r.model_dump() for r in rows], columns=list(risk.PERCENTILE_COLUMNS)),
+              {"scenario": "text", "arm": "text", "figure": "text", "undefined": "count"}),
+        Sheet("Tornado", pd.DataFrame([b.model_dump() for b in bars], columns=list(risk.TornadoRow.model_fields)),
+              {"scenario": "text", "figure": "text", "input": "text"}),
     ]
     intro = "How bad it can get, and which input decides it: the projection repeated over the inputs' ranges."
     return Section("risk", "Uncertainty: Monte Carlo percentiles and tornado", intro=intro, blocks=blocks), sheets
@@ -177,9 +219,10 @@ def usage_section(logs: Any) -> tuple[Section, list[Sheet]]:
     if isinstance(first_bad, dict):
         reason = f": {first_bad['reason']}" if first_bad.get("reason") else ""
         where = f"; the first: {first_bad.get('file')}, line {first_bad.get('line')}{reason}"
+    start, end = (datetime.fromisoformat(str(window[k])) for k in ("start", "end"))
     lines = [
         f"Measured from **{records['used']:,}** of {records['read']:,} log records ({records['bad']:,} bad{where}), "
-        f"window {window['start']} to {window['end']} ({window['hours']:,.0f} hours"
+        f"window {start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} UTC ({window['hours']:,.0f} hours"
         + (", scaled to a month)." if window.get("scaled") else ").")
     ]
     columns = [
@@ -205,8 +248,6 @@ def usage_section(logs: Any) -> tuple[Section, list[Sheet]]:
     ]
     daily = pd.DataFrame(data.get("daily") or [], columns=["date", "feature", "requests", "cost"])
     anomalies = pd.DataFrame(data.get("anomalies") or [], columns=["feature", "date", "cost", "median", "threshold"])
-    if not daily.empty:
-        blocks.append(Chart("usage_daily", daily_cost_chart(daily, anomalies, currency), "anomaly", "Crosses mark the anomalous days."))
     if not anomalies.empty:
         blocks.append(Table("Anomalous days", ["Feature", "Day", "Cost", "Median of the 14 days before", "Threshold"], [
             [str(r["feature"]), str(r["date"]), *(views.money(r[c], currency) for c in ("cost", "median", "threshold"))] for r in anomalies.to_dict("records")

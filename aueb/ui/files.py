@@ -107,14 +107,17 @@ def downloads(scenario: Scenario, projection: Projection) -> list[Download]:
 
 
 def report_download(
-    kind: str, scenario: Scenario, *, metrics: DistillationMetrics | None = None, logs: Any = None, risk: Any = None, paper: str = "a4"
+    kind: str, scenario: Scenario, *, metrics: DistillationMetrics | None = None, logs: Any = None,
+    risk_samples: int | None = None, risk_seed: int | None = None, paper: str = "a4",
 ) -> Download:
     """The report of the current scenario as `kind` (.html, .xlsx or .pdf): what `aueb report --out report<kind>` writes.
 
-    A PDF needs Chromium and playwright; without them this raises aueb.report.RendererMissing.
+    `logs`: an `aueb ingest --report` document; risk_samples and risk_seed: the Monte Carlo run of a scenario with
+    ranges (default: the CLI's). A PDF needs Chromium and playwright; without them this raises aueb.report.RendererMissing.
     """
     from aueb.report import build_report, render
 
     label, mime, help = REPORT_KINDS[kind]
-    content = build_report(scenario, metrics=metrics, logs=logs, risk=risk)
+    options = {k: v for k, v in (("risk_samples", risk_samples), ("risk_seed", risk_seed)) if v is not None}
+    content = build_report(scenario, metrics=metrics, logs=logs, **options)
     return Download(f"dl_report_{kind[1:]}", label, render(content, kind, paper), f"{slug(scenario.name)}_report{kind}", mime, help)

@@ -146,8 +146,7 @@ def data() -> None:
         column.download_button(item.label, item.data, item.file_name, item.mime, key=item.key, help=item.help,
                                icon=":material/download:", width="stretch")
     st.caption("Downloads are byte for byte what the command line writes (`aueb project`, `aueb convert`).")
-    loaded = distill.current_metrics()
-    report.download_section(scenario, metrics=loaded[0] if loaded else None)
+    report.download_section(scenario)
     st.subheader("Load a scenario")
     left, right = st.columns(2, gap="large")
     with left:
