@@ -81,6 +81,7 @@ def render_pdf(content: ReportContent, paper: str = "a4") -> bytes:
             page.emulate_media(media="print")
             page.set_content(html, wait_until="load")
             page.wait_for_function("document.body.getAttribute('data-charts') === 'drawn'", timeout=DRAW_TIMEOUT_MS)
+            page.evaluate("document.body.setAttribute('data-pdf', 'yes')")
             return page.pdf(
                 format=page_format,
                 print_background=True,
