@@ -17,10 +17,10 @@ from pydantic import BaseModel
 from aueb import risk, views
 from aueb.catalog import lookup
 from aueb.engine import ROW_COLUMNS, Projection, project
-from aueb.scenario import Scenario, TokenPricing
-from aueb.tiers import TIER_METRICS, load_tiers
 from aueb.report import sections as optional
 from aueb.report.model import DEFINITIONS, Chart, Figure, Figures, ReportContent, Section, Sheet, Table, Text
+from aueb.scenario import Scenario, TokenPricing
+from aueb.tiers import load_tiers
 from aueb.ui import charts
 
 _UNIT = re.compile(r"\(([^()]*)\)")
@@ -85,34 +85,35 @@ def _input_value(value: Any) -> str:
     return str(value)
 
 
+def _input_row(model: BaseModel, name: str, path: str, currency: str) -> tuple[str, str, str, str]:
+    """(path, value as shown, unit, meaning) of one input: its range beside it, a catalog price marked as such."""
+    value = getattr(model, name)
+    unit, meaning = _unit(type(model).model_fields[name].description or "", currency)
+    shown = _input_value(value)
+    ranged = getattr(model, "ranges", {}).get(name)
+    if ranged is not None:
+        shown = f"{shown} (range {_input_value(ranged.low)} to {_input_value(ranged.high)})"
+    if value is None and isinstance(model, TokenPricing) and name.endswith("_per_mtok") and model.model:
+        listed = lookup(model.model, model.provider)
+        catalog = listed.input_price_per_mtok if name == "input_price_per_mtok" else getattr(listed, name)
+        if name == "cached_input_price_per_mtok" and model.input_price_per_mtok is not None:
+            catalog = model.input_price_per_mtok
+        shown = f"{catalog:g} (catalog)"
+    return path, shown, unit, meaning
+
+
 def _walk(model: BaseModel, prefix: str, currency: str, out: list[tuple[str, str, str, str]]) -> None:
-    for name, info in type(model).model_fields.items():
+    for name in type(model).model_fields:
         value = getattr(model, name)
-        path = f"{prefix}{name}"
         if isinstance(value, BaseModel):
-            _walk(value, f"{path}.", currency, out)
-            continue
-        unit, meaning = _unit(info.description or "", currency)
-        shown = _input_value(value)
-        ranged = getattr(model, "ranges", {}).get(name)
-        if ranged is not None:
-            shown = f"{shown} (range {_input_value(ranged.low)} to {_input_value(ranged.high)})"
-        if value is None and isinstance(model, TokenPricing) and name.endswith("_per_mtok") and model.model:
-            listed = lookup(model.model, model.provider)
-            catalog = listed.input_price_per_mtok if name == "input_price_per_mtok" else getattr(listed, name)
-            if name == "cached_input_price_per_mtok" and model.input_price_per_mtok is not None:
-                catalog = model.input_price_per_mtok
-            shown = f"{catalog:g} (catalog)"
-        out.append((path, shown, unit, meaning))
+            _walk(value, f"{prefix}{name}.", currency, out)
+        else:
+            out.append(_input_row(model, name, f"{prefix}{name}", currency))
 
 
 def inputs_table(scenario: Scenario) -> Table:
-    rows: list[tuple[str, str, str, str]] = []
-    for name in ("currency", "multipliers", "growth", "horizon_months", "fixed_monthly_cost"):
-        info = Scenario.model_fields[name]
-        unit, meaning = _unit(info.description or "", scenario.currency)
-        rows.append((name, _input_value(getattr(scenario, name)), unit, meaning))
-    cells = [["Scenario", *row] for row in rows]
+    wide = ("currency", "multipliers", "growth", "horizon_months", "fixed_monthly_cost")
+    cells = [["Scenario", *_input_row(scenario, name, name, scenario.currency)] for name in wide]
     for feature in scenario.features:
         found: list[tuple[str, str, str, str]] = []
         _walk(feature, "", scenario.currency, found)
