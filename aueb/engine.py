@@ -1,4 +1,4 @@
-"""The projection engine: ECONOMICS.md, vectorised over features x multipliers x arms.
+"""The projection engine: docs/economics.md, vectorised over features x multipliers x arms.
 
 A scenario is first flattened into a features frame (one row per feature, numbers only);
 every figure is then computed on numpy arrays shaped (multiplier, arm, feature), so the
@@ -85,6 +85,7 @@ SUMMARY_COLUMNS = (
     "payback_months",
     "roi",
     "break_even_monthly_requests",
+    "student_cheaper_from_monthly_requests",
     "margin_collapse_multiplier_baseline",
     "margin_collapse_multiplier_distilled",
 )
@@ -447,18 +448,34 @@ def _first(condition: np.ndarray) -> int | None:
     return int(hits[0]) if hits.size else None
 
 
+def _search_volume(qualifies: np.ndarray, requests_today: float) -> float | None:
+    """The monthly volume of the first searched multiplier that qualifies: 0 when the bottom of the
+    search already does ("at any volume"), None when none does or there is no volume today."""
+    index = _first(qualifies)
+    if index is None or requests_today <= 0:
+        return None
+    return 0.0 if index == 0 else float(requests_today * SEARCH_MULTIPLIERS[index])
+
+
 def summarize_features(features: pd.DataFrame, *, scenario: str, horizon_months: float, fixed_monthly_cost: float) -> dict[str, object]:
-    """One-time cost, monthly saving at 1x, payback, ROI, break-even volume and margin collapse points."""
+    """One-time cost, monthly saving at 1x, payback, ROI, the two break-even volumes and margin collapse points.
+
+    break_even_monthly_requests: the smallest volume at which the saving pays the one-time cost back
+    within the horizon (S(M) > 0 and S(M)·H >= D); student_cheaper_from_monthly_requests: the smallest
+    at which the distilled arm is cheaper (S(M) > 0). Both searched with users growing.
+    """
     today = _costs(features, np.array([1.0]), "users", fixed_monthly_cost)
     one_time = _one_time_cost(features, today.model_served[0, 0]).sum()
     cogs_today = today.ai_cogs.sum(axis=2)[0]
     monthly_saving = float(cogs_today[0] - cogs_today[1])
 
     search_cogs, _ = _scenario_totals(features, SEARCH_MULTIPLIERS, "users", fixed_monthly_cost)
+    saving = search_cogs[:, 0] - search_cogs[:, 1]
     # Strictly below, with a tolerance so that float noise between equal arms is not a saving.
-    cheaper = search_cogs[:, 0] - search_cogs[:, 1] > 1e-9 * np.maximum(1.0, np.abs(search_cogs[:, 0]))
-    break_even = _first(cheaper)
+    cheaper = saving > 1e-9 * np.maximum(1.0, np.abs(search_cogs[:, 0]))
     requests_today = float(today.requests[0, 0].sum())
+    student_cheaper_from = _search_volume(cheaper, requests_today)
+    break_even = _search_volume(cheaper & (saving * horizon_months >= one_time), requests_today)
 
     usage_cogs, usage_revenue = _scenario_totals(features, SEARCH_MULTIPLIERS, "usage", fixed_monthly_cost)
     collapse = []
@@ -472,7 +489,8 @@ def summarize_features(features: pd.DataFrame, *, scenario: str, horizon_months:
         "monthly_saving": monthly_saving,
         "payback_months": float(one_time / monthly_saving) if monthly_saving > 0 else None,
         "roi": float((monthly_saving * horizon_months - one_time) / one_time) if one_time > 0 else None,
-        "break_even_monthly_requests": float(requests_today * SEARCH_MULTIPLIERS[break_even]) if break_even is not None and requests_today > 0 else None,
+        "break_even_monthly_requests": break_even,
+        "student_cheaper_from_monthly_requests": student_cheaper_from,
         "margin_collapse_multiplier_baseline": collapse[0],
         "margin_collapse_multiplier_distilled": collapse[1],
     }

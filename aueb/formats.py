@@ -38,6 +38,8 @@ from aueb.scenario import (
 
 DATA_DIR = data_path()
 DEFAULT_SCENARIO_PATH = DATA_DIR / "scenarios" / "customer_support.json"
+# docs/economics.md, shipped in the package (aueb/data/economics.md links to it in a checkout).
+ECONOMICS_PATH = DATA_DIR / "economics.md"
 MULTIPLIER_SEPARATOR = ";"
 
 SCENARIO_COLUMNS = ("scenario", "currency", "multipliers", "growth", "horizon_months", "fixed_monthly_cost")
@@ -149,7 +151,9 @@ def scenario_to_json(scenario: Scenario) -> str:
     return scenario.model_dump_json(indent=2, exclude_none=True) + "\n"
 
 
-def _decode(data: bytes | str, filename: str) -> str:
+def _decode(data: bytes | str, filename: str, *, windows_fallback: bool = False) -> str:
+    """Text of a file: UTF-8 (with or without a BOM); with windows_fallback, Windows-1252 when the
+    bytes are not UTF-8, which is how Excel's plain "CSV" saves in Western Europe."""
     if isinstance(data, str):
         return data.removeprefix("\ufeff")
     if b"\x00" in data[:4096]:
@@ -157,7 +161,44 @@ def _decode(data: bytes | str, filename: str) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InputError(f"{filename}: not UTF-8 text (byte {exc.start}); save the CSV as 'CSV UTF-8' in Excel") from None
+        if windows_fallback:
+            try:
+                return data.decode("cp1252")
+            except UnicodeDecodeError:
+                pass
+        kind = "UTF-8 or Windows-1252" if windows_fallback else "UTF-8"
+        raise InputError(f"{filename}: not {kind} text (byte {exc.start}); save the CSV as 'CSV UTF-8' in Excel") from None
+
+
+DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}
+# Cells that are text, not numbers, whatever the delimiter: a decimal comma is read only elsewhere.
+_TEXT_COLUMNS = {"scenario", "currency", "growth", "feature"}
+_TEXT_SUFFIXES = (".name", ".kind", ".model", ".provider")
+_DECIMAL_COMMA = re.compile(r"^\s*[+-]?(\d{1,3}(\.\d{3})+|\d+),\d+\s*$")
+
+
+def sniff_delimiter(text: str, filename: str) -> str:
+    """The delimiter of a scenario CSV, from its header row: comma, semicolon or tab.
+
+    Column names hold none of the three, so a header shows exactly one of them; a header with two
+    kinds is ambiguous and refused, naming what was found.
+    """
+    header = next((line for line in text.splitlines() if line.strip()), "").replace('"', "")
+    found = {d: header.count(d) for d in DELIMITERS if header.count(d)}
+    if len(found) > 1:
+        counts = " and ".join(f"{n} {DELIMITERS[d]}{'s' if n != 1 else ''}" for d, n in found.items())
+        raise InputError(f"{filename}: row 1: cannot tell the delimiter: the header holds {counts}; save the file with one delimiter (comma, semicolon or tab)")
+    return next(iter(found), ",")
+
+
+def _decimal_point(cell: str, column: str) -> str:
+    """A number cell of a semicolon CSV with a decimal comma (0,15; 1.234,5) written with a point;
+    other cells as they are. Multipliers hold several numbers, separated by semicolons."""
+    if column in _TEXT_COLUMNS or column.endswith(_TEXT_SUFFIXES):
+        return cell
+    if column == "multipliers":
+        return MULTIPLIER_SEPARATOR.join(_decimal_point(part, "") for part in cell.split(MULTIPLIER_SEPARATOR))
+    return cell.replace(".", "").replace(",", ".") if _DECIMAL_COMMA.match(cell) else cell
 
 
 def _set(target: dict[str, Any], dotted: str, value: Any) -> None:
@@ -168,7 +209,8 @@ def _set(target: dict[str, Any], dotted: str, value: Any) -> None:
 
 
 def _csv_scenarios(text: str, filename: str) -> list[Scenario]:
-    reader = csv.reader(io.StringIO(text, newline=""))
+    delimiter = sniff_delimiter(text, filename)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         table = list(reader)
     except csv.Error as exc:
@@ -197,6 +239,8 @@ def _csv_scenarios(text: str, filename: str) -> list[Scenario]:
         if len(cells) != len(header):
             raise InputError(f"{filename}: row {row_number}: {len(cells)} cells where the header has {len(header)} columns")
         given = {column: restore(cell) for column, cell in zip(header, cells) if cell != ""}
+        if delimiter == ";":
+            given = {column: _decimal_point(cell, column) for column, cell in given.items()}
         _gather_ranges(given, filename, row_number)
         name = given.get("scenario")
         if name is None:
@@ -302,7 +346,7 @@ def read_scenarios(data: bytes | str, filename: str) -> list[Scenario]:
     suffix = Path(filename).suffix.lower()
     if suffix not in (".json", ".csv"):
         raise InputError(f"{filename}: expected a .json or .csv scenario file, not {suffix or 'a file without extension'}")
-    text = _decode(data, filename)
+    text = _decode(data, filename, windows_fallback=suffix == ".csv")
     return _json_scenarios(text, filename) if suffix == ".json" else _csv_scenarios(text, filename)
 
 
@@ -336,9 +380,15 @@ def _records(frame: pd.DataFrame, columns: tuple[str, ...]) -> list[dict[str, An
     return [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()} for row in frame.to_dict("records")]
 
 
+# The projection CSV carries each scenario's summary on every one of its rows (as the scenario CSV
+# repeats scenario-wide fields), so one sheet holds both and filters keep it.
+PROJECTION_CSV_COLUMNS = (*ROW_COLUMNS, *SUMMARY_COLUMNS[1:])
+
+
 def projection_to_csv(projection: Projection) -> str:
-    rows = projection.rows.loc[:, list(ROW_COLUMNS)].astype(object)
-    return _write_csv(ROW_COLUMNS, rows.to_numpy().tolist())
+    summary = projection.summary.set_index("scenario").loc[:, list(SUMMARY_COLUMNS[1:])]
+    rows = projection.rows.loc[:, list(ROW_COLUMNS)].join(summary, on="scenario").astype(object)
+    return _write_csv(PROJECTION_CSV_COLUMNS, rows.to_numpy().tolist())
 
 
 def projection_to_json(projection: Projection) -> str:

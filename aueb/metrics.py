@@ -19,7 +19,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from aueb import cascade as cascade_math
-from aueb.scenario import Scenario, SelfHostedPricing
+from aueb.scenario import RANGES_KEY, Scenario, SelfHostedPricing
 
 METRICS_SCHEMA_VERSION = 2
 READABLE_VERSIONS = (1, 2)  # version 1: no cascade
@@ -359,7 +359,7 @@ def apply_metrics(
             "the measured retention does not fit this scenario's teacher quality"
         )
     if operating_point is None:
-        target["student"]["quality_retention"] = metrics.quality_retention
+        _measured(target["student"], quality_retention=metrics.quality_retention)
     if hourly_price is not None:
         kept = {}
         if target["student"]["pricing"]["kind"] == "self_hosted":
@@ -378,6 +378,14 @@ def apply_metrics(
     return _apply_operating_point(updated, metrics, feature, operating_point)
 
 
+def _measured(model: dict[str, Any], **values: float) -> None:
+    """Set measured values in a dumped model, dropping their ranges: a measured value is not uncertain."""
+    model.update(values)
+    ranges = model.get(RANGES_KEY)
+    if ranges:
+        model[RANGES_KEY] = {name: r for name, r in ranges.items() if name not in values}
+
+
 def _apply_operating_point(scenario: Scenario, metrics: DistillationMetrics, feature: str, spec: str) -> Scenario:
     from aueb.planner import choose_point  # the planner prices with the engine, which imports this module's users
 
@@ -388,8 +396,8 @@ def _apply_operating_point(scenario: Scenario, metrics: DistillationMetrics, fea
     routed, escalation, retention = cascade_math.feature_inputs([point.coverage], [point.system_accuracy], metrics.cascade.teacher_accuracy)
     data = scenario.model_dump()
     target = data["features"][[f.name for f in scenario.features].index(feature)]
-    target.update(coverage=float(routed[0]), escalation=float(escalation[0]))
-    target["student"]["quality_retention"] = float(retention[0])
+    _measured(target, coverage=float(routed[0]), escalation=float(escalation[0]))
+    _measured(target["student"], quality_retention=float(retention[0]))
     try:
         return Scenario.model_validate(data)
     except ValidationError as error:

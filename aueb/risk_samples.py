@@ -19,6 +19,7 @@ from aueb.scenario import Range, Scenario, TokenPricing
 
 DEFAULT_SAMPLES = 10_000
 DEFAULT_SEED = 0
+MAX_DRAWS = 50_000_000  # samples x ranged inputs drawn at once (400 MB of float64)
 TOKEN_FIELDS = (
     "input_tokens", "cached_input_tokens", "output_tokens", "input_price_per_mtok", "cached_input_price_per_mtok",
     "output_price_per_mtok", "batch_share", "batch_discount",
@@ -81,37 +82,31 @@ def pert(rng: np.random.Generator, low: np.ndarray, mode: np.ndarray, high: np.n
 
 # Per-sample totals of sample_totals, each shaped (multiplier, arm, sample).
 SAMPLE_TOTALS = ("users", "requests", "revenue", "ai_cogs", "correct_outputs", "error_cost")
+# Samples go through the engine in blocks of about this many feature rows: large enough to amortise the
+# per-call overhead, small enough that a block's arrays stay a few tens of MB.
 ROWS_PER_CHUNK = 262_144
 
 
 def sample_totals(
-    features: pd.DataFrame, n_samples: int, *, multipliers: Sequence[float], growth: str, fixed_monthly_cost: np.ndarray
+    features: pd.DataFrame, n_samples: int, *, multipliers: np.ndarray, growth: str, fixed_monthly_cost: np.ndarray
 ) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """Scenario totals of many samples at once: `features` holds n_samples blocks of the scenario's features
-    (row = sample x features + feature) and fixed_monthly_cost one value per sample.
+    """Scenario totals of a block of samples as one set of arrays: `features` holds n_samples copies of the
+    scenario's features (row = sample x features + feature), fixed_monthly_cost one value per sample.
 
     Returns the SAMPLE_TOTALS arrays shaped (multiplier, arm, sample) and the one-time cost per sample.
-    Samples go through the engine in chunks of whole samples, each chunk as one set of arrays.
     """
-    multipliers = np.asarray(multipliers, dtype=float)
     n_features = len(features) // n_samples
-    totals = {name: np.empty((len(multipliers), len(ARMS), n_samples)) for name in SAMPLE_TOTALS}
-    one_time = np.empty(n_samples)
-    step = max(1, ROWS_PER_CHUNK // max(1, n_features))
-    for start in range(0, n_samples, step):
-        stop = min(n_samples, start + step)
-        part = features.iloc[start * n_features : stop * n_features]
-        n = stop - start
-        today = (part["users"].to_numpy(dtype=float) * part["requests_per_user"].to_numpy(dtype=float)).reshape(n, n_features).sum(axis=1)
-        scenario_requests = multipliers[:, np.newaxis, np.newaxis] * np.repeat(today, n_features)[np.newaxis, np.newaxis, :]
-        fixed = np.repeat(np.asarray(fixed_monthly_cost, dtype=float)[start:stop], n_features)[np.newaxis, np.newaxis, :]
-        c = _costs(part, multipliers, growth, fixed, scenario_requests, n_features)
-        per_feature, _ = _feature_figures(part, c)
-        for name in SAMPLE_TOTALS:
-            totals[name][..., start:stop] = np.broadcast_to(per_feature[name], c.requests.shape).reshape(len(multipliers), len(ARMS), n, n_features).sum(axis=3)
-        served_today = (part["users"].to_numpy(dtype=float) * part["requests_per_user"].to_numpy(dtype=float)) * (1 - part["cache_hit_rate"].to_numpy(dtype=float))
-        one_time[start:stop] = _one_time_cost(part, served_today).reshape(n, n_features).sum(axis=1)
-    return totals, one_time
+    column = lambda name: features[name].to_numpy(dtype=float)  # noqa: E731
+    requests_today = column("users") * column("requests_per_user")
+    # The fixed cost is shared within each sample, in proportion to that sample's requests.
+    scenario_requests = np.repeat(requests_today.reshape(n_samples, n_features).sum(axis=1), n_features)
+    fixed = np.repeat(np.asarray(fixed_monthly_cost, dtype=float), n_features)
+    c = _costs(features, multipliers, growth, fixed[np.newaxis, np.newaxis, :], multipliers[:, np.newaxis, np.newaxis] * scenario_requests, n_features)
+    per_feature, _ = _feature_figures(features, c)
+    shape = (len(multipliers), len(ARMS), n_samples, n_features)
+    totals = {name: np.broadcast_to(per_feature[name], c.requests.shape).reshape(shape).sum(axis=3) for name in SAMPLE_TOTALS}
+    one_time = _one_time_cost(features, requests_today * (1 - column("cache_hit_rate")))
+    return totals, one_time.reshape(n_samples, n_features).sum(axis=1)
 
 
 # --- samples through the engine --------------------------------------------------------------------------
@@ -265,6 +260,11 @@ def simulate(
     if n_samples < 1:
         raise InputError(f"samples: {n_samples} must be at least 1")
     inputs = ranged_inputs(scenario)
+    if n_samples * len(inputs) > MAX_DRAWS:
+        raise InputError(
+            f"samples: {n_samples:,} samples x {len(inputs)} ranged inputs = {n_samples * len(inputs):,} draws, "
+            f"more than the {MAX_DRAWS:,} held in memory at once; use at most {MAX_DRAWS // len(inputs):,} samples"
+        )
     rng = np.random.default_rng(seed)
     bounds = np.array([(i.range.low, i.range.mode, i.range.high) for i in inputs], dtype=float).reshape(-1, 3)
     values = pert(rng, bounds[:, 0], bounds[:, 1], bounds[:, 2], n_samples)

@@ -1,4 +1,4 @@
-"""The scenario: every input of ECONOMICS.md, with its unit, as pydantic v2 models.
+"""The scenario: every input of docs/economics.md, with its unit, as pydantic v2 models.
 
 Shares are fractions in [0, 1]; money is in the scenario's currency; volumes are per month.
 Validation messages name the field, so the CLI and the dashboard can show them as they are.

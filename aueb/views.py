@@ -104,6 +104,13 @@ def volume(value: Any, unit: str = "") -> str:
     return f"{number} {unit}" if unit else number
 
 
+def searched_volume(value: Any) -> str:
+    """A volume of the break-even searches: 'never' (None), 'at any volume' (0), else the count."""
+    if _missing(value):
+        return "never"
+    return "at any volume" if float(value) == 0 else volume(value)
+
+
 def currency_symbol(currency: str) -> str:
     """$ for USD, € for EUR...; the ISO code itself for the others."""
     return _SYMBOLS.get(currency.upper(), currency)
@@ -232,11 +239,19 @@ def kpis(projection: Projection, currency: str, horizon_months: float) -> list[d
             "help": "Teacher-labelled training examples + training compute + engineering.",
         },
         {
-            "label": "Student cheaper from (requests / month)",
-            "value": volume(s["break_even_monthly_requests"]) if s["break_even_monthly_requests"] is not None else "never",
-            "help": "Monthly volume (users growing) from which AI COGS with the student is below AI COGS without it"
+            "label": "Break-even volume (requests / month)",
+            "value": searched_volume(s["break_even_monthly_requests"]),
+            "help": f"Smallest monthly volume (users growing) at which the student's monthly saving pays back its one-time cost "
+            f"within the {horizon_months:g}-month horizon: saving > 0 and saving x {horizon_months:g} >= one-time cost"
             + (f"; today: {volume(requests_today)} requests / month." if requests_today is not None else ".")
-            + " The search starts at 0.001x today's volume, so that value means: cheaper at every volume searched.",
+            + " 'at any volume': already at 0.001x today's volume; 'never': not up to 1,000x.",
+        },
+        {
+            "label": "Student cheaper from (requests / month)",
+            "value": searched_volume(s["student_cheaper_from_monthly_requests"]),
+            "help": "Smallest monthly volume (users growing) at which AI COGS with the student is below AI COGS without it, "
+            "leaving out the one-time cost. 'at any volume': cheaper already at 0.001x today's volume (the bottom of the search); "
+            "'never': not up to 1,000x.",
         },
         {
             "label": "Margin collapse, without → with student",
@@ -407,7 +422,7 @@ def volume_curve(curve: Projection) -> pd.DataFrame:
 
 
 def volume_marks(curve: Projection) -> dict[str, float | None]:
-    """Today's volume and revenue, the break-even volume and the margin collapse volumes.
+    """Today's volume and revenue, the two break-even volumes and the margin collapse volumes.
 
     `curve` is a projection with growth='users' (as for `volume_curve`), where requests and revenue
     both scale with the multiplier, so today's are those of any row divided by its multiplier.
@@ -421,6 +436,7 @@ def volume_marks(curve: Projection) -> dict[str, float | None]:
         "requests_today": requests_today,
         "revenue_today": revenue_today,
         "break_even_requests": s["break_even_monthly_requests"],
+        "student_cheaper_requests": s["student_cheaper_from_monthly_requests"],
     }
     for arm in ARMS:
         m = s[f"margin_collapse_multiplier_{arm}"]

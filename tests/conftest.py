@@ -106,6 +106,15 @@ class Builders:
     pick = staticmethod(pick)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark what needs Chromium or torch, so a leg without them selects `-m "not browser and not torch"`."""
+    for item in items:
+        if item.path.name.startswith("test_browser"):
+            item.add_marker(pytest.mark.browser)
+        if "distill" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.torch)
+
+
 @pytest.fixture(scope="session")
 def server():
     """The dashboard served on loopback for the browser tests (started once, on first use)."""

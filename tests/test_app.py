@@ -19,16 +19,16 @@ from streamlit.testing.v1 import AppTest
 
 from aueb import views
 from aueb.catalog import lookup
-from aueb.engine import ROW_COLUMNS, project
+from aueb.engine import project
 from aueb.errors import InputError
-from aueb.formats import DEFAULT_SCENARIO_PATH, load_scenarios, projection_to_csv, projection_to_json, read_scenarios, scenario_to_json, scenarios_to_csv
+from aueb.formats import DEFAULT_SCENARIO_PATH, PROJECTION_CSV_COLUMNS, load_scenarios, projection_to_csv, projection_to_json, read_scenarios, scenario_to_json, scenarios_to_csv
 from aueb.metrics import apply_metrics, load_metrics
 from aueb.scenario import Scenario
 from aueb.ui import editing, files, runner
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
-PAGES = ("overview", "costs", "edit", "distillation", "data")
+PAGES = ("overview", "costs", "edit", "distillation", "data", "economics")
 EXAMPLE_METRICS = ROOT / "data" / "metrics_example.json"
 SAAS = ROOT / "data" / "scenarios" / "saas_portfolio.json"
 FEATURE = "in|features|Support chat|"
@@ -117,6 +117,12 @@ def test_overview_headline_is_the_engine_projection(default):
     assert metric(at, "Monthly saving") == f"${summary['monthly_saving']:,.0f} / month"
     assert metric(at, "Payback") == f"{summary['payback_months']:.1f} months"
     assert metric(at, "ROI over 12 months") == f"{summary['roi']:.3g}x"
+    # the investment break-even (about 114,000 requests a month), and the student cheaper at any volume
+    assert 113_000 < summary["break_even_monthly_requests"] < 115_000
+    assert metric(at, "Break-even volume") == f"{summary['break_even_monthly_requests']:,.0f}"
+    assert metric(at, "Student cheaper from") == "at any volume"
+    card = next(m for m in at.metric if m.label.startswith("Student cheaper from"))
+    assert "at any volume" in card.help and "one-time cost" in card.help
     assert len(at.get("plotly_chart")) == 2
     assert "pays" in at.success[0].value
 
@@ -370,6 +376,7 @@ def test_distill_command():
     assert command[3:] == ["--progress", "jsonl", "--out", "/tmp/m.json", "--seed", "3", "--quick"]
 
 
+@pytest.mark.torch
 @pytest.mark.skipif(not runner.torch_available(), reason="torch is not installed (pip install -e '.[distill]')")
 def test_real_quick_distillation_run():
     run = runner.DistillRun(quick=True, seed=0)
@@ -446,7 +453,7 @@ def test_downloads_are_what_the_cli_writes(default):
     assert items["dl_scenario_json"].data == scenario_to_json(default).encode("utf-8")
     assert items["dl_scenario_csv"].data == scenarios_to_csv([default]).encode("utf-8")
     frame = pd.read_csv(io.BytesIO(items["dl_projection_csv"].data), encoding="utf-8-sig")
-    assert list(frame.columns) == list(ROW_COLUMNS)
+    assert list(frame.columns) == list(PROJECTION_CSV_COLUMNS)
     assert len(frame[frame["feature"] == "ALL"]) == len(default.multipliers) * 2
     assert read_scenarios(items["dl_scenario_csv"].data, "x.csv") == [default]
     assert read_scenarios(items["dl_scenario_json"].data, "x.json") == [default]

@@ -17,7 +17,7 @@ from aueb.engine import project
 from aueb.formats import DEFAULT_SCENARIO_PATH, projection_to_json
 from aueb.metrics import load_metrics
 from aueb.ui import files, state
-from browser import CHROMIUM
+from browser import requires_chromium
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -70,7 +70,8 @@ def test_page_offers_the_three_reports():
     assert at.button(key="ui_report_render_pdf").label == "Render the PDF"
 
 
-@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium")
+@pytest.mark.browser
+@requires_chromium
 def test_page_renders_the_pdf_for_the_current_scenario():
     at = data_page()
     at.button(key="ui_report_render_pdf").click().run()

@@ -92,6 +92,9 @@ def test_slider_drags_a_bound(default):
 
 def test_edit_page_keeps_ranges_when_a_mode_changes(default):
     at = visit(start(), "edit")
+    assert at.number_input(key=KEY + "coverage").label == "Routed to student (0-1) · mode"
+    assert any(c.value == "Range 0.6 to 0.92 (edit it on the Risk page)" for c in at.caption)
+    assert any("Users / month: range 15,000 to 50,000" in c.value for c in at.caption)
     at.number_input(key=KEY + "coverage").set_value(0.9).run()
     assert not at.exception and not at.error
     feature = at.session_state["scenario"].features[0]

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 from browser import CHARTS_DRAWN, READY, artifacts_dir, go, headline_cell, launch, requires_chromium
 
-from aueb.engine import ROW_COLUMNS, project
-from aueb.formats import DEFAULT_SCENARIO_PATH, load_scenarios
+from aueb.engine import project
+from aueb.formats import DEFAULT_SCENARIO_PATH, PROJECTION_CSV_COLUMNS, load_scenarios
 
 pytestmark = requires_chromium
 
@@ -73,7 +73,7 @@ def test_dashboard_in_chromium(server, tmp_path):
             path = tmp_path / download.value.suggested_filename
             download.value.save_as(path)
             frame = pd.read_csv(path, encoding="utf-8-sig")
-            assert list(frame.columns) == list(ROW_COLUMNS)
+            assert list(frame.columns) == list(PROJECTION_CSV_COLUMNS)
             totals = frame[frame["feature"] == "ALL"]
             assert len(totals) == len(expected.multipliers) * 2
             assert totals["ai_cogs"].tolist() == pytest.approx(total["ai_cogs"].tolist(), rel=1e-12)

@@ -1,4 +1,4 @@
-"""Every formula of ECONOMICS.md against a case worked out by hand.
+"""Every formula of docs/economics.md against a case worked out by hand.
 
 Expected values are literals with the arithmetic written out in comments; nothing here asks the
 engine for an expected value. One month = 730 hours = 2,628,000 seconds.
@@ -642,8 +642,13 @@ def test_customer_support_summary(customer_support):
     assert s["payback_months"] == A(26_300 / 19_218.5)  # 1.368...
     # ROI = (19,218.5 · 12 - 26,300) / 26,300 = 204,322 / 26,300
     assert s["roi"] == A(204_322 / 26_300)
-    # the student is cheaper at any volume: the bottom of the search, 0.001 · 1,000,000
-    assert s["break_even_monthly_requests"] == A(1000.0)
+    # the student is cheaper at any volume (already at the bottom of the search): 0
+    assert s["student_cheaper_from_monthly_requests"] == 0.0
+    # investment break-even: S(M) = 19,218.5·M (F is equal in both arms), S(M)·12 >= 26,300
+    # -> M = 26,300 / (12 · 19,218.5) = 0.11404 -> about 114,000 requests a month (1,000,000 today)
+    true = 26_300 / (12 * 19_218.5) * 1_000_000
+    within_0_1_percent(s["break_even_monthly_requests"], true)
+    assert s["break_even_monthly_requests"] >= true
     # usage growth: COGS(M) = M·(25,500 + 800 + 2,000) + 1,500 >= 75,000  ->  M = 73,500 / 28,300
     within_0_1_percent(s["margin_collapse_multiplier_baseline"], 73_500 / 28_300)
     assert s["margin_collapse_multiplier_baseline"] >= 73_500 / 28_300
@@ -694,9 +699,13 @@ def test_break_even_with_min_replicas(min_replicas_case):
     # distilled: N_T = 0.2·N + 0.25·0.8·N = 0.4·N -> 0.004·N; student 1,460; + 0.001·N + 500
     # strictly cheaper when 0.006·N > 1,460  ->  N > 243,333.33
     true = 1460 / 0.006
-    got = s["break_even_monthly_requests"]
+    got = s["student_cheaper_from_monthly_requests"]
     within_0_1_percent(got, true)
     assert got > true
+    # pays back D = 1,500 within 12 months when (0.006·N - 1,460)·12 >= 1,500 -> N >= (1,460 + 125) / 0.006
+    true = (1460 + 1500 / 12) / 0.006
+    within_0_1_percent(s["break_even_monthly_requests"], true)
+    assert s["break_even_monthly_requests"] >= true
 
 
 def test_one_time_saving_payback_roi_with_min_replicas(min_replicas_case):
@@ -722,7 +731,9 @@ def test_break_even_search_uses_users_growth_whatever_the_scenario():
     # the same case as above with growth = usage on the scenario: break-even is unchanged
     feature = feature_dict(users=100_000, requests_per_user=10, student=student_dict(self_hosted(1.0, 100.0, 1.0, 1.0, 2)), coverage=0.8, escalation=0.25)
     s = project(make_scenario([feature], growth="usage")).summary.iloc[0].to_dict()
-    within_0_1_percent(s["break_even_monthly_requests"], 1460 / 0.006)
+    within_0_1_percent(s["student_cheaper_from_monthly_requests"], 1460 / 0.006)
+    # no one-time cost: the investment pays back as soon as the student is cheaper
+    assert s["break_even_monthly_requests"] == s["student_cheaper_from_monthly_requests"]
 
 
 def test_break_even_none_when_the_student_never_pays():
@@ -730,6 +741,7 @@ def test_break_even_none_when_the_student_never_pays():
     feature = feature_dict(student=student_dict(per_request(0.02)), coverage=0.5)
     s = project(make_scenario([feature])).summary.iloc[0].to_dict()
     assert s["break_even_monthly_requests"] is None
+    assert s["student_cheaper_from_monthly_requests"] is None
     # S = -(5,000 · 0.02 - 5,000 · 0.01) = -50 -> no payback
     assert s["monthly_saving"] == A(-50.0)
     assert s["payback_months"] is None
@@ -742,6 +754,7 @@ def test_no_student_summary():
     assert s["payback_months"] is None
     assert s["roi"] is None
     assert s["break_even_monthly_requests"] is None
+    assert s["student_cheaper_from_monthly_requests"] is None
 
 
 def test_free_distillation_pays_back_at_once():
@@ -751,6 +764,20 @@ def test_free_distillation_pays_back_at_once():
     assert s["monthly_saving"] == A(10_000 * 0.009)  # 90
     assert s["payback_months"] == 0.0
     assert s["roi"] is None
+    # cheaper, and paid back, already at the bottom of the search: 0 means "at any volume"
+    assert s["student_cheaper_from_monthly_requests"] == 0.0
+    assert s["break_even_monthly_requests"] == 0.0
+
+
+def test_break_even_none_when_the_investment_never_pays_back_up_to_1000x():
+    # S(M) = 0.009 · 10,000 · M = 90·M; at 1,000x S·12 = 1,080,000 < D = 2,000,000: never within the horizon
+    feature = feature_dict(student=student_dict(per_request(0.001), distillation={"engineering": 2_000_000.0}), coverage=1.0)
+    s = project(make_scenario([feature])).summary.iloc[0].to_dict()
+    assert s["student_cheaper_from_monthly_requests"] == 0.0
+    assert s["break_even_monthly_requests"] is None
+    # a horizon 2x as long moves the break-even volume down 2x: S(M)·H >= D -> M = D / (90·H)
+    s = project(make_scenario([feature], horizon_months=240.0)).summary.iloc[0].to_dict()
+    within_0_1_percent(s["break_even_monthly_requests"], 2_000_000 / (90 * 240) * 10_000)
 
 
 def test_negative_roi_when_saving_is_negative():

@@ -22,7 +22,7 @@ from typer.testing import CliRunner
 from aueb.cli import app
 from aueb.engine import ROW_COLUMNS
 from aueb.errors import InputError
-from aueb.formats import load_scenarios, read_scenarios, scenarios_to_csv
+from aueb.formats import PROJECTION_CSV_COLUMNS, load_scenarios, read_scenarios, scenarios_to_csv
 from aueb.scenario import Scenario
 from conftest import CUSTOMER_SUPPORT_PATH, SAAS_PORTFOLIO_PATH
 
@@ -286,8 +286,8 @@ METRICS = {
         pytest.param("empty.json", b"[]", ["the JSON list holds no scenario"], id="empty-json-list"),
         pytest.param("empty.csv", b"", ["empty.csv: the CSV is empty"], id="empty-csv"),
         pytest.param("header.csv", b"scenario,feature\r\n", ["header.csv: the CSV has a header but no rows"], id="header-only-csv"),
-        pytest.param("latin1.csv", "scenario,feature\r\ncaf\u00e9,x\r\n".encode("latin-1"), ["latin1.csv: not UTF-8 text", "CSV UTF-8"], id="latin-1-csv"),
-        pytest.param("semi.csv", b"scenario;feature\r\nx;y\r\n", ["semi.csv: row 1, column 1: unknown column 'scenario;feature'"], id="semicolon-csv"),
+        pytest.param("odd.csv", b"scenario,feature\r\n\x81,x\r\n", ["odd.csv: not UTF-8 or Windows-1252 text", "CSV UTF-8"], id="undecodable-csv"),
+        pytest.param("semi.csv", b"scenario;feature\r\nx;y\r\n", ["semi.csv: row 2, column users: field required"], id="semicolon-csv"),
     ],
 )
 def test_wrong_kind_of_file(name, content, fragments, tmp_path):
@@ -368,7 +368,8 @@ def test_project_table():
     for fragment in ("29,800.00", "39.7%", "10,581.50", "14.1%", "284,500.00", "Median-Low", "Elite-Median"):
         assert fragment in out, fragment
     assert "Payback 1.4 months" in out
-    assert "Break-even volume 1,000 requests/month" in out
+    assert "Break-even (pays back within 12 months) from 114,141 requests/month" in out
+    assert "Student cheaper per month at any volume" in out
     assert max(len(line) for line in out.splitlines()) <= 80
     assert result.stderr == ""
 
@@ -385,7 +386,7 @@ def test_project_csv():
     assert result.exit_code == 0, result.output
     assert result.stdout_bytes.startswith(b"\xef\xbb\xbf")
     frame = pd.read_csv(io.BytesIO(result.stdout_bytes), encoding="utf-8-sig")
-    assert list(frame.columns) == list(ROW_COLUMNS)
+    assert list(frame.columns) == list(PROJECTION_CSV_COLUMNS)
     assert len(frame) == 3 * 2 * 2  # multipliers x arms x (feature + ALL)
     total = frame[(frame["feature"] == "ALL") & (frame["multiplier"] == 1.0)].set_index("arm")
     assert total.loc["baseline", "ai_cogs"] == 29_800.0
@@ -407,7 +408,7 @@ def test_project_json():
     assert feature_row["cogs_to_revenue_tier"] is None
     summary = data["summary"]["Customer support assistant"]
     assert set(summary) == {"one_time_cost", "monthly_saving", "payback_months", "roi", "break_even_monthly_requests",
-                            "margin_collapse_multiplier_baseline", "margin_collapse_multiplier_distilled"}
+                            "student_cheaper_from_monthly_requests", "margin_collapse_multiplier_baseline", "margin_collapse_multiplier_distilled"}
     assert summary["one_time_cost"] == pytest.approx(26_300.0, rel=1e-12)
     assert summary["monthly_saving"] == pytest.approx(19_218.5, rel=1e-12)
 
@@ -437,7 +438,7 @@ def test_project_out(fmt, tmp_path):
     assert result.stdout == ""
     written = target.read_bytes()
     if fmt == "csv":
-        assert list(pd.read_csv(target, encoding="utf-8-sig").columns) == list(ROW_COLUMNS)
+        assert list(pd.read_csv(target, encoding="utf-8-sig").columns) == list(PROJECTION_CSV_COLUMNS)
     elif fmt == "json":
         assert set(json.loads(written)) == {"rows", "summary"}
     else:

@@ -124,6 +124,21 @@ def test_apply_metrics_at_an_operating_point_sets_coverage_escalation_and_retent
         apply_metrics(scenario, no_cascade, "Support chat", operating_point="best")
 
 
+def test_applied_values_replace_their_ranges():
+    data = json.loads(CUSTOMER_SUPPORT_PATH.read_text())
+    feature = data["features"][0]
+    feature["coverage"] = {"low": 0.6, "mode": 1.0, "high": 1.0}  # the mode equals the applied coverage
+    feature["users"] = {"low": 20000, "mode": 25000, "high": 30000}
+    feature["student"]["quality_retention"] = {"low": 0.9, "mode": 0.975, "high": 0.99}
+    metrics = load_metrics(EXAMPLE)
+    after = apply_metrics(Scenario.model_validate(data), metrics, "Support chat", operating_point="best").features[0]
+    assert after.coverage == 1.0 and "coverage" not in after.ranges
+    assert "users" in after.ranges  # what was not measured keeps its range
+    assert "quality_retention" not in after.student.ranges
+    plain = apply_metrics(Scenario.model_validate(data), metrics, "Support chat").features[0]
+    assert plain.student.quality_retention == metrics.quality_retention and "quality_retention" not in plain.student.ranges
+
+
 def test_cli_plan_table_and_json():
     table = cli("plan", CUSTOMER_SUPPORT_PATH, EXAMPLE, "--feature", "Support chat")
     assert table.exit_code == 0, table.output

@@ -195,3 +195,46 @@ def test_python_api_takes_ranges(sb):
     scenario = Scenario(name="S", features=[feature], fixed_monthly_cost=Range(low=0, mode=10, high=20))
     assert scenario.ranges["fixed_monthly_cost"].high == 20
     assert json.loads(scenario.model_dump_json())["features"][0]["users"] == {"low": 10.0, "mode": 20.0, "high": 40.0}
+
+
+def test_cli_risk_refuses_draws_beyond_memory(customer_support_path, monkeypatch):
+    monkeypatch.setattr("aueb.risk_samples.MAX_DRAWS", 1000)
+    result = cli("risk", customer_support_path, "--samples", "300")
+    assert result.exit_code == 2 and "300 samples x 4 ranged inputs = 1,200 draws" in result.stderr and "at most 250 samples" in result.stderr
+
+
+def _three(draw, top: float | None):
+    from hypothesis import strategies as st
+
+    numbers = st.floats(0, top if top is not None else 1e6, allow_nan=False, allow_infinity=False)
+    low, mode, high = sorted(draw(st.lists(numbers, min_size=3, max_size=3)))
+    return {"low": low, "mode": mode, "high": high}
+
+
+def test_csv_round_trip_of_random_ranges():
+    """Any ranges (shares within 0-1, any floats) come back from the CSV digit for digit, and project at their modes."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    @st.composite
+    def ranged(draw):
+        data = copy.deepcopy(CS)
+        feature = data["features"][0]
+        for name, top in (("users", None), ("cache_hit_rate", 1.0), ("overhead_per_request", None), ("escalation", 1.0)):
+            if draw(st.booleans()):
+                feature[name] = _three(draw, top)
+        if draw(st.booleans()):
+            feature["student"]["pricing"]["cost"] = _three(draw, None)
+        if draw(st.booleans()):
+            data["fixed_monthly_cost"] = _three(draw, None)
+        return Scenario.model_validate(data)
+
+    @settings(max_examples=40, deadline=None)
+    @given(ranged())
+    def check(scenario):
+        back = read_scenarios(scenarios_to_csv([scenario]), "x.csv")[0]
+        assert scenario_to_json(back) == scenario_to_json(scenario)
+        assert back == scenario
+        pd.testing.assert_frame_equal(project(back).rows, project(Scenario.model_validate(plain(json.loads(scenario_to_json(scenario))))).rows)
+
+    check()

@@ -22,7 +22,8 @@ from aueb.scenario import Scenario
 
 app = typer.Typer(
     help="aueb, the AI Unit Economics Benchmark: what AI features cost per request, per user and per feature, "
-    "today and at 10x and 100x volume, and what a distilled student saves.",
+    "today and at 10x and 100x volume, and what a distilled student saves. "
+    "Every figure, formula and unit is defined in docs/economics.md (`aueb economics` prints it).",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,

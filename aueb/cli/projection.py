@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import tomllib
+from importlib import resources
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -31,6 +33,8 @@ from aueb.cli.base import (
 from aueb.engine import Projection, project
 from aueb.errors import InputError
 from aueb.formats import (
+    DATA_DIR,
+    ECONOMICS_PATH,
     projection_to_csv,
     projection_to_json,
     write_scenarios,
@@ -72,7 +76,7 @@ def _render_table(projection: Projection, scenarios: list[Scenario], out: Consol
             per_feature.add_row(str(r["feature"]), r["arm"], money(r["revenue"]), money(r["ai_cogs"]), percent(r["cogs_to_revenue"]), money(r["cost_per_request"]))
         out.print(per_feature)
 
-        payback, roi, break_even = summary["payback_months"], summary["roi"], summary["break_even_monthly_requests"]
+        payback, roi = summary["payback_months"], summary["roi"]
         collapse = " / ".join(
             "never" if c is None else f"{c:.3g}x" for c in (summary[f"margin_collapse_multiplier_{arm}"] for arm in ("baseline", "distilled"))
         )
@@ -81,21 +85,45 @@ def _render_table(projection: Projection, scenarios: list[Scenario], out: Consol
             f"monthly saving at 1x {money(summary['monthly_saving'], cur)}\n"
             f"Payback {'never' if payback is None else f'{payback:.1f} months'}; "
             f"ROI over {scenario.horizon_months:g} months {'n/a' if roi is None else f'{roi:.0%}'}\n"
-            f"Break-even volume {'none' if break_even is None else count(break_even) + ' requests/month'}\n"
+            f"Break-even (pays back within {scenario.horizon_months:g} months) {_volume(summary['break_even_monthly_requests'])}\n"
+            f"Student cheaper per month {_volume(summary['student_cheaper_from_monthly_requests'])}\n"
             f"Margin collapse (usage growth) at {collapse} (baseline / distilled)\n",
             highlight=False,
         )
 
 
+def bundled_examples() -> dict[str, Path]:
+    """The scenarios shipped in the package (aueb/data/scenarios), by file name without .json."""
+    return {path.stem: path for path in sorted((DATA_DIR / "scenarios").glob("*.json"))}
+
+
+def _volume(requests: float | None) -> str:
+    """A searched volume: never (None), at any volume (0), or from so many requests a month."""
+    if requests is None:
+        return "at no volume up to 1,000x today's"
+    return "at any volume" if requests == 0 else f"from {count(requests)} requests/month"
+
+
 @app.command("project")
 def project_command(
-    file: Annotated[Path, typer.Argument(help="Scenario file: .json, or .csv with one or many scenarios")],
+    file: Annotated[Optional[Path], typer.Argument(help="Scenario file: .json, or .csv with one or many scenarios")] = None,
+    example: Annotated[Optional[str], typer.Option(
+        "--example", help=f"A scenario bundled with aueb instead of a file: {', '.join(bundled_examples())}")] = None,
     format: Annotated[Format, typer.Option("--format", "-f", help="table for people, csv for spreadsheets, json for scripts")] = Format.table,
     out_path: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write to this file instead of the terminal")] = None,
     multipliers: Annotated[Optional[str], typer.Option(help="Volume multipliers, comma-separated (default: the scenario's, e.g. 1,10,100)")] = None,
     growth: Annotated[Optional[Growth], typer.Option(help="users: more users; usage: more requests per user at fixed revenue (default: the scenario's)")] = None,
 ) -> None:
-    """Project AI COGS, revenue, quality and tiers at each multiplier, with and without the student."""
+    """Project AI COGS, revenue, quality and tiers at each multiplier, with and without the student.
+
+    Every figure is defined in docs/economics.md.
+    """
+    if (file is None) == (example is None):
+        fail("give a scenario file or --example NAME (one of them): " + ", ".join(bundled_examples()))
+    if example is not None:
+        if example not in bundled_examples():
+            fail(f"--example: no bundled scenario {example!r}; the bundled ones are {', '.join(bundled_examples())}")
+        file = bundled_examples()[example]
     scenarios = load_scenario_file(file)
     try:
         projection = project(scenarios, multipliers=parse_multipliers(multipliers) if multipliers else None, growth=growth.value if growth else None)
@@ -136,6 +164,12 @@ def tiers() -> None:
 
 
 @app.command()
+def economics() -> None:
+    """Print docs/economics.md: every figure, formula, unit and choice that aueb computes."""
+    sys.stdout.write(ECONOMICS_PATH.read_text(encoding="utf-8"))
+
+
+@app.command()
 def schema() -> None:
     """Print the JSON Schema of a scenario file."""
     sys.stdout.write(json.dumps(Scenario.model_json_schema(), indent=2) + "\n")
@@ -154,9 +188,22 @@ def models(
     out.print(table)
 
 
+def streamlit_flags() -> list[str]:
+    """The dashboard's settings (aueb/ui/streamlit.toml) as `streamlit run` flags, so that they hold
+    from any working directory: Streamlit itself reads config.toml only from there."""
+    settings = tomllib.loads(resources.files("aueb").joinpath("ui", "streamlit.toml").read_text(encoding="utf-8"))
+    flags = []
+    for section, options in settings.items():
+        for name, value in options.items():
+            text = str(value).lower() if isinstance(value, bool) else str(value)
+            flags.append(f"--{section}.{name}={text}")
+    return flags
+
+
 @app.command()
 def dashboard(
     port: Annotated[int, typer.Option(help="Port on localhost")] = 8501,
 ) -> None:
-    """Open the dashboard (needs the app extra) on the default scenario."""
-    raise typer.Exit(subprocess.call([sys.executable, "-m", "streamlit", "run", str(Path(__file__).resolve().parent / "ui" / "app.py"), "--server.port", str(port)]))
+    """Open the dashboard (needs the app extra) on the default scenario. Economics reference: docs/economics.md."""
+    router = Path(__file__).resolve().parent.parent / "ui" / "app.py"
+    raise typer.Exit(subprocess.call([sys.executable, "-m", "streamlit", "run", str(router), *streamlit_flags(), "--server.port", str(port)]))

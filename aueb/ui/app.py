@@ -4,13 +4,9 @@ It lives in the package so that `aueb dashboard` runs it from an installed wheel
 the top-level app.py of a checkout calls the same function.
 """
 
-from pathlib import Path
-
 import streamlit as st
 
-from aueb.ui import components, state
-
-ROUTES = Path(__file__).resolve().parent / "routes"
+from aueb.ui import ROUTES, components, state
 
 
 def route() -> None:
@@ -23,6 +19,7 @@ def route() -> None:
             st.Page(ROUTES / "distillation.py", title="Distillation", icon=":material/science:", url_path="distillation"),
             st.Page(ROUTES / "risk.py", title="Risk", icon=":material/casino:", url_path="risk"),
             st.Page(ROUTES / "data.py", title="Import and export", icon=":material/swap_vert:", url_path="data"),
+            st.Page(ROUTES / "economics.py", title="How it is computed", icon=":material/functions:", url_path="economics"),
         ]
     )
     state.begin_run()

@@ -8,7 +8,7 @@ import streamlit as st
 from aueb import views
 from aueb.engine import Projection
 from aueb.scenario import Scenario
-from aueb.ui import charts, state
+from aueb.ui import ROUTES, charts, state
 
 PLOTLY_CONFIG = charts.CONFIG
 
@@ -27,7 +27,7 @@ def verdict(projection: Projection, scenario: Scenario) -> None:
 
 def kpi_cards(projection: Projection, scenario: Scenario) -> None:
     cards = views.kpis(projection, scenario.currency, scenario.horizon_months)
-    per_row = 3
+    per_row = 4
     for start in range(0, len(cards), per_row):
         for column, card in zip(st.columns(per_row), cards[start : start + per_row]):
             column.metric(card["label"], card["value"], help=card["help"], border=True)
@@ -72,6 +72,8 @@ def sidebar() -> None:
             width="stretch",
         )
         st.caption("n/a = undefined ratio (e.g. no revenue or no requests).")
+        st.page_link(str(ROUTES / "economics.py"), label="How every figure is computed", icon=":material/functions:",
+                     help="docs/economics.md: every figure, formula, unit and choice, with a worked example.")
 
 
 def reset_to_default() -> None:

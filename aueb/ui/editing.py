@@ -19,7 +19,7 @@ from pydantic import BaseModel, ValidationError
 from aueb.catalog import CatalogPrice, UnknownModelError, lookup
 from aueb.errors import PRICING_KINDS, error_message
 from aueb.views import currency_symbol
-from aueb.scenario import RANGES_KEY, Distillation, Feature, PerRequestPricing, Scenario, SelfHostedPricing, Student, Teacher, TokenPricing
+from aueb.scenario import RANGES_KEY, Distillation, Range, Feature, PerRequestPricing, Scenario, SelfHostedPricing, Student, Teacher, TokenPricing
 
 Path = tuple[str, ...]
 
@@ -163,6 +163,24 @@ def _set_field(node: dict[str, Any], key: str, value: Any) -> None:
             del ranges[key]
         else:
             ranges[key]["mode"] = value
+
+
+def model_range(scenario: Scenario, path: Path) -> Range | None:
+    """The range of the field at `path` of the scenario model (features named), or None."""
+    node: Any = scenario
+    for key in path[:-1]:
+        if isinstance(node, list):
+            node = next((item for item in node if getattr(item, "name", None) == key), None)
+        else:
+            node = getattr(node, key, None)
+        if node is None:
+            return None
+    return node.ranges.get(path[-1]) if hasattr(node, "ranges") else None
+
+
+def range_note(found: Range) -> str:
+    """How a ranged input reads beside its mode: 'range 15,000 to 50,000 (edit it on the Risk page)'."""
+    return f"range {found.low:,.6g} to {found.high:,.6g} (edit it on the Risk page)"
 
 
 def get_range(data: dict[str, Any], path: Path) -> dict[str, float] | None:

@@ -29,17 +29,21 @@ def number(path: Path, model: type[BaseModel], field: str, value: Any, currency:
         value = int(value) if s.integer else float(value)
     state.init(key, value)
     cast = int if s.integer else float
+    ranged = editing.model_range(state.scenario(), path)
     st.number_input(
-        label or s.label,
+        f"{label or s.label} · mode" if ranged else label or s.label,
         min_value=None if s.min_value is None else cast(s.min_value),
         max_value=None if s.max_value is None else cast(s.max_value),
         step=cast(s.step),
         format=s.fmt,
         key=key,
-        help=editing.help_text(model, field),
+        help=editing.help_text(model, field) + (f"; given as a {editing.range_note(ranged)}: this is its mode" if ranged else ""),
         on_change=state.commit,
         args=(key,),
     )
+    if ranged:
+        note = editing.range_note(ranged)
+        st.caption(note[:1].upper() + note[1:])
     state.bind(key, path)
     if not defer_error:
         show_error(key)

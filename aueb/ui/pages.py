@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 
 from aueb import views
 from aueb.errors import InputError
-from aueb.ui import charts, components, editor, files, report, state
+from aueb.formats import ECONOMICS_PATH
+from aueb.scenario import Feature
+from aueb.ui import ROUTES, charts, components, editing, editor, files, report, state
 from aueb.ui import distillation as distill
 from aueb.ui.cascade import cascade_section
 from aueb.ui.files import MAX_UPLOAD_MB, read_scenario_upload
@@ -98,6 +102,10 @@ def edit() -> None:
     st.caption("Add a feature in the empty last row, rename one in its first cell, delete one by selecting its row and pressing Delete. "
                "Hover a column header for its meaning and unit.")
     editor.features_table(scenario)
+    ranged = [(f.name, name, r) for f in scenario.features for name, r in f.ranges.items() if name in editing.TABLE_FIELDS]
+    if ranged:
+        st.caption("Given as ranges (the table shows the mode): "
+                   + "; ".join(f"{feature} › {editing.label(Feature, name, scenario.currency)}: {editing.range_note(r)}" for feature, name, r in ranged))
     st.subheader("Models of a feature")
     editor.model_panels(scenario)
 
@@ -183,4 +191,17 @@ def data() -> None:
         st.selectbox("Or a bundled example", list(examples), key="ui_bundled_choice")
         st.button("Load the example", on_click=_load_bundled, args=("ui_bundled_choice",), key="ui_load_bundled", icon=":material/folder_open:")
     st.caption("Distillation metrics (JSON) are uploaded on the Distillation page.")
-    st.page_link("aueb/ui/routes/distillation.py", label="Go to Distillation", icon=":material/science:")
+    st.page_link(str(ROUTES / "distillation.py"), label="Go to Distillation", icon=":material/science:")
+
+
+@st.cache_data(show_spinner=False)
+def _economics_text() -> str:
+    # The doc's check markers are for its test; on screen they are noise.
+    return re.sub(r"<!-- /?check[^>]*-->\n", "", ECONOMICS_PATH.read_text(encoding="utf-8"))
+
+
+def economics() -> None:
+    """docs/economics.md, as shipped in the package: every figure, formula, unit and choice."""
+    title, _, body = _economics_text().partition("\n")
+    st.title(title.removeprefix("# "))
+    st.markdown(body)

@@ -28,6 +28,9 @@ COMPONENT_COLORS = {"Inference": "#2563eb", "Overhead": "#f59e0b", "Human review
 MODEL_COLORS = {"Teacher": "#334155", "Student": ARM_COLORS["distilled"]}
 FONT = dict(family="Source Sans Pro, Helvetica, Arial, sans-serif", size=13)
 GRID = "rgba(0,0,0,0.06)"
+# Legends go below the plot, anchored to the figure's bottom edge: plotly then wraps long entries onto
+# more rows and grows the bottom margin, so no entry is cut at a narrow width and none covers the data.
+LEGEND_BELOW = dict(orientation="h", yref="container", y=0, yanchor="bottom", xanchor="left", x=0, title=None)
 CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d", "autoScale2d"], "toImageButtonOptions": {"scale": 2}}
 
 
@@ -36,9 +39,9 @@ def figure(traces: list[dict[str, Any]], title: str, height: int, **layout: Any)
     base: dict[str, Any] = dict(
         title=dict(text=title, x=0, xanchor="left", y=0.985, yanchor="top", font=dict(size=16)),
         height=height,
-        margin=dict(l=10, r=10, t=84, b=10),
+        margin=dict(l=10, r=10, t=50, b=10),
         font=FONT,
-        legend=dict(orientation="h", yanchor="bottom", y=1.01, xanchor="left", x=0, title=None),
+        legend=LEGEND_BELOW,
         plot_bgcolor="rgba(0,0,0,0)",
         paper_bgcolor="rgba(0,0,0,0)",
     )

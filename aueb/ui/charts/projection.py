@@ -103,7 +103,6 @@ def tier_strip_chart(positions: pd.DataFrame, tiers: pd.DataFrame, currency: str
     return figure(
         traces, "Where each tier metric falls", 150 + 100 * n,
         shapes=shapes, annotations=annotations,
-        legend=dict(orientation="h", yanchor="top", y=-0.06, xanchor="left", x=0),
         margin=dict(t=60, b=10),
         **axes,
     )
@@ -153,12 +152,24 @@ def _compact(value: float) -> str:
 
 
 def volume_chart(curve: pd.DataFrame, marks: dict[str, float | None], currency: str) -> go.Figure:
-    """AI COGS of both arms against monthly volume (log-log), with revenue, break-even and collapse marked."""
+    """AI COGS of both arms against monthly volume (log-log), with revenue, the break-even volumes and collapse marked.
+
+    Marks are traces named in the legend (below the plot), not text on the plot, so no label sits on a line.
+    """
     prefix, suffix = tick_affixes(currency)
+    xs = curve["requests"][curve["requests"] > 0]
+    ys = pd.concat([curve["ai_cogs"], curve["revenue"]])
+    ys = ys[ys > 0]
+    xticks = _decades(xs.min(), xs.max()) if len(xs) else []
+    yticks = _decades(ys.min(), ys.max()) if len(ys) else []
+    y_range = [math.log10(yticks[0]), math.log10(yticks[-1])] if yticks else None
     traces: list[dict[str, Any]] = []
-    # Shapes take data values on a log axis, annotations the log of them.
-    shapes: list[dict[str, Any]] = []
-    annotations: list[dict[str, Any]] = []
+
+    def vertical(x: float, name: str, color: str, dash: str, hover: str) -> None:
+        low, high = (10 ** y_range[0], 10 ** y_range[1]) if y_range else (float(ys.min()), float(ys.max()))
+        traces.append(dict(type="scatter", mode="lines", name=name, x=[x, x], y=[low, high], line=dict(color=color, width=1.5, dash=dash),
+                           hovertemplate=hover + "<extra></extra>"))
+
     revenue = curve.loc[(curve["arm"] == "baseline") & (curve["revenue"] > 0)]
     if not revenue.empty:
         traces.append(dict(
@@ -168,12 +179,12 @@ def volume_chart(curve: pd.DataFrame, marks: dict[str, float | None], currency: 
             hovertemplate="%{x:,.3s} requests / month<br>Revenue: %{customdata}<extra></extra>",
         ))
     revenue_today = marks.get("revenue_today")
-    if revenue_today:
-        shapes.append(dict(type="line", xref="paper", x0=0, x1=1, yref="y", y0=revenue_today, y1=revenue_today,
-                           line=dict(color="#6b7280", dash="dot", width=1.5)))
-        annotations.append(dict(
-            x=0.01, xref="paper", xanchor="left", y=math.log10(revenue_today), yanchor="bottom", showarrow=False,
-            text=f"revenue if only usage grows: {views.money(revenue_today, currency, 'month')}", font=dict(size=11, color="#4b5563"),
+    if revenue_today and len(xs):
+        shown = views.money(revenue_today, currency, "month")
+        traces.append(dict(
+            type="scatter", mode="lines", name=f"Revenue if only usage grows ({shown})", x=[float(xs.min()), float(xs.max())],
+            y=[revenue_today, revenue_today], line=dict(color="#6b7280", dash="dot", width=1.5),
+            hovertemplate=f"Revenue if only usage grows: {shown}<extra></extra>",
         ))
     for arm in ("baseline", "distilled"):
         part = curve.loc[(curve["arm"] == arm) & (curve["ai_cogs"] > 0)]
@@ -185,37 +196,29 @@ def volume_chart(curve: pd.DataFrame, marks: dict[str, float | None], currency: 
         ))
     if marks.get("requests_today"):
         x = marks["requests_today"]
-        shapes.append(dict(type="line", xref="x", x0=x, x1=x, yref="paper", y0=0, y1=1, line=dict(color="#111827", width=1, dash="dot")))
-        annotations.append(dict(x=math.log10(x), y=1, yref="paper", text="today (1x)", showarrow=False, yanchor="bottom", font=dict(size=11)))
+        vertical(x, f"Today: {views.volume(x)} requests / month", "#111827", "dot", f"Today (1x): {views.volume(x)} requests / month")
     if marks.get("break_even_requests"):
         x = marks["break_even_requests"]
-        shapes.append(dict(type="line", xref="x", x0=x, x1=x, yref="paper", y0=0, y1=1, line=dict(color=ARM_COLORS["distilled"], width=1.5, dash="dash")))
-        annotations.append(dict(
-            x=math.log10(x), y=0.02, yref="paper", xanchor="left", yanchor="bottom", showarrow=False,
-            text=f" student pays from {views.volume(x)} requests / month", font=dict(size=11, color=ARM_COLORS["distilled"]),
-        ))
+        vertical(x, f"Break-even: {views.volume(x)} requests / month", ARM_COLORS["distilled"], "dash",
+                 f"Break-even: from {views.volume(x)} requests / month the monthly saving pays back the one-time cost within the horizon")
+    if marks.get("student_cheaper_requests"):
+        x = marks["student_cheaper_requests"]
+        vertical(x, f"Student cheaper from {views.volume(x)} requests / month", "#d97706", "dashdot",
+                 f"From {views.volume(x)} requests / month AI COGS with the student is below AI COGS without it")
     for arm in ("baseline", "distilled"):
         x = marks.get(f"collapse_requests_{arm}")
         if x and revenue_today:
             traces.append(dict(
-                type="scatter", mode="markers", name=f"Collapse, {views.arm_label(arm).lower()}", x=[x], y=[revenue_today],
+                type="scatter", mode="markers", name=f"Margin collapse, {views.arm_label(arm).lower()}", x=[x], y=[revenue_today],
                 marker=dict(symbol="x", size=14, color=ARM_COLORS[arm], line=dict(width=2, color=ARM_COLORS[arm])),
                 hovertemplate=f"Margin collapse ({views.arm_label(arm).lower()}): AI COGS reaches revenue at "
                 f"{views.volume(x)} requests / month if only usage grows<extra></extra>",
             ))
-    xs = curve["requests"][curve["requests"] > 0]
-    ys = pd.concat([curve["ai_cogs"], curve["revenue"]])
-    ys = ys[ys > 0]
-    xticks = _decades(xs.min(), xs.max()) if len(xs) else []
-    yticks = _decades(ys.min(), ys.max()) if len(ys) else []
     return figure(
-        traces, "AI COGS against monthly volume", 560,
-        shapes=shapes, annotations=annotations,
+        traces, "AI COGS against monthly volume", 620,
         xaxis=dict(type="log", title="Monthly volume (requests / month, log scale)", tickvals=xticks, ticktext=[_compact(v) for v in xticks], gridcolor=GRID),
-        yaxis=dict(type="log", title=f"{prefix or currency} / month (log scale)", tickvals=yticks,
+        yaxis=dict(type="log", title=f"{prefix or currency} / month (log scale)", tickvals=yticks, range=y_range,
                    ticktext=[f"{prefix}{_compact(v)}{suffix}" for v in yticks], gridcolor=GRID),
-        legend=dict(orientation="h", yanchor="top", y=-0.16, xanchor="left", x=0, entrywidth=0.5, entrywidthmode="fraction"),
-        margin=dict(t=60, b=10),
     )
 
 
