@@ -119,7 +119,6 @@ def headline_texts(output: dict, currency: str) -> list[str]:
         *(
             "at any volume" if summary[key] == 0 else f"{views.volume(summary[key])} requests / month"
             for key in ("break_even_monthly_requests", "student_cheaper_from_monthly_requests")
-            if key in summary
         ),
     ]
     return texts
@@ -136,8 +135,10 @@ def test_html_is_one_self_contained_file_with_every_headline_figure(content, out
     missing = [t for t in headline_texts(output, default.currency) if t not in text]
     assert not missing, missing
     assert "The AI pays with the student" in text
-    for label in ("Payback", "ROI over 12 months", "Break-even volume", "Margin collapse, with student"):
+    for label in ("Payback", "ROI over 12 months", "Break-even volume", "Student cheaper from", "Margin collapse, with student"):
         assert label in text
+    assert "Break-even volume 114,141 requests / month" in text  # the investment break-even of the default scenario
+    assert "Student cheaper from at any volume" in text
     # Eight charts: COGS / revenue, tier strips at 1x and 100x, cost per request, volume, features; the default
     # scenario has ranges, so the Monte Carlo fan and the tornado too.
     assert sum(1 for i in page.ids if i.startswith("chart-") and i != "chart-data") == 8
