@@ -76,7 +76,9 @@ def _economics_keys(content: ReportContent) -> list[str]:
     return [key for key in content.definitions if key in used]
 
 
-def render_html(content: ReportContent) -> str:
+def render_html(content: ReportContent, *, responsive: bool = True) -> str:
+    """The report as one HTML file. `responsive`: charts follow the window (on screen); the PDF draws them once, at the
+    width of its column, so that printing does not start a redraw."""
     charts = [
         {"key": block.key, "figure": json.loads(block.figure.to_json())}
         for section in content.sections
@@ -98,5 +100,6 @@ def render_html(content: ReportContent) -> str:
         band_colors=BAND_COLORS,
         band_text=BAND_TEXT,
         charts_json=_script_json(charts),
-        config_json=_script_json({**CONFIG, "responsive": True}),
+        config_json=_script_json({**CONFIG, "responsive": responsive}),
+        responsive=responsive,
     )

@@ -73,7 +73,7 @@ def render_pdf(content: ReportContent, paper: str = "a4") -> bytes:
     width_mm, page_format = PAPER_SIZES[paper]
     # Charts are drawn at the width of the printed column (at the print scale), so the print keeps them as they were laid out.
     column_px = round((width_mm - 2 * MARGIN_MM) / 25.4 * 96 / PRINT_SCALE)
-    html = render_html(content)
+    html = render_html(content, responsive=False)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         try:
@@ -81,7 +81,6 @@ def render_pdf(content: ReportContent, paper: str = "a4") -> bytes:
             page.emulate_media(media="print")
             page.set_content(html, wait_until="load")
             page.wait_for_function("document.body.getAttribute('data-charts') === 'drawn'", timeout=DRAW_TIMEOUT_MS)
-            page.evaluate("document.body.setAttribute('data-pdf', 'yes')")
             return page.pdf(
                 format=page_format,
                 print_background=True,
