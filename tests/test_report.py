@@ -28,7 +28,7 @@ from aueb.planner import plan
 from aueb.report import build_report, render, render_html, render_pdf, render_xlsx
 from aueb.report.pdf import RendererMissing
 from aueb.scenario import Scenario
-from browser import CHROMIUM, artifacts_dir
+from browser import CHROMIUM, artifacts_dir, launch
 from conftest import feature_dict, scenario_dict, student_dict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -236,6 +236,26 @@ def test_pdf_pages_footer_and_headline_figures(content, output, default):
         old.unlink()
     subprocess.run(["pdftoppm", "-r", "80", "-png", str(pdf), str(folder / "report-a4")], check=True)
     assert len(list(folder.glob("report-a4-*.png"))) == DEFAULT_A4_PAGES
+
+
+@pytest.mark.browser
+@pdf_tools
+def test_no_chart_label_is_cut(default):
+    """Every axis label and legend entry lies inside its chart, on screen and at the PDF's width, every section shown."""
+    from playwright.sync_api import sync_playwright
+
+    content = build_report(default, metrics=load_metrics(EXAMPLE_METRICS), logs=logs_document(), risk_samples=500)
+    with sync_playwright() as p:
+        browser = launch(p)
+        try:
+            for responsive, width in ((True, 1280), (False, 955)):
+                page = browser.new_page(viewport={"width": width, "height": 1000})
+                page.set_content(render_html(content, responsive=responsive), wait_until="load")
+                page.wait_for_function("document.body.getAttribute('data-charts') === 'drawn'", timeout=60_000)
+                assert page.evaluate("window.chartLabelsInside()"), f"a chart label is cut at {width} px"
+                page.close()
+        finally:
+            browser.close()
 
 
 @pytest.mark.browser

@@ -43,7 +43,6 @@ def fan_chart(fan: pd.DataFrame, tiers: pd.DataFrame, samples: int) -> go.Figure
         **band_layers(bands, 0.18),
         xaxis=dict(type="log", title="Volume (x today's, log scale)", gridcolor=GRID),
         yaxis=dict(range=[0, upper], tickformat=".0%", title="AI COGS / revenue (%)", gridcolor=GRID),
-        legend=dict(orientation="h", yanchor="top", y=-0.18, xanchor="left", x=0),
         margin=dict(r=96, t=60, b=10),
     )
 
@@ -68,6 +67,5 @@ def tornado_chart(bars: pd.DataFrame, title: str, value_format: str) -> go.Figur
         shapes=[dict(type="line", xref="x", x0=mode, x1=mode, yref="paper", y0=0, y1=1, line=dict(color="#111827", width=1, dash="dot"))],
         xaxis=dict(tickformat=value_format, gridcolor=GRID),
         yaxis=dict(automargin=True),
-        legend=dict(orientation="h", yanchor="top", y=-0.12, xanchor="left", x=0),
         margin=dict(t=60, b=10),
     )
