@@ -148,6 +148,16 @@ def test_html_is_one_self_contained_file_with_every_headline_figure(content, out
     assert {"econ-cogs_to_revenue", "econ-payback_months", "econ-break_even_monthly_requests"} <= anchors
 
 
+def test_charts_use_plotly_template_whatever_the_process_default(default, monkeypatch):
+    """Streamlit makes its own template the default (with colours only its front end fills in); a report keeps plotly's."""
+    import plotly.io as pio
+
+    monkeypatch.setattr(pio.templates, "default", "streamlit" if "streamlit" in pio.templates else "plotly_dark")
+    html = render_html(build_report(default, risk_samples=200))
+    assert "#000011" not in html and '"paper_bgcolor":"rgb(17,17,17)"' not in html
+    assert html.count('"template":') == 0 and html.count("var template = ") == 1
+
+
 def test_html_lists_every_input_with_its_unit(content):
     text = " ".join(" ".join(parse(render_html(content)).text).split())
     for cells in ("users 25,000 (range 15,000 to 50,000) users per month", "requests_per_user 40 (range 25 to 70) requests per user per month",
@@ -252,7 +262,7 @@ def test_no_chart_label_is_cut(default):
                 page = browser.new_page(viewport={"width": width, "height": 1000})
                 page.set_content(render_html(content, responsive=responsive), wait_until="load")
                 page.wait_for_function("document.body.getAttribute('data-charts') === 'drawn'", timeout=60_000)
-                assert page.evaluate("window.chartLabelsInside()"), f"a chart label is cut at {width} px"
+                assert page.evaluate("window.chartLabelsCut()") == [], f"chart labels cut at {width} px"
                 page.close()
         finally:
             browser.close()

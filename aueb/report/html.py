@@ -10,7 +10,9 @@ from importlib.resources import files
 
 import jinja2
 from markupsafe import Markup, escape
+import plotly.io as pio
 from plotly.offline import get_plotlyjs
+from plotly.utils import PlotlyJSONEncoder
 
 from aueb.report.model import Chart, ReportContent, Table
 from aueb.tiers import BANDS
@@ -19,6 +21,7 @@ from aueb.ui.charts import BAND_COLORS, BAND_TEXT, CONFIG
 TEMPLATES = files("aueb.report").joinpath("templates")
 # Definitions every report explains, whatever its sections link to.
 ALWAYS_DEFINED = ("multiplier", "tiers")
+REPORT_TEMPLATE = "plotly"
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 
 
@@ -43,6 +46,11 @@ def _environment() -> jinja2.Environment:
     )
     env.filters.update(bold=_bold, band_value=_band_value, kind=lambda block: type(block).__name__)
     return env
+
+
+@cache
+def _plotly_template() -> dict:
+    return json.loads(json.dumps(pio.templates[REPORT_TEMPLATE].to_plotly_json(), cls=PlotlyJSONEncoder))
 
 
 @cache
@@ -79,12 +87,15 @@ def _economics_keys(content: ReportContent) -> list[str]:
 def render_html(content: ReportContent, *, responsive: bool = True) -> str:
     """The report as one HTML file. `responsive`: charts follow the window (on screen); the PDF draws them once, at the
     width of its column, so that printing does not start a redraw."""
-    charts = [
-        {"key": block.key, "figure": json.loads(block.figure.to_json())}
-        for section in content.sections
-        for block in section.blocks
-        if isinstance(block, Chart)
-    ]
+    charts = []
+    for section in content.sections:
+        for block in section.blocks:
+            if isinstance(block, Chart):
+                figure = json.loads(block.figure.to_json())
+                # The process's default template may be another's (Streamlit sets its own, with colours only its
+                # front end fills in): every chart of a report gets plotly's, embedded once.
+                figure["layout"].pop("template", None)
+                charts.append({"key": block.key, "figure": figure})
     return _environment().get_template("report.html.j2").render(
         title=content.title,
         subtitle=content.subtitle,
@@ -100,6 +111,7 @@ def render_html(content: ReportContent, *, responsive: bool = True) -> str:
         band_colors=BAND_COLORS,
         band_text=BAND_TEXT,
         charts_json=_script_json(charts),
+        template_json=_script_json(_plotly_template()),
         config_json=_script_json({**CONFIG, "responsive": responsive}),
         responsive=responsive,
     )
