@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import streamlit as st
+from streamlit.runtime import Runtime
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from aueb import views
 from aueb.errors import InputError
 from aueb.formats import DATA_DIR
 from aueb.metrics import DistillationMetrics, MetricsError, apply_metrics, load_metrics
 from aueb.ui import charts, components, state
-from aueb.ui.runner import INSTALL_HINT, DistillRun, torch_available
+from aueb.ui.runner import INSTALL_HINT, RUN_TIME_LIMIT_S, DistillRun, start_once, time_limit_text, torch_available
 from aueb.ui.files import MAX_UPLOAD_MB, read_metrics_upload
 
 EXAMPLE_METRICS = DATA_DIR / "metrics_example.json"
@@ -34,9 +38,21 @@ def current_metrics() -> tuple[DistillationMetrics, str] | None:
 # --- the run -------------------------------------------------------------------------------------------------
 
 
+def session_alive() -> Callable[[], bool] | None:
+    """Whether this browser session is still connected, asked of Streamlit's runtime; None outside a
+    served app, where there is no connection to watch."""
+    ctx = get_script_run_ctx()
+    if ctx is None or not Runtime.exists():
+        return None
+    runtime, session_id = Runtime.instance(), ctx.session_id
+    return lambda: runtime.is_active_session(session_id)
+
+
 def start_run(quick_key: str, seed_key: str) -> None:
     st.session_state.pop(RUN_ERROR, None)
-    st.session_state[state.RUN] = DistillRun(quick=bool(st.session_state.get(quick_key)), seed=int(st.session_state.get(seed_key) or 0))
+    quick, seed, alive = bool(st.session_state.get(quick_key)), int(st.session_state.get(seed_key) or 0), session_alive()
+    if start_once(st.session_state, state.RUN, lambda: DistillRun(quick=quick, seed=seed, alive=alive)) is None:
+        st.session_state[state.NOTICE] = "A distillation run is already going in this tab."
 
 
 def cancel_run() -> None:
@@ -59,6 +75,8 @@ def _finish(run: DistillRun) -> None:
             st.session_state[state.NOTICE] = "Distillation finished: metrics loaded."
     elif run.state == "failed":
         st.session_state[RUN_ERROR] = run.failure()
+    elif run.stop_reason:
+        st.session_state[RUN_ERROR] = f"the run was stopped: {run.stop_reason}"
     run.cleanup()
 
 
@@ -81,7 +99,8 @@ def run_section() -> None:
         return
     st.caption(
         "Trains a large teacher and a tiny student on scikit-learn's digits, with and without the teacher's soft targets, "
-        "then times both on this machine. Quick mode takes about ten seconds; the full run a few minutes."
+        "then times both on this machine. Quick mode takes about ten seconds; the full run a few minutes. "
+        f"A run stops by itself after {time_limit_text(RUN_TIME_LIMIT_S)}, and when you close this tab; one run at a time per tab."
     )
     run: DistillRun | None = st.session_state.get(state.RUN)
     if run is not None:

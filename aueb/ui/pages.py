@@ -60,7 +60,9 @@ def costs() -> None:
     with right:
         curve = state.curve()
         components.plot(charts.volume_chart(views.volume_curve(curve), views.volume_marks(curve), scenario.currency), "chart_volume")
-        st.caption("Dashed line: from this volume the student is cheaper. Crosses: margin collapse, where AI COGS reaches today's revenue if usage per user grows and revenue per user does not.")
+        st.caption("Dashed green line: the break-even volume, from which the student's monthly saving pays back its one-time cost "
+                   "within the horizon. Dash-dot amber line: from this volume the student is cheaper per month (none when it is cheaper "
+                   "at any volume). Crosses: margin collapse, where AI COGS reaches today's revenue if usage per user grows and revenue per user does not.")
     st.subheader("By feature")
     m = _multiplier_picker("ui_feature_multiplier", list(scenario.multipliers), "Volume")
     table = views.feature_table(projection.rows, m)

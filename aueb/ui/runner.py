@@ -3,6 +3,10 @@
 No streamlit and no torch here: the run is `python -m aueb.distill --progress jsonl --out PATH`,
 whose stderr carries one JSON object per line ({"phase", "done", "total", "message"}, then
 {"phase": "done", "out": PATH}) and, on bad input, a line starting with `error:`.
+
+A watchdog thread stops the run when the browser session that started it has been gone for a grace
+period (the dashboard passes `alive`, which asks Streamlit's runtime), and in every case after
+RUN_TIME_LIMIT_S, so a closed tab never leaves a run behind.
 """
 
 from __future__ import annotations
@@ -18,9 +22,22 @@ import tempfile
 import threading
 import time
 from collections import deque
+from collections.abc import Callable, MutableMapping
 from pathlib import Path
 
 INSTALL_HINT = "pip install -e '.[distill]'"
+# The full run takes under a minute on 2 idle cores and a few on a busy machine: 10 minutes is ample.
+RUN_TIME_LIMIT_S = 600.0
+# A reload or a network blip disconnects a session for a moment; a closed tab stays disconnected.
+DISCONNECT_GRACE_S = 5.0
+
+
+def time_limit_text(seconds: float) -> str:
+    """600 -> '10 minutes'; below a minute, in seconds."""
+    if seconds >= 60:
+        minutes = seconds / 60
+        return f"{minutes:g} minute{'s' if minutes != 1 else ''}"
+    return f"{seconds:g} s"
 
 
 def torch_available() -> bool:
@@ -43,7 +60,17 @@ class DistillRun:
     attributes, so the dashboard can poll them from its own thread.
     """
 
-    def __init__(self, *, quick: bool = False, seed: int = 0, hourly_price: float | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        quick: bool = False,
+        seed: int = 0,
+        hourly_price: float | None = None,
+        alive: Callable[[], bool] | None = None,
+        time_limit_s: float = RUN_TIME_LIMIT_S,
+        grace_s: float = DISCONNECT_GRACE_S,
+        poll_s: float = 0.5,
+    ) -> None:
         self.workdir = Path(tempfile.mkdtemp(prefix="aueb-distill-"))
         self.out = self.workdir / "metrics.json"
         self.quick, self.seed, self.hourly_price = quick, seed, hourly_price
@@ -59,7 +86,9 @@ class DistillRun:
         self.log: deque[str] = deque(maxlen=40)
         self.result_path: Path | None = None
         self.cancelled = False
+        self.stop_reason: str | None = None
         self.returncode: int | None = None
+        self.alive, self.time_limit_s, self.grace_s, self.poll_s = alive, time_limit_s, grace_s, poll_s
         self.process = subprocess.Popen(
             self.command,
             stdin=subprocess.DEVNULL,
@@ -74,6 +103,8 @@ class DistillRun:
         )
         self._reader = threading.Thread(target=self._read, name="aueb-distill-progress", daemon=True)
         self._reader.start()
+        self._watchdog = threading.Thread(target=self._watch, name="aueb-distill-watchdog", daemon=True)
+        self._watchdog.start()
 
     def build_command(self) -> list[str]:
         return distill_command(self.out, quick=self.quick, seed=self.seed, hourly_price=self.hourly_price)
@@ -84,6 +115,23 @@ class DistillRun:
             self._line(line.rstrip("\n"))
         self.returncode = self.process.wait()
         self.finished = time.monotonic()
+
+    def _watch(self) -> None:
+        """Stop the run past its time limit, or once its session has been gone for the grace period."""
+        gone_since: float | None = None
+        while self.process.poll() is None and not self.cancelled:
+            now = time.monotonic()
+            if now - self.started > self.time_limit_s:
+                self.stop(f"it ran past its time limit of {time_limit_text(self.time_limit_s)}")
+                return
+            if self.alive is not None and not self.alive():
+                gone_since = now if gone_since is None else gone_since
+                if now - gone_since >= self.grace_s:
+                    self.stop("its browser tab was closed")
+                    return
+            else:
+                gone_since = None
+            time.sleep(self.poll_s)
 
     def _line(self, line: str) -> None:
         if not line.strip():
@@ -132,6 +180,11 @@ class DistillRun:
         tail = " / ".join(list(self.log)[-3:])
         return f"the run stopped with exit code {self.returncode}" + (f": {tail}" if tail else "")
 
+    def stop(self, reason: str) -> None:
+        """Cancel the run, saying why (shown on the page)."""
+        self.stop_reason = reason
+        self.cancel()
+
     def cancel(self) -> None:
         """Stop the run and every process it started."""
         self.cancelled = True
@@ -162,3 +215,13 @@ class DistillRun:
 
     def cleanup(self) -> None:
         shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def start_once(session: MutableMapping, key: str, start: Callable[[], DistillRun]) -> DistillRun | None:
+    """Start a run under `key` of a browser session's state unless one is running there already:
+    one tab never has two runs at once. Returns the new run, or None when one was running."""
+    current: DistillRun | None = session.get(key)
+    if current is not None and current.state == "running":
+        return None
+    session[key] = start()
+    return session[key]

@@ -131,7 +131,7 @@ def cost_per_request_chart(components: pd.DataFrame, currency: str) -> go.Figure
     ))
     top = float(totals["cost_per_request"].max()) if totals["cost_per_request"].notna().any() else 1.0
     return figure(
-        traces, "Cost per request by component, without and with the student", 440,
+        traces, "Cost per request by component", 440,
         barmode="stack", bargap=0.3,
         xaxis=dict(tickangle=0),
         yaxis=dict(title=f"Cost per request ({prefix or currency} / request)", tickprefix=prefix, ticksuffix=suffix, range=[0, (top or 1.0) * 1.18], gridcolor=GRID),

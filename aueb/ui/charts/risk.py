@@ -28,7 +28,7 @@ def fan_chart(fan: pd.DataFrame, tiers: pd.DataFrame, samples: int) -> go.Figure
                            showlegend=False, legendgroup=arm))
         traces.append(dict(
             type="scatter", mode="lines", x=x, y=part["p90"].tolist(), line=dict(width=0), fill="tonexty", fillcolor=BAND_FILL[arm],
-            name=f"{label}: P10-P90", legendgroup=arm,
+            name=f"{label}: P10-P90 of {samples:,} samples", legendgroup=arm,
             customdata=[[views.pct(a), views.pct(b)] for a, b in zip(part["p10"], part["p90"])],
             hovertemplate="%{x:g}x · " + label.lower() + "<br>P10-P90: %{customdata[0]} to %{customdata[1]}<extra></extra>",
         ))
@@ -39,7 +39,7 @@ def fan_chart(fan: pd.DataFrame, tiers: pd.DataFrame, samples: int) -> go.Figure
             hovertemplate="%{x:g}x · " + label.lower() + "<br>P50: %{customdata}<extra></extra>",
         ))
     return figure(
-        traces, f"AI COGS / revenue by volume: P10-P90 and P50 of {samples:,} samples", 440,
+        traces, "AI COGS / revenue by volume, P10-P90 and P50", 440,
         **band_layers(bands, 0.18),
         xaxis=dict(type="log", title="Volume (x today's, log scale)", gridcolor=GRID),
         yaxis=dict(range=[0, upper], tickformat=".0%", title="AI COGS / revenue (%)", gridcolor=GRID),
