@@ -62,6 +62,20 @@ def test_builder_html_follows_the_edited_scenario_and_metrics(customer_support):
     assert 'id="distillation"' not in files.report_download(".html", default).data.decode("utf-8")
 
 
+def test_builder_and_page_take_the_measured_logs(customer_support):
+    from aueb.ui import usage
+
+    measured = usage.sample("csv", 730.0)
+    html = files.report_download(".html", customer_support, logs=measured.report).data.decode("utf-8")
+    assert 'id="usage"' in html and f"{measured.report.records.used:,}" in html
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.session_state[usage.MEASURED] = (measured, "the bundled sample")
+    at.run()
+    at.switch_page("aueb/ui/routes/data.py").run()
+    assert not at.exception
+    assert any("the measured logs" in c.value for c in at.caption)
+
+
 def test_page_offers_the_three_reports():
     at = data_page()
     keys = [b.key for b in at.get("download_button")]

@@ -23,6 +23,7 @@ from aueb import risk, views
 from aueb.cli import app
 from aueb.engine import ROW_COLUMNS, project
 from aueb.formats import DEFAULT_SCENARIO_PATH, load_scenarios, projection_to_json, scenario_table
+from aueb.logs import IngestReport
 from aueb.metrics import load_metrics
 from aueb.planner import plan
 from aueb.report import build_report, render, render_html, render_pdf, render_xlsx
@@ -254,7 +255,7 @@ def test_no_chart_label_is_cut(default):
     """Every axis label and legend entry lies inside its chart, on screen and at the PDF's width, every section shown."""
     from playwright.sync_api import sync_playwright
 
-    content = build_report(default, metrics=load_metrics(EXAMPLE_METRICS), logs=logs_document(), risk_samples=500)
+    content = build_report(default, metrics=load_metrics(EXAMPLE_METRICS), logs=IngestReport.model_validate(logs_document()), risk_samples=500)
     with sync_playwright() as p:
         browser = launch(p)
         try:
@@ -312,7 +313,7 @@ def test_bad_arguments_are_one_line(tmp_path):
     bad = tmp_path / "m.json"
     bad.write_text("{}")
     assert one_line_error(["report", str(DEFAULT_SCENARIO_PATH), "--metrics", str(bad), "--out", str(tmp_path / "r.html")]).startswith("error: --metrics:")
-    assert "key 'window' is missing" in one_line_error(["report", str(DEFAULT_SCENARIO_PATH), "--logs-report", str(bad), "--out", str(tmp_path / "r.html")])
+    assert "window: " in one_line_error(["report", str(DEFAULT_SCENARIO_PATH), "--logs-report", str(bad), "--out", str(tmp_path / "r.html")])
     assert "holds no scenario named 'nope'" in one_line_error(["report", str(DEFAULT_SCENARIO_PATH), "--scenario", "nope"])
 
 
@@ -339,7 +340,7 @@ def test_optional_sections_show_metrics_priced_cascade_and_logs(default):
     cascade = metrics.cascade
     priced = plan(default, cascade, "Support chat")
     best = priced.points.iloc[priced.best]
-    content = build_report(default, metrics=metrics, logs=logs_document(), risk_samples=500)
+    content = build_report(default, metrics=metrics, logs=IngestReport.model_validate(logs_document()), risk_samples=500)
     text = " ".join(" ".join(parse(render_html(content)).text).split())
     for expected in (
         "Distillation metrics", f"Quality retention {metrics.quality_retention:.4f}", "+3.80 pp ± 0.60",
@@ -382,11 +383,33 @@ def test_risk_section_holds_the_monte_carlo_figures(default):
 def test_cli_logs_report_and_metrics(tmp_path):
     logs = tmp_path / "logs.json"
     logs.write_text(json.dumps(logs_document()))
+    bad = tmp_path / "bad_logs.json"
+    bad.write_text(json.dumps({**logs_document(), "records": {"read": 1}}))
+    assert "not the JSON that `aueb ingest --report` writes: records.used" in one_line_error(
+        ["report", str(DEFAULT_SCENARIO_PATH), "--logs-report", str(bad), "--out", str(tmp_path / "x.html")])
     out = tmp_path / "r.html"
     result = RUNNER.invoke(app, ["report", str(DEFAULT_SCENARIO_PATH), "--out", str(out), "--metrics", str(EXAMPLE_METRICS), "--logs-report", str(logs)])
     assert result.exit_code == 0, result.output
     text = " ".join(" ".join(parse(out.read_text()).text).split())
     assert "Measured from request logs" in text and "Distillation metrics" in text
+
+
+def test_cli_reports_what_aueb_ingest_measured(tmp_path):
+    """The real producer: the bundled sample log through `aueb ingest --report`, then `aueb report --logs-report`."""
+    measured = tmp_path / "measured.json"
+    result = RUNNER.invoke(app, ["ingest", str(ROOT / "data" / "logs" / "requests.csv"), "--report", str(measured)])
+    assert result.exit_code == 0, result.output
+    report = IngestReport.model_validate_json(measured.read_text())
+    out = tmp_path / "r.xlsx"
+    assert RUNNER.invoke(app, ["report", str(DEFAULT_SCENARIO_PATH), "--logs-report", str(measured), "--out", str(out)]).exit_code == 0
+    usage = pd.read_excel(out, sheet_name="Usage").set_index("feature")
+    for name, figures in report.features.items():
+        assert usage.loc[name, "cost"] == figures.cost and usage.loc[name, "requests"] == figures.requests
+    html = tmp_path / "r.html"
+    assert RUNNER.invoke(app, ["report", str(DEFAULT_SCENARIO_PATH), "--logs-report", str(measured), "--out", str(html)]).exit_code == 0
+    text = " ".join(" ".join(parse(html.read_text()).text).split())
+    assert f"Measured from {report.records.used:,} of {report.records.read:,} log records" in text
+    assert 'id="chart-usage_daily"' in html.read_text()
 
 
 def test_render_by_kind(content):

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Optional
 
 import typer
+from pydantic import ValidationError
 
 from aueb.cli.base import app, err, fail, load_scenario_file
-from aueb.errors import InputError
+from aueb.errors import InputError, describe_validation_error
+from aueb.logs import IngestReport
 from aueb.metrics import MetricsError, load_metrics
 from aueb.risk import DEFAULT_SAMPLES, DEFAULT_SEED
 
@@ -20,23 +21,18 @@ class Paper(str, Enum):
     letter = "letter"
 
 
-LOG_REPORT_KEYS = ("window", "records", "features", "daily", "anomalies", "price_checks")
-
-
-def read_logs_report(path: Path) -> dict[str, Any]:
-    """An `aueb ingest --report` JSON; an InputError names what is missing."""
+def read_logs_report(path: Path) -> IngestReport:
+    """An `aueb ingest --report` JSON, validated by its model; an InputError names what is wrong."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8-sig"))
+        text = path.read_text(encoding="utf-8-sig")
     except OSError as exc:
         raise InputError(f"{path}: cannot read the file ({exc.strerror})") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"{path}: not a JSON log report ({exc})") from None
-    if not isinstance(data, dict):
-        raise InputError(f"{path}: expected the JSON object that `aueb ingest --report` writes, got {type(data).__name__}")
-    missing = [key for key in LOG_REPORT_KEYS if key not in data]
-    if missing:
-        raise InputError(f"{path}: key {missing[0]!r} is missing; expected the JSON that `aueb ingest --report` writes")
-    return data
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not UTF-8 text (byte {exc.start}); expected the JSON that `aueb ingest --report` writes") from None
+    try:
+        return IngestReport.model_validate_json(text)
+    except ValidationError as err:
+        raise InputError(f"{path}: not the JSON that `aueb ingest --report` writes: {describe_validation_error(err)}") from None
 
 
 @app.command("report")

@@ -21,6 +21,7 @@ from aueb.report.model import DEFINITIONS, Chart, Figure, Figures, Section, Shee
 from aueb.scenario import Scenario
 from aueb.ui import charts
 from aueb.ui.charts.risk import fan_chart, tornado_chart
+from aueb.ui.charts.usage import daily_cost_chart
 
 RISK_SHARES = ("cogs_to_revenue", "gross_margin")
 LOG_CURRENCY = "USD"  # the price catalog's: `aueb ingest` prices every call with it
@@ -248,6 +249,8 @@ def usage_section(logs: Any) -> tuple[Section, list[Sheet]]:
     ]
     daily = pd.DataFrame(data.get("daily") or [], columns=["date", "feature", "requests", "cost"])
     anomalies = pd.DataFrame(data.get("anomalies") or [], columns=["feature", "date", "cost", "median", "threshold"])
+    if not daily.empty:
+        blocks.append(Chart("usage_daily", daily_cost_chart(daily, anomalies), "anomaly", "Crosses mark the anomalous days."))
     if not anomalies.empty:
         blocks.append(Table("Anomalous days", ["Feature", "Day", "Cost", "Median of the 14 days before", "Threshold"], [
             [str(r["feature"]), str(r["date"]), *(views.money(r[c], currency) for c in ("cost", "median", "threshold"))] for r in anomalies.to_dict("records")

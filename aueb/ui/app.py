@@ -18,6 +18,7 @@ def route() -> None:
             st.Page(ROUTES / "edit.py", title="Edit scenario", icon=":material/tune:", url_path="edit"),
             st.Page(ROUTES / "distillation.py", title="Distillation", icon=":material/science:", url_path="distillation"),
             st.Page(ROUTES / "risk.py", title="Risk", icon=":material/casino:", url_path="risk"),
+            st.Page(ROUTES / "usage.py", title="Usage", icon=":material/monitoring:", url_path="usage"),
             st.Page(ROUTES / "data.py", title="Import and export", icon=":material/swap_vert:", url_path="data"),
             st.Page(ROUTES / "economics.py", title="How it is computed", icon=":material/functions:", url_path="economics"),
         ]

@@ -7,12 +7,14 @@ the CLI writes: the core's formats functions, encoded as UTF-8.
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from aueb.engine import Projection
 from aueb.errors import InputError
+from aueb.logs import Measured, ingest
 from aueb.formats import projection_to_csv, projection_to_json, read_scenarios, scenario_to_json, scenarios_to_csv
 from aueb.metrics import DistillationMetrics, MetricsError, parse_metrics
 from aueb.scenario import Scenario
@@ -26,6 +28,8 @@ REPORT_KINDS = {
 
 MAX_UPLOAD_MB = 2
 MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024
+MAX_LOG_UPLOAD_MB = 200
+LOG_TYPES = ("jsonl", "ndjson", "json", "csv", "gz")
 SCENARIO_TYPES = (".json", ".csv")
 _MAGIC = {b"\x89PNG": "a PNG image", b"\xff\xd8\xff": "a JPEG image", b"%PDF": "a PDF", b"PK\x03\x04": "a zip archive (an .xlsx?)", b"GIF8": "a GIF image"}
 
@@ -77,6 +81,31 @@ def read_metrics_upload(filename: str, data: bytes) -> DistillationMetrics:
         raise InputError(f"{filename}: {str(exc).removeprefix('metrics JSON: ').removeprefix('text ')}") from None
 
 
+def read_log_upload(filename: str, data: bytes, progress=None, **options) -> Measured:
+    """Measure an uploaded request log (any format `aueb ingest` reads, plain or .gz), or an InputError.
+
+    DuckDB reads files, so the upload is written to a temporary folder under its own name (the
+    .gz suffix and the name in error messages stay), which is removed afterwards.
+    """
+    if len(data) > MAX_LOG_UPLOAD_MB * 1024 * 1024:
+        raise InputError(f"{filename}: the file is {_size(len(data))}; the limit in the browser is {MAX_LOG_UPLOAD_MB} MB (the CLI has none)")
+    kind = _binary_kind(data) if not data.startswith(b"\x1f\x8b") else None
+    if kind is not None:
+        raise InputError(f"{filename}: this is {kind}, not a request log (JSON Lines or CSV, plain or .gz)")
+    name = Path(filename).name or "upload.log"
+    with tempfile.TemporaryDirectory(prefix="aueb-log-") as folder:
+        path = Path(folder) / name
+        path.write_bytes(data)
+        try:
+            measured = ingest([str(path)], progress=progress, **options)
+        except InputError as exc:
+            raise InputError(str(exc).replace(str(path), name)) from None
+    first_bad = measured.report.records.first_bad
+    if first_bad is not None:
+        measured.report.records.first_bad = first_bad.model_copy(update={"file": name})
+    return measured
+
+
 @dataclass(frozen=True)
 class Download:
     key: str
@@ -112,7 +141,7 @@ def report_download(
 ) -> Download:
     """The report of the current scenario as `kind` (.html, .xlsx or .pdf): what `aueb report --out report<kind>` writes.
 
-    `logs`: an `aueb ingest --report` document; risk_samples and risk_seed: the Monte Carlo run of a scenario with
+    `logs`: an IngestReport (aueb ingest --report); risk_samples and risk_seed: the Monte Carlo run of a scenario with
     ranges (default: the CLI's). A PDF needs Chromium and playwright; without them this raises aueb.report.RendererMissing.
     """
     from aueb.report import build_report, render

@@ -14,7 +14,7 @@ import streamlit as st
 
 from aueb.report import RendererMissing
 from aueb.scenario import Scenario
-from aueb.ui import distillation, files
+from aueb.ui import distillation, files, usage
 from aueb.ui import risk as risk_page
 
 PDF = "ui_report_pdf"  # (what the PDF shows, Download) of the last rendered PDF
@@ -26,9 +26,10 @@ PAPERS = {"a4": "A4", "letter": "US Letter"}
 def report_inputs() -> dict[str, Any]:
     """What the report shows besides the scenario: metrics, measured logs, the Risk page's samples and seed."""
     metrics = distillation.current_metrics()
+    measured = st.session_state.get(usage.MEASURED)
     return {
         "metrics": metrics[0] if metrics else None,
-        "logs": None,
+        "logs": measured[0].report if measured else None,
         "risk_samples": st.session_state.get(risk_page.SAMPLES_KEY),
         "risk_seed": st.session_state.get(risk_page.SEED_KEY),
     }

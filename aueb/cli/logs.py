@@ -1,0 +1,132 @@
+"""`aueb ingest`: measured figures, report and scenario from request logs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from aueb.cli.base import app, compact, count, err, fail, money, out, percent, rich_table, write_text
+from aueb.errors import InputError
+from aueb.formats import scenario_to_json
+from aueb.logs import DEFAULT_WINDOW_HOURS, Measured, ingest
+from aueb.logs.figures import HOURS_PER_MONTH
+from aueb.logs.report import FeatureFigures
+
+FEATURES_PER_TABLE = 4
+
+
+class LogFormat(str, Enum):
+    auto = "auto"
+    otel = "otel"
+    litellm = "litellm"
+    langfuse = "langfuse"
+    csv = "csv"
+
+
+def _tokens(mean: float | None, p50: float | None = None, p95: float | None = None) -> str:
+    if mean is None:
+        return "n/a"
+    return f"{mean:,.0f}" if p50 is None else f"{mean:,.0f} · {p50:,.0f} · {p95:,.0f}"
+
+
+def _months(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1f}"
+
+
+def _mix(models: dict[str, float]) -> str:
+    top = sorted(models.items(), key=lambda kv: -kv[1])
+    return "\n".join(f"{name} {share:.0%}" for name, share in top[:3]) + (f"\n+{len(top) - 3} more" if len(top) > 3 else "") or "n/a"
+
+
+ROWS: list[tuple[str, Callable[[FeatureFigures], str]]] = [
+    ("requests / month", lambda f: compact(f.requests)),
+    ("users", lambda f: count(f.users)),
+    ("requests / user", lambda f: "n/a" if f.requests_per_user is None else f"{f.requests_per_user:,.1f}"),
+    ("input tok/req mean·p50·p95", lambda f: _tokens(f.input_tokens_mean, f.input_tokens_p50, f.input_tokens_p95)),
+    ("cached input tok/req mean", lambda f: _tokens(f.cached_input_tokens_mean)),
+    ("output tok/req mean·p50·p95", lambda f: _tokens(f.output_tokens_mean, f.output_tokens_p50, f.output_tokens_p95)),
+    ("cache hit rate", lambda f: percent(f.cache_hit_rate)),
+    ("model mix (model calls)", lambda f: _mix(f.models)),
+    ("cost / request (USD)", lambda f: money(f.cost_per_request)),
+    ("cost / month (USD)", lambda f: money(f.cost)),
+    ("growth / month", lambda f: percent(f.growth_monthly)),
+    ("months to 10x", lambda f: _months(f.months_to_10x)),
+    ("months to 100x", lambda f: _months(f.months_to_100x)),
+]
+
+
+def render(measured: Measured) -> None:
+    report = measured.report
+    window, records = report.window, report.records
+    items: list[tuple[str, FeatureFigures]] = list(report.features.items())
+    scaled = f", scaled to a month x{HOURS_PER_MONTH / window.hours:.3g}" if window.scaled else ""
+    title = f"Measured per feature: {window.start:%Y-%m-%d %H:%M} to {window.end:%Y-%m-%d %H:%M} UTC ({window.hours:,.0f} h{scaled})"
+    for start in range(0, len(items), FEATURES_PER_TABLE):
+        chunk = items[start : start + FEATURES_PER_TABLE]
+        table = rich_table(title if start == 0 else "", [("", "left")] + [(name, "right") for name, _ in chunk])
+        for label, cell in ROWS:
+            table.add_row(label, *(cell(figures) for _, figures in chunk))
+        out.print(table)
+    total_cost = sum(f.cost for _, f in items)
+    total_requests = sum(f.requests for _, f in items)
+    out.print(f"All features: {compact(total_requests)} requests / month, {money(total_cost)} USD / month", highlight=False)
+    line = f"Records: read {count(records.read)} = used {count(records.used)} + bad {count(records.bad)}"
+    if records.first_bad:
+        line += f"; first bad {records.first_bad.file}:{records.first_bad.line}: {records.first_bad.reason}"
+    if records.ignored:
+        line += f"; {count(records.ignored)} entries not model calls (ignored)"
+    if records.unpriced:
+        line += f"; {count(records.unpriced)} unpriced (cost 0)"
+    out.print(line, highlight=False, soft_wrap=True)
+    if report.anomalies:
+        table = rich_table("Anomalous days (cost above the previous 14 days' median + 4 x 1.4826 x MAD, and +50%)",
+                           [("feature", "left"), ("date", "left"), ("cost", "right"), ("median", "right"), ("threshold", "right")])
+        for a in report.anomalies:
+            table.add_row(a.feature, a.date.isoformat(), money(a.cost), money(a.median), money(a.threshold))
+        out.print(table)
+    if report.price_checks:
+        table = rich_table("Recorded cost against the catalog (USD, records that carry a cost)",
+                           [("model", "left"), ("recorded", "right"), ("recomputed", "right"), ("ratio", "right"), ("", "left")])
+        for c in report.price_checks:
+            table.add_row(c.model, money(c.recorded_cost), money(c.recomputed_cost), "n/a" if c.ratio is None else f"{c.ratio:.3f}",
+                          "differs > 1%" if c.flagged else "ok")
+        out.print(table)
+
+
+@app.command("ingest")
+def ingest_command(
+    logs: Annotated[list[str], typer.Argument(help="Log files or globs (quote them), plain or .gz", show_default=False)],
+    format: Annotated[LogFormat, typer.Option("--format", "-f", help="Log format; auto recognises it from the first records")] = LogFormat.auto,
+    feature_key: Annotated[Optional[str], typer.Option(
+        help="Where a call names its feature: OTel attribute (span, then resource), LiteLLM metadata key or KEY:value tag, "
+        "Langfuse metadata key or tag (or `name` for the trace name), CSV column (default: feature)")] = None,
+    window_hours: Annotated[float, typer.Option(help="Hours of the window ending at the last record (730 = one month)")] = DEFAULT_WINDOW_HOURS,
+    out_path: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the measured scenario (JSON) for `aueb project`")] = None,
+    report_path: Annotated[Optional[Path], typer.Option("--report", help="Write the measured figures as JSON")] = None,
+    strict: Annotated[bool, typer.Option(help="Stop at the first bad record (exit 2) instead of counting it")] = False,
+    allow_unpriced: Annotated[bool, typer.Option(help="Price models the catalog does not know at 0 instead of stopping")] = False,
+) -> None:
+    """Measure cost per feature, per user and per day, growth and anomalies from request logs (OTel, LiteLLM, Langfuse, CSV)."""
+    try:
+        with err.status("Reading the logs", spinner="dots") as status:
+            measured = ingest(logs, format.value, feature_key, window_hours, strict=strict, allow_unpriced=allow_unpriced,
+                              progress=lambda fraction, text: status.update(f"{text} ({fraction:.0%})"))
+    except InputError as exc:
+        fail(str(exc))
+    render(measured)
+    if measured.unpriced:
+        err.print("warning: priced 0 (not in the catalog): " + "; ".join(p.problem for p in measured.unpriced), highlight=False, soft_wrap=True)
+    if report_path:
+        write_text(report_path, measured.report.model_dump_json(indent=2) + "\n")
+        err.print(f"wrote the report to {report_path}", highlight=False)
+    if out_path:
+        if measured.scenario.scenario is None:
+            fail("; ".join(measured.scenario.notes))
+        write_text(out_path, scenario_to_json(measured.scenario.scenario))
+        err.print(f"wrote the measured scenario to {out_path}", highlight=False)
+        for note in measured.scenario.notes:
+            err.print(f"note: {note}", highlight=False, soft_wrap=True)

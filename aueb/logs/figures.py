@@ -1,0 +1,163 @@
+"""The measured figures, aggregated in DuckDB SQL over the priced model calls; pandas only sees the
+aggregates (one row per feature, per feature and day, per model).
+
+`calls` is the view of used records with `cost`, each model call priced with the catalog by
+ECONOMICS.md's token formula; a response-cache hit costs nothing and its tokens are left out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import duckdb
+import pandas as pd
+
+from aueb.errors import InputError
+from aueb.logs import trends
+from aueb.logs.report import Anomaly, DailyRow, FeatureFigures, Window
+
+HOURS_PER_MONTH = 730.0
+
+CALLS_VIEW = """
+CREATE OR REPLACE TEMP VIEW calls AS
+SELECT r.ts, r.feature, r.user_id, r.model, r.provider, r.input_tokens, r.cached_input_tokens, r.output_tokens,
+    r.cache_hit, r.recorded_cost,
+    CASE WHEN r.cache_hit THEN 0.0
+         ELSE ((r.input_tokens - r.cached_input_tokens) * p.p_in + r.cached_input_tokens * p.p_cached + r.output_tokens * p.p_out) / 1e6
+    END AS cost
+FROM records r LEFT JOIN prices p ON r.model = p.model AND coalesce(r.provider, '') = p.provider
+WHERE NOT r.bad AND NOT r.ignored
+"""
+
+
+@dataclass(frozen=True)
+class Aggregates:
+    window: Window
+    scale: float  # monthly figures = window totals x scale
+    features: dict[str, FeatureFigures]
+    daily: pd.DataFrame  # feature, date, requests, cost: every UTC day from the feature's first to the log's last
+    anomalies: list[Anomaly]
+    model_daily: pd.DataFrame  # model, date, calls, cost, cost_per_call
+    dominant: pd.DataFrame  # feature, model, provider, calls: the (model, provider) serving most calls of each feature
+
+
+def measure_window(first: datetime, last: datetime, window_hours: float) -> tuple[Window, str, float]:
+    """The window (last - window_hours, last], or the whole log when it is shorter; the SQL condition
+    selecting its records; the factor that scales its totals to a month."""
+    span_hours = (last - first).total_seconds() / 3600
+    if span_hours >= window_hours:
+        start = last - timedelta(hours=window_hours)
+        hours, condition = float(window_hours), f"ts > TIMESTAMP '{start.isoformat(sep=' ')}'"
+    else:
+        start, hours, condition = first, span_hours, "true"
+    if hours <= 0:
+        raise InputError(f"every usable record is at {last:%Y-%m-%d %H:%M:%S} UTC: a monthly rate needs records at two different times at least")
+    scale = HOURS_PER_MONTH / hours
+    return Window(start=start, end=last, hours=hours, scaled=abs(scale - 1) > 1e-12), condition, scale
+
+
+def _none(value: float | None) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
+
+
+def _feature_figures(con: duckdb.DuckDBPyConnection, condition: str, scale: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+    per_feature = con.execute(
+        f"""
+        SELECT * EXCLUDE (input_q, output_q), input_q[1] AS input_p50, input_q[2] AS input_p95,
+            output_q[1] AS output_p50, output_q[2] AS output_p95
+        FROM (
+        SELECT feature, count(*) AS requests, count(*) FILTER (cache_hit) AS hits, count(DISTINCT user_id) AS users,
+            avg(input_tokens) FILTER (NOT cache_hit) AS input_mean,
+            avg(cached_input_tokens) FILTER (NOT cache_hit) AS cached_mean,
+            avg(output_tokens) FILTER (NOT cache_hit) AS output_mean,
+            quantile_cont(input_tokens, [0.5, 0.95]) FILTER (NOT cache_hit) AS input_q,
+            quantile_cont(output_tokens, [0.5, 0.95]) FILTER (NOT cache_hit) AS output_q,
+            sum(cost) AS cost
+        FROM calls WHERE {condition} GROUP BY feature
+        ) ORDER BY feature
+        """
+    ).df()
+    mix = con.execute(
+        f"""
+        SELECT feature, model, coalesce(provider, '') AS provider, count(*) AS calls
+        FROM calls WHERE {condition} AND NOT cache_hit GROUP BY ALL ORDER BY feature, calls DESC, model, provider
+        """
+    ).df()
+    per_feature["requests"] = per_feature["requests"].astype(float) * scale
+    per_feature["cost"] = per_feature["cost"].astype(float) * scale
+    return per_feature, mix
+
+
+def aggregate(con: duckdb.DuckDBPyConnection, window_hours: float) -> Aggregates:
+    first, last = con.execute("SELECT min(ts), max(ts) FROM calls").fetchall()[0]
+    window, condition, scale = measure_window(first, last, window_hours)
+    per_feature, mix = _feature_figures(con, condition, scale)
+
+    daily = con.execute(
+        "SELECT feature, CAST(ts AS DATE) AS date, count(*) AS requests, sum(cost) AS cost FROM calls GROUP BY ALL"
+    ).df()
+    daily = _dense_days(daily, last.date())
+    model_daily = con.execute(
+        """
+        SELECT model, CAST(ts AS DATE) AS date, count(*) AS calls, sum(cost) AS cost
+        FROM calls WHERE NOT cache_hit GROUP BY ALL ORDER BY model, date
+        """
+    ).df()
+    model_daily["cost_per_call"] = model_daily["cost"] / model_daily["calls"]
+
+    features: dict[str, FeatureFigures] = {}
+    found: list[Anomaly] = []
+    window_features = per_feature.set_index("feature")
+    for feature, days in daily.groupby("feature", sort=True):
+        growth = trends.monthly_growth(days["date"], days["requests"])
+        for row in trends.anomalies(days["date"], days["cost"]).itertuples(index=False):
+            found.append(Anomaly(feature=feature, date=row.date, cost=row.cost, median=row.median, threshold=row.threshold))
+        shares = mix[mix["feature"] == feature].groupby("model", sort=False)["calls"].sum()
+        if feature in window_features.index:
+            f = window_features.loc[feature]
+            requests, users, hits, cost = float(f["requests"]), int(f["users"]), int(f["hits"]), float(f["cost"])
+            raw_requests = requests / scale
+            figures = dict(
+                requests=requests, users=users, requests_per_user=requests / users if users else None,
+                input_tokens_mean=_none(f["input_mean"]), cached_input_tokens_mean=_none(f["cached_mean"]), output_tokens_mean=_none(f["output_mean"]),
+                input_tokens_p50=_none(f["input_p50"]), input_tokens_p95=_none(f["input_p95"]),
+                output_tokens_p50=_none(f["output_p50"]), output_tokens_p95=_none(f["output_p95"]),
+                cache_hit_rate=hits / raw_requests if raw_requests else None,
+                cost=cost, cost_per_request=cost / requests if requests else None,
+            )
+        else:
+            figures = dict(
+                requests=0.0, users=0, requests_per_user=None, input_tokens_mean=None, cached_input_tokens_mean=None, output_tokens_mean=None,
+                input_tokens_p50=None, input_tokens_p95=None, output_tokens_p50=None, output_tokens_p95=None,
+                cache_hit_rate=None, cost=0.0, cost_per_request=None,
+            )
+        total_calls = float(shares.sum())
+        features[feature] = FeatureFigures(
+            **figures,
+            models={str(model): float(n) / total_calls for model, n in shares.items()} if total_calls else {},
+            growth_monthly=growth, months_to_10x=trends.months_to(growth, 10), months_to_100x=trends.months_to(growth, 100),
+        )
+    dominant = mix.drop_duplicates("feature", keep="first").reset_index(drop=True)
+    found.sort(key=lambda a: (a.date, a.feature))
+    return Aggregates(window=window, scale=scale, features=features, daily=daily, anomalies=found, model_daily=model_daily, dominant=dominant)
+
+
+def _dense_days(daily: pd.DataFrame, last_day) -> pd.DataFrame:
+    """Every UTC day from each feature's first day to the log's last day, 0 where nothing was logged."""
+    daily["date"] = pd.to_datetime(daily["date"]).dt.date
+    frames = []
+    for feature, rows in daily.groupby("feature", sort=True):
+        days = pd.date_range(min(rows["date"]), last_day, freq="D").date
+        dense = rows.set_index("date").reindex(days)
+        frames.append(
+            pd.DataFrame(
+                {"feature": feature, "date": days, "requests": dense["requests"].fillna(0).astype(int).to_numpy(),
+                 "cost": dense["cost"].fillna(0.0).astype(float).to_numpy()}
+            )
+        )
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["feature", "date", "requests", "cost"])
+
+
+def daily_rows(daily: pd.DataFrame) -> list[DailyRow]:
+    return [DailyRow(date=r.date, feature=r.feature, requests=int(r.requests), cost=float(r.cost)) for r in daily.itertuples(index=False)]

@@ -1,0 +1,199 @@
+"""Which files a LOG argument names, which format they are in, and the DuckDB scan that reads them.
+
+JSON Lines files are scanned as raw lines (one VARCHAR column, a delimiter that valid JSON cannot
+hold, no quoting), so a malformed line is a row like any other: counted, and located by its line
+number, instead of stopping the read or being skipped. CSV files are scanned with every column as
+text and structural errors (a row with too many columns) stored as rejects with their line.
+"""
+
+from __future__ import annotations
+
+import csv
+import glob
+import gzip
+import io
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from aueb.errors import InputError
+
+FORMATS = ("otel", "litellm", "langfuse", "csv")
+Layout = Literal["jsonl", "csv"]
+_PEEK_BYTES = 1 << 20
+_PEEK_LINES = 20
+# A raw-line scan must not split lines: \x01 cannot appear unescaped inside valid JSON.
+_LINE_DELIMITER = "\\x01"
+MAX_LINE_BYTES = 16 * 1024 * 1024
+
+PLAIN_CSV_REQUIRED = ("timestamp", "model", "input_tokens", "output_tokens")
+
+
+@dataclass(frozen=True)
+class Source:
+    """Files of one format, in the order given, and how they are laid out."""
+
+    files: tuple[str, ...]
+    format: str
+    layout: Layout
+    columns: tuple[str, ...] = ()  # the CSV header (the same in every file)
+
+    def has(self, column: str) -> bool:
+        return column in self.columns
+
+
+def sql_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def sql_list(values: tuple[str, ...] | list[str]) -> str:
+    return "[" + ", ".join(sql_text(v) for v in values) + "]"
+
+
+def expand(patterns: list[str]) -> list[str]:
+    """Every file a LOG argument names (a path or a glob), in the order given, globs sorted."""
+    files: list[str] = []
+    for pattern in patterns:
+        if glob.has_magic(pattern):
+            found = sorted(p for p in glob.glob(pattern, recursive=True) if Path(p).is_file())
+            if not found:
+                raise InputError(f"{pattern}: no file matches this pattern")
+            files.extend(found)
+        elif Path(pattern).is_file():
+            files.append(pattern)
+        elif Path(pattern).is_dir():
+            raise InputError(f"{pattern}: is a folder; name the log files (a glob such as {pattern.rstrip('/')}/*.jsonl works)")
+        else:
+            raise InputError(f"{pattern}: no such file")
+    if not files:
+        raise InputError("no log file given")
+    return list(dict.fromkeys(files))
+
+
+def _head(path: str) -> list[str]:
+    """The first non-empty lines of a file (gzip by its magic bytes), for recognising its format."""
+    try:
+        with open(path, "rb") as raw:
+            magic = raw.read(2)
+        opener = gzip.open if magic == b"\x1f\x8b" else open
+        with opener(path, "rb") as handle:
+            data = handle.read(_PEEK_BYTES)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the file ({exc.strerror or exc})") from None
+    text = data.decode("utf-8-sig", errors="replace")
+    return [line for line in text.splitlines() if line.strip()][:_PEEK_LINES]
+
+
+def _json_format(record: dict) -> str | None:
+    keys = set(record)
+    if "resourceSpans" in keys:
+        return "otel"
+    if "request_id" in keys and keys & {"spend", "prompt_tokens", "startTime"}:
+        return "litellm"
+    if keys & {"usage_details", "usageDetails", "provided_model_name", "providedModelName"} or (
+        "type" in keys and keys & {"start_time", "startTime"}
+    ):
+        return "langfuse"
+    return None
+
+
+def _csv_format(header: list[str]) -> str | None:
+    columns = set(header)
+    if "request_id" in columns and columns & {"spend", "prompt_tokens"}:
+        return "litellm"
+    if columns & {"usage_details", "usageDetails", "provided_model_name"} or ("type" in columns and columns & {"start_time", "startTime"}):
+        return "langfuse"
+    if set(PLAIN_CSV_REQUIRED) <= columns:
+        return "csv"
+    return None
+
+
+def _sniff(path: str) -> tuple[str | None, Layout, list[str]]:
+    lines = _head(path)
+    if not lines:
+        raise InputError(f"{path}: the file is empty")
+    if lines[0].lstrip().startswith("{"):
+        for line in lines:
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(record, dict):
+                return _json_format(record), "jsonl", []
+        return None, "jsonl", []
+    header = next(csv.reader(io.StringIO(lines[0])))
+    return _csv_format([h.strip() for h in header]), "csv", [h.strip() for h in header]
+
+
+def open_source(patterns: list[str], log_format: str = "auto") -> Source:
+    """The files named, checked to be one known format (recognised from their first records when auto)."""
+    if log_format != "auto" and log_format not in FORMATS:
+        raise InputError(f"--format: {log_format!r} is not a log format (expected auto, {', '.join(FORMATS)})")
+    files = expand(patterns)
+    found: str | None = None
+    layout: Layout | None = None
+    columns: list[str] = []
+    for path in files:
+        detected, file_layout, header = _sniff(path)
+        if log_format == "auto" and detected is None:
+            raise InputError(f"{path}: not a known log format (tried {', '.join(FORMATS)}); see the README for each format's fields")
+        this = detected if log_format == "auto" else log_format
+        if log_format == "otel" and file_layout != "jsonl" or log_format == "csv" and file_layout != "csv":
+            raise InputError(f"{path}: --format {log_format} expects {'JSON Lines' if log_format == 'otel' else 'a CSV file'}")
+        if found is not None and (this != found or file_layout != layout):
+            raise InputError(f"{path}: is {this} ({file_layout}) but {files[0]} is {found} ({layout}); ingest one format at a time")
+        if file_layout == "csv" and columns and header != columns:
+            raise InputError(f"{path}: its header differs from {files[0]}'s; CSV files ingested together need the same columns")
+        found, layout, columns = this, file_layout, header
+    if found == "csv":
+        missing = [c for c in PLAIN_CSV_REQUIRED if c not in columns]
+        if missing:
+            raise InputError(f"{files[0]}: the CSV has no column {missing[0]!r} (required: {', '.join(PLAIN_CSV_REQUIRED)})")
+    return Source(files=tuple(files), format=found, layout=layout, columns=tuple(columns))
+
+
+def scan(source: Source, numbered: bool = False, types: dict[str, str] | None = None) -> str:
+    """SQL of the raw rows: file, line (only when numbered: one file, order-preserving, slower), then
+    `text` (JSON Lines) or the CSV's columns, as text unless `types` gives a column's type (a cell
+    that does not convert is a reject, counted and located like a row with too many columns)."""
+    files = sql_list(source.files)
+    line = "row_number() OVER ()" if numbered else "NULL::BIGINT"
+    if source.layout == "jsonl":
+        return (
+            f"SELECT filename AS file, {line} AS line, text FROM read_csv({files}, columns={{'text': 'VARCHAR'}}, "
+            f"delim=E'{_LINE_DELIMITER}', quote='', escape='', header=false, filename=true, "
+            f"max_line_size={MAX_LINE_BYTES}, union_by_name=false)"
+        )
+    types = types or {}
+    columns = ", ".join(f"{sql_text(c)}: {sql_text(types.get(c, 'VARCHAR'))}" for c in source.columns)
+    # In a CSV the header is line 1; rows a reject moved down are put right by locate().
+    line = "row_number() OVER () + 1" if numbered else "NULL::BIGINT"
+    return (
+        f"SELECT filename AS file, {line} AS line, * EXCLUDE (filename) FROM read_csv({files}, header=true, auto_detect=false, "
+        f"columns={{{columns}}}, "
+        f"delim=',', quote='\"', escape='\"', filename=true, store_rejects=true, "
+        f"max_line_size={MAX_LINE_BYTES})"
+    )
+
+
+def field(source: Source, *names: str) -> str:
+    """SQL of the first of `names` that a record holds, as text: a JSON Lines key of `j` (objects come
+    back as their JSON text) or a CSV column (NULL when the file has none of them)."""
+    if source.layout == "jsonl":
+        found = [f"(j->>{sql_text(name)})" for name in names]
+    else:
+        found = [f'"{name}"' for name in names if source.has(name)]
+    if not found:
+        return "NULL::VARCHAR"
+    return found[0] if len(found) == 1 else f"coalesce({', '.join(found)})"
+
+
+def records_of(source: Source, numbered: bool) -> str:
+    """SQL of the raw rows with `j` (the parsed JSON line, NULL when malformed) and `malformed`."""
+    if source.layout == "jsonl":
+        return (
+            f"SELECT *, CASE WHEN json_valid(text) THEN text::JSON END AS j, NOT json_valid(text) AS malformed "
+            f"FROM ({scan(source, numbered)}) WHERE text IS NOT NULL AND trim(text) <> ''"
+        )
+    return f"SELECT *, NULL::JSON AS j, false AS malformed FROM ({scan(source, numbered)})"
