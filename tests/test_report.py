@@ -252,7 +252,8 @@ def test_pdf_pages_footer_and_headline_figures(content, output, default):
 @pytest.mark.browser
 @pdf_tools
 def test_no_chart_label_is_cut(default):
-    """Every axis label and legend entry lies inside its chart, on screen and at the PDF's width, every section shown."""
+    """Every axis label and legend entry lies inside its chart and nothing is wider than the page, on screen and at the
+    PDF's width, every section shown."""
     from playwright.sync_api import sync_playwright
 
     content = build_report(default, metrics=load_metrics(EXAMPLE_METRICS), logs=IngestReport.model_validate(logs_document()), risk_samples=500)
@@ -264,6 +265,8 @@ def test_no_chart_label_is_cut(default):
                 page.set_content(render_html(content, responsive=responsive), wait_until="load")
                 page.wait_for_function("document.body.getAttribute('data-charts') === 'drawn'", timeout=60_000)
                 assert page.evaluate("window.chartLabelsCut()") == [], f"chart labels cut at {width} px"
+                # Nothing wider than the page: a wide table would shrink every page of the PDF.
+                assert page.evaluate("document.documentElement.scrollWidth") <= width
                 page.close()
         finally:
             browser.close()
