@@ -48,10 +48,7 @@ def report_command(
 ) -> None:
     """Write the analysis as a self-contained HTML report, a PDF or an Excel workbook.
 
-    The report holds the verdict, the headline with industry bands, the Overview and Costs-and-scale charts,
-    the investment figures, every input with its unit and, where given, the distillation metrics, the Monte
-    Carlo percentiles and tornado (a scenario with ranges) and the measured log figures; each figure links to
-    its definition (docs/economics.md has them all).
+    The verdict, the headline with industry bands, the Overview and Costs-and-scale charts, the investment figures, every input with its unit and, where given, the distillation metrics, the Monte Carlo percentiles and tornado (a scenario with ranges) and the measured log figures; each figure links to its definition (docs/economics.md has them all).
     """
     try:
         from aueb.report import KINDS, RendererMissing, build_report, render
