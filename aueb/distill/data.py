@@ -30,6 +30,8 @@ class Dataset:
     teacher_probs_train: np.ndarray | None = None  # (n, classes) from an external teacher, else None
     teacher_probs_test: np.ndarray | None = None
     teacher_name: str | None = None
+    texts_train: list[str] | None = None  # the raw texts of a text task (x_* are then their hashed n-grams)
+    texts_test: list[str] | None = None
 
     @property
     def features(self) -> int:
@@ -100,23 +102,10 @@ def _numeric_column(frame, column: str, what: str) -> np.ndarray:
     return values.to_numpy(dtype=np.float64)
 
 
-def load_csv_dataset(
-    path: str | Path,
-    label_column: str,
-    seed: int,
-    teacher_prob_columns: list[str] | None = None,
-    teacher_label_column: str | None = None,
-    feature_columns: list[str] | None = None,
-) -> Dataset:
-    """The engineer's CSV: numeric feature columns, a label column that may be blank (unlabelled).
-
-    Features are `feature_columns`, by default every column but the label and teacher columns. The test split is a stratified 30%
-    of the labelled rows. With teacher columns the teacher is external: its probabilities (one column
-    per class, in the order of the sorted class names) or its predicted label for every row.
-    """
+def read_csv(path: Path):
+    """The CSV as text cells (blank = not given), with stripped column names; DataError if unreadable."""
     import pandas as pd
 
-    path = Path(path)
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
     except FileNotFoundError:
@@ -125,24 +114,35 @@ def load_csv_dataset(
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise DataError(f"cannot read {path} as CSV: {reason}") from None
     frame.columns = [str(c).strip() for c in frame.columns]
+    return frame
 
-    teacher_columns = list(teacher_prob_columns or []) + ([teacher_label_column] if teacher_label_column else [])
+
+@dataclass(frozen=True)
+class Labels:
+    """The label column and an external teacher's outputs, read from a CSV."""
+
+    class_names: list[str]
+    y: np.ndarray  # (rows,) int64 class index, -1 where the label is blank
+    teacher_probs: np.ndarray | None  # (rows, classes) of an external teacher, else None
+    teacher_name: str | None
+
+    @property
+    def labelled(self) -> np.ndarray:
+        return self.y >= 0
+
+
+def check_columns(frame, path: Path, label_column: str, teacher_columns: list[str], other: list[tuple[str, str]]) -> None:
+    """Every named column exists; the teacher's columns are not the label column."""
     if label_column in teacher_columns:
         raise DataError(f"teacher column {label_column!r} is the label column: the teacher's outputs need columns of their own")
-    named = [(label_column, "--label-column")] + [(c, "teacher column") for c in teacher_columns]
-    named += [(c, "feature column") for c in feature_columns or []]
+    named = [(label_column, "--label-column")] + [(c, "teacher column") for c in teacher_columns] + other
     for column, flag in named:
         if column not in frame.columns:
             raise DataError(f"{flag} {column!r} is not a column of {path.name} (columns: {', '.join(frame.columns)})")
-    if feature_columns is None:
-        feature_columns = [c for c in frame.columns if c != label_column and c not in teacher_columns]
-    overlap = [c for c in feature_columns if c == label_column or c in teacher_columns]
-    if overlap:
-        raise DataError(f"feature column {overlap[0]!r} is also the label or a teacher column")
-    if not feature_columns:
-        raise DataError(f"{path.name} has no feature columns besides the label and teacher columns")
 
-    x = np.column_stack([_numeric_column(frame, c, "feature") for c in feature_columns])
+
+def read_labels(frame, label_column: str, teacher_prob_columns: list[str] | None, teacher_label_column: str | None) -> Labels:
+    """Classes from the label column (at least 2, enough labelled rows), and the external teacher's probabilities."""
     labels = frame[label_column].str.strip()
     labelled = (labels != "").to_numpy()
     class_names = _sorted_classes(sorted(set(labels[labelled])))
@@ -189,9 +189,46 @@ def load_csv_dataset(
             )
         teacher_probs = np.eye(len(class_names))[[class_names.index(v) for v in predicted]]
         teacher_name = "external teacher (labels)"
+    return Labels(class_names, y, teacher_probs, teacher_name)
 
-    train_rows, test_rows = _split(np.flatnonzero(labelled), y[labelled], seed)
-    train_rows = np.sort(np.concatenate([train_rows, np.flatnonzero(~labelled)]))
+
+def split_rows(labels: Labels, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(training rows: every unlabelled row + 70% of the labelled, test rows: a stratified 30% of the labelled)."""
+    labelled = labels.labelled
+    train_rows, test_rows = _split(np.flatnonzero(labelled), labels.y[labelled], seed)
+    return np.sort(np.concatenate([train_rows, np.flatnonzero(~labelled)])), test_rows
+
+
+def load_csv_dataset(
+    path: str | Path,
+    label_column: str,
+    seed: int,
+    teacher_prob_columns: list[str] | None = None,
+    teacher_label_column: str | None = None,
+    feature_columns: list[str] | None = None,
+) -> Dataset:
+    """The engineer's CSV: numeric feature columns, a label column that may be blank (unlabelled).
+
+    Features are `feature_columns`, by default every column but the label and teacher columns. The test split is a stratified 30%
+    of the labelled rows. With teacher columns the teacher is external: its probabilities (one column
+    per class, in the order of the sorted class names) or its predicted label for every row.
+    """
+    path = Path(path)
+    frame = read_csv(path)
+    teacher_columns = list(teacher_prob_columns or []) + ([teacher_label_column] if teacher_label_column else [])
+    check_columns(frame, path, label_column, teacher_columns, [(c, "feature column") for c in feature_columns or []])
+    if feature_columns is None:
+        feature_columns = [c for c in frame.columns if c != label_column and c not in teacher_columns]
+    overlap = [c for c in feature_columns if c == label_column or c in teacher_columns]
+    if overlap:
+        raise DataError(f"feature column {overlap[0]!r} is also the label or a teacher column")
+    if not feature_columns:
+        raise DataError(f"{path.name} has no feature columns besides the label and teacher columns")
+
+    x = np.column_stack([_numeric_column(frame, c, "feature") for c in feature_columns])
+    labels = read_labels(frame, label_column, teacher_prob_columns, teacher_label_column)
+    y, labelled, class_names, teacher_probs = labels.y, labels.labelled, labels.class_names, labels.teacher_probs
+    train_rows, test_rows = split_rows(labels, seed)
     x_train, x_test = _standardise(x[train_rows], x[test_rows])
     return Dataset(
         name=f"{path.name} ({len(frame)} rows, {int(labelled.sum())} labelled, {len(feature_columns)} features, {len(class_names)} classes)",
@@ -202,5 +239,5 @@ def load_csv_dataset(
         y_test=y[test_rows],
         teacher_probs_train=None if teacher_probs is None else teacher_probs[train_rows].astype(np.float32),
         teacher_probs_test=None if teacher_probs is None else teacher_probs[test_rows].astype(np.float32),
-        teacher_name=teacher_name,
+        teacher_name=labels.teacher_name,
     )

@@ -111,12 +111,12 @@ def train_teacher(x: torch.Tensor, y: torch.Tensor, sizes: list[int], settings: 
 
 
 def train_student(
-    arm: str, x: torch.Tensor, y: torch.Tensor, labelled: torch.Tensor, teacher_logits: torch.Tensor, sizes: list[int], settings: Settings, seed: int
+    arm: str, x: torch.Tensor, y: torch.Tensor, labelled: torch.Tensor, teacher_logits: torch.Tensor, new_student: Callable[[], nn.Module], settings: Settings, seed: int
 ) -> nn.Module:
     # Same seed for every arm: same initial weights and batch order, so only the targets differ.
     torch.manual_seed(seed)
     generator = torch.Generator().manual_seed(seed)
-    student = mlp(sizes)
+    student = new_student()
     optimizer = torch.optim.Adam(student.parameters(), lr=settings.student_lr, weight_decay=settings.student_weight_decay)
     T = settings.temperature
     student.train()
@@ -157,39 +157,76 @@ def _std(values: list[float]) -> float:
     return float(np.std(values, ddof=1)) if len(values) > 1 else 0.0
 
 
-def run(data: Dataset, settings: Settings, progress: Progress) -> DistillationMetrics:
+@dataclass
+class Teachers:
+    """The teacher phase's result, per seed: the logits on every training input, the predicted test classes."""
+
+    name: str
+    logits_train: list[torch.Tensor]
+    test_predictions: list[torch.Tensor]
+    served: nn.Module | None = None  # the first seed's teacher as it answers requests; None when external
+
+
+class Task:
+    """What a task supplies to the shared run: its teacher, its student, and how both serve requests.
+
+    This one is the numeric task (digits, or your CSV of features): MLPs on the standardised inputs.
+    """
+
+    def teachers(self, data: Dataset, settings: Settings, progress: Progress) -> Teachers:
+        x_train, y_train = torch.from_numpy(data.x_train), torch.from_numpy(data.y_train)
+        x_test = torch.from_numpy(data.x_test)
+        sizes = [data.features, *settings.teacher_hidden, data.classes]
+        labelled_rows = torch.from_numpy(np.flatnonzero(data.y_train >= 0))
+        seeds = list(settings.seeds)
+        total = len(seeds) * settings.teacher_epochs
+        result = Teachers(describe(sizes), [], [])
+        for i, seed in enumerate(seeds):
+            report = lambda epoch, i=i, seed=seed: progress("teacher", i * settings.teacher_epochs + epoch, total, f"seed {seed}: epoch {epoch}/{settings.teacher_epochs}")
+            teacher = train_teacher(x_train[labelled_rows], y_train[labelled_rows], sizes, settings, seed, report)
+            teacher.eval()
+            with torch.no_grad():
+                result.logits_train.append(teacher(x_train))
+            result.test_predictions.append(predict(teacher, x_test))
+            if result.served is None:
+                result.served = teacher
+        return result
+
+    def student(self, data: Dataset, settings: Settings) -> nn.Module:
+        return mlp([data.features, *settings.student_hidden, data.classes])
+
+    def student_name(self, data: Dataset, settings: Settings) -> str:
+        return describe([data.features, *settings.student_hidden, data.classes])
+
+    def served(self, student: nn.Module) -> nn.Module:
+        return student
+
+    def requests(self, data: Dataset):
+        """The inputs the served models are timed on."""
+        return torch.from_numpy(data.x_test)
+
+
+def run(data: Dataset, settings: Settings, progress: Progress, task: Task | None = None) -> DistillationMetrics:
     torch.set_num_threads(TRAINING_THREADS)
     torch.use_deterministic_algorithms(True)
+    task = task or Task()
     x_train, y_train = torch.from_numpy(data.x_train), torch.from_numpy(data.y_train)
     x_test, y_test = torch.from_numpy(data.x_test), torch.from_numpy(data.y_test)
-    teacher_sizes = [data.features, *settings.teacher_hidden, data.classes]
-    student_sizes = [data.features, *settings.student_hidden, data.classes]
     external = data.teacher_probs_train is not None
     seeds = list(settings.seeds)
     phase_seconds: dict[str, float] = {}
 
     # 1. Teachers: their logits on every training input are the student's soft targets.
     started = time.perf_counter()
-    teachers: list[nn.Module | None] = []
-    teacher_logits: list[torch.Tensor] = []
-    teacher_test_predictions: list[torch.Tensor] = []
     if external:
         # log-probabilities act as logits: softmax(log p / T) is the teacher's distribution at temperature T.
         logits_train = torch.from_numpy(data.teacher_probs_train).clamp_min(1e-8).log()
         predicted = torch.from_numpy(data.teacher_probs_test).argmax(dim=1)
-        teachers, teacher_logits, teacher_test_predictions = [None] * len(seeds), [logits_train] * len(seeds), [predicted] * len(seeds)
+        teachers = Teachers(data.teacher_name, [logits_train] * len(seeds), [predicted] * len(seeds))
         progress("teacher", 1, 1, f"{data.teacher_name}: no training")
     else:
-        labelled_rows = torch.from_numpy(np.flatnonzero(data.y_train >= 0))
-        total = len(seeds) * settings.teacher_epochs
-        for i, seed in enumerate(seeds):
-            report = lambda epoch, i=i, seed=seed: progress("teacher", i * settings.teacher_epochs + epoch, total, f"seed {seed}: epoch {epoch}/{settings.teacher_epochs}")
-            teacher = train_teacher(x_train[labelled_rows], y_train[labelled_rows], teacher_sizes, settings, seed, report)
-            teacher.eval()
-            with torch.no_grad():
-                teacher_logits.append(teacher(x_train))
-            teacher_test_predictions.append(predict(teacher, x_test))
-            teachers.append(teacher)
+        teachers = task.teachers(data, settings, progress)
+    teacher_logits, teacher_test_predictions = teachers.logits_train, teachers.test_predictions
     phase_seconds["teacher"] = time.perf_counter() - started
 
     # 2. Students: three arms per seed.
@@ -201,7 +238,7 @@ def run(data: Dataset, settings: Settings, progress: Progress) -> DistillationMe
         labelled = torch.from_numpy(choose_labelled(data.y_train, settings.labels_per_class, seed))
         scores: dict[str, float] = {}
         for j, arm in enumerate(ARMS):
-            student = train_student(arm, x_train, y_train, labelled, teacher_logits[i], student_sizes, settings, seed)
+            student = train_student(arm, x_train, y_train, labelled, teacher_logits[i], lambda: task.student(data, settings), settings, seed)
             predicted = predict(student, x_test)
             scores[arm] = accuracy(predicted, y_test)
             if arm == "kd":
@@ -226,10 +263,13 @@ def run(data: Dataset, settings: Settings, progress: Progress) -> DistillationMe
     # 3. Speed on this CPU, of the first seed's models, on test inputs.
     started = time.perf_counter()
     torch.set_num_threads(settings.threads)
-    timed = {"student": kd_students[0]} if external else {"teacher": teachers[0], "student": kd_students[0]}
+    timed = {"student": task.served(kd_students[0])}
+    if teachers.served is not None:
+        timed = {"teacher": teachers.served, **timed}
+    requests = task.requests(data)
     timings = {}
     for k, (role, model) in enumerate(timed.items()):
-        timings[role] = time_model(model, x_test, settings.timing_calls, settings.timing_seconds)
+        timings[role] = time_model(model, requests, settings.timing_calls, settings.timing_seconds)
         progress("measure", k + 1, len(timed), f"{role}: {timings[role].throughput_batch256:,.0f} examples/s at batch 256")
     phase_seconds["measure"] = time.perf_counter() - started
 
@@ -248,8 +288,8 @@ def run(data: Dataset, settings: Settings, progress: Progress) -> DistillationMe
             }
         return figures
 
-    teacher = ModelMetrics(**model_metrics("teacher", teachers[0], data.teacher_name or describe(teacher_sizes), [r.teacher_accuracy for r in per_seed]))
-    student = StudentMetrics(**model_metrics("student", kd_students[0], describe(student_sizes), [r.student_accuracy for r in per_seed]))
+    teacher = ModelMetrics(**model_metrics("teacher", timed.get("teacher"), teachers.name, [r.teacher_accuracy for r in per_seed]))
+    student = StudentMetrics(**model_metrics("student", timed["student"], task.student_name(data, settings), [r.student_accuracy for r in per_seed]))
     gains = [r.kd_gain_pp for r in per_seed]
     return DistillationMetrics(
         schema_version=METRICS_SCHEMA_VERSION,

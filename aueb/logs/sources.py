@@ -26,6 +26,9 @@ _PEEK_LINES = 20
 # A raw-line scan must not split lines: \x01 cannot appear unescaped inside valid JSON.
 _LINE_DELIMITER = "\\x01"
 MAX_LINE_BYTES = 16 * 1024 * 1024
+# DuckDB sizes its read buffer at 16 x max_line_size (256 MB) by default; with a buffer per file and thread that
+# overruns the memory limit on a 2-core machine, so the buffer is set to twice the longest line allowed.
+READ_BUFFER_BYTES = 2 * MAX_LINE_BYTES
 
 PLAIN_CSV_REQUIRED = ("timestamp", "model", "input_tokens", "output_tokens")
 
@@ -163,7 +166,7 @@ def scan(source: Source, numbered: bool = False, types: dict[str, str] | None = 
         return (
             f"SELECT filename AS file, {line} AS line, text FROM read_csv({files}, columns={{'text': 'VARCHAR'}}, "
             f"delim=E'{_LINE_DELIMITER}', quote='', escape='', header=false, filename=true, "
-            f"max_line_size={MAX_LINE_BYTES}, union_by_name=false)"
+            f"max_line_size={MAX_LINE_BYTES}, buffer_size={READ_BUFFER_BYTES}, union_by_name=false)"
         )
     types = types or {}
     columns = ", ".join(f"{sql_text(c)}: {sql_text(types.get(c, 'VARCHAR'))}" for c in source.columns)
@@ -173,7 +176,7 @@ def scan(source: Source, numbered: bool = False, types: dict[str, str] | None = 
         f"SELECT filename AS file, {line} AS line, * EXCLUDE (filename) FROM read_csv({files}, header=true, auto_detect=false, "
         f"columns={{{columns}}}, "
         f"delim=',', quote='\"', escape='\"', filename=true, store_rejects=true, "
-        f"max_line_size={MAX_LINE_BYTES})"
+        f"max_line_size={MAX_LINE_BYTES}, buffer_size={READ_BUFFER_BYTES})"
     )
 
 

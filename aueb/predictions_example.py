@@ -5,7 +5,7 @@ student on about 88.9%). This script draws such an eval, one row per ticket, in 
 are more often wrong for both models and the student's confidence is lower on them; `aueb cascade`
 then measures the example's cascade from it:
 
-    python scripts/make_predictions_example.py
+    python -m aueb.predictions_example
     aueb cascade data/predictions_example.csv --confidence-column student_confidence \
         --student-correct-column student_correct --teacher-correct-column teacher_correct \
         --into data/metrics_example.json
@@ -22,7 +22,7 @@ TICKETS = 1500
 TEACHER_CORRECT = 1368  # 91.2%, the example's teacher accuracy
 STUDENT_CORRECT = 1334  # 88.9%, the example's student accuracy (rounded to a whole ticket)
 CLASSES = 12
-OUT = Path(__file__).resolve().parents[1] / "aueb" / "data" / "predictions_example.csv"
+OUT = Path(__file__).resolve().parent / "data" / "predictions_example.csv"
 
 
 def main() -> None:

