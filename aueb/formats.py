@@ -123,8 +123,9 @@ def _flatten(prefix: str, data: dict[str, Any], out: dict[str, Any]) -> None:
             out[f"{prefix}{key}"] = value
 
 
-def scenarios_to_csv(scenarios: list[Scenario]) -> str:
-    """One row per feature of each scenario, every column of CSV_COLUMNS, and the range columns that some row needs."""
+def scenario_table(scenarios: list[Scenario]) -> tuple[list[str], list[list[Any]]]:
+    """The finance CSV as a header and typed rows (the workbook writes it too): one row per feature of each
+    scenario, every column of CSV_COLUMNS, and the range columns that some row needs."""
     records = []
     for scenario in scenarios:
         wide: dict[str, Any] = {}
@@ -138,7 +139,12 @@ def scenarios_to_csv(scenarios: list[Scenario]) -> str:
             records.append(cells)
     ranged = {column for cells in records for column in cells if column in RANGE_BOUND_COLUMNS}
     header = [c for column in CSV_COLUMNS for c in (column, f"{column}.low", f"{column}.high") if c == column or c in ranged]
-    return _write_csv(header, [[cells.get(column) for column in header] for cells in records])
+    return header, [[cells.get(column) for column in header] for cells in records]
+
+
+def scenarios_to_csv(scenarios: list[Scenario]) -> str:
+    """One row per feature of each scenario, every column of CSV_COLUMNS, and the range columns that some row needs."""
+    return _write_csv(*scenario_table(scenarios))
 
 
 def scenario_to_json(scenario: Scenario) -> str:

@@ -70,6 +70,17 @@ def percentiles_along(samples: np.ndarray) -> np.ndarray:
         return np.nanquantile(samples, PERCENTILES, axis=-1, method="inverted_cdf")
 
 
+FAN_POINTS = 25
+
+
+def fan_multipliers(scenario: Scenario) -> list[float]:
+    """Log-spaced from the smallest to the largest multiplier (1x to 100x for a single one), plus the scenario's own."""
+    low, high = min(scenario.multipliers), max(scenario.multipliers)
+    if low == high:
+        low, high = min(low, 1.0), max(high, 100.0)
+    return sorted({*np.geomspace(low, high, FAN_POINTS).tolist(), *map(float, scenario.multipliers)})
+
+
 def fan(simulation: Simulation, figure: str = "cogs_to_revenue") -> pd.DataFrame:
     """multiplier, arm, p10, p50, p90, undefined of a total-row figure at every simulated multiplier (the fan chart)."""
     values = simulation.figure(figure)

@@ -220,7 +220,7 @@ def kpis(projection: Projection, currency: str, horizon_months: float) -> list[d
     return [
         {
             "label": "Monthly saving with the student",
-            "value": money(saving, currency, "month"),
+            "value": money(saving, currency),
             "help": "AI COGS without the student minus AI COGS with it, at today's volume (1x).",
         },
         {
@@ -239,7 +239,7 @@ def kpis(projection: Projection, currency: str, horizon_months: float) -> list[d
             "help": "Teacher-labelled training examples + training compute + engineering.",
         },
         {
-            "label": "Break-even volume (requests / month)",
+            "label": "Break-even (requests / month)",
             "value": searched_volume(s["break_even_monthly_requests"]),
             "help": f"Smallest monthly volume (users growing) at which the student's monthly saving pays back its one-time cost "
             f"within the {horizon_months:g}-month horizon: saving > 0 and saving x {horizon_months:g} >= one-time cost"
@@ -247,14 +247,14 @@ def kpis(projection: Projection, currency: str, horizon_months: float) -> list[d
             + " 'at any volume': already at 0.001x today's volume; 'never': not up to 1,000x.",
         },
         {
-            "label": "Student cheaper from (requests / month)",
+            "label": "Student cheaper from (req./mo)",
             "value": searched_volume(s["student_cheaper_from_monthly_requests"]),
             "help": "Smallest monthly volume (users growing) at which AI COGS with the student is below AI COGS without it, "
             "leaving out the one-time cost. 'at any volume': cheaper already at 0.001x today's volume (the bottom of the search); "
             "'never': not up to 1,000x.",
         },
         {
-            "label": "Margin collapse, without → with student",
+            "label": "Margin collapse: without → with",
             "value": f"{times(collapse_base) if collapse_base else 'never'} → {times(collapse_dist) if collapse_dist else 'never'}",
             "help": "Usage per user, as a multiple of today's, at which AI COGS reaches revenue when revenue per user stays fixed. "
             "'never' below 1,000x.",

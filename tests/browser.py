@@ -16,18 +16,10 @@ from pathlib import Path
 
 import pytest
 
+from aueb.report.pdf import CHROMIUM_ARGS  # the flags the PDF report prints with, one list for both
+
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 READY = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 CHARTS_DRAWN = """() => {
     const charts = document.querySelectorAll('[data-testid="stPlotlyChart"]');

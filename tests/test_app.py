@@ -114,12 +114,12 @@ def test_overview_headline_is_the_engine_projection(default):
             ):
                 assert table.loc[label, column].endswith(f" · {row[f'{metric_name}_tier']}")
     summary = project(default).summary.iloc[0]
-    assert metric(at, "Monthly saving") == f"${summary['monthly_saving']:,.0f} / month"
+    assert metric(at, "Monthly saving") == f"${summary['monthly_saving']:,.0f}"
     assert metric(at, "Payback") == f"{summary['payback_months']:.1f} months"
     assert metric(at, "ROI over 12 months") == f"{summary['roi']:.3g}x"
     # the investment break-even (about 114,000 requests a month), and the student cheaper at any volume
     assert 113_000 < summary["break_even_monthly_requests"] < 115_000
-    assert metric(at, "Break-even volume") == f"{summary['break_even_monthly_requests']:,.0f}"
+    assert metric(at, "Break-even (requests") == f"{summary['break_even_monthly_requests']:,.0f}"
     assert metric(at, "Student cheaper from") == "at any volume"
     card = next(m for m in at.metric if m.label.startswith("Student cheaper from"))
     assert "at any volume" in card.help and "one-time cost" in card.help
@@ -460,7 +460,7 @@ def test_downloads_are_what_the_cli_writes(default):
     assert read_scenarios(items["dl_scenario_json"].data, "x.json") == [default]
     assert json.loads(items["dl_projection_json"].data)["summary"][default.name]["one_time_cost"] == 26300.0
     at = visit(start(), "data")
-    assert [b.label for b in at.get("download_button")] == [d.label for d in files.downloads(default, projection)]
+    assert [b.label for b in at.get("download_button")][:4] == [d.label for d in files.downloads(default, projection)]
 
 
 # --- pure helpers ---------------------------------------------------------------------------------------------

@@ -11,7 +11,6 @@ from test_app import clear_cache, default, start, visit  # noqa: F401  (fixtures
 
 from aueb import risk, views
 from aueb.ui import ranges
-from aueb.ui.risk import fan_multipliers
 
 KEY = "in|features|Support chat|"
 
@@ -33,7 +32,7 @@ def edit_table(at: AppTest, edited_rows: dict) -> None:
 
 def test_page_shows_the_risk_analysis(default):
     at = risk_page()
-    summary = risk.risk_summary(risk.simulate(default, risk.DEFAULT_SAMPLES, risk.DEFAULT_SEED, multipliers=fan_multipliers(default)))
+    summary = risk.risk_summary(risk.simulate(default, risk.DEFAULT_SAMPLES, risk.DEFAULT_SEED, multipliers=risk.fan_multipliers(default)))
     assert metric(at, "Pays back within 12 months") == views.pct(summary.payback_within_horizon_probability)
     assert metric(at, "Payback P50") == f"{summary.payback_months.p50:.1f} months"
     assert metric(at, "Saving P50") == views.money(summary.monthly_saving.p50, "USD")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from aueb.engine import Projection
 from aueb.errors import InputError
@@ -17,6 +18,13 @@ from aueb.logs import Measured, ingest
 from aueb.formats import projection_to_csv, projection_to_json, read_scenarios, scenario_to_json, scenarios_to_csv
 from aueb.metrics import DistillationMetrics, MetricsError, parse_metrics
 from aueb.scenario import Scenario
+
+REPORT_KINDS = {
+    ".html": ("Report (HTML)", "text/html", "One self-contained file: opens offline in any browser, charts included."),
+    ".xlsx": ("Report (Excel)", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+              "Summary, Projection, Inputs and Tiers sheets, numbers as numbers: what `aueb report --out report.xlsx` writes."),
+    ".pdf": ("Report (PDF)", "application/pdf", "The HTML report printed by Chromium: paginated, page numbers and the scenario's name in the footer."),
+}
 
 MAX_UPLOAD_MB = 2
 MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024
@@ -125,3 +133,20 @@ def downloads(scenario: Scenario, projection: Projection) -> list[Download]:
         Download("dl_scenario_csv", "Scenario (CSV)", scenarios_to_csv([scenario]).encode("utf-8"), f"{base}.csv", "text/csv",
                  "One row per feature, for a spreadsheet."),
     ]
+
+
+def report_download(
+    kind: str, scenario: Scenario, *, metrics: DistillationMetrics | None = None, logs: Any = None,
+    risk_samples: int | None = None, risk_seed: int | None = None, paper: str = "a4",
+) -> Download:
+    """The report of the current scenario as `kind` (.html, .xlsx or .pdf): what `aueb report --out report<kind>` writes.
+
+    `logs`: an IngestReport (aueb ingest --report); risk_samples and risk_seed: the Monte Carlo run of a scenario with
+    ranges (default: the CLI's). A PDF needs Chromium and playwright; without them this raises aueb.report.RendererMissing.
+    """
+    from aueb.report import build_report, render
+
+    label, mime, help = REPORT_KINDS[kind]
+    options = {k: v for k, v in (("risk_samples", risk_samples), ("risk_seed", risk_seed)) if v is not None}
+    content = build_report(scenario, metrics=metrics, logs=logs, **options)
+    return Download(f"dl_report_{kind[1:]}", label, render(content, kind, paper), f"{slug(scenario.name)}_report{kind}", mime, help)

@@ -10,7 +10,7 @@ from aueb import views
 from aueb.errors import InputError
 from aueb.formats import ECONOMICS_PATH
 from aueb.scenario import Feature
-from aueb.ui import ROUTES, charts, components, editing, editor, files, state
+from aueb.ui import ROUTES, charts, components, editing, editor, files, report, state
 from aueb.ui import distillation as distill
 from aueb.ui.cascade import cascade_section
 from aueb.ui.files import MAX_UPLOAD_MB, read_scenario_upload
@@ -156,6 +156,7 @@ def data() -> None:
         column.download_button(item.label, item.data, item.file_name, item.mime, key=item.key, help=item.help,
                                icon=":material/download:", width="stretch")
     st.caption("Downloads are byte for byte what the command line writes (`aueb project`, `aueb convert`).")
+    report.download_section(scenario)
     st.subheader("Load a scenario")
     left, right = st.columns(2, gap="large")
     with left:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import time
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -25,7 +24,6 @@ TABLE_REV = "risk|inputs_rev"
 ERRORS = "risk|errors"
 _MEMO = "_risk_memo"
 SAMPLE_CHOICES = (1_000, 10_000, 50_000)
-FAN_POINTS = 25
 FIGURES = {
     "cogs_to_revenue": "AI COGS / revenue at 1x",
     "ai_cogs": "AI COGS at 1x",
@@ -37,14 +35,6 @@ FIGURES = {
 _SHARES = ("cogs_to_revenue", "roi")
 
 
-def fan_multipliers(scenario: Scenario) -> list[float]:
-    """Log-spaced from the smallest to the largest multiplier (1x to 100x for a single one), plus the scenario's own."""
-    low, high = min(scenario.multipliers), max(scenario.multipliers)
-    if low == high:
-        low, high = min(low, 1.0), max(high, 100.0)
-    return sorted({*np.geomspace(low, high, FAN_POINTS).tolist(), *map(float, scenario.multipliers)})
-
-
 def analysis(scenario: Scenario, samples: int, seed: int, figure: str) -> dict:
     """The simulation, fan, percentile rows, summary and tornado of the scenario (recomputed only when it changes)."""
     key = (samples, seed, figure)
@@ -52,7 +42,7 @@ def analysis(scenario: Scenario, samples: int, seed: int, figure: str) -> dict:
     if memo is not None and memo[0] is scenario and memo[1] == key:
         return memo[2]
     start = time.perf_counter()
-    simulation = risk.simulate(scenario, samples, seed, multipliers=fan_multipliers(scenario))
+    simulation = risk.simulate(scenario, samples, seed, multipliers=risk.fan_multipliers(scenario))
     result = {
         "fan": risk.fan(simulation),
         "rows": risk.percentile_rows(simulation),

@@ -1,0 +1,110 @@
+"""The blocks a report is made of: text, figures with their definitions, tables, charts, workbook sheets.
+
+html, pdf and xlsx render these; aueb.report.content and aueb.report.sections fill them.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from datetime import datetime
+from importlib.resources import files
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from aueb import views
+from aueb.engine import Projection
+from aueb.scenario import Scenario
+
+DEFINITIONS: dict[str, dict[str, str]] = tomllib.loads(files("aueb.report").joinpath("templates", "definitions.toml").read_text("utf-8"))
+
+
+@dataclass(frozen=True)
+class Text:
+    """Sentences; **bold** marks the words that carry the answer. `status`: success, warning, error or info."""
+
+    lines: list[str]
+    status: str = "info"
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One number with its label, its text as shown (unit included) and the key of its definition."""
+
+    key: str
+    label: str
+    text: str
+    value: float | None = None
+
+
+@dataclass(frozen=True)
+class Figures:
+    items: list[Figure]
+
+
+@dataclass(frozen=True)
+class Table:
+    """Cells as shown. `row_keys` links each row to a definition, `bands` colours cells by industry band."""
+
+    title: str
+    columns: list[str]
+    rows: list[list[str]]
+    row_keys: list[str | None] | None = None
+    column_keys: list[str | None] | None = None
+    bands: list[list[str | None]] | None = None
+    note: str = ""
+    numeric: bool = True  # columns after the first are right-aligned
+
+
+@dataclass(frozen=True)
+class Chart:
+    key: str
+    figure: go.Figure
+    definition: str
+    caption: str = ""
+
+
+Block = Text | Figures | Table | Chart
+
+
+@dataclass(frozen=True)
+class Section:
+    id: str
+    title: str
+    intro: str = ""
+    blocks: list[Block] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """A workbook sheet: a frame and the number format of each column (money, money_small, percent, count, number, text)."""
+
+    name: str
+    frame: pd.DataFrame
+    formats: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ReportContent:
+    scenario: Scenario
+    projection: Projection
+    created: datetime
+    sections: list[Section]
+    tiers: pd.DataFrame
+    extra_sheets: list[Sheet]
+    definitions: dict[str, dict[str, str]]
+
+    @property
+    def title(self) -> str:
+        return self.scenario.name
+
+    @property
+    def subtitle(self) -> str:
+        s = self.scenario
+        n = len(s.features)
+        growth = "users grow" if s.growth == "users" else "usage per user grows"
+        return (
+            f"AI unit economics report · {self.created:%d %B %Y} · {n} AI feature{'s' if n != 1 else ''} · "
+            f"volume at {', '.join(views.multiplier_label(m) for m in s.multipliers)} today's as {growth} · money in {s.currency}"
+        )
