@@ -48,10 +48,14 @@ class HeldOut:
                 f"held-out results: {len(confidence)} confidences, {len(student)} student and {len(teacher)} teacher results; need one of each per example"
             )
         if not np.isfinite(confidence).all():
-            raise ValueError(f"held-out results: confidence must be finite (example {int(np.flatnonzero(~np.isfinite(confidence))[0])})")
+            raise ValueError(
+                f"held-out results: confidence must be finite (example {int(np.flatnonzero(~np.isfinite(confidence))[0])})"
+            )
         for name, values in (("student", student), ("teacher", teacher)):
             if not np.isin(values, (0, 1)).all():
-                raise ValueError(f"held-out results: {name} correctness must be 0 or 1 (example {int(np.flatnonzero(~np.isin(values, (0, 1)))[0])})")
+                raise ValueError(
+                    f"held-out results: {name} correctness must be 0 or 1 (example {int(np.flatnonzero(~np.isin(values, (0, 1)))[0])})"
+                )
         object.__setattr__(self, "confidence", confidence)
         object.__setattr__(self, "student_correct", student.astype(bool))
         object.__setattr__(self, "teacher_correct", teacher.astype(bool))
@@ -181,7 +185,9 @@ def stored_points(c: Curve) -> np.ndarray:
     return np.flatnonzero(new_band | last_of_band)
 
 
-def feature_inputs(coverage: np.ndarray, system_accuracy: np.ndarray, teacher_accuracy: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def feature_inputs(
+    coverage: np.ndarray, system_accuracy: np.ndarray, teacher_accuracy: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(coverage k, escalation e, quality retention r) of a feature run at these operating points:
     k = 1, e = 1 - c, r = (Q/A_T - (1 - c)) / c, so that its quality relative to its teacher is Q/A_T."""
     coverage = np.asarray(coverage, dtype=float)

@@ -93,7 +93,11 @@ SUMMARY_COLUMNS = (
 
 def token_prices(pricing: TokenPricing) -> tuple[float, float | None, float]:
     """(p_in, p_cached, p_out) with catalog prices filling the gaps; p_cached None means "the input price"."""
-    p_in, p_cached, p_out = pricing.input_price_per_mtok, pricing.cached_input_price_per_mtok, pricing.output_price_per_mtok
+    p_in, p_cached, p_out = (
+        pricing.input_price_per_mtok,
+        pricing.cached_input_price_per_mtok,
+        pricing.output_price_per_mtok,
+    )
     if p_in is None or p_out is None:
         listed = lookup(pricing.model, pricing.provider)
         if p_in is None:
@@ -112,14 +116,28 @@ def token_cost_per_request(pricing: TokenPricing) -> float:
     """The token API price of one request, catalog prices filling the gaps."""
     p_in, p_cached, p_out = token_prices(pricing)
     return token_unit_cost(
-        pricing.input_tokens, pricing.cached_input_tokens, pricing.output_tokens,
-        p_in, p_in if p_cached is None else p_cached, p_out, pricing.batch_share, pricing.batch_discount,
+        pricing.input_tokens,
+        pricing.cached_input_tokens,
+        pricing.output_tokens,
+        p_in,
+        p_in if p_cached is None else p_cached,
+        p_out,
+        pricing.batch_share,
+        pricing.batch_discount,
     )
 
 
 def _model_row(pricing: TokenPricing | PerRequestPricing | SelfHostedPricing | None) -> tuple[float, ...]:
     if isinstance(pricing, SelfHostedPricing):
-        return (SELF_HOSTED, 0.0, pricing.hourly_price, pricing.throughput_rps, pricing.utilization, pricing.peak_to_average, float(pricing.min_replicas))
+        return (
+            SELF_HOSTED,
+            0.0,
+            pricing.hourly_price,
+            pricing.throughput_rps,
+            pricing.utilization,
+            pricing.peak_to_average,
+            float(pricing.min_replicas),
+        )
     if isinstance(pricing, TokenPricing):
         unit_cost = token_cost_per_request(pricing)
     else:
@@ -156,7 +174,9 @@ def features_frame(scenario: Scenario) -> pd.DataFrame:
                 student.distillation.engineering if student is not None else 0.0,
             )
         )
-    return pd.DataFrame(rows, columns=list(FEATURE_FIELDS), index=pd.Index([f.name for f in scenario.features], name="feature"))
+    return pd.DataFrame(
+        rows, columns=list(FEATURE_FIELDS), index=pd.Index([f.name for f in scenario.features], name="feature")
+    )
 
 
 @dataclass(frozen=True)
@@ -241,7 +261,10 @@ def _costs(
     total_requests = _scenario_requests(features, multipliers) if scenario_requests is None else scenario_requests
     n_features = requests.shape[2]
     share = np.divide(
-        requests, total_requests, out=np.full_like(requests, 1.0 / (scenario_features or n_features)), where=total_requests > 0
+        requests,
+        total_requests,
+        out=np.full_like(requests, 1.0 / (scenario_features or n_features)),
+        where=total_requests > 0,
     )
     shape = np.broadcast_shapes(inference.shape, (len(m), 2, n_features))
     return _Costs(
@@ -263,12 +286,17 @@ def _one_time_cost(features: pd.DataFrame, baseline_served_today: np.ndarray) ->
     teacher_cost_today = _model_cost(features, "teacher", baseline_served_today[np.newaxis, np.newaxis, :])[0, 0]
     # A self-hosted teacher that serves nothing today labels at the cost of a replica at target utilisation.
     replica_cost_per_request = _ratio(
-        features["teacher_hourly_price"].to_numpy(), 3600 * features["teacher_throughput_rps"].to_numpy() * features["teacher_utilization"].to_numpy()
+        features["teacher_hourly_price"].to_numpy(),
+        3600 * features["teacher_throughput_rps"].to_numpy() * features["teacher_utilization"].to_numpy(),
     )
-    teacher_cost_per_request = np.where(baseline_served_today > 0, _ratio(teacher_cost_today, baseline_served_today), replica_cost_per_request)
+    teacher_cost_per_request = np.where(
+        baseline_served_today > 0, _ratio(teacher_cost_today, baseline_served_today), replica_cost_per_request
+    )
     return np.where(
         features["has_student"].to_numpy() > 0,
-        features["training_examples"].to_numpy() * teacher_cost_per_request + features["training_compute"].to_numpy() + features["engineering"].to_numpy(),
+        features["training_examples"].to_numpy() * teacher_cost_per_request
+        + features["training_compute"].to_numpy()
+        + features["engineering"].to_numpy(),
         0.0,
     )
 
@@ -283,7 +311,9 @@ def _divide_into(out: np.ndarray, numerator: np.ndarray, denominator: np.ndarray
 
 def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
     """numerator / denominator as a new array, NaN where undefined (see _divide_into)."""
-    numerator, denominator = np.broadcast_arrays(np.asarray(numerator, dtype=float), np.asarray(denominator, dtype=float))
+    numerator, denominator = np.broadcast_arrays(
+        np.asarray(numerator, dtype=float), np.asarray(denominator, dtype=float)
+    )
     out = np.empty(numerator.shape)
     _divide_into(out, numerator, denominator)
     return out
@@ -322,7 +352,10 @@ def _feature_figures(features: pd.DataFrame, c: _Costs) -> tuple[dict[str, np.nd
     teacher_quality = _column(features, "teacher_quality")
     student_share = c.coverage * (1 - c.escalation)  # of model-served requests, answered by the student
     student_answers = student_share * c.model_served
-    correct = teacher_quality * (c.requests - student_answers) + student_answers * _column(features, "quality_retention") * teacher_quality
+    correct = (
+        teacher_quality * (c.requests - student_answers)
+        + student_answers * _column(features, "quality_retention") * teacher_quality
+    )
     error_cost = (c.requests - correct) * _column(features, "cost_per_error")
     figures = {
         "users": c.users,
@@ -340,7 +373,9 @@ def _feature_figures(features: pd.DataFrame, c: _Costs) -> tuple[dict[str, np.nd
     return figures, student_share
 
 
-def project_feature_variants(scenario: Scenario, feature: str, inputs: dict[str, np.ndarray], multiplier: float = 1.0) -> pd.DataFrame:
+def project_feature_variants(
+    scenario: Scenario, feature: str, inputs: dict[str, np.ndarray], multiplier: float = 1.0
+) -> pd.DataFrame:
     """The distilled arm of one feature at `multiplier`, once per variant of its inputs, in one vectorised pass.
 
     `inputs` maps feature-frame columns (coverage, escalation, quality_retention, ...) to one value per
@@ -356,7 +391,14 @@ def project_feature_variants(scenario: Scenario, feature: str, inputs: dict[str,
     for name, values in inputs.items():
         variants[name] = np.asarray(values, dtype=float)
     multipliers = np.array([float(multiplier)])
-    c = _costs(variants, multipliers, scenario.growth, scenario.fixed_monthly_cost, _scenario_requests(features, multipliers), len(features))
+    c = _costs(
+        variants,
+        multipliers,
+        scenario.growth,
+        scenario.fixed_monthly_cost,
+        _scenario_requests(features, multipliers),
+        len(features),
+    )
     figures, student_share = _feature_figures(variants, c)
     distilled = ARMS.index("distilled")
     columns = {name: values[0, distilled] for name, values in figures.items()}
@@ -385,7 +427,10 @@ def project_features(
     out = dict(zip(_NUMBER_COLUMNS, block))
     for name in ADDITIVE_COLUMNS:
         out[name][..., n_features] = 0.0
-    totals = {name: np.zeros((n_multipliers, n_arms)) for name in ("student_answers", "model_served", "profitable", "revenue_positive")}
+    totals = {
+        name: np.zeros((n_multipliers, n_arms))
+        for name in ("student_answers", "model_served", "profitable", "revenue_positive")
+    }
 
     # Slices of features keep the temporaries small enough to stay in cache.
     for start in range(0, n_features, FEATURES_PER_SLICE):
@@ -421,7 +466,9 @@ def project_features(
             np.tile(np.arange(n_rows, dtype=np.int32), n_multipliers * n_arms),
             dtype=pd.CategoricalDtype(features.index.append(pd.Index(["ALL"]))),
         ),
-        "arm": pd.Categorical.from_codes(np.tile(np.repeat(np.arange(n_arms, dtype=np.int8), n_rows), n_multipliers), categories=list(ARMS)),
+        "arm": pd.Categorical.from_codes(
+            np.tile(np.repeat(np.arange(n_arms, dtype=np.int8), n_rows), n_multipliers), categories=list(ARMS)
+        ),
     }
     for metric in TIER_METRICS:
         codes = np.full(len(frame), -1, dtype=np.int8)
@@ -432,7 +479,9 @@ def project_features(
     return frame
 
 
-def _scenario_totals(features: pd.DataFrame, multipliers: np.ndarray, growth: str, fixed_monthly_cost: float) -> tuple[np.ndarray, np.ndarray]:
+def _scenario_totals(
+    features: pd.DataFrame, multipliers: np.ndarray, growth: str, fixed_monthly_cost: float
+) -> tuple[np.ndarray, np.ndarray]:
     """Scenario AI COGS (multiplier, arm) and revenue (multiplier,), in chunks to bound memory."""
     chunk = max(1, 2_000_000 // max(1, len(features)))
     cogs, revenue = [], []
@@ -457,7 +506,9 @@ def _search_volume(qualifies: np.ndarray, requests_today: float) -> float | None
     return 0.0 if index == 0 else float(requests_today * SEARCH_MULTIPLIERS[index])
 
 
-def summarize_features(features: pd.DataFrame, *, scenario: str, horizon_months: float, fixed_monthly_cost: float) -> dict[str, object]:
+def summarize_features(
+    features: pd.DataFrame, *, scenario: str, horizon_months: float, fixed_monthly_cost: float
+) -> dict[str, object]:
     """One-time cost, monthly saving at 1x, payback, ROI, the two break-even volumes and margin collapse points.
 
     break_even_monthly_requests: the smallest volume at which the saving pays the one-time cost back
@@ -528,7 +579,12 @@ def project(
             )
         )
         summaries.append(
-            summarize_features(features, scenario=scenario.name, horizon_months=scenario.horizon_months, fixed_monthly_cost=scenario.fixed_monthly_cost)
+            summarize_features(
+                features,
+                scenario=scenario.name,
+                horizon_months=scenario.horizon_months,
+                fixed_monthly_cost=scenario.fixed_monthly_cost,
+            )
         )
     frame = pd.concat(rows, ignore_index=True) if len(rows) > 1 else rows[0]
     return Projection(rows=frame, summary=pd.DataFrame(summaries, columns=list(SUMMARY_COLUMNS)))

@@ -7,7 +7,6 @@ from typing import Any
 
 from pydantic import ValidationError
 
-
 # pydantic puts the tag of a discriminated union in an error's location; users never wrote it.
 PRICING_KINDS = ("tokens", "per_request", "self_hosted")
 
@@ -21,7 +20,11 @@ def _location(loc: tuple[int | str, ...], data: Any) -> str:
     node = data
     for key in loc:
         if isinstance(key, int):
-            name = node[key].get("name") if isinstance(node, list) and key < len(node) and isinstance(node[key], dict) else None
+            name = (
+                node[key].get("name")
+                if isinstance(node, list) and key < len(node) and isinstance(node[key], dict)
+                else None
+            )
             parts[-1:] = [f"{parts[-1] if parts else ''}[{key}]" + (f" ({name})" if name else "")]
         elif key in PRICING_KINDS and parts and parts[-1].endswith("pricing"):
             continue
@@ -38,8 +41,16 @@ def _has(node: dict | list, key: int | str) -> bool:
 def _known_fields() -> list[str]:
     from aueb import scenario  # here, not at the top: the scenario module is not needed for other errors
 
-    models = (scenario.Scenario, scenario.Feature, scenario.Teacher, scenario.Student, scenario.Distillation,
-              scenario.TokenPricing, scenario.PerRequestPricing, scenario.SelfHostedPricing)
+    models = (
+        scenario.Scenario,
+        scenario.Feature,
+        scenario.Teacher,
+        scenario.Student,
+        scenario.Distillation,
+        scenario.TokenPricing,
+        scenario.PerRequestPricing,
+        scenario.SelfHostedPricing,
+    )
     return sorted({name for model in models for name in model.model_fields})
 
 
@@ -63,5 +74,7 @@ def describe_validation_error(err: ValidationError, data: Any = None, prefix: st
     problems = []
     for error in err.errors(include_url=False):
         where = _location(tuple(error["loc"]), data)
-        problems.append(f"{prefix}{where}: {error_message(error)}" if where else f"{prefix}{error_message(error)}".rstrip())
+        problems.append(
+            f"{prefix}{where}: {error_message(error)}" if where else f"{prefix}{error_message(error)}".rstrip()
+        )
     return "; ".join(problems)

@@ -44,7 +44,9 @@ MULTIPLIER_SEPARATOR = ";"
 
 SCENARIO_COLUMNS = ("scenario", "currency", "multipliers", "growth", "horizon_months", "fixed_monthly_cost")
 _SCENARIO_FIELDS = {"scenario": "name", **{c: c for c in SCENARIO_COLUMNS[1:]}}
-_PRICING_FIELDS = tuple(dict.fromkeys(f for model in (TokenPricing, PerRequestPricing, SelfHostedPricing) for f in model.model_fields))
+_PRICING_FIELDS = tuple(
+    dict.fromkeys(f for model in (TokenPricing, PerRequestPricing, SelfHostedPricing) for f in model.model_fields)
+)
 
 
 def _columns(prefix: str, model: type[BaseModel]) -> list[str]:
@@ -73,7 +75,11 @@ _RANGEABLE_BY_PREFIX = {
 # Columns that may carry a range: `<column>.low` and `<column>.high` beside them, the column holding the mode.
 RANGED_COLUMNS = (
     *Scenario.RANGEABLE,
-    *(c for c in FEATURE_COLUMNS if c.rpartition(".")[2] in _RANGEABLE_BY_PREFIX.get(c.rpartition(".")[0] + "." if "." in c else "", ())),
+    *(
+        c
+        for c in FEATURE_COLUMNS
+        if c.rpartition(".")[2] in _RANGEABLE_BY_PREFIX.get(c.rpartition(".")[0] + "." if "." in c else "", ())
+    ),
 )
 RANGE_BOUND_COLUMNS = {f"{c}.{bound}": c for c in RANGED_COLUMNS for bound in ("low", "high")}
 _LEADING_FIELD = re.compile(r"^[a-z_]+(\.[a-z_]+)*")
@@ -138,7 +144,9 @@ def scenario_table(scenarios: list[Scenario]) -> tuple[list[str], list[list[Any]
             cells["feature"] = cells.pop("name")
             records.append(cells)
     ranged = {column for cells in records for column in cells if column in RANGE_BOUND_COLUMNS}
-    header = [c for column in CSV_COLUMNS for c in (column, f"{column}.low", f"{column}.high") if c == column or c in ranged]
+    header = [
+        c for column in CSV_COLUMNS for c in (column, f"{column}.low", f"{column}.high") if c == column or c in ranged
+    ]
     return header, [[cells.get(column) for column in header] for cells in records]
 
 
@@ -167,7 +175,9 @@ def _decode(data: bytes | str, filename: str, *, windows_fallback: bool = False)
             except UnicodeDecodeError:
                 pass
         kind = "UTF-8 or Windows-1252" if windows_fallback else "UTF-8"
-        raise InputError(f"{filename}: not {kind} text (byte {exc.start}); save the CSV as 'CSV UTF-8' in Excel") from None
+        raise InputError(
+            f"{filename}: not {kind} text (byte {exc.start}); save the CSV as 'CSV UTF-8' in Excel"
+        ) from None
 
 
 DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}
@@ -187,7 +197,9 @@ def sniff_delimiter(text: str, filename: str) -> str:
     found = {d: header.count(d) for d in DELIMITERS if header.count(d)}
     if len(found) > 1:
         counts = " and ".join(f"{n} {DELIMITERS[d]}{'s' if n != 1 else ''}" for d, n in found.items())
-        raise InputError(f"{filename}: row 1: cannot tell the delimiter: the header holds {counts}; save the file with one delimiter (comma, semicolon or tab)")
+        raise InputError(
+            f"{filename}: row 1: cannot tell the delimiter: the header holds {counts}; save the file with one delimiter (comma, semicolon or tab)"
+        )
     return next(iter(found), ",")
 
 
@@ -216,7 +228,9 @@ def _csv_scenarios(text: str, filename: str) -> list[Scenario]:
     except csv.Error as exc:
         raise InputError(f"{filename}: malformed CSV at row {reader.line_num}: {exc}") from None
     if not table or not any(cell.strip() for cell in table[0]):
-        raise InputError(f"{filename}: the CSV is empty; expected a header row with columns such as {', '.join(CSV_COLUMNS[:4])}")
+        raise InputError(
+            f"{filename}: the CSV is empty; expected a header row with columns such as {', '.join(CSV_COLUMNS[:4])}"
+        )
     header = [restore(c.strip()) for c in table[0]]
     for position, column in enumerate(header, start=1):
         if column not in CSV_COLUMNS and column not in RANGE_BOUND_COLUMNS:
@@ -237,7 +251,9 @@ def _csv_scenarios(text: str, filename: str) -> list[Scenario]:
         if not any(cells):
             continue
         if len(cells) != len(header):
-            raise InputError(f"{filename}: row {row_number}: {len(cells)} cells where the header has {len(header)} columns")
+            raise InputError(
+                f"{filename}: row {row_number}: {len(cells)} cells where the header has {len(header)} columns"
+            )
         given = {column: restore(cell) for column, cell in zip(header, cells) if cell != ""}
         if delimiter == ";":
             given = {column: _decimal_point(cell, column) for column, cell in given.items()}
@@ -257,7 +273,9 @@ def _csv_scenarios(text: str, filename: str) -> list[Scenario]:
                 )
             seen[column] = (row_number, value)
             if value is not None:
-                scenario[_SCENARIO_FIELDS[column]] = value.split(MULTIPLIER_SEPARATOR) if column == "multipliers" else value
+                scenario[_SCENARIO_FIELDS[column]] = (
+                    value.split(MULTIPLIER_SEPARATOR) if column == "multipliers" else value
+                )
         feature_name = given.get("feature")
         first_row = feature_rows_by_name.setdefault(name, {}).setdefault(feature_name, row_number)
         if feature_name is not None and first_row != row_number:
@@ -289,7 +307,9 @@ def _gather_ranges(given: dict[str, Any], filename: str, row_number: int) -> Non
         low, high = given.pop(f"{field}.low", None), given.pop(f"{field}.high", None)
         if low is None or high is None:
             empty = f"{field}.low" if low is None else f"{field}.high"
-            raise InputError(f"{filename}: row {row_number}, column {empty}: empty while {field}.{'high' if low is None else 'low'} is given; a range needs both bounds (both empty: no range)")
+            raise InputError(
+                f"{filename}: row {row_number}, column {empty}: empty while {field}.{'high' if low is None else 'low'} is given; a range needs both bounds (both empty: no range)"
+            )
         given[field] = dict(zip(RANGE_KEYS, (low, given.get(field), high)))
 
 
@@ -312,7 +332,10 @@ def _csv_error(err: ValidationError, rows: list[int]) -> str:
         elif loc:
             column = {"name": "scenario"}.get(str(loc[0]), str(loc[0]))
             problems.append(f"row {rows[0]}, column {column}: {message}")
-        elif (blamed := _LEADING_FIELD.match(message)) and blamed[0].removesuffix(".mode") in (*SCENARIO_COLUMNS, *RANGE_BOUND_COLUMNS):
+        elif (blamed := _LEADING_FIELD.match(message)) and blamed[0].removesuffix(".mode") in (
+            *SCENARIO_COLUMNS,
+            *RANGE_BOUND_COLUMNS,
+        ):
             problems.append(f"row {rows[0]}, column {blamed[0].removesuffix('.mode')}: {message}")
         else:
             problems.append(f"row {rows[0]}: {message}")
@@ -331,7 +354,9 @@ def _json_scenarios(text: str, filename: str) -> list[Scenario]:
         if not isinstance(item, dict):
             raise InputError(f"{where}expected a JSON object with name and features, got {type(item).__name__}")
         if "schema_version" in item and "quality_retention" in item:
-            raise InputError(f"{where}this is a distillation metrics file, not a scenario; apply it to a scenario instead")
+            raise InputError(
+                f"{where}this is a distillation metrics file, not a scenario; apply it to a scenario instead"
+            )
         try:
             result.append(Scenario.model_validate(item))
         except ValidationError as err:
@@ -345,7 +370,9 @@ def read_scenarios(data: bytes | str, filename: str) -> list[Scenario]:
     """Scenarios from the bytes of a .json or .csv file; an InputError names what is wrong and where."""
     suffix = Path(filename).suffix.lower()
     if suffix not in (".json", ".csv"):
-        raise InputError(f"{filename}: expected a .json or .csv scenario file, not {suffix or 'a file without extension'}")
+        raise InputError(
+            f"{filename}: expected a .json or .csv scenario file, not {suffix or 'a file without extension'}"
+        )
     text = _decode(data, filename, windows_fallback=suffix == ".csv")
     return _json_scenarios(text, filename) if suffix == ".json" else _csv_scenarios(text, filename)
 
@@ -366,7 +393,11 @@ def write_scenarios(scenarios: list[Scenario], path: str | Path) -> None:
     if suffix == ".csv":
         text = scenarios_to_csv(scenarios)
     elif suffix == ".json":
-        text = scenario_to_json(scenarios[0]) if len(scenarios) == 1 else "[\n" + ",\n".join(scenario_to_json(s).rstrip() for s in scenarios) + "\n]\n"
+        text = (
+            scenario_to_json(scenarios[0])
+            if len(scenarios) == 1
+            else "[\n" + ",\n".join(scenario_to_json(s).rstrip() for s in scenarios) + "\n]\n"
+        )
     else:
         raise InputError(f"{path}: expected a .json or .csv file name, not {suffix or 'a name without extension'}")
     try:
@@ -377,7 +408,10 @@ def write_scenarios(scenarios: list[Scenario], path: str | Path) -> None:
 
 def _records(frame: pd.DataFrame, columns: tuple[str, ...]) -> list[dict[str, Any]]:
     frame = frame.loc[:, list(columns)].astype(object)
-    return [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()} for row in frame.to_dict("records")]
+    return [
+        {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}
+        for row in frame.to_dict("records")
+    ]
 
 
 # The projection CSV carries each scenario's summary on every one of its rows (as the scenario CSV
@@ -393,4 +427,7 @@ def projection_to_csv(projection: Projection) -> str:
 
 def projection_to_json(projection: Projection) -> str:
     summary = {record.pop("scenario"): record for record in _records(projection.summary, SUMMARY_COLUMNS)}
-    return json.dumps({"rows": _records(projection.rows, ROW_COLUMNS), "summary": summary}, indent=1, allow_nan=False) + "\n"
+    return (
+        json.dumps({"rows": _records(projection.rows, ROW_COLUMNS), "summary": summary}, indent=1, allow_nan=False)
+        + "\n"
+    )

@@ -76,7 +76,11 @@ class ModelMetrics(_Model):
 
     @model_validator(mode="after")
     def _check(self) -> ModelMetrics:
-        if self.latency_ms_p50 is not None and self.latency_ms_p95 is not None and self.latency_ms_p95 < self.latency_ms_p50:
+        if (
+            self.latency_ms_p50 is not None
+            and self.latency_ms_p95 is not None
+            and self.latency_ms_p95 < self.latency_ms_p50
+        ):
             raise ValueError(
                 f"latency_ms_p95 ({self.latency_ms_p95:g}) may not be below latency_ms_p50 ({self.latency_ms_p50:g})"
             )
@@ -98,9 +102,15 @@ class StudentMetrics(ModelMetrics):
 class Hardware(_Model):
     """Where the speeds were measured."""
 
-    device: str = Field(min_length=1, description="The machine the timings ran on (e.g. 'cpu: AMD EPYC' or 'NVIDIA L4')")
-    threads: Annotated[int, Field(ge=1)] | None = Field(None, description="CPU threads used for the timings (count; null on an accelerator)")
-    hourly_price: NonNegative = Field(description="Price of that machine (currency per hour), the basis of cost_per_million_requests")
+    device: str = Field(
+        min_length=1, description="The machine the timings ran on (e.g. 'cpu: AMD EPYC' or 'NVIDIA L4')"
+    )
+    threads: Annotated[int, Field(ge=1)] | None = Field(
+        None, description="CPU threads used for the timings (count; null on an accelerator)"
+    )
+    hourly_price: NonNegative = Field(
+        description="Price of that machine (currency per hour), the basis of cost_per_million_requests"
+    )
 
 
 class DataSummary(_Model):
@@ -108,18 +118,28 @@ class DataSummary(_Model):
 
     classes: Annotated[int, Field(ge=2)] = Field(description="Number of classes")
     features: Annotated[int, Field(ge=1)] = Field(description="Numeric input features per example")
-    train_inputs: Annotated[int, Field(ge=1)] = Field(description="Training inputs the teacher labels for the student: the transfer set (count)")
-    labelled_train: Annotated[int, Field(ge=1)] = Field(description="Training inputs whose true label the student sees, per seed (count)")
+    train_inputs: Annotated[int, Field(ge=1)] = Field(
+        description="Training inputs the teacher labels for the student: the transfer set (count)"
+    )
+    labelled_train: Annotated[int, Field(ge=1)] = Field(
+        description="Training inputs whose true label the student sees, per seed (count)"
+    )
     test: Annotated[int, Field(ge=1)] = Field(description="Held-out labelled test examples (count)")
 
 
 class CascadePoint(_Model):
     """One operating point of the confidence cascade: keep the student's answer when its confidence >= threshold."""
 
-    threshold: Finite = Field(description="Confidence threshold tau (the student's highest class probability, or the eval's own confidence score)")
-    coverage: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = Field(description="Share of examples whose confidence >= threshold: the student's answer is kept (fraction 0-1)")
+    threshold: Finite = Field(
+        description="Confidence threshold tau (the student's highest class probability, or the eval's own confidence score)"
+    )
+    coverage: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = Field(
+        description="Share of examples whose confidence >= threshold: the student's answer is kept (fraction 0-1)"
+    )
     selective_accuracy: Accuracy = Field(description="Accuracy of the student on the kept examples (fraction 0-1)")
-    system_accuracy: Accuracy = Field(description="Accuracy of the cascade: kept examples answered by the student, the rest by the teacher (fraction 0-1)")
+    system_accuracy: Accuracy = Field(
+        description="Accuracy of the cascade: kept examples answered by the student, the rest by the teacher (fraction 0-1)"
+    )
 
 
 CPT_KEYS = tuple(str(level) for level in cascade_math.CPT_LEVELS)
@@ -128,14 +148,25 @@ CPT_KEYS = tuple(str(level) for level in cascade_math.CPT_LEVELS)
 class Cascade(_Model):
     """The confidence cascade measured on held-out examples (ECONOMICS.md, "Measured operating points")."""
 
-    points: list[CascadePoint] = Field(min_length=1, description="The curve by ascending coverage (descending threshold), at every distinct confidence value or coverage steps of at most 0.5%")
-    teacher_accuracy: Accuracy = Field(description="A_T: accuracy of the teacher alone on the same examples (fraction 0-1)")
-    student_accuracy: Accuracy = Field(description="A_S: accuracy of the student alone on the same examples (fraction 0-1)")
-    apgr: Finite | None = Field(description="Area under the quality gap recovered against the teacher share, 0 to 1 (fraction; null when A_T = A_S)")
+    points: list[CascadePoint] = Field(
+        min_length=1,
+        description="The curve by ascending coverage (descending threshold), at every distinct confidence value or coverage steps of at most 0.5%",
+    )
+    teacher_accuracy: Accuracy = Field(
+        description="A_T: accuracy of the teacher alone on the same examples (fraction 0-1)"
+    )
+    student_accuracy: Accuracy = Field(
+        description="A_S: accuracy of the student alone on the same examples (fraction 0-1)"
+    )
+    apgr: Finite | None = Field(
+        description="Area under the quality gap recovered against the teacher share, 0 to 1 (fraction; null when A_T = A_S)"
+    )
     cpt: dict[str, Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)] | None] = Field(
         description="Smallest teacher share (fraction 0-1) at which the cascade recovers 50%, 80% and 95% of the quality gap, keys '0.5', '0.8', '0.95' (null when not reached or A_T = A_S)"
     )
-    aurc: Accuracy = Field(description="Area under the selective risk (1 - accuracy) against coverage, most confident first (fraction 0-1; lower is better)")
+    aurc: Accuracy = Field(
+        description="Area under the selective risk (1 - accuracy) against coverage, most confident first (fraction 0-1; lower is better)"
+    )
     n_examples: Annotated[int, Field(ge=1)] = Field(description="Held-out examples the curve was measured on (count)")
 
     @model_validator(mode="after")
@@ -156,8 +187,10 @@ class Cascade(_Model):
             points=[
                 CascadePoint(threshold=t, coverage=c, selective_accuracy=a, system_accuracy=q)
                 for t, c, a, q in zip(
-                    curve.threshold[stored].tolist(), curve.coverage[stored].tolist(),
-                    curve.selective_accuracy[stored].tolist(), curve.system_accuracy[stored].tolist(),
+                    curve.threshold[stored].tolist(),
+                    curve.coverage[stored].tolist(),
+                    curve.selective_accuracy[stored].tolist(),
+                    curve.system_accuracy[stored].tolist(),
                 )
             ],
             teacher_accuracy=curve.teacher_accuracy,
@@ -178,18 +211,29 @@ class SeedResult(_Model):
 
     seed: int = Field(description="Seed of initialisation, batch order and the choice of labelled examples")
     teacher_accuracy: Accuracy = Field(description="Teacher test accuracy (fraction 0-1)")
-    student_accuracy: Accuracy = Field(description="Distilled student (true labels + teacher soft targets) test accuracy (fraction 0-1)")
+    student_accuracy: Accuracy = Field(
+        description="Distilled student (true labels + teacher soft targets) test accuracy (fraction 0-1)"
+    )
     hard_label_accuracy: Accuracy = Field(description="Same student trained on the true labels alone (fraction 0-1)")
-    pseudo_label_accuracy: Accuracy = Field(description="Same student trained on true labels + the teacher's argmax labels (fraction 0-1)")
-    agreement: Accuracy = Field(description="Share of test inputs where the distilled student's argmax equals the teacher's (fraction 0-1)")
+    pseudo_label_accuracy: Accuracy = Field(
+        description="Same student trained on true labels + the teacher's argmax labels (fraction 0-1)"
+    )
+    agreement: Accuracy = Field(
+        description="Share of test inputs where the distilled student's argmax equals the teacher's (fraction 0-1)"
+    )
     kd_gain_pp: Finite = Field(description="student_accuracy - hard_label_accuracy (percentage points)")
-    cascade: Cascade | None = Field(None, description="The distilled student's confidence cascade against the teacher on this seed's held-out examples")
+    cascade: Cascade | None = Field(
+        None,
+        description="The distilled student's confidence cascade against the teacher on this seed's held-out examples",
+    )
 
 
 class DistillationMetrics(_Model):
     """What a distillation run (or a team's own eval) measured: quality retained, speed, cost."""
 
-    schema_version: Literal[1, 2] = Field(description="Version of this contract: 2 (1 = before the cascade; this aueb reads both)")
+    schema_version: Literal[1, 2] = Field(
+        description="Version of this contract: 2 (1 = before the cascade; this aueb reads both)"
+    )
     dataset: str = Field(min_length=1, description="What the models were evaluated on (free text)")
     teacher: ModelMetrics = Field(description="The teacher; size and speed null for an external teacher")
     student: StudentMetrics = Field(description="The distilled student")
@@ -198,34 +242,55 @@ class DistillationMetrics(_Model):
         "This is what apply-metrics puts into a scenario's student.quality_retention"
     )
     kd_gain_pp: Finite | None = Field(
-        None, description="Mean over seeds of student accuracy minus hard-label student accuracy (percentage points); null if not measured"
+        None,
+        description="Mean over seeds of student accuracy minus hard-label student accuracy (percentage points); null if not measured",
     )
-    kd_gain_pp_std: NonNegative | None = Field(None, description="Sample standard deviation of kd_gain_pp over seeds (percentage points)")
-    kd_wins: Annotated[int, Field(ge=0)] | None = Field(None, description="Seeds on which the distilled student beat the hard-label student (count)")
-    hard_label_accuracy: Accuracy | None = Field(None, description="Mean accuracy of the student trained on the true labels alone (fraction 0-1)")
+    kd_gain_pp_std: NonNegative | None = Field(
+        None, description="Sample standard deviation of kd_gain_pp over seeds (percentage points)"
+    )
+    kd_wins: Annotated[int, Field(ge=0)] | None = Field(
+        None, description="Seeds on which the distilled student beat the hard-label student (count)"
+    )
+    hard_label_accuracy: Accuracy | None = Field(
+        None, description="Mean accuracy of the student trained on the true labels alone (fraction 0-1)"
+    )
     pseudo_label_accuracy: Accuracy | None = Field(
-        None, description="Mean accuracy of the student trained on the teacher's argmax labels: all an API teacher that returns only labels gives (fraction 0-1)"
+        None,
+        description="Mean accuracy of the student trained on the teacher's argmax labels: all an API teacher that returns only labels gives (fraction 0-1)",
     )
-    agreement: Accuracy | None = Field(None, description="Mean share of test inputs where student and teacher predict the same class (fraction 0-1)")
+    agreement: Accuracy | None = Field(
+        None, description="Mean share of test inputs where student and teacher predict the same class (fraction 0-1)"
+    )
     hardware: Hardware = Field(description="Where the timings ran and what it costs per hour")
     seeds: list[int] = Field(min_length=1, description="Seeds of the runs averaged here ([0] for a single eval)")
     per_seed: list[SeedResult] | None = Field(None, description="Results of each seed")
-    labels_per_class: Annotated[int, Field(ge=1)] | None = Field(None, description="True labels per class the student saw (count; null = all labelled training rows)")
-    temperature: Positive | None = Field(None, description="Softmax temperature of the soft targets (the soft loss is scaled by its square)")
-    alpha: Annotated[float, Field(ge=0, le=1)] | None = Field(None, description="Weight of the true-label loss; 1 - alpha weighs the teacher's targets (fraction 0-1)")
+    labels_per_class: Annotated[int, Field(ge=1)] | None = Field(
+        None, description="True labels per class the student saw (count; null = all labelled training rows)"
+    )
+    temperature: Positive | None = Field(
+        None, description="Softmax temperature of the soft targets (the soft loss is scaled by its square)"
+    )
+    alpha: Annotated[float, Field(ge=0, le=1)] | None = Field(
+        None, description="Weight of the true-label loss; 1 - alpha weighs the teacher's targets (fraction 0-1)"
+    )
     data: DataSummary | None = Field(None, description="Sizes of the data")
-    phase_seconds: dict[str, NonNegative] | None = Field(None, description="Wall time of each phase of the run (seconds)")
+    phase_seconds: dict[str, NonNegative] | None = Field(
+        None, description="Wall time of each phase of the run (seconds)"
+    )
     wall_seconds: NonNegative | None = Field(None, description="Wall time of the whole run (seconds)")
     created_at: datetime | None = Field(None, description="When the metrics were produced (ISO 8601)")
     aueb_version: str | None = Field(None, description="Version of aueb that wrote the file")
     notes: str | None = Field(None, description="Free text: how the numbers were obtained (JSON has no comments)")
     cascade: Cascade | None = Field(
-        None, description="The confidence cascade of the student against the teacher on the held-out examples of every seed pooled (schema_version 2)"
+        None,
+        description="The confidence cascade of the student against the teacher on the held-out examples of every seed pooled (schema_version 2)",
     )
 
     @model_validator(mode="after")
     def _check(self) -> DistillationMetrics:
-        if self.schema_version == 1 and (self.cascade is not None or any(r.cascade is not None for r in self.per_seed or [])):
+        if self.schema_version == 1 and (
+            self.cascade is not None or any(r.cascade is not None for r in self.per_seed or [])
+        ):
             raise ValueError("cascade: needs schema_version 2")
         if self.teacher.accuracy == 0:
             raise ValueError("teacher.accuracy is 0: retention (student / teacher accuracy) is undefined")
@@ -293,14 +358,22 @@ def parse_metrics(text: str, path: Path | None = None) -> DistillationMetrics:
         where = "text is not JSON" if path is None else f"file is not JSON: {path}"
         raise MetricsError(f"metrics JSON: {where} ({error.msg} at line {error.lineno} column {error.colno})") from None
     if not isinstance(data, dict):
-        raise MetricsError(f"metrics JSON: {source} holds a JSON {type(data).__name__}, not an object with a schema_version")
+        raise MetricsError(
+            f"metrics JSON: {source} holds a JSON {type(data).__name__}, not an object with a schema_version"
+        )
     if "schema_version" not in data:
         if "features" in data:
-            raise MetricsError(f"metrics JSON: {source} is a scenario, not a metrics file (see data/metrics_example.json)")
-        raise MetricsError(f"metrics JSON: {source} has no schema_version: not an aueb metrics file (see data/metrics_example.json)")
+            raise MetricsError(
+                f"metrics JSON: {source} is a scenario, not a metrics file (see data/metrics_example.json)"
+            )
+        raise MetricsError(
+            f"metrics JSON: {source} has no schema_version: not an aueb metrics file (see data/metrics_example.json)"
+        )
     if data["schema_version"] not in READABLE_VERSIONS or isinstance(data["schema_version"], bool):
         readable = " and ".join(map(str, READABLE_VERSIONS))
-        raise MetricsError(f"metrics JSON: schema_version: this aueb reads versions {readable} (got {json.dumps(data['schema_version'])})")
+        raise MetricsError(
+            f"metrics JSON: schema_version: this aueb reads versions {readable} (got {json.dumps(data['schema_version'])})"
+        )
     try:
         return DistillationMetrics.model_validate(data)
     except ValidationError as error:
@@ -330,7 +403,11 @@ def save_metrics(metrics: DistillationMetrics, path: str | Path) -> Path:
 
 
 def apply_metrics(
-    scenario: Scenario, metrics: DistillationMetrics, feature: str, hourly_price: float | None = None, operating_point: str | None = None
+    scenario: Scenario,
+    metrics: DistillationMetrics,
+    feature: str,
+    hourly_price: float | None = None,
+    operating_point: str | None = None,
 ) -> Scenario:
     """A new scenario where `feature`'s student has the measured quality retention.
 
@@ -346,11 +423,15 @@ def apply_metrics(
     """
     names = [f.name for f in scenario.features]
     if feature not in names:
-        raise MetricsError(f"feature {feature!r} is not in scenario {scenario.name!r} (features: {', '.join(map(repr, names))})")
+        raise MetricsError(
+            f"feature {feature!r} is not in scenario {scenario.name!r} (features: {', '.join(map(repr, names))})"
+        )
     data = scenario.model_dump()
     target = data["features"][names.index(feature)]
     if target["student"] is None:
-        raise MetricsError(f"feature {feature!r} has no student: add one to the scenario (with its coverage) before applying metrics")
+        raise MetricsError(
+            f"feature {feature!r} has no student: add one to the scenario (with its coverage) before applying metrics"
+        )
     teacher_quality = target["teacher"]["quality"]
     if operating_point is None and metrics.quality_retention * teacher_quality > 1:
         raise MetricsError(
@@ -365,7 +446,9 @@ def apply_metrics(
         if target["student"]["pricing"]["kind"] == "self_hosted":
             kept = {k: target["student"]["pricing"][k] for k in ("utilization", "peak_to_average", "min_replicas")}
         try:
-            pricing = SelfHostedPricing(hourly_price=hourly_price, throughput_rps=metrics.student.throughput_batch256, **kept)
+            pricing = SelfHostedPricing(
+                hourly_price=hourly_price, throughput_rps=metrics.student.throughput_batch256, **kept
+            )
         except ValidationError as error:
             raise MetricsError(f"self-hosted pricing: {_one_line(error)}") from None
         target["student"]["pricing"] = pricing.model_dump()
@@ -390,10 +473,14 @@ def _apply_operating_point(scenario: Scenario, metrics: DistillationMetrics, fea
     from aueb.planner import choose_point  # the planner prices with the engine, which imports this module's users
 
     if metrics.cascade is None:
-        raise MetricsError("operating point: the metrics file has no cascade (schema_version 2; add one with `aueb cascade`)")
+        raise MetricsError(
+            "operating point: the metrics file has no cascade (schema_version 2; add one with `aueb cascade`)"
+        )
     index = choose_point(scenario, metrics.cascade, feature, spec)
     point = metrics.cascade.points[index]
-    routed, escalation, retention = cascade_math.feature_inputs([point.coverage], [point.system_accuracy], metrics.cascade.teacher_accuracy)
+    routed, escalation, retention = cascade_math.feature_inputs(
+        [point.coverage], [point.system_accuracy], metrics.cascade.teacher_accuracy
+    )
     data = scenario.model_dump()
     target = data["features"][[f.name for f in scenario.features].index(feature)]
     _measured(target, coverage=float(routed[0]), escalation=float(escalation[0]))
@@ -401,4 +488,6 @@ def _apply_operating_point(scenario: Scenario, metrics: DistillationMetrics, fea
     try:
         return Scenario.model_validate(data)
     except ValidationError as error:
-        raise MetricsError(f"scenario at operating point {spec} (coverage {point.coverage:.4f}): {_one_line(error)}") from None
+        raise MetricsError(
+            f"scenario at operating point {spec} (coverage {point.coverage:.4f}): {_one_line(error)}"
+        ) from None

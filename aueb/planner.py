@@ -67,7 +67,9 @@ class Plan:
 def _feature(scenario: Scenario, feature: str):
     names = [f.name for f in scenario.features]
     if feature not in names:
-        raise MetricsError(f"feature {feature!r} is not in scenario {scenario.name!r} (features: {', '.join(map(repr, names))})")
+        raise MetricsError(
+            f"feature {feature!r} is not in scenario {scenario.name!r} (features: {', '.join(map(repr, names))})"
+        )
     found = scenario.features[names.index(feature)]
     if found.student is None:
         raise MetricsError(f"feature {feature!r} has no student: add one to the scenario before planning its cascade")
@@ -84,7 +86,10 @@ def plan(scenario: Scenario, cascade: Cascade, feature: str) -> Plan:
     except ValueError as error:
         raise MetricsError(f"cascade: {error}") from None
     priced = project_feature_variants(
-        scenario, feature, {"coverage": routed, "escalation": escalation, "quality_retention": retention}, PLAN_MULTIPLIER
+        scenario,
+        feature,
+        {"coverage": routed, "escalation": escalation, "quality_retention": retention},
+        PLAN_MULTIPLIER,
     )
     points = pd.DataFrame(
         {
@@ -98,17 +103,26 @@ def plan(scenario: Scenario, cascade: Cascade, feature: str) -> Plan:
     )
     # A point whose retention the scenario cannot hold (negative, or a student quality above 1) is shown, not chosen.
     points["applicable"] = (retention >= 0) & (retention * teacher_quality <= 1)
-    return Plan(scenario.name, feature, scenario.currency, points, best_point(points), cascade, _arms(scenario, feature))
+    return Plan(
+        scenario.name, feature, scenario.currency, points, best_point(points), cascade, _arms(scenario, feature)
+    )
 
 
 def _arms(scenario: Scenario, feature: str) -> dict[str, dict[str, float]]:
     """The feature's figures at 1x in both arms of the scenario as it is: the references a point is compared with."""
     rows = project_features(
-        features_frame(scenario), scenario=scenario.name, multipliers=[PLAN_MULTIPLIER], growth=scenario.growth,
-        fixed_monthly_cost=scenario.fixed_monthly_cost, tiers=load_tiers(),
+        features_frame(scenario),
+        scenario=scenario.name,
+        multipliers=[PLAN_MULTIPLIER],
+        growth=scenario.growth,
+        fixed_monthly_cost=scenario.fixed_monthly_cost,
+        tiers=load_tiers(),
     )
     mine = rows.loc[rows["feature"] == feature].set_index("arm")
-    return {arm: {name: float(mine.at[arm, name]) for name in (*PRICED, "routing_coverage")} for arm in ("baseline", "distilled")}
+    return {
+        arm: {name: float(mine.at[arm, name]) for name in (*PRICED, "routing_coverage")}
+        for arm in ("baseline", "distilled")
+    }
 
 
 def best_point(points: pd.DataFrame) -> int | None:
@@ -138,18 +152,24 @@ def choose_point(scenario: Scenario, cascade: Cascade, feature: str, spec: str) 
             raise MetricsError(f"operating point: coverage must be between 0 and 1 (got {match['coverage']})")
         found = [i for i, c in enumerate(cascade.column("coverage")) if c >= wanted]
         if not found:
-            raise MetricsError(f"operating point: no point has a coverage >= {wanted:g} (the largest is {cascade.points[-1].coverage:g})")
+            raise MetricsError(
+                f"operating point: no point has a coverage >= {wanted:g} (the largest is {cascade.points[-1].coverage:g})"
+            )
         return found[0]
     if match["threshold"] is not None:
         wanted = _number(match["threshold"], "threshold")
         found = [i for i, t in enumerate(cascade.column("threshold")) if t >= wanted]
         if not found:
             highest = cascade.points[0].threshold
-            raise MetricsError(f"operating point: no point has a threshold >= {wanted:g} (the highest is {highest:g}); the student would answer nothing")
+            raise MetricsError(
+                f"operating point: no point has a threshold >= {wanted:g} (the highest is {highest:g}); the student would answer nothing"
+            )
         return found[-1]
     chosen = plan(scenario, cascade, feature)
     if chosen.best is None:
-        raise MetricsError(f"operating point: no point of the cascade fits feature {feature!r} (each one's retention x teacher quality is above 1 or negative)")
+        raise MetricsError(
+            f"operating point: no point of the cascade fits feature {feature!r} (each one's retention x teacher quality is above 1 or negative)"
+        )
     return chosen.best
 
 

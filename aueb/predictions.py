@@ -35,7 +35,11 @@ def read_predictions(path: str | Path, confidence_column: str, student_column: s
     if not header:
         raise InputError(f"{path}: the file is empty; expected a header row and one row per example")
     header = [name.strip() for name in header]
-    wanted = {"--confidence-column": confidence_column, "--student-correct-column": student_column, "--teacher-correct-column": teacher_column}
+    wanted = {
+        "--confidence-column": confidence_column,
+        "--student-correct-column": student_column,
+        "--teacher-correct-column": teacher_column,
+    }
     for flag, column in wanted.items():
         if column not in header:
             raise InputError(f"{path}: {flag}: no column {column!r} (columns: {', '.join(map(repr, header))})")

@@ -42,7 +42,14 @@ def main() -> None:
         writer = csv.writer(file)
         writer.writerow(["ticket_id", "student_confidence", "student_correct", "teacher_correct"])
         for i in range(TICKETS):
-            writer.writerow([f"T{i + 1:04d}", f"{confidence[i]:.4f}", int(student_correct[i]), str(bool(teacher_correct[i])).lower()])
+            writer.writerow(
+                [
+                    f"T{i + 1:04d}",
+                    f"{confidence[i]:.4f}",
+                    int(student_correct[i]),
+                    str(bool(teacher_correct[i])).lower(),
+                ]
+            )
     print(f"wrote {OUT}: {TICKETS} tickets")
 
 

@@ -38,11 +38,29 @@ from aueb.scenario import Scenario
 PERCENTILES = (0.10, 0.50, 0.90)
 PERCENTILE_COLUMNS = ("scenario", "multiplier", "arm", "figure", "p10", "p50", "p90", "undefined")
 # Total-row figures reported as percentiles for every multiplier and arm.
-RISK_FIGURES = ("ai_cogs", "cogs_to_revenue", "gross_margin", "cost_per_request", "cost_per_correct_output", "net_ai_value")
+RISK_FIGURES = (
+    "ai_cogs",
+    "cogs_to_revenue",
+    "gross_margin",
+    "cost_per_request",
+    "cost_per_correct_output",
+    "net_ai_value",
+)
 # Every figure a tornado may show: total-row figures (at a multiplier and arm) and summary figures.
 TOTAL_FIGURES = (
-    "users", "requests", "revenue", "ai_cogs", "cogs_to_revenue", "gross_margin", "cost_per_request", "cost_per_user",
-    "quality", "correct_outputs", "cost_per_correct_output", "error_cost", "net_ai_value",
+    "users",
+    "requests",
+    "revenue",
+    "ai_cogs",
+    "cogs_to_revenue",
+    "gross_margin",
+    "cost_per_request",
+    "cost_per_user",
+    "quality",
+    "correct_outputs",
+    "cost_per_correct_output",
+    "error_cost",
+    "net_ai_value",
 )
 SUMMARY_FIGURES = ("monthly_saving", "payback_months", "roi", "one_time_cost")
 
@@ -88,10 +106,16 @@ def fan(simulation: Simulation, figure: str = "cogs_to_revenue") -> pd.DataFrame
     undefined = (~np.isfinite(values)).sum(axis=-1)
     m, a = np.meshgrid(simulation.multipliers, np.arange(len(ARMS)), indexing="ij")
     order = np.argsort(simulation.multipliers, kind="stable")
-    frame = pd.DataFrame({
-        "multiplier": m[order].ravel(), "arm": np.array(ARMS)[a[order].ravel()],
-        "p10": bands[0][order].ravel(), "p50": bands[1][order].ravel(), "p90": bands[2][order].ravel(), "undefined": undefined[order].ravel(),
-    })
+    frame = pd.DataFrame(
+        {
+            "multiplier": m[order].ravel(),
+            "arm": np.array(ARMS)[a[order].ravel()],
+            "p10": bands[0][order].ravel(),
+            "p50": bands[1][order].ravel(),
+            "p90": bands[2][order].ravel(),
+            "undefined": undefined[order].ravel(),
+        }
+    )
     return frame
 
 
@@ -157,8 +181,18 @@ def percentile_rows(simulation: Simulation, multipliers: Sequence[float] | None 
         for a, arm in enumerate(ARMS):
             for name in RISK_FIGURES:
                 p10, p50, p90, undefined = percentiles(simulation.figure(name)[i, a])
-                rows.append(PercentileRow(scenario=simulation.scenario.name, multiplier=float(m), arm=arm, figure=name,
-                                          p10=p10, p50=p50, p90=p90, undefined=undefined))
+                rows.append(
+                    PercentileRow(
+                        scenario=simulation.scenario.name,
+                        multiplier=float(m),
+                        arm=arm,
+                        figure=name,
+                        p10=p10,
+                        p50=p50,
+                        p90=p90,
+                        undefined=undefined,
+                    )
+                )
     return rows
 
 
@@ -256,13 +290,28 @@ def tornado(scenario: Scenario, figure: FigureChoice = DEFAULT_FIGURE) -> list[T
     for j, item in enumerate(inputs):
         at_low, at_high = _number(y[2 * j]), _number(y[2 * j + 1])
         swing = abs(at_high - at_low) if at_low is not None and at_high is not None else None
-        rows.append(TornadoRow(scenario=scenario.name, figure=label, input=item.path, low=item.range.low, mode=item.range.mode,
-                               high=item.range.high, figure_at_low=at_low, figure_at_mode=_number(y[-1]), figure_at_high=at_high, swing=swing))
+        rows.append(
+            TornadoRow(
+                scenario=scenario.name,
+                figure=label,
+                input=item.path,
+                low=item.range.low,
+                mode=item.range.mode,
+                high=item.range.high,
+                figure_at_low=at_low,
+                figure_at_mode=_number(y[-1]),
+                figure_at_high=at_high,
+                swing=swing,
+            )
+        )
     return sorted(rows, key=lambda r: (r.swing is None, -(r.swing or 0.0)))
 
 
 def risk_report(
-    scenarios: Sequence[Scenario], n_samples: int = DEFAULT_SAMPLES, seed: int = DEFAULT_SEED, figure: FigureChoice = DEFAULT_FIGURE
+    scenarios: Sequence[Scenario],
+    n_samples: int = DEFAULT_SAMPLES,
+    seed: int = DEFAULT_SEED,
+    figure: FigureChoice = DEFAULT_FIGURE,
 ) -> RiskReport:
     """The whole risk analysis of each scenario (each drawn with the same seed)."""
     rows: list[PercentileRow] = []

@@ -13,7 +13,16 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from aueb.engine import ARMS, _costs, _feature_figures, _one_time_cost, _ratio, features_frame, token_prices, token_unit_cost
+from aueb.engine import (
+    ARMS,
+    _costs,
+    _feature_figures,
+    _one_time_cost,
+    _ratio,
+    features_frame,
+    token_prices,
+    token_unit_cost,
+)
 from aueb.errors import InputError
 from aueb.scenario import Range, Scenario, TokenPricing
 
@@ -21,8 +30,14 @@ DEFAULT_SAMPLES = 10_000
 DEFAULT_SEED = 0
 MAX_DRAWS = 50_000_000  # samples x ranged inputs drawn at once (400 MB of float64)
 TOKEN_FIELDS = (
-    "input_tokens", "cached_input_tokens", "output_tokens", "input_price_per_mtok", "cached_input_price_per_mtok",
-    "output_price_per_mtok", "batch_share", "batch_discount",
+    "input_tokens",
+    "cached_input_tokens",
+    "output_tokens",
+    "input_price_per_mtok",
+    "cached_input_price_per_mtok",
+    "output_price_per_mtok",
+    "batch_share",
+    "batch_discount",
 )
 _FEATURE_COLUMNS = {"student.quality_retention": "quality_retention", "teacher.quality": "teacher_quality"}
 
@@ -61,7 +76,11 @@ def ranged_inputs(scenario: Scenario) -> list[RangedInput]:
                 add(i, (role, name), _FEATURE_COLUMNS[f"{role}.{name}"], r)
             pricing = model.pricing
             for name, r in pricing.ranges.items():
-                column = f"{role}.{name}" if isinstance(pricing, TokenPricing) else f"{role}_{'unit_cost' if name == 'cost' else name}"
+                column = (
+                    f"{role}.{name}"
+                    if isinstance(pricing, TokenPricing)
+                    else f"{role}_{'unit_cost' if name == 'cost' else name}"
+                )
                 add(i, (role, "pricing", name), column, r)
         if f.student is not None:
             for name, r in f.student.distillation.ranges.items():
@@ -101,10 +120,19 @@ def sample_totals(
     # The fixed cost is shared within each sample, in proportion to that sample's requests.
     scenario_requests = np.repeat(requests_today.reshape(n_samples, n_features).sum(axis=1), n_features)
     fixed = np.repeat(np.asarray(fixed_monthly_cost, dtype=float), n_features)
-    c = _costs(features, multipliers, growth, fixed[np.newaxis, np.newaxis, :], multipliers[:, np.newaxis, np.newaxis] * scenario_requests, n_features)
+    c = _costs(
+        features,
+        multipliers,
+        growth,
+        fixed[np.newaxis, np.newaxis, :],
+        multipliers[:, np.newaxis, np.newaxis] * scenario_requests,
+        n_features,
+    )
     per_feature, _ = _feature_figures(features, c)
     shape = (len(multipliers), len(ARMS), n_samples, n_features)
-    totals = {name: np.broadcast_to(per_feature[name], c.requests.shape).reshape(shape).sum(axis=3) for name in SAMPLE_TOTALS}
+    totals = {
+        name: np.broadcast_to(per_feature[name], c.requests.shape).reshape(shape).sum(axis=3) for name in SAMPLE_TOTALS
+    }
     one_time = _one_time_cost(features, requests_today * (1 - column("cache_hit_rate")))
     return totals, one_time.reshape(n_samples, n_features).sum(axis=1)
 
@@ -133,12 +161,18 @@ def _token_models(scenario: Scenario, inputs: list[RangedInput]) -> dict[tuple[i
 
 
 def _sampled_features(
-    base: pd.DataFrame, scenario: Scenario, inputs: list[RangedInput], values: np.ndarray, token_models: dict[tuple[int, str], dict[str, float]]
+    base: pd.DataFrame,
+    scenario: Scenario,
+    inputs: list[RangedInput],
+    values: np.ndarray,
+    token_models: dict[tuple[int, str], dict[str, float]],
 ) -> pd.DataFrame:
     """The engine's features frame for the samples in `values` (input, sample): n blocks of the scenario's features."""
     n, n_features = values.shape[1], len(base)
     columns = {name: np.tile(base[name].to_numpy(dtype=float), n) for name in base.columns}
-    grid = {name: column.reshape(n, n_features) for name, column in columns.items()}  # views: writing them writes the columns
+    grid = {
+        name: column.reshape(n, n_features) for name, column in columns.items()
+    }  # views: writing them writes the columns
     tokens: dict[tuple[int, str], dict[str, np.ndarray]] = {}
     for row, item in zip(values, inputs):
         if item.feature is None:
@@ -156,10 +190,22 @@ def _sampled_features(
         p_in = figures["input_price_per_mtok"]
         p_cached = p_in if figures["cached_input_price_per_mtok"] is None else figures["cached_input_price_per_mtok"]
         grid[f"{role}_unit_cost"][:, feature] = token_unit_cost(
-            n_in, n_c, figures["output_tokens"], p_in, p_cached, figures["output_price_per_mtok"], figures["batch_share"], figures["batch_discount"]
+            n_in,
+            n_c,
+            figures["output_tokens"],
+            p_in,
+            p_cached,
+            figures["output_price_per_mtok"],
+            figures["batch_share"],
+            figures["batch_discount"],
         )
     # A sampled retention x a sampled teacher quality above 1 would be a share of correct outputs above 1.
-    np.minimum(columns["quality_retention"], _ratio(1.0, columns["teacher_quality"]), out=columns["quality_retention"], where=columns["teacher_quality"] > 0)
+    np.minimum(
+        columns["quality_retention"],
+        _ratio(1.0, columns["teacher_quality"]),
+        out=columns["quality_retention"],
+        where=columns["teacher_quality"] > 0,
+    )
     return pd.DataFrame(columns, copy=False)
 
 
@@ -222,7 +268,9 @@ class Simulation:
         raise KeyError(name)
 
 
-def _evaluate(scenario: Scenario, inputs: list[RangedInput], values: np.ndarray, multipliers: np.ndarray, growth: str) -> Simulation:
+def _evaluate(
+    scenario: Scenario, inputs: list[RangedInput], values: np.ndarray, multipliers: np.ndarray, growth: str
+) -> Simulation:
     """Project every column of `values` (input, sample) as one sample of the scenario, in chunks of whole samples."""
     base = features_frame(scenario)
     token_models = _token_models(scenario, inputs)
@@ -233,11 +281,19 @@ def _evaluate(scenario: Scenario, inputs: list[RangedInput], values: np.ndarray,
     for start in range(0, n, step):
         part = values[:, start : start + step]
         frame = _sampled_features(base, scenario, inputs, part, token_models)
-        chunk, cost = sample_totals(frame, part.shape[1], multipliers=multipliers, growth=growth, fixed_monthly_cost=_fixed_costs(scenario, inputs, part))
+        chunk, cost = sample_totals(
+            frame,
+            part.shape[1],
+            multipliers=multipliers,
+            growth=growth,
+            fixed_monthly_cost=_fixed_costs(scenario, inputs, part),
+        )
         for name, array in chunk.items():
             totals.setdefault(name, []).append(array)
         one_time.append(cost)
-    return Simulation(scenario, multipliers, {k: np.concatenate(v, axis=2) for k, v in totals.items()}, np.concatenate(one_time))
+    return Simulation(
+        scenario, multipliers, {k: np.concatenate(v, axis=2) for k, v in totals.items()}, np.concatenate(one_time)
+    )
 
 
 def _with_one(multipliers: Sequence[float]) -> np.ndarray:
@@ -269,5 +325,9 @@ def simulate(
     bounds = np.array([(i.range.low, i.range.mode, i.range.high) for i in inputs], dtype=float).reshape(-1, 3)
     values = pert(rng, bounds[:, 0], bounds[:, 1], bounds[:, 2], n_samples)
     return _evaluate(
-        scenario, inputs, values, _with_one(scenario.multipliers if multipliers is None else multipliers), growth or scenario.growth
+        scenario,
+        inputs,
+        values,
+        _with_one(scenario.multipliers if multipliers is None else multipliers),
+        growth or scenario.growth,
     )

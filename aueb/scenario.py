@@ -10,7 +10,16 @@ from collections.abc import Mapping
 from types import MappingProxyType, NoneType, UnionType
 from typing import Annotated, Any, ClassVar, Literal, Union, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, TypeAdapter, ValidationError, model_serializer, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    TypeAdapter,
+    ValidationError,
+    model_serializer,
+    model_validator,
+)
 
 from aueb.catalog import lookup
 
@@ -35,7 +44,9 @@ class Range(_Model):
     """A three-point estimate low <= mode <= high of one input, sampled as PERT by the risk analysis."""
 
     low: float = Field(allow_inf_nan=False, description="Lowest plausible value (the field's unit)")
-    mode: float = Field(allow_inf_nan=False, description="Most likely value, the one the point projection uses (the field's unit)")
+    mode: float = Field(
+        allow_inf_nan=False, description="Most likely value, the one the point projection uses (the field's unit)"
+    )
     high: float = Field(allow_inf_nan=False, description="Highest plausible value (the field's unit)")
 
     @property
@@ -84,7 +95,10 @@ class _Ranged(_Model):
         }
         cls.RANGEABLE = tuple(fields)
         # A bound obeys the field's own rule (a share's high <= 1, no negative volume).
-        cls._bounds = {name: TypeAdapter(Annotated[f.annotation, *f.metadata] if f.metadata else f.annotation) for name, f in fields.items()}
+        cls._bounds = {
+            name: TypeAdapter(Annotated[f.annotation, *f.metadata] if f.metadata else f.annotation)
+            for name, f in fields.items()
+        }
 
     @property
     def ranges(self) -> Mapping[str, Range]:
@@ -100,7 +114,7 @@ class _Ranged(_Model):
         extra = sorted(set(value) - set(RANGE_KEYS))
         if missing or extra:
             problem = f"{missing[0]} is missing" if missing else f"unknown key {extra[0]!r}"
-            raise ValueError(f"{field}: a range is written {{\"low\", \"mode\", \"high\"}}; {problem}")
+            raise ValueError(f'{field}: a range is written {{"low", "mode", "high"}}; {problem}')
         bounds = {}
         for key in RANGE_KEYS:
             try:
@@ -115,7 +129,9 @@ class _Ranged(_Model):
         if low > high:
             raise ValueError(f"{field}.low: {low:g} is above high {high:g}; a range needs low <= mode <= high")
         if not low <= mode <= high:
-            raise ValueError(f"{field}.mode: {mode:g} is outside low {low:g} and high {high:g}; a range needs low <= mode <= high")
+            raise ValueError(
+                f"{field}.mode: {mode:g} is outside low {low:g} and high {high:g}; a range needs low <= mode <= high"
+            )
         return Range(low=low, mode=mode, high=high)
 
     @model_validator(mode="wrap")
@@ -190,7 +206,9 @@ class _Ranged(_Model):
         data = self.model_dump()
         ranges = dict(data.pop(RANGES_KEY, {}))
         ranges.pop(field, None)
-        data[field] = getattr(self, field) if value is None else (value.model_dump() if isinstance(value, Range) else dict(value))
+        data[field] = (
+            getattr(self, field) if value is None else (value.model_dump() if isinstance(value, Range) else dict(value))
+        )
         return type(self).model_validate({**data, RANGES_KEY: ranges})
 
     @classmethod
@@ -225,14 +243,27 @@ class TokenPricing(_Ranged):
     """A token-priced API model. Prices left out come from the pinned genai-prices catalog."""
 
     kind: Literal["tokens"] = "tokens"
-    model: str | None = Field(None, min_length=1, description="Catalog model name (e.g. gpt-4o); needed when a price is left out")
-    provider: str | None = Field(None, min_length=1, description="Catalog provider id (e.g. openai); optional, narrows the lookup")
+    model: str | None = Field(
+        None, min_length=1, description="Catalog model name (e.g. gpt-4o); needed when a price is left out"
+    )
+    provider: str | None = Field(
+        None, min_length=1, description="Catalog provider id (e.g. openai); optional, narrows the lookup"
+    )
     input_tokens: NonNegative = Field(description="Input tokens per request (tokens)")
     output_tokens: NonNegative = Field(description="Output tokens per request (tokens)")
-    cached_input_tokens: NonNegative = Field(0.0, description="Input tokens per request served from the prompt cache (tokens, at most input_tokens)")
-    input_price_per_mtok: NonNegative | None = Field(None, description="Price of input tokens (currency per million tokens); from the catalog when left out")
-    cached_input_price_per_mtok: NonNegative | None = Field(None, description="Price of cached input tokens (currency per million tokens); the catalog's when the input price comes from the catalog, else the input price")
-    output_price_per_mtok: NonNegative | None = Field(None, description="Price of output tokens (currency per million tokens); from the catalog when left out")
+    cached_input_tokens: NonNegative = Field(
+        0.0, description="Input tokens per request served from the prompt cache (tokens, at most input_tokens)"
+    )
+    input_price_per_mtok: NonNegative | None = Field(
+        None, description="Price of input tokens (currency per million tokens); from the catalog when left out"
+    )
+    cached_input_price_per_mtok: NonNegative | None = Field(
+        None,
+        description="Price of cached input tokens (currency per million tokens); the catalog's when the input price comes from the catalog, else the input price",
+    )
+    output_price_per_mtok: NonNegative | None = Field(
+        None, description="Price of output tokens (currency per million tokens); from the catalog when left out"
+    )
     batch_share: Share = Field(0.0, description="Share of requests sent through the batch API (fraction 0-1)")
     batch_discount: Share = Field(0.0, description="Discount of the batch API (fraction 0-1, 0.5 = half price)")
 
@@ -271,10 +302,12 @@ class SelfHostedPricing(_Ranged):
     peak_to_average: Annotated[float, Field(ge=1, allow_inf_nan=False)] = Field(
         1.0, description="Peak traffic over average traffic (ratio, at least 1)"
     )
-    min_replicas: Annotated[int, Field(ge=0)] = Field(1, description="Replicas kept running whatever the volume (count)")
+    min_replicas: Annotated[int, Field(ge=0)] = Field(
+        1, description="Replicas kept running whatever the volume (count)"
+    )
 
 
-Pricing = Annotated[Union[TokenPricing, PerRequestPricing, SelfHostedPricing], Field(discriminator="kind")]
+Pricing = Annotated[TokenPricing | PerRequestPricing | SelfHostedPricing, Field(discriminator="kind")]
 
 
 class Teacher(_Ranged):
@@ -288,7 +321,10 @@ class Teacher(_Ranged):
 class Distillation(_Ranged):
     """One-time cost of making the student."""
 
-    training_examples: NonNegative = Field(0.0, description="Examples labelled by the teacher for training (count), priced at the teacher's 1x cost per request")
+    training_examples: NonNegative = Field(
+        0.0,
+        description="Examples labelled by the teacher for training (count), priced at the teacher's 1x cost per request",
+    )
     training_compute: NonNegative = Field(0.0, description="Training compute (currency, one-time)")
     engineering: NonNegative = Field(0.0, description="Engineering and evaluation (currency, one-time)")
 
@@ -310,18 +346,29 @@ class Feature(_Ranged):
     name: str = Field(min_length=1, description="Feature name, unique in the scenario")
     users: NonNegative = Field(description="Monthly active users of the feature (users per month)")
     requests_per_user: NonNegative = Field(description="AI requests per user (requests per user per month)")
-    revenue_per_user: NonNegative = Field(0.0, description="Revenue attributed to the feature (currency per user per month; 0 for a cost centre)")
+    revenue_per_user: NonNegative = Field(
+        0.0, description="Revenue attributed to the feature (currency per user per month; 0 for a cost centre)"
+    )
     cache_hit_rate: Share = Field(0.0, description="Share of requests answered from a cache (fraction 0-1)")
     cache_cost_per_request: NonNegative = Field(0.0, description="Cost of a cache hit (currency per request)")
-    overhead_per_request: NonNegative = Field(0.0, description="Retrieval, embeddings, vector DB, logging, guardrails (currency per request)")
+    overhead_per_request: NonNegative = Field(
+        0.0, description="Retrieval, embeddings, vector DB, logging, guardrails (currency per request)"
+    )
     review_share: Share = Field(0.0, description="Share of outputs reviewed by a person (fraction 0-1)")
     review_minutes: NonNegative = Field(0.0, description="Reviewer time per reviewed output (minutes)")
     reviewer_hourly_cost: NonNegative = Field(0.0, description="Loaded cost of a reviewer (currency per hour)")
-    cost_per_error: NonNegative = Field(0.0, description="Economic cost of one incorrect output: refund, ticket, liability (currency per error)")
+    cost_per_error: NonNegative = Field(
+        0.0, description="Economic cost of one incorrect output: refund, ticket, liability (currency per error)"
+    )
     teacher: Teacher
     student: Student | None = Field(None, description="The distilled model, if any")
-    coverage: Share | None = Field(None, description="Share of model-served requests routed to the student first (fraction 0-1); required with a student")
-    escalation: Share = Field(0.0, description="Share of student-routed requests that fall back to the teacher (fraction 0-1)")
+    coverage: Share | None = Field(
+        None,
+        description="Share of model-served requests routed to the student first (fraction 0-1); required with a student",
+    )
+    escalation: Share = Field(
+        0.0, description="Share of student-routed requests that fall back to the teacher (fraction 0-1)"
+    )
 
     @model_validator(mode="after")
     def _check(self) -> Feature:
@@ -347,13 +394,21 @@ class Scenario(_Ranged):
     name: str = Field(min_length=1, description="Scenario name")
     currency: str = Field("USD", min_length=1, description="Currency of every money figure (ISO code)")
     multipliers: list[Annotated[float, Field(gt=0, allow_inf_nan=False)]] = Field(
-        default_factory=lambda: [1.0, 10.0, 100.0], min_length=1, description="Volume multipliers to project (x today's volume)"
+        default_factory=lambda: [1.0, 10.0, 100.0],
+        min_length=1,
+        description="Volume multipliers to project (x today's volume)",
     )
     growth: Literal["users", "usage"] = Field(
-        "users", description="users: users grow (requests and revenue together); usage: requests per user grow, revenue per user fixed"
+        "users",
+        description="users: users grow (requests and revenue together); usage: requests per user grow, revenue per user fixed",
     )
-    horizon_months: Annotated[float, Field(gt=0, allow_inf_nan=False)] = Field(12.0, description="Horizon of the ROI (months)")
-    fixed_monthly_cost: NonNegative = Field(0.0, description="Platform, on-call and eval infrastructure, shared by features in proportion to requests (currency per month)")
+    horizon_months: Annotated[float, Field(gt=0, allow_inf_nan=False)] = Field(
+        12.0, description="Horizon of the ROI (months)"
+    )
+    fixed_monthly_cost: NonNegative = Field(
+        0.0,
+        description="Platform, on-call and eval infrastructure, shared by features in proportion to requests (currency per month)",
+    )
     features: list[Feature] = Field(min_length=1, description="The AI features")
 
     @model_validator(mode="after")

@@ -33,14 +33,24 @@ def load_tiers(path: str | Path = TIERS_PATH) -> pd.DataFrame:
     for row, record in enumerate(table.to_dict("records"), start=2):
         metric = record["metric"]
         if record["better"] not in ("lower", "higher"):
-            raise InputError(f"{path}: row {row} ({metric}), column better: must be lower or higher (got {record['better']!r})")
+            raise InputError(
+                f"{path}: row {row} ({metric}), column better: must be lower or higher (got {record['better']!r})"
+            )
         for edge in _EDGES:
             if not isinstance(record[edge], (int, float)) or not np.isfinite(record[edge]):
-                raise InputError(f"{path}: row {row} ({metric}), column {edge}: must be a number (got {record[edge]!r})")
+                raise InputError(
+                    f"{path}: row {row} ({metric}), column {edge}: must be a number (got {record[edge]!r})"
+                )
         elite, median_min, median_max, low = (float(record[e]) for e in _EDGES)
-        ordered = elite <= median_min <= median_max <= low if record["better"] == "lower" else low <= median_min <= median_max <= elite
+        ordered = (
+            elite <= median_min <= median_max <= low
+            if record["better"] == "lower"
+            else low <= median_min <= median_max <= elite
+        )
         if not ordered:
-            raise InputError(f"{path}: row {row} ({metric}): edges elite, median_min, median_max, low are out of order for better={record['better']}")
+            raise InputError(
+                f"{path}: row {row} ({metric}): edges elite, median_min, median_max, low are out of order for better={record['better']}"
+            )
     absent = [m for m in TIER_METRICS if m not in set(table["metric"])]
     if absent:
         raise InputError(f"{path}: no row for metric {absent[0]!r}")

@@ -62,7 +62,11 @@ def money(value: Any, currency: str = "USD", unit: str = "") -> str:
         if "e" in number:
             number = f"{v:.2e}"
     symbol = _SYMBOLS.get(currency.upper())
-    text = (f"-{symbol}{number[1:]}" if number.startswith("-") else f"{symbol}{number}") if symbol else f"{number} {currency}"
+    text = (
+        (f"-{symbol}{number[1:]}" if number.startswith("-") else f"{symbol}{number}")
+        if symbol
+        else f"{number} {currency}"
+    )
     return f"{text} / {unit}" if unit else text
 
 
@@ -283,12 +287,27 @@ def strip(projection: Projection, currency: str, horizon_months: float) -> list[
                 + (f", {band} band." if isinstance(band, str) else "."),
             }
         )
-    cards.append({"label": f"Saving ({currency_symbol(currency)} / month)", "value": money(s["monthly_saving"], currency),
-                  "help": "AI COGS without the student minus AI COGS with it, at today's volume."})
-    cards.append({"label": "Payback (months)", "value": f"{s['payback_months']:.1f}" if s["payback_months"] is not None else "never",
-                  "help": "One-time cost of the student / monthly saving."})
-    cards.append({"label": f"ROI over {horizon_months:g} months", "value": times(s["roi"]),
-                  "help": "(monthly saving x horizon - one-time cost) / one-time cost."})
+    cards.append(
+        {
+            "label": f"Saving ({currency_symbol(currency)} / month)",
+            "value": money(s["monthly_saving"], currency),
+            "help": "AI COGS without the student minus AI COGS with it, at today's volume.",
+        }
+    )
+    cards.append(
+        {
+            "label": "Payback (months)",
+            "value": f"{s['payback_months']:.1f}" if s["payback_months"] is not None else "never",
+            "help": "One-time cost of the student / monthly saving.",
+        }
+    )
+    cards.append(
+        {
+            "label": f"ROI over {horizon_months:g} months",
+            "value": times(s["roi"]),
+            "help": "(monthly saving x horizon - one-time cost) / one-time cost.",
+        }
+    )
     return cards
 
 
@@ -308,7 +327,9 @@ def _listing(labels: Sequence[str]) -> str:
     return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
 
 
-def verdict(projection: Projection, currency: str, horizon_months: float, student: bool | None = None) -> tuple[str, list[str]]:
+def verdict(
+    projection: Projection, currency: str, horizon_months: float, student: bool | None = None
+) -> tuple[str, list[str]]:
     """A status (success, warning, error, info) and one to three sentences that say whether the AI pays.
 
     `student`: whether any feature has a student (from the scenario); by default, whether any routes requests to one.
@@ -375,7 +396,14 @@ def cost_components_per_request(rows: pd.DataFrame) -> pd.DataFrame:
     for record in total.to_dict("records"):
         for column, label in COMPONENTS.items():
             per_request = record[column] / record["requests"] if record["requests"] > 0 else np.nan
-            records.append({"multiplier": record["multiplier"], "arm": record["arm"], "component": label, "cost_per_request": per_request})
+            records.append(
+                {
+                    "multiplier": record["multiplier"],
+                    "arm": record["arm"],
+                    "component": label,
+                    "cost_per_request": per_request,
+                }
+            )
     return pd.DataFrame(records, columns=["multiplier", "arm", "component", "cost_per_request"])
 
 
@@ -452,7 +480,15 @@ def feature_table(rows: pd.DataFrame, multiplier: float) -> pd.DataFrame:
     wide = frame.pivot(
         index="feature",
         columns="arm",
-        values=["ai_cogs", "cogs_to_revenue", "gross_margin", "cost_per_request", "cost_per_correct_output", "net_ai_value", "routing_coverage"],
+        values=[
+            "ai_cogs",
+            "cogs_to_revenue",
+            "gross_margin",
+            "cost_per_request",
+            "cost_per_correct_output",
+            "net_ai_value",
+            "routing_coverage",
+        ],
     )
     wide.columns = [f"{metric}_{arm}" for metric, arm in wide.columns]
     base = frame.loc[frame["arm"] == "baseline", ["feature", "users", "requests", "revenue"]].set_index("feature")

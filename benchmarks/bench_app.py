@@ -27,8 +27,16 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 READY = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 CHARTS_DRAWN = """() => {
     const charts = document.querySelectorAll('[data-testid="stPlotlyChart"]');
@@ -78,9 +86,26 @@ def bench_first_render(renders: int, script: str = "app.py", cwd: Path = ROOT) -
 
     port = _free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port), "--server.headless", "true", "--server.address", "127.0.0.1",
-         "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"],
-        cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            script,
+            "--server.port",
+            str(port),
+            "--server.headless",
+            "true",
+            "--server.address",
+            "127.0.0.1",
+            "--server.fileWatcherType",
+            "none",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=cwd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}/"
     try:
@@ -117,14 +142,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reruns", type=int, default=10)
     parser.add_argument("--renders", type=int, default=5)
-    parser.add_argument("--baseline", action="store_true", help="also time an empty Streamlit page and a one-chart page, for context")
+    parser.add_argument(
+        "--baseline", action="store_true", help="also time an empty Streamlit page and a one-chart page, for context"
+    )
     args = parser.parse_args()
     os.chdir(ROOT)
-    print(f"python {platform.python_version()}, {os.cpu_count()} CPUs, {platform.processor() or platform.machine()}, load {os.getloadavg()[0]:.2f}")
+    print(
+        f"python {platform.python_version()}, {os.cpu_count()} CPUs, {platform.processor() or platform.machine()}, load {os.getloadavg()[0]:.2f}"
+    )
     rerun, reruns = bench_rerun(args.reruns)
-    print(f"rerun after an input change (Edit scenario page, AppTest): median {rerun:.0f} ms, all {[round(t) for t in reruns]}")
+    print(
+        f"rerun after an input change (Edit scenario page, AppTest): median {rerun:.0f} ms, all {[round(t) for t in reruns]}"
+    )
     first, firsts = bench_first_render(args.renders)
-    print(f"first render in Chromium (navigation to ready, charts drawn): median {first:.0f} ms, all {[round(t) for t in firsts]}")
+    print(
+        f"first render in Chromium (navigation to ready, charts drawn): median {first:.0f} ms, all {[round(t) for t in firsts]}"
+    )
     if args.baseline:
         with tempfile.TemporaryDirectory() as folder:
             for name, code in BASELINES.items():

@@ -36,15 +36,24 @@ def distill(args: list[str], out: Path) -> tuple[DistillationMetrics, float]:
 def show(title: str, m: DistillationMetrics, wall: float) -> None:
     t, s = m.teacher, m.student
     print(f"== {title}: {m.dataset}, {len(m.seeds)} seeds, labels per class: {m.labels_per_class or 'all'}")
-    print(f"  wall {wall:.1f}s (process); phases: " + ", ".join(f"{k} {v:.1f}s" for k, v in (m.phase_seconds or {}).items()))
+    print(
+        f"  wall {wall:.1f}s (process); phases: "
+        + ", ".join(f"{k} {v:.1f}s" for k, v in (m.phase_seconds or {}).items())
+    )
     print(f"  teacher {t.name}: accuracy {t.accuracy:.4f} ± {t.accuracy_std:.4f}")
     print(f"  student {s.name}: accuracy {s.accuracy:.4f} ± {s.accuracy_std:.4f} (soft targets)")
-    print(f"  hard labels only {m.hard_label_accuracy:.4f}; teacher argmax labels {m.pseudo_label_accuracy:.4f}; agreement {m.agreement:.4f}")
-    print(f"  KD gain over hard labels {m.kd_gain_pp:+.2f} pp ± {m.kd_gain_pp_std:.2f} (wins {m.kd_wins}/{len(m.seeds)}); retention {m.quality_retention:.4f}")
+    print(
+        f"  hard labels only {m.hard_label_accuracy:.4f}; teacher argmax labels {m.pseudo_label_accuracy:.4f}; agreement {m.agreement:.4f}"
+    )
+    print(
+        f"  KD gain over hard labels {m.kd_gain_pp:+.2f} pp ± {m.kd_gain_pp_std:.2f} (wins {m.kd_wins}/{len(m.seeds)}); retention {m.quality_retention:.4f}"
+    )
     c = m.cascade
     cpt = ", ".join(f"{float(k):.0%}: {'not reached' if v is None else f'{v:.2%}'}" for k, v in c.cpt.items())
     apgr = "undefined" if c.apgr is None else f"{c.apgr:.4f}"
-    print(f"  cascade on {c.n_examples} pooled held-out predictions: APGR {apgr}; teacher share to recover the gap (CPT) {cpt}; AURC {c.aurc:.4f}")
+    print(
+        f"  cascade on {c.n_examples} pooled held-out predictions: APGR {apgr}; teacher share to recover the gap (CPT) {cpt}; AURC {c.aurc:.4f}"
+    )
     per_seed = [r.cascade.cpt["0.95"] for r in m.per_seed or []]
     print("  CPT(95%) per seed: " + ", ".join("n/a" if v is None else f"{v:.2%}" for v in per_seed))
 
@@ -64,16 +73,28 @@ def main() -> None:
     t, s = default.teacher, default.student
     speedup_b1 = s.throughput_batch1 / t.throughput_batch1
     speedup_b256 = s.throughput_batch256 / t.throughput_batch256
-    print(f"  parameters {t.parameters:,} vs {s.parameters:,} ({t.parameters / s.parameters:.0f}x); "
-          f"FLOPs/example {t.flops_per_example:,.0f} vs {s.flops_per_example:,.0f} ({t.flops_per_example / s.flops_per_example:.0f}x)")
-    print(f"  latency p50/p95 ms at batch 1: teacher {t.latency_ms_p50:.3f}/{t.latency_ms_p95:.3f}, student {s.latency_ms_p50:.3f}/{s.latency_ms_p95:.3f}")
-    print(f"  examples/s batch 1: teacher {t.throughput_batch1:,.0f}, student {s.throughput_batch1:,.0f} ({speedup_b1:.1f}x)")
-    print(f"  examples/s batch 256: teacher {t.throughput_batch256:,.0f}, student {s.throughput_batch256:,.0f} ({speedup_b256:.1f}x)")
-    print(f"  USD per 1M requests at {default.hardware.hourly_price:g}/h: teacher {t.cost_per_million_requests:.3g}, student {s.cost_per_million_requests:.3g}")
+    print(
+        f"  parameters {t.parameters:,} vs {s.parameters:,} ({t.parameters / s.parameters:.0f}x); "
+        f"FLOPs/example {t.flops_per_example:,.0f} vs {s.flops_per_example:,.0f} ({t.flops_per_example / s.flops_per_example:.0f}x)"
+    )
+    print(
+        f"  latency p50/p95 ms at batch 1: teacher {t.latency_ms_p50:.3f}/{t.latency_ms_p95:.3f}, student {s.latency_ms_p50:.3f}/{s.latency_ms_p95:.3f}"
+    )
+    print(
+        f"  examples/s batch 1: teacher {t.throughput_batch1:,.0f}, student {s.throughput_batch1:,.0f} ({speedup_b1:.1f}x)"
+    )
+    print(
+        f"  examples/s batch 256: teacher {t.throughput_batch256:,.0f}, student {s.throughput_batch256:,.0f} ({speedup_b256:.1f}x)"
+    )
+    print(
+        f"  USD per 1M requests at {default.hardware.hourly_price:g}/h: teacher {t.cost_per_million_requests:.3g}, student {s.cost_per_million_requests:.3g}"
+    )
     print(f"  {default.hardware.device}, {default.hardware.threads} timing threads, torch {torch.__version__}")
     show("all labels (where distillation does not help)", all_labels, all_wall)
-    print(f"wall_s={wall:.1f} kd_gain_pp={default.kd_gain_pp:.2f} retention={default.quality_retention:.4f} speedup_b1={speedup_b1:.1f} speedup_b256={speedup_b256:.1f} all_labels_kd_gain_pp={all_labels.kd_gain_pp:.2f} "
-          f"apgr={_figure(default.cascade.apgr)} cpt95={_figure(default.cascade.cpt['0.95'])}")
+    print(
+        f"wall_s={wall:.1f} kd_gain_pp={default.kd_gain_pp:.2f} retention={default.quality_retention:.4f} speedup_b1={speedup_b1:.1f} speedup_b256={speedup_b256:.1f} all_labels_kd_gain_pp={all_labels.kd_gain_pp:.2f} "
+        f"apgr={_figure(default.cascade.apgr)} cpt95={_figure(default.cascade.cpt['0.95'])}"
+    )
 
 
 def _figure(value: float | None) -> str:

@@ -28,7 +28,12 @@ from aueb.metrics import DistillationMetrics, load_metrics  # noqa: E402
 def distill(args: list[str], out: Path, cache: Path) -> tuple[DistillationMetrics, float]:
     started = time.perf_counter()
     env = {**os.environ, "AUEB_CACHE_DIR": str(cache)}
-    subprocess.run([sys.executable, "-m", "aueb.distill", "--task", "text", "--quiet", "--out", str(out), *args], cwd=ROOT, env=env, check=True)
+    subprocess.run(
+        [sys.executable, "-m", "aueb.distill", "--task", "text", "--quiet", "--out", str(out), *args],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
     return load_metrics(out), time.perf_counter() - started
 
 
@@ -44,29 +49,56 @@ def main() -> None:
         sweep = []
         if args.sweep:
             for labels in ("8", "16", "64", "all"):
-                sweep.append((labels, *distill([*extra, "--labels-per-class", labels], Path(folder) / f"{labels}.json", cache)))
+                sweep.append(
+                    (labels, *distill([*extra, "--labels-per-class", labels], Path(folder) / f"{labels}.json", cache))
+                )
 
     t, s = m.teacher, m.student
     speedup_b1 = s.throughput_batch1 / t.throughput_batch1
     speedup_b256 = s.throughput_batch256 / t.throughput_batch256
-    print(f"== {m.dataset}: {len(m.seeds)} seeds, {m.labels_per_class or 'all'} labels per class, {m.data.train_inputs:,} training texts, {m.data.test:,} test")
-    print(f"  wall {wall:.1f}s (process, empty cache); phases: " + ", ".join(f"{k} {v:.1f}s" for k, v in (m.phase_seconds or {}).items()))
-    print(f"  teacher {t.name}: {t.accuracy:.4f} ± {t.accuracy_std:.4f}; {t.parameters:,} parameters, {t.flops_per_example:,.0f} FLOPs/text (estimate)")
-    print(f"  student {s.name}: {s.accuracy:.4f} ± {s.accuracy_std:.4f}; {s.parameters:,} parameters, {s.flops_per_example:,.0f} FLOPs/text (estimate)")
-    print(f"  hard labels {m.hard_label_accuracy:.4f}; teacher argmax {m.pseudo_label_accuracy:.4f}; agreement {m.agreement:.4f}")
-    print(f"  KD gain {m.kd_gain_pp:+.2f} pp ± {m.kd_gain_pp_std:.2f} (wins {m.kd_wins}/{len(m.seeds)}); retention {m.quality_retention:.4f}")
-    print(f"  latency p50/p95 ms: teacher {t.latency_ms_p50:.2f}/{t.latency_ms_p95:.2f}, student {s.latency_ms_p50:.3f}/{s.latency_ms_p95:.3f}")
-    print(f"  texts/s batch 1: teacher {t.throughput_batch1:,.1f}, student {s.throughput_batch1:,.0f} ({speedup_b1:.1f}x)")
-    print(f"  texts/s batch 256: teacher {t.throughput_batch256:,.1f}, student {s.throughput_batch256:,.0f} ({speedup_b256:.1f}x)")
-    print(f"  USD per 1M requests at {m.hardware.hourly_price:g}/h: teacher {t.cost_per_million_requests:.3g}, student {s.cost_per_million_requests:.3g}")
+    print(
+        f"== {m.dataset}: {len(m.seeds)} seeds, {m.labels_per_class or 'all'} labels per class, {m.data.train_inputs:,} training texts, {m.data.test:,} test"
+    )
+    print(
+        f"  wall {wall:.1f}s (process, empty cache); phases: "
+        + ", ".join(f"{k} {v:.1f}s" for k, v in (m.phase_seconds or {}).items())
+    )
+    print(
+        f"  teacher {t.name}: {t.accuracy:.4f} ± {t.accuracy_std:.4f}; {t.parameters:,} parameters, {t.flops_per_example:,.0f} FLOPs/text (estimate)"
+    )
+    print(
+        f"  student {s.name}: {s.accuracy:.4f} ± {s.accuracy_std:.4f}; {s.parameters:,} parameters, {s.flops_per_example:,.0f} FLOPs/text (estimate)"
+    )
+    print(
+        f"  hard labels {m.hard_label_accuracy:.4f}; teacher argmax {m.pseudo_label_accuracy:.4f}; agreement {m.agreement:.4f}"
+    )
+    print(
+        f"  KD gain {m.kd_gain_pp:+.2f} pp ± {m.kd_gain_pp_std:.2f} (wins {m.kd_wins}/{len(m.seeds)}); retention {m.quality_retention:.4f}"
+    )
+    print(
+        f"  latency p50/p95 ms: teacher {t.latency_ms_p50:.2f}/{t.latency_ms_p95:.2f}, student {s.latency_ms_p50:.3f}/{s.latency_ms_p95:.3f}"
+    )
+    print(
+        f"  texts/s batch 1: teacher {t.throughput_batch1:,.1f}, student {s.throughput_batch1:,.0f} ({speedup_b1:.1f}x)"
+    )
+    print(
+        f"  texts/s batch 256: teacher {t.throughput_batch256:,.1f}, student {s.throughput_batch256:,.0f} ({speedup_b256:.1f}x)"
+    )
+    print(
+        f"  USD per 1M requests at {m.hardware.hourly_price:g}/h: teacher {t.cost_per_million_requests:.3g}, student {s.cost_per_million_requests:.3g}"
+    )
     print(f"  {m.hardware.device}, {m.hardware.threads} timing threads")
     if sweep:
         print("  labels/class | hard | argmax | KD | KD gain pp | wins | teacher | wall s")
         for labels, r, seconds in sweep:
-            print(f"  {labels:>12} | {r.hard_label_accuracy:.4f} | {r.pseudo_label_accuracy:.4f} | {r.student.accuracy:.4f} | "
-                  f"{r.kd_gain_pp:+.2f} ± {r.kd_gain_pp_std:.2f} | {r.kd_wins}/{len(r.seeds)} | {r.teacher.accuracy:.4f} | {seconds:.1f}")
-    print(f"wall_s={wall:.1f} teacher_acc={t.accuracy:.4f} kd_acc={s.accuracy:.4f} hard_acc={m.hard_label_accuracy:.4f} "
-          f"kd_gain_pp={m.kd_gain_pp:.2f} retention={m.quality_retention:.4f} speedup_b256={speedup_b256:.1f}")
+            print(
+                f"  {labels:>12} | {r.hard_label_accuracy:.4f} | {r.pseudo_label_accuracy:.4f} | {r.student.accuracy:.4f} | "
+                f"{r.kd_gain_pp:+.2f} ± {r.kd_gain_pp_std:.2f} | {r.kd_wins}/{len(r.seeds)} | {r.teacher.accuracy:.4f} | {seconds:.1f}"
+            )
+    print(
+        f"wall_s={wall:.1f} teacher_acc={t.accuracy:.4f} kd_acc={s.accuracy:.4f} hard_acc={m.hard_label_accuracy:.4f} "
+        f"kd_gain_pp={m.kd_gain_pp:.2f} retention={m.quality_retention:.4f} speedup_b256={speedup_b256:.1f}"
+    )
 
 
 if __name__ == "__main__":

@@ -59,7 +59,9 @@ def random_features(n: int, seed: int = 0) -> pd.DataFrame:
         "training_compute": rng.uniform(0, 5000, n),
         "engineering": rng.uniform(0, 50_000, n),
     }
-    return pd.DataFrame(columns, columns=list(FEATURE_FIELDS), index=pd.Index([f"feature {i}" for i in range(n)], name="feature"))
+    return pd.DataFrame(
+        columns, columns=list(FEATURE_FIELDS), index=pd.Index([f"feature {i}" for i in range(n)], name="feature")
+    )
 
 
 def model_cost(f: dict, prefix: str, requests: float) -> float:
@@ -67,7 +69,12 @@ def model_cost(f: dict, prefix: str, requests: float) -> float:
         return requests * f[f"{prefix}_unit_cost"]
     if requests <= 0:
         return 0.0
-    needed = requests / SECONDS_PER_MONTH * f[f"{prefix}_peak_to_average"] / (f[f"{prefix}_throughput_rps"] * f[f"{prefix}_utilization"])
+    needed = (
+        requests
+        / SECONDS_PER_MONTH
+        * f[f"{prefix}_peak_to_average"]
+        / (f[f"{prefix}_throughput_rps"] * f[f"{prefix}_utilization"])
+    )
     return max(f[f"{prefix}_min_replicas"], math.ceil(needed - 1e-9)) * f[f"{prefix}_hourly_price"] * HOURS_PER_MONTH
 
 
@@ -80,7 +87,10 @@ def loop_projection(features: pd.DataFrame, multipliers=MULTIPLIERS, growth: str
     records = features.to_dict("records")
     rows = []
     for m in multipliers:
-        total_requests = sum(f["users"] * (m if growth == "users" else 1) * f["requests_per_user"] * (m if growth == "usage" else 1) for f in records)
+        total_requests = sum(
+            f["users"] * (m if growth == "users" else 1) * f["requests_per_user"] * (m if growth == "usage" else 1)
+            for f in records
+        )
         for arm in ARMS:
             for f in records:
                 users = f["users"] * (m if growth == "users" else 1)
@@ -92,13 +102,26 @@ def loop_projection(features: pd.DataFrame, multipliers=MULTIPLIERS, growth: str
                 e = f["escalation"] * f["has_student"] if arm == "distilled" else 0.0
                 student = k * served
                 teacher = (1 - k) * served + e * student
-                inference = hits * f["cache_cost_per_request"] + model_cost(f, "teacher", teacher) + model_cost(f, "student", student)
+                inference = (
+                    hits * f["cache_cost_per_request"]
+                    + model_cost(f, "teacher", teacher)
+                    + model_cost(f, "student", student)
+                )
                 overhead = requests * f["overhead_per_request"]
                 verification = requests * f["review_share"] * (f["review_minutes"] / 60) * f["reviewer_hourly_cost"]
-                fixed = FIXED_MONTHLY_COST * requests / total_requests if total_requests > 0 else FIXED_MONTHLY_COST / len(records)
+                fixed = (
+                    FIXED_MONTHLY_COST * requests / total_requests
+                    if total_requests > 0
+                    else FIXED_MONTHLY_COST / len(records)
+                )
                 cogs = inference + overhead + verification + fixed
                 q = f["teacher_quality"]
-                correct = hits * q + (1 - k) * served * q + e * k * served * q + (1 - e) * k * served * f["quality_retention"] * q
+                correct = (
+                    hits * q
+                    + (1 - k) * served * q
+                    + e * k * served * q
+                    + (1 - e) * k * served * f["quality_retention"] * q
+                )
                 error_cost = (requests - correct) * f["cost_per_error"]
                 rows.append(
                     {
@@ -129,7 +152,14 @@ def loop_projection(features: pd.DataFrame, multipliers=MULTIPLIERS, growth: str
 
 
 def engine_projection(features: pd.DataFrame, tiers: pd.DataFrame) -> pd.DataFrame:
-    return project_features(features, scenario="bench", multipliers=MULTIPLIERS, growth="users", fixed_monthly_cost=FIXED_MONTHLY_COST, tiers=tiers)
+    return project_features(
+        features,
+        scenario="bench",
+        multipliers=MULTIPLIERS,
+        growth="users",
+        fixed_monthly_cost=FIXED_MONTHLY_COST,
+        tiers=tiers,
+    )
 
 
 def best_of(runs: int, work) -> tuple[float, object]:
@@ -149,14 +179,22 @@ def main() -> None:
     expected = pd.DataFrame(loop_rows)
     got = rows[rows["feature"] != "ALL"].reset_index(drop=True)
     for column in expected.columns:
-        np.testing.assert_allclose(got[column].to_numpy(dtype=float), expected[column].to_numpy(), rtol=1e-9, equal_nan=True, err_msg=column)
+        np.testing.assert_allclose(
+            got[column].to_numpy(dtype=float), expected[column].to_numpy(), rtol=1e-9, equal_nan=True, err_msg=column
+        )
 
     million = random_features(1_000_000, seed=1)
     seconds_1m, big = best_of(3, lambda: engine_projection(million, tiers))
 
-    print(f"machine: {platform.machine()}, {platform.processor() or 'cpu'}, python {platform.python_version()}, numpy {np.__version__}, pandas {pd.__version__}")
-    print(f"20,000 features x {len(MULTIPLIERS)} multipliers x 2 arms: engine {engine_s * 1000:.1f} ms, per-feature loop {loop_s * 1000:.0f} ms (same figures, rtol 1e-9)")
-    print(f"1,000,000 features x {len(MULTIPLIERS)} multipliers x 2 arms: {len(big):,} rows in {seconds_1m:.2f} s (best of 3)")
+    print(
+        f"machine: {platform.machine()}, {platform.processor() or 'cpu'}, python {platform.python_version()}, numpy {np.__version__}, pandas {pd.__version__}"
+    )
+    print(
+        f"20,000 features x {len(MULTIPLIERS)} multipliers x 2 arms: engine {engine_s * 1000:.1f} ms, per-feature loop {loop_s * 1000:.0f} ms (same figures, rtol 1e-9)"
+    )
+    print(
+        f"1,000,000 features x {len(MULTIPLIERS)} multipliers x 2 arms: {len(big):,} rows in {seconds_1m:.2f} s (best of 3)"
+    )
     print(f"speedup_vs_loop={loop_s / engine_s:.1f} seconds_1m={seconds_1m:.2f}")
 
 

@@ -64,18 +64,23 @@ def generate_otel(path: Path, spans: int, per_line: int = 4) -> None:
     def attribute(key: str, value: str, kind: str = "stringValue") -> str:
         return f"json_object('key', '{key}', 'value', json_object('{kind}', {value}))"
 
-    attributes = ", ".join([
-        attribute("gen_ai.operation.name", "'chat'"), attribute("gen_ai.provider.name", f"{providers}[1 + m]"),
-        attribute("gen_ai.request.model", f"{models}[1 + m]"), attribute("gen_ai.usage.input_tokens", "CAST(input_tokens AS VARCHAR)", "intValue"),
-        attribute("gen_ai.usage.output_tokens", "CAST(output_tokens AS VARCHAR)", "intValue"),
-        attribute("gen_ai.usage.cache_read.input_tokens", "CAST(input_tokens // 3 AS VARCHAR)", "intValue"),
-        attribute("user.id", "user_id"), attribute("app.feature", "feature"),
-    ])
+    attributes = ", ".join(
+        [
+            attribute("gen_ai.operation.name", "'chat'"),
+            attribute("gen_ai.provider.name", f"{providers}[1 + m]"),
+            attribute("gen_ai.request.model", f"{models}[1 + m]"),
+            attribute("gen_ai.usage.input_tokens", "CAST(input_tokens AS VARCHAR)", "intValue"),
+            attribute("gen_ai.usage.output_tokens", "CAST(output_tokens AS VARCHAR)", "intValue"),
+            attribute("gen_ai.usage.cache_read.input_tokens", "CAST(input_tokens // 3 AS VARCHAR)", "intValue"),
+            attribute("user.id", "user_id"),
+            attribute("app.feature", "feature"),
+        ]
+    )
     con.execute(
         f"""
         COPY (
             SELECT json_object('resourceSpans', json_array(json_object(
-                'resource', json_object('attributes', json_array({attribute('service.name', "'bench'")})),
+                'resource', json_object('attributes', json_array({attribute("service.name", "'bench'")})),
                 'scopeSpans', json_array(json_object('scope', json_object('name', 'bench'), 'spans', json_group_array(span)))
             ))) AS line
             FROM (
@@ -164,7 +169,12 @@ def same_figures(a: dict, b: dict) -> None:
     assert a.keys() == b.keys(), (a.keys(), b.keys())
     for name in a:
         for key in ("requests", "users", "cost", "input_p95"):
-            assert abs(a[name][key] - b[name][key]) <= 1e-6 * max(1.0, abs(b[name][key])), (name, key, a[name][key], b[name][key])
+            assert abs(a[name][key] - b[name][key]) <= 1e-6 * max(1.0, abs(b[name][key])), (
+                name,
+                key,
+                a[name][key],
+                b[name][key],
+            )
 
 
 def main() -> None:
@@ -172,8 +182,12 @@ def main() -> None:
     parser.add_argument("--csv-rows", type=int, default=10_000_000)
     parser.add_argument("--otel-spans", type=int, default=1_000_000)
     parser.add_argument("--folder", type=Path, default=Path(tempfile.gettempdir()) / "aueb-bench-ingest")
-    parser.add_argument("--pandas-rows", type=int, default=2_000_000,
-                        help="Rows of the CSV both run on for the pandas comparison (pandas holds ~0.9 GB per million rows in memory)")
+    parser.add_argument(
+        "--pandas-rows",
+        type=int,
+        default=2_000_000,
+        help="Rows of the CSV both run on for the pandas comparison (pandas holds ~0.9 GB per million rows in memory)",
+    )
     parser.add_argument("--skip-pandas", action="store_true", help="Only time aueb ingest")
     args = parser.parse_args()
     args.folder.mkdir(parents=True, exist_ok=True)
@@ -186,16 +200,24 @@ def main() -> None:
     pandas_path = args.folder / f"requests_{args.pandas_rows}.csv"
     if not args.skip_pandas and not pandas_path.exists():
         generate_csv(pandas_path, args.pandas_rows)
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}, "
-          f"python {platform.python_version()}, duckdb {duckdb.__version__}")
-    print(f"inputs: {csv_path} ({csv_path.stat().st_size / 1e6:,.0f} MB), {otel_path} ({otel_path.stat().st_size / 1e6:,.0f} MB)")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}, "
+        f"python {platform.python_version()}, duckdb {duckdb.__version__}"
+    )
+    print(
+        f"inputs: {csv_path} ({csv_path.stat().st_size / 1e6:,.0f} MB), {otel_path} ({otel_path.stat().st_size / 1e6:,.0f} MB)"
+    )
 
     csv_run = child(CHILD_INGEST, str(csv_path), "")
     assert csv_run["read"] == args.csv_rows, csv_run["read"]
-    print(f"aueb ingest, {args.csv_rows:,} CSV records: {csv_run['seconds']:.2f} s ({csv_run['cpu_s']:.1f} CPU s), peak RSS {csv_run['rss_mb']:,.0f} MB")
+    print(
+        f"aueb ingest, {args.csv_rows:,} CSV records: {csv_run['seconds']:.2f} s ({csv_run['cpu_s']:.1f} CPU s), peak RSS {csv_run['rss_mb']:,.0f} MB"
+    )
     otel_run = child(CHILD_INGEST, str(otel_path), "app.feature")
     assert otel_run["read"] == args.otel_spans, otel_run["read"]
-    print(f"aueb ingest, {args.otel_spans:,} OTel spans: {otel_run['seconds']:.2f} s ({otel_run['cpu_s']:.1f} CPU s), peak RSS {otel_run['rss_mb']:,.0f} MB")
+    print(
+        f"aueb ingest, {args.otel_spans:,} OTel spans: {otel_run['seconds']:.2f} s ({otel_run['cpu_s']:.1f} CPU s), peak RSS {otel_run['rss_mb']:,.0f} MB"
+    )
     peak = max(csv_run["rss_mb"], otel_run["rss_mb"])
     speedup = float("nan")
     if not args.skip_pandas:
@@ -203,14 +225,20 @@ def main() -> None:
         pandas_run = child(CHILD_PANDAS, str(pandas_path))
         same_figures(ingest_run["features"], pandas_run["features"])
         speedup = pandas_run["seconds"] / ingest_run["seconds"]
-        print(f"{args.pandas_rows:,} CSV records: plain pandas {pandas_run['seconds']:.2f} s ({pandas_run['cpu_s']:.1f} CPU s, peak RSS "
-              f"{pandas_run['rss_mb']:,.0f} MB), aueb ingest {ingest_run['seconds']:.2f} s ({ingest_run['cpu_s']:.1f} CPU s, peak RSS "
-              f"{ingest_run['rss_mb']:,.0f} MB), same figures")
+        print(
+            f"{args.pandas_rows:,} CSV records: plain pandas {pandas_run['seconds']:.2f} s ({pandas_run['cpu_s']:.1f} CPU s, peak RSS "
+            f"{pandas_run['rss_mb']:,.0f} MB), aueb ingest {ingest_run['seconds']:.2f} s ({ingest_run['cpu_s']:.1f} CPU s, peak RSS "
+            f"{ingest_run['rss_mb']:,.0f} MB), same figures"
+        )
     scale_csv = 10_000_000 / args.csv_rows
     scale_otel = 1_000_000 / args.otel_spans
     if scale_csv != 1 or scale_otel != 1:
-        print("note: smaller inputs than the targets' sizes; the figures below are the measured seconds, not extrapolated")
-    print(f"seconds_10m_csv={csv_run['seconds']:.2f} seconds_1m_otel={otel_run['seconds']:.2f} speedup_vs_pandas={speedup:.1f} peak_rss_mb={peak:.0f}")
+        print(
+            "note: smaller inputs than the targets' sizes; the figures below are the measured seconds, not extrapolated"
+        )
+    print(
+        f"seconds_10m_csv={csv_run['seconds']:.2f} seconds_1m_otel={otel_run['seconds']:.2f} speedup_vs_pandas={speedup:.1f} peak_rss_mb={peak:.0f}"
+    )
 
 
 if __name__ == "__main__":

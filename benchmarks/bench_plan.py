@@ -41,10 +41,16 @@ def cascade_of(points: int) -> Cascade:
     held_out = HeldOut(confidence, rng.uniform(size=points) < 0.6 + 0.4 * confidence, rng.uniform(size=points) < 0.92)
     c = curve(held_out)
     summary = Cascade.measure(held_out)
-    return summary.model_copy(update={"points": [
-        CascadePoint(threshold=t, coverage=k, selective_accuracy=a, system_accuracy=q)
-        for t, k, a, q in zip(c.threshold.tolist(), c.coverage.tolist(), c.selective_accuracy.tolist(), c.system_accuracy.tolist())
-    ]})
+    return summary.model_copy(
+        update={
+            "points": [
+                CascadePoint(threshold=t, coverage=k, selective_accuracy=a, system_accuracy=q)
+                for t, k, a, q in zip(
+                    c.threshold.tolist(), c.coverage.tolist(), c.selective_accuracy.tolist(), c.system_accuracy.tolist()
+                )
+            ]
+        }
+    )
 
 
 def loop(scenario, priced) -> list[list[float]]:
@@ -54,9 +60,19 @@ def loop(scenario, priced) -> list[list[float]]:
     figures = []
     for _, point in priced.points.iterrows():
         frame = base.copy()
-        frame.loc[FEATURE, ["coverage", "escalation", "quality_retention"]] = [1.0, point["escalation"], point["quality_retention"]]
-        rows = project_features(frame, scenario=scenario.name, multipliers=[1.0], growth=scenario.growth,
-                                fixed_monthly_cost=scenario.fixed_monthly_cost, tiers=tiers)
+        frame.loc[FEATURE, ["coverage", "escalation", "quality_retention"]] = [
+            1.0,
+            point["escalation"],
+            point["quality_retention"],
+        ]
+        rows = project_features(
+            frame,
+            scenario=scenario.name,
+            multipliers=[1.0],
+            growth=scenario.growth,
+            fixed_monthly_cost=scenario.fixed_monthly_cost,
+            tiers=tiers,
+        )
         row = rows[(rows["feature"] == FEATURE) & (rows["arm"] == "distilled")].iloc[0]
         figures.append([float(row[name]) for name in PRICED])
     return figures
@@ -86,7 +102,9 @@ def main() -> None:
     print(f"curve of {len(priced.points)} points on {scenario.name!r}, feature {FEATURE!r}, at 1x")
     print(f"  plan (one engine call): {plan_seconds * 1e3:.1f} ms (median of {ROUNDS})")
     print(f"  loop of {len(priced.points)} single projections: {loop_seconds * 1e3:,.0f} ms")
-    print(f"  best point: coverage {best['coverage']:.1%}, net AI value {best['net_ai_value']:,.2f} {scenario.currency} a month")
+    print(
+        f"  best point: coverage {best['coverage']:.1%}, net AI value {best['net_ai_value']:,.2f} {scenario.currency} a month"
+    )
     print(f"plan_ms={plan_seconds * 1e3:.1f} speedup_vs_loop={loop_seconds / plan_seconds:.1f}")
 
 

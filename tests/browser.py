@@ -44,7 +44,19 @@ def serve():
     """Start the dashboard on a free loopback port and yield its URL; stop it afterwards."""
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true", "--server.address", "127.0.0.1"],
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.port",
+            str(port),
+            "--server.headless",
+            "true",
+            "--server.address",
+            "127.0.0.1",
+        ],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -92,7 +104,9 @@ def go(page, link: str, heading: str | None = None) -> None:
     """Follow a sidebar link (the session, and so the edited scenario, stays) and wait for the page."""
     page.locator('[data-testid="stSidebarNavLink"]', has_text=link).click()
     page.wait_for_function(
-        "(heading) => Array.from(document.querySelectorAll('h1')).some(h => h.innerText.includes(heading))", arg=heading or link, timeout=30_000
+        "(heading) => Array.from(document.querySelectorAll('h1')).some(h => h.innerText.includes(heading))",
+        arg=heading or link,
+        timeout=30_000,
     )
     page.wait_for_selector(READY, timeout=30_000)
 

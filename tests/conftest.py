@@ -26,7 +26,13 @@ def per_request(cost: float) -> dict[str, Any]:
     return {"kind": "per_request", "cost": cost}
 
 
-def self_hosted(hourly_price: float, throughput_rps: float, utilization: float = 0.6, peak_to_average: float = 1.0, min_replicas: int = 1) -> dict[str, Any]:
+def self_hosted(
+    hourly_price: float,
+    throughput_rps: float,
+    utilization: float = 0.6,
+    peak_to_average: float = 1.0,
+    min_replicas: int = 1,
+) -> dict[str, Any]:
     return {
         "kind": "self_hosted",
         "hourly_price": hourly_price,

@@ -21,7 +21,16 @@ from aueb import views
 from aueb.catalog import lookup
 from aueb.engine import project
 from aueb.errors import InputError
-from aueb.formats import DEFAULT_SCENARIO_PATH, PROJECTION_CSV_COLUMNS, load_scenarios, projection_to_csv, projection_to_json, read_scenarios, scenario_to_json, scenarios_to_csv
+from aueb.formats import (
+    DEFAULT_SCENARIO_PATH,
+    PROJECTION_CSV_COLUMNS,
+    load_scenarios,
+    projection_to_csv,
+    projection_to_json,
+    read_scenarios,
+    scenario_to_json,
+    scenarios_to_csv,
+)
 from aueb.metrics import apply_metrics, load_metrics
 from aueb.scenario import Scenario
 from aueb.ui import editing, files, runner
@@ -71,7 +80,9 @@ def pct(value: float) -> str:
 
 def total(scenario: Scenario, multiplier: float, arm: str) -> pd.Series:
     rows = project(scenario).rows
-    hit = rows[(rows["feature"].astype(str) == "ALL") & (rows["multiplier"] == multiplier) & (rows["arm"].astype(str) == arm)]
+    hit = rows[
+        (rows["feature"].astype(str) == "ALL") & (rows["multiplier"] == multiplier) & (rows["arm"].astype(str) == arm)
+    ]
     assert len(hit) == 1
     return hit.iloc[0]
 
@@ -103,7 +114,10 @@ def test_overview_headline_is_the_engine_projection(default):
         for arm, column_arm in (("baseline", "without"), ("distilled", "with student")):
             row = total(default, m, arm)
             column = f"{m:g}x · {column_arm}"
-            assert table.loc["AI COGS / revenue (%)", column] == f"{pct(row['cogs_to_revenue'])} · {row['cogs_to_revenue_tier']}"
+            assert (
+                table.loc["AI COGS / revenue (%)", column]
+                == f"{pct(row['cogs_to_revenue'])} · {row['cogs_to_revenue_tier']}"
+            )
             assert table.loc["Gross margin (%)", column] == pct(row["gross_margin"])
             assert table.loc["Cost ($ / request)", column] == views.money(row["cost_per_request"])
             assert table.loc["Cost ($ / correct output)", column] == views.money(row["cost_per_correct_output"])
@@ -141,7 +155,10 @@ def test_editing_an_input_updates_the_headline_on_every_page(default):
     # The edit survives page switches and shows on the overview, exactly as the engine computes it.
     visit(at, "overview")
     hundred = total(expected, 100.0, "baseline")
-    assert headline(at).loc["AI COGS / revenue (%)", "100x · without"] == f"{pct(hundred['cogs_to_revenue'])} · {hundred['cogs_to_revenue_tier']}"
+    assert (
+        headline(at).loc["AI COGS / revenue (%)", "100x · without"]
+        == f"{pct(hundred['cogs_to_revenue'])} · {hundred['cogs_to_revenue_tier']}"
+    )
     visit(at, "costs")
     visit(at, "edit")
     assert at.number_input(key=FEATURE + "teacher|pricing|cost").value == 0.05
@@ -153,7 +170,9 @@ def test_scenario_wide_inputs_multipliers_and_growth(default):
     at.radio(key="in|growth").set_value("usage").run()
     at.number_input(key="in|fixed_monthly_cost").set_value(4000.0).run()
     assert not at.error
-    expected = default.model_copy(update={"multipliers": [1.0, 5.0, 50.0], "growth": "usage", "fixed_monthly_cost": 4000.0})
+    expected = default.model_copy(
+        update={"multipliers": [1.0, 5.0, 50.0], "growth": "usage", "fixed_monthly_cost": 4000.0}
+    )
     expected = Scenario.model_validate(expected.model_dump())
     assert at.session_state["scenario"] == expected
     assert metric(at, "Margin 50x") == pct(total(expected, 50.0, "distilled")["gross_margin"])
@@ -192,7 +211,13 @@ def test_pricing_kinds_and_the_catalog_picker(default):
     assert choice in picker.options and "gpt-4o, openai" in choice
     picker.set_value(choice).run()
     pricing = at.session_state["scenario"].features[0].teacher.pricing
-    assert (pricing.kind, pricing.model, pricing.provider, pricing.input_price_per_mtok, pricing.output_price_per_mtok) == ("tokens", "gpt-4o", "openai", 2.5, 10.0)
+    assert (
+        pricing.kind,
+        pricing.model,
+        pricing.provider,
+        pricing.input_price_per_mtok,
+        pricing.output_price_per_mtok,
+    ) == ("tokens", "gpt-4o", "openai", 2.5, 10.0)
     # Catalog prices are filled in and can still be overridden.
     assert at.number_input(key=FEATURE + "teacher|pricing|input_price_per_mtok").value == 2.5
     at.number_input(key=FEATURE + "teacher|pricing|input_price_per_mtok").set_value(2.0).run()
@@ -233,11 +258,21 @@ def test_features_table_adds_renames_and_removes(default):
     at = visit(start(), "edit")
 
     def edit(edits):
-        at.session_state[f"ui_features_table_{at.session_state['ui_table_rev']}"] = {"edited_rows": {}, "added_rows": [], "deleted_rows": [], **edits}
+        at.session_state[f"ui_features_table_{at.session_state['ui_table_rev']}"] = {
+            "edited_rows": {},
+            "added_rows": [],
+            "deleted_rows": [],
+            **edits,
+        }
         at.run()
         assert not at.exception
 
-    edit({"edited_rows": {0: {"name": "Chat", "users": 50000.0}}, "added_rows": [{"name": "Search", "users": 1000.0, "requests_per_user": 5.0}]})
+    edit(
+        {
+            "edited_rows": {0: {"name": "Chat", "users": 50000.0}},
+            "added_rows": [{"name": "Search", "users": 1000.0, "requests_per_user": 5.0}],
+        }
+    )
     scenario = at.session_state["scenario"]
     assert [f.name for f in scenario.features] == ["Chat", "Search"]
     assert scenario.features[0].users == 50000.0 and scenario.features[0].student is not None
@@ -274,11 +309,14 @@ def test_distillation_applies_example_metrics(default):
     assert metric(at, "Margin 1x") == pct(total(expected, 1.0, "distilled")["gross_margin"])
     visit(at, "overview")
     row = total(expected, 1.0, "distilled")
-    assert headline(at).loc["AI COGS / revenue (%)", "1x · with student"] == f"{pct(row['cogs_to_revenue'])} · {row['cogs_to_revenue_tier']}"
+    assert (
+        headline(at).loc["AI COGS / revenue (%)", "1x · with student"]
+        == f"{pct(row['cogs_to_revenue'])} · {row['cogs_to_revenue_tier']}"
+    )
 
 
 def test_distillation_without_torch_says_how_to_install(monkeypatch):
-    monkeypatch.setattr("aueb.ui.distillation.torch_available", lambda: False)
+    monkeypatch.setattr("aueb.ui.pages.distillation.torch_available", lambda: False)
     at = visit(start(), "distillation")
     assert any("pip install -e '.[distill]'" in i.value for i in at.info)
     assert not [b for b in at.button if b.key == "ui_start_run"]
@@ -290,21 +328,27 @@ def test_metrics_upload_refuses_wrong_files():
     for name, content, expected in (
         ("metrics.json", png, "PNG image"),
         ("metrics.txt", b"hello", "expected a metrics .json file"),
-        ("metrics.json", b"{not json", "is not JSON (Expecting property name enclosed in double quotes at line 1 column 2)"),
+        (
+            "metrics.json",
+            b"{not json",
+            "is not JSON (Expecting property name enclosed in double quotes at line 1 column 2)",
+        ),
         ("metrics.json", DEFAULT_SCENARIO_PATH.read_bytes(), "is a scenario"),
         ("metrics.json", b" " * (files.MAX_UPLOAD_BYTES + 1), "the limit is 2 MB"),
     ):
         at.file_uploader(key="ui_metrics_upload").set_value((name, content, "application/octet-stream")).run()
         assert not at.exception
         assert expected in at.error[0].value, at.error[0].value
-    at.file_uploader(key="ui_metrics_upload").set_value(("mine.json", EXAMPLE_METRICS.read_bytes(), "application/json")).run()
+    at.file_uploader(key="ui_metrics_upload").set_value(
+        ("mine.json", EXAMPLE_METRICS.read_bytes(), "application/json")
+    ).run()
     assert not at.error
     assert any("from mine.json" in m.value for m in at.markdown)
 
 
 def test_distillation_run_shows_progress_and_loads_its_metrics(monkeypatch, default):
-    monkeypatch.setattr("aueb.ui.distillation.DistillRun", FakeRun)
-    monkeypatch.setattr("aueb.ui.distillation.torch_available", lambda: True)
+    monkeypatch.setattr("aueb.ui.pages.distillation.DistillRun", FakeRun)
+    monkeypatch.setattr("aueb.ui.pages.distillation.torch_available", lambda: True)
     at = visit(start(), "distillation")
     at.button(key="ui_start_run").click().run()
     run = at.session_state["distill_run"]
@@ -336,12 +380,20 @@ class FakeRun(runner.DistillRun):
 
 class SlowRun(runner.DistillRun):
     def build_command(self) -> list[str]:
-        return [sys.executable, "-c", "import json,sys,time\nprint(json.dumps({'phase':'teacher','done':1,'total':9,'message':'x'}),file=sys.stderr,flush=True)\ntime.sleep(60)"]
+        return [
+            sys.executable,
+            "-c",
+            "import json,sys,time\nprint(json.dumps({'phase':'teacher','done':1,'total':9,'message':'x'}),file=sys.stderr,flush=True)\ntime.sleep(60)",
+        ]
 
 
 class FailingRun(runner.DistillRun):
     def build_command(self) -> list[str]:
-        return [sys.executable, "-c", "import sys\nprint('error: --data needs --label-column COL', file=sys.stderr)\nsys.exit(2)"]
+        return [
+            sys.executable,
+            "-c",
+            "import sys\nprint('error: --data needs --label-column COL', file=sys.stderr)\nsys.exit(2)",
+        ]
 
 
 def test_runner_reads_progress_and_result():
@@ -505,6 +557,10 @@ def test_views_band_ranges_follow_the_tier_table():
 
     tiers = load_tiers()
     assert views.band_ranges("cogs_to_revenue", tiers, 0.6) == [
-        ("Elite", 0.0, 0.10), ("Elite-Median", 0.10, 0.15), ("Median", 0.15, 0.25), ("Median-Low", 0.25, 0.40), ("Low", 0.40, 0.6)
+        ("Elite", 0.0, 0.10),
+        ("Elite-Median", 0.10, 0.15),
+        ("Median", 0.15, 0.25),
+        ("Median-Low", 0.25, 0.40),
+        ("Low", 0.40, 0.6),
     ]
     assert views.band_ranges("routing_coverage", tiers, 1.0)[0] == ("Elite", 0.85, 1.0)

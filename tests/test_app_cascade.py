@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 import streamlit as st
+from test_app import EXAMPLE_METRICS, default, headline, metric, start, total, visit  # noqa: F401  (default: a fixture)
 
 from aueb import views
 from aueb.metrics import apply_metrics, load_metrics
 from aueb.planner import plan
-from test_app import EXAMPLE_METRICS, default, headline, metric, start, total, visit  # noqa: F401  (default: a fixture)
 
 
 @pytest.fixture(autouse=True)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import streamlit as st
+from browser import requires_chromium
 from streamlit.testing.v1 import AppTest
 from typer.testing import CliRunner
 
@@ -17,7 +18,6 @@ from aueb.engine import project
 from aueb.formats import DEFAULT_SCENARIO_PATH, projection_to_json
 from aueb.metrics import load_metrics
 from aueb.ui import files, state
-from browser import requires_chromium
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -63,7 +63,7 @@ def test_builder_html_follows_the_edited_scenario_and_metrics(customer_support):
 
 
 def test_builder_and_page_take_the_measured_logs(customer_support):
-    from aueb.ui import usage
+    from aueb.ui.pages import usage
 
     measured = usage.sample("csv", 730.0)
     html = files.report_download(".html", customer_support, logs=measured.report).data.decode("utf-8")

@@ -24,15 +24,18 @@ def metric(at: AppTest, label: str) -> str:
 
 
 def edit_table(at: AppTest, edited_rows: dict) -> None:
-    at.session_state[f"risk|inputs_{at.session_state['risk|inputs_rev'] if 'risk|inputs_rev' in at.session_state else 0}"] = {
-        "edited_rows": edited_rows, "added_rows": [], "deleted_rows": []}
+    at.session_state[
+        f"risk|inputs_{at.session_state['risk|inputs_rev'] if 'risk|inputs_rev' in at.session_state else 0}"
+    ] = {"edited_rows": edited_rows, "added_rows": [], "deleted_rows": []}
     at.run()
     assert not at.exception, [e.value for e in at.exception]
 
 
 def test_page_shows_the_risk_analysis(default):
     at = risk_page()
-    summary = risk.risk_summary(risk.simulate(default, risk.DEFAULT_SAMPLES, risk.DEFAULT_SEED, multipliers=risk.fan_multipliers(default)))
+    summary = risk.risk_summary(
+        risk.simulate(default, risk.DEFAULT_SAMPLES, risk.DEFAULT_SEED, multipliers=risk.fan_multipliers(default))
+    )
     assert metric(at, "Pays back within 12 months") == views.pct(summary.payback_within_horizon_probability)
     assert metric(at, "Payback P50") == f"{summary.payback_months.p50:.1f} months"
     assert metric(at, "Saving P50") == views.money(summary.monthly_saving.p50, "USD")
@@ -42,7 +45,13 @@ def test_page_shows_the_risk_analysis(default):
     assert len(charts) == 2
     fan, tornado = (json.loads(c.proto.spec) for c in charts)
     p50 = [t for t in fan["data"] if t.get("name") == "With student: P50"][0]
-    assert p50["y"][0] == pytest.approx(next(r.p50 for r in risk.percentile_rows(risk.simulate(default)) if r.multiplier == 1 and r.arm == "distilled" and r.figure == "cogs_to_revenue"))
+    assert p50["y"][0] == pytest.approx(
+        next(
+            r.p50
+            for r in risk.percentile_rows(risk.simulate(default))
+            if r.multiplier == 1 and r.arm == "distilled" and r.figure == "cogs_to_revenue"
+        )
+    )
     bars = risk.tornado(default)
     highs = [t for t in tornado["data"] if t["name"] == "input at its high"][0]
     assert highs["x"][-1] == pytest.approx(bars[0].figure_at_high - bars[0].figure_at_mode)  # largest swing on top
@@ -50,12 +59,14 @@ def test_page_shows_the_risk_analysis(default):
 
 
 def test_download_is_what_the_command_writes(default):
-    from aueb.ui.risk import risk_report_of
+    from aueb.ui.pages.risk import risk_report_of
 
     at = risk_page()
     result = at.session_state["_risk_memo"][2]
     report = risk_report_of(default, result, risk.DEFAULT_SAMPLES, risk.DEFAULT_SEED)
-    assert risk.risk_to_json(report) == risk.risk_to_json(risk.risk_report([default], risk.DEFAULT_SAMPLES, risk.DEFAULT_SEED))
+    assert risk.risk_to_json(report) == risk.risk_to_json(
+        risk.risk_report([default], risk.DEFAULT_SAMPLES, risk.DEFAULT_SEED)
+    )
 
 
 def test_table_turns_a_range_on_and_off_and_refuses_bad_bounds(default):
@@ -64,7 +75,9 @@ def test_table_turns_a_range_on_and_off_and_refuses_bad_bounds(default):
     cache = int(rows.index[rows["key"] == "features|Support chat|cache_hit_rate"][0])
     edit_table(at, {cache: {"ranged": True}})
     feature = at.session_state["scenario"].features[0]
-    assert feature.ranges["cache_hit_rate"].low == pytest.approx(0.12) and feature.ranges["cache_hit_rate"].high == pytest.approx(0.18)
+    assert feature.ranges["cache_hit_rate"].low == pytest.approx(0.12) and feature.ranges[
+        "cache_hit_rate"
+    ].high == pytest.approx(0.18)
     assert feature.cache_hit_rate == 0.15
     assert "5 inputs given as ranges" in at.caption[1].value
     edit_table(at, {cache: {"low": 0.3}})
@@ -98,7 +111,9 @@ def test_edit_page_keeps_ranges_when_a_mode_changes(default):
     at.number_input(key=KEY + "coverage").set_value(0.9).run()
     assert not at.exception and not at.error
     feature = at.session_state["scenario"].features[0]
-    assert feature.coverage == 0.9 and feature.ranges["coverage"].mode == 0.9 and feature.ranges["coverage"].high == 0.92
+    assert (
+        feature.coverage == 0.9 and feature.ranges["coverage"].mode == 0.9 and feature.ranges["coverage"].high == 0.92
+    )
     at.number_input(key=KEY + "coverage").set_value(0.95).run()
     assert "coverage.mode: 0.95 is outside low 0.6 and high 0.92" in at.error[0].value
     assert at.session_state["scenario"].features[0].coverage == 0.9
@@ -107,7 +122,11 @@ def test_edit_page_keeps_ranges_when_a_mode_changes(default):
 def test_inputs_table_lists_every_numeric_input(default):
     frame = ranges.table(default)
     assert frame["ranged"].sum() == 4
-    assert {"features|Support chat|student|pricing|cost", "features|Support chat|student|distillation|engineering", "fixed_monthly_cost"} <= set(frame["key"])
+    assert {
+        "features|Support chat|student|pricing|cost",
+        "features|Support chat|student|distillation|engineering",
+        "fixed_monthly_cost",
+    } <= set(frame["key"])
     row = frame[frame["key"] == "features|Support chat|requests_per_user"].iloc[0]
     assert (row["low"], row["mode"], row["high"]) == (25.0, 40.0, 70.0)
     data, problems = ranges.apply_edits(default, {"edited_rows": {int(row.name): {"low": None}}})

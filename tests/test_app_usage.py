@@ -9,12 +9,12 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from aueb.charts.usage import cost_per_call_chart, daily_cost_chart
 from aueb.errors import InputError
 from aueb.logs import ingest
 from aueb.logs.sample import FEATURE_KEYS, FILES
 from aueb.logs.tables import anomalies_frame
 from aueb.ui import files
-from aueb.ui.charts.usage import cost_per_call_chart, daily_cost_chart
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -93,8 +93,16 @@ def test_upload_errors_are_one_line_messages():
     at = usage_page()
     at.file_uploader(key="ui_log_upload").set_value(("events.jsonl", b'{"event": "click"}\n', "application/json")).run()
     assert not at.exception
-    assert [e.value for e in at.error] == ["events.jsonl: not a known log format (tried otel, litellm, langfuse, csv); see the README for each format's fields"]
-    at.file_uploader(key="ui_log_upload").set_value(("unknown.csv", b"timestamp,model,input_tokens,output_tokens\n2026-01-01,gpt-9,1,1\n2026-01-02,gpt-9,1,1\n", "text/csv")).run()
+    assert [e.value for e in at.error] == [
+        "events.jsonl: not a known log format (tried otel, litellm, langfuse, csv); see the README for each format's fields"
+    ]
+    at.file_uploader(key="ui_log_upload").set_value(
+        (
+            "unknown.csv",
+            b"timestamp,model,input_tokens,output_tokens\n2026-01-01,gpt-9,1,1\n2026-01-02,gpt-9,1,1\n",
+            "text/csv",
+        )
+    ).run()
     assert "model 'gpt-9' is not in the price catalog" in at.error[0].value and "unknown.csv:2" in at.error[0].value
 
 

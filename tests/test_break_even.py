@@ -6,12 +6,10 @@ import io
 import json
 
 import pandas as pd
-import pytest
 
-from aueb import views
+from aueb import charts, views
 from aueb.engine import project
 from aueb.formats import projection_to_csv, projection_to_json
-from aueb.ui import charts
 
 
 def test_json_and_csv_carry_both_volumes(customer_support):
@@ -34,14 +32,20 @@ def test_searched_volume_wording():
 def test_volume_chart_marks_both_volumes(sb):
     # student self-hosted on 2 minimum replicas: cheaper only from 243,333 requests a month, pays back later
     feature = sb.feature(
-        users=100_000, requests_per_user=10, revenue_per_user=0.6,
-        student=sb.student(sb.self_hosted(1.0, 100.0, 1.0, 1.0, 2), distillation={"engineering": 1500.0}), coverage=0.8, escalation=0.25,
+        users=100_000,
+        requests_per_user=10,
+        revenue_per_user=0.6,
+        student=sb.student(sb.self_hosted(1.0, 100.0, 1.0, 1.0, 2), distillation={"engineering": 1500.0}),
+        coverage=0.8,
+        escalation=0.25,
     )
     scenario = sb.scenario([feature])
     curve = project(scenario, multipliers=views.curve_multipliers(), growth="users")
     marks = views.volume_marks(curve)
     summary = project(scenario).summary.iloc[0]
-    assert marks["break_even_requests"] == summary["break_even_monthly_requests"] > marks["student_cheaper_requests"] > 0
+    assert (
+        marks["break_even_requests"] == summary["break_even_monthly_requests"] > marks["student_cheaper_requests"] > 0
+    )
     fig = charts.volume_chart(views.volume_curve(curve), marks, "USD")
     by_name = {trace.name: trace for trace in fig.data}
     break_even = next(t for name, t in by_name.items() if name.startswith("Break-even"))

@@ -46,7 +46,9 @@ def test_dashboard_in_chromium(server, tmp_path):
             cost.wait_for(timeout=30_000)
             cost.fill("0.05")
             cost.press("Enter")
-            margin = page.locator('[data-testid="stMetric"]', has_text="Margin 1x").locator('[data-testid="stMetricValue"]')
+            margin = page.locator('[data-testid="stMetric"]', has_text="Margin 1x").locator(
+                '[data-testid="stMetricValue"]'
+            )
             one_distilled = total[(total["multiplier"] == 1.0) & (total["arm"].astype(str) == "distilled")].iloc[0]
             page.wait_for_function(
                 "([selector, text]) => Array.from(document.querySelectorAll(selector)).some(e => e.innerText.trim() === text)",

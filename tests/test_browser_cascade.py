@@ -5,12 +5,12 @@ routing coverage then showing the measured value. Screenshot: test-artifacts/cas
 from __future__ import annotations
 
 from browser import CHARTS_DRAWN, READY, artifacts_dir, go, headline_cell, launch, requires_chromium
+from test_app import EXAMPLE_METRICS
 
 from aueb import views
 from aueb.formats import DEFAULT_SCENARIO_PATH, load_scenarios
 from aueb.metrics import load_metrics
 from aueb.planner import plan
-from test_app import EXAMPLE_METRICS
 
 pytestmark = requires_chromium
 
@@ -18,7 +18,9 @@ COVERAGE_CELL = ("Routing coverage (% of requests)", "1x · with student")
 
 
 def metric_value(page, label: str) -> str:
-    card = page.locator('[data-testid="stMetric"]', has=page.locator('[data-testid="stMetricLabel"]', has_text=label)).first
+    card = page.locator(
+        '[data-testid="stMetric"]', has=page.locator('[data-testid="stMetricLabel"]', has_text=label)
+    ).first
     return card.locator('[data-testid="stMetricValue"]').inner_text().strip()
 
 
@@ -48,7 +50,9 @@ def test_cascade_in_chromium(server):
             page.wait_for_selector(READY, timeout=60_000)
             go(page, "Distillation")
             page.get_by_role("button", name="Use the example metrics").click()
-            page.wait_for_function("() => document.querySelectorAll('[data-testid=\"stPlotlyChart\"]').length === 4", timeout=60_000)
+            page.wait_for_function(
+                "() => document.querySelectorAll('[data-testid=\"stPlotlyChart\"]').length === 4", timeout=60_000
+            )
             page.wait_for_function(CHARTS_DRAWN, timeout=60_000)
             wait_for_metric(page, "Best coverage", views.pct(best["coverage"]))
             assert metric_value(page, "Net AI value") == views.money(best["net_ai_value"], "USD")
@@ -58,7 +62,9 @@ def test_cascade_in_chromium(server):
 
             # Apply the best point: Overview's routing coverage is the measured coverage.
             page.get_by_role("button", name="Apply to scenario").last.click()
-            page.wait_for_function("() => document.body.innerText.includes('Overview\\'s routing coverage shows it')", timeout=30_000)
+            page.wait_for_function(
+                "() => document.body.innerText.includes('Overview\\'s routing coverage shows it')", timeout=30_000
+            )
             go(page, "Overview", scenario.name)
             assert headline_cell(page, *COVERAGE_CELL).startswith(views.pct(best["coverage"]))
 
@@ -70,7 +76,11 @@ def test_cascade_in_chromium(server):
             wait_for_metric(page, "Coverage", views.pct(everything["coverage"]))
             assert metric_value(page, "AI COGS") == views.money(everything["ai_cogs"], "USD")
             page.get_by_role("button", name="Apply to scenario").last.click()
-            page.wait_for_function("(text) => document.body.innerText.includes(text)", arg=f"escalation {views.pct(best['escalation'])} → 0.0%", timeout=30_000)
+            page.wait_for_function(
+                "(text) => document.body.innerText.includes(text)",
+                arg=f"escalation {views.pct(best['escalation'])} → 0.0%",
+                timeout=30_000,
+            )
             go(page, "Overview", scenario.name)
             assert headline_cell(page, *COVERAGE_CELL).startswith("100.0%")
         finally:

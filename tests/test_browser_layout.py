@@ -41,7 +41,9 @@ def has_charts(page) -> bool:
     code (a skeleton stands in meanwhile); its container, keyed `chart_...` by components.plot, is there at once."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-    page.wait_for_function("() => document.querySelectorAll('[data-testid=\"stSkeleton\"]').length === 0", timeout=60_000)
+    page.wait_for_function(
+        "() => document.querySelectorAll('[data-testid=\"stSkeleton\"]').length === 0", timeout=60_000
+    )
     if page.locator('[class*="st-key-chart_"], [data-testid="stPlotlyChart"]').count():
         return True
     try:  # a chart drawn by other code than components.plot: give it a moment
@@ -52,8 +54,12 @@ def has_charts(page) -> bool:
 
 
 def outside(item: dict, box: dict, slack: float = 1.0) -> bool:
-    return (item["left"] < box["left"] - slack or item["right"] > box["right"] + slack
-            or item["top"] < box["top"] - slack or item["bottom"] > box["bottom"] + slack)
+    return (
+        item["left"] < box["left"] - slack
+        or item["right"] > box["right"] + slack
+        or item["top"] < box["top"] - slack
+        or item["bottom"] > box["bottom"] + slack
+    )
 
 
 def test_every_legend_item_fits_at_1280_and_1920(server):
@@ -69,7 +75,10 @@ def test_every_legend_item_fits_at_1280_and_1920(server):
                 open_page(page, server)
                 links = page.locator('[data-testid="stSidebarNavLink"]')
                 # a link's text starts with its icon's name: keep the label
-                pages = [(links.nth(i).inner_text().strip().splitlines()[-1], links.nth(i).get_attribute("href")) for i in range(links.count())]
+                pages = [
+                    (links.nth(i).inner_text().strip().splitlines()[-1], links.nth(i).get_attribute("href"))
+                    for i in range(links.count())
+                ]
                 for name, href in pages:
                     open_page(page, href)
                     example = page.get_by_role("button", name="Use the example metrics")
@@ -88,15 +97,19 @@ def test_every_legend_item_fits_at_1280_and_1920(server):
                         for ticks in chart["xticks"]:
                             for left, right in zip(ticks, ticks[1:]):
                                 if left["right"] > right["left"] + 1:
-                                    problems.append(f"{name} at {width} px, chart {chart['title']!r}: tick labels "
-                                                    f"{left['text']!r} and {right['text']!r} overlap")
+                                    problems.append(
+                                        f"{name} at {width} px, chart {chart['title']!r}: tick labels "
+                                        f"{left['text']!r} and {right['text']!r} overlap"
+                                    )
                         assert chart["items"] or chart["title"], f"{name}: a chart without title or legend"
                         for item in chart["items"]:
                             if outside(item, chart["box"]):
-                                problems.append(f"{name} at {width} px, chart {chart['title']!r}: {item['text']!r} is clipped "
-                                                f"({item['left']:.0f}-{item['right']:.0f} x {item['top']:.0f}-{item['bottom']:.0f} "
-                                                f"outside {chart['box']['left']:.0f}-{chart['box']['right']:.0f} x "
-                                                f"{chart['box']['top']:.0f}-{chart['box']['bottom']:.0f})")
+                                problems.append(
+                                    f"{name} at {width} px, chart {chart['title']!r}: {item['text']!r} is clipped "
+                                    f"({item['left']:.0f}-{item['right']:.0f} x {item['top']:.0f}-{item['bottom']:.0f} "
+                                    f"outside {chart['box']['left']:.0f}-{chart['box']['right']:.0f} x "
+                                    f"{chart['box']['top']:.0f}-{chart['box']['bottom']:.0f})"
+                                )
                 page.close()
         finally:
             browser.close()

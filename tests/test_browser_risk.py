@@ -41,7 +41,9 @@ def test_risk_page_in_chromium(server):
             assert card(page, "Saving P50") == views.money(summary["monthly_saving"]["p50"], "USD")
             # The tornado's bars, largest swing on top, are the command's rows.
             labels = page.locator('[data-testid="stPlotlyChart"]').nth(1).locator(".ytick text").all_text_contents()
-            expected = [t["input"].replace("features[", "").replace("]", " ›").replace(".", " ") for t in report["tornado"]]
+            expected = [
+                t["input"].replace("features[", "").replace("]", " ›").replace(".", " ") for t in report["tornado"]
+            ]
             assert labels[::-1] == expected
             page.screenshot(path=str(artifacts_dir() / "risk.png"), full_page=True)
 

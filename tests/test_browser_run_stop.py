@@ -12,8 +12,11 @@ from browser import READY, go, launch, requires_chromium
 
 from aueb.ui import runner
 
-pytestmark = [requires_chromium, pytest.mark.torch,
-              pytest.mark.skipif(not runner.torch_available(), reason="torch is not installed (pip install -e '.[distill]')")]
+pytestmark = [
+    requires_chromium,
+    pytest.mark.torch,
+    pytest.mark.skipif(not runner.torch_available(), reason="torch is not installed (pip install -e '.[distill]')"),
+]
 
 
 def processes() -> dict[int, tuple[int, list[str]]]:

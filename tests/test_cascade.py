@@ -6,10 +6,10 @@ import json
 
 import numpy as np
 import pytest
-
-from aueb.cascade import CPT_LEVELS, HeldOut, aurc, apgr, cpt, curve, feature_inputs, pgr, stored_points
-from aueb.metrics import Cascade, DistillationMetrics, MetricsError, load_metrics
 from test_metrics import EXAMPLE, example, load_error
+
+from aueb.cascade import CPT_LEVELS, HeldOut, apgr, aurc, cpt, curve, feature_inputs, pgr, stored_points
+from aueb.metrics import Cascade, DistillationMetrics, MetricsError, load_metrics
 
 # Six examples, two ties. By descending confidence the groups are {0.9: right, wrong}, {0.8: right},
 # {0.6: right, wrong}, {0.3: wrong}; the teacher is wrong only on the 0.8 example.
@@ -151,10 +151,19 @@ def test_metrics_version_1_still_loads_and_version_2_round_trips(tmp_path):
     ("change", "expected"),
     [
         (lambda d: d.update(schema_version=1), "metrics JSON: cascade: needs schema_version 2"),
-        (lambda d: d.update(schema_version=3), "metrics JSON: schema_version: this aueb reads versions 1 and 2 (got 3)"),
+        (
+            lambda d: d.update(schema_version=3),
+            "metrics JSON: schema_version: this aueb reads versions 1 and 2 (got 3)",
+        ),
         (lambda d: d["cascade"]["cpt"].pop("0.8"), "metrics JSON: cascade: cpt: needs exactly the keys 0.5, 0.8, 0.95"),
-        (lambda d: d["cascade"]["points"].reverse(), "metrics JSON: cascade: points[1]: points must go by ascending coverage"),
-        (lambda d: d["cascade"]["points"][0].update(coverage=0), "metrics JSON: cascade.points[0].coverage: must be above 0"),
+        (
+            lambda d: d["cascade"]["points"].reverse(),
+            "metrics JSON: cascade: points[1]: points must go by ascending coverage",
+        ),
+        (
+            lambda d: d["cascade"]["points"][0].update(coverage=0),
+            "metrics JSON: cascade.points[0].coverage: must be above 0",
+        ),
         (lambda d: d["cascade"].pop("aurc"), "metrics JSON: cascade.aurc: is missing"),
     ],
 )
@@ -167,7 +176,9 @@ def test_bad_cascades_are_named(change, expected):
 def test_example_cascade_is_computed_from_the_shipped_predictions():
     from aueb.predictions import read_predictions
 
-    held_out = read_predictions(EXAMPLE.parent / "predictions_example.csv", "student_confidence", "student_correct", "teacher_correct")
+    held_out = read_predictions(
+        EXAMPLE.parent / "predictions_example.csv", "student_confidence", "student_correct", "teacher_correct"
+    )
     assert load_metrics(EXAMPLE).cascade == Cascade.measure(held_out)
 
 

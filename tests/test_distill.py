@@ -66,7 +66,9 @@ def test_cascade_per_seed_and_pooled(quick_run):
     # Pooled: every seed's examples once, so the accuracies are the means over seeds.
     assert cascade.teacher_accuracy == pytest.approx(quick_run.teacher.accuracy)
     assert cascade.student_accuracy == pytest.approx(quick_run.student.accuracy)
-    assert cascade.points[-1].coverage == 1 and cascade.points[-1].system_accuracy == pytest.approx(cascade.student_accuracy)
+    assert cascade.points[-1].coverage == 1 and cascade.points[-1].system_accuracy == pytest.approx(
+        cascade.student_accuracy
+    )
     # The student's confidence ranks its errors: keeping its surest answers beats keeping all of them.
     assert cascade.points[len(cascade.points) // 2].selective_accuracy > cascade.student_accuracy
     assert cascade.aurc < 1 - cascade.student_accuracy
@@ -77,12 +79,16 @@ def test_same_seed_gives_the_same_accuracies(distill, quick_run, tmp_path):
     assert distill(["--quick", "--quiet", "--seed", "7", "--out", str(out)]) == 0
     again = load_metrics(out)
     fields = ("teacher_accuracy", "student_accuracy", "hard_label_accuracy", "pseudo_label_accuracy", "agreement")
-    assert [[getattr(r, f) for f in fields] for r in again.per_seed] == [[getattr(r, f) for f in fields] for r in quick_run.per_seed]
+    assert [[getattr(r, f) for f in fields] for r in again.per_seed] == [
+        [getattr(r, f) for f in fields] for r in quick_run.per_seed
+    ]
 
 
 def test_table_on_stdout_and_jsonl_progress_on_stderr(distill, tmp_path, capsys):
     out = tmp_path / "runs" / "metrics.json"
-    assert distill(["--quick", "--seeds", "1", "--labels-per-class", "all", "--progress", "jsonl", "--out", str(out)]) == 0
+    assert (
+        distill(["--quick", "--seeds", "1", "--labels-per-class", "all", "--progress", "jsonl", "--out", str(out)]) == 0
+    )
     captured = capsys.readouterr()
     assert "quality retention" in captured.out and "examples/s, batch 256" in captured.out
     events = [json.loads(line) for line in captured.err.splitlines()]
@@ -107,7 +113,13 @@ def digits_csv(distill, tmp_path_factory):
         probs = np.full(10, 0.02)
         probs[guess] = 0.82
         shown = str(label) if row % 5 < 2 else ""  # 40% labelled
-        lines.append(f"t{row}," + ",".join(f"{v:g}" for v in pixels) + f",{shown}," + ",".join(f"{p:g}" for p in probs) + f",{guess}")
+        lines.append(
+            f"t{row},"
+            + ",".join(f"{v:g}" for v in pixels)
+            + f",{shown},"
+            + ",".join(f"{p:g}" for p in probs)
+            + f",{guess}"
+        )
     path = tmp_path_factory.mktemp("data") / "tickets.csv"
     path.write_text("\n".join(lines) + "\n")
     return path
@@ -119,7 +131,18 @@ PROBS = ",".join(f"p{c}" for c in range(10))
 
 def test_own_data_with_a_trained_teacher(distill, digits_csv, tmp_path):
     out = tmp_path / "m.json"
-    args = ["--quick", "--quiet", "--seeds", "1", "--data", str(digits_csv), "--label-column", "label", "--feature-columns", PIXELS]
+    args = [
+        "--quick",
+        "--quiet",
+        "--seeds",
+        "1",
+        "--data",
+        str(digits_csv),
+        "--label-column",
+        "label",
+        "--feature-columns",
+        PIXELS,
+    ]
     assert distill([*args, "--out", str(out)]) == 0
     metrics = load_metrics(out)
     assert metrics.data.features == 64 and metrics.data.train_inputs == 400 - metrics.data.test
@@ -130,7 +153,19 @@ def test_own_data_with_a_trained_teacher(distill, digits_csv, tmp_path):
 @pytest.mark.parametrize("teacher", [["--teacher-prob-columns", PROBS], ["--teacher-label-column", "llm"]])
 def test_own_data_with_an_external_teacher(distill, digits_csv, tmp_path, capsys, teacher):
     out = tmp_path / "m.json"
-    args = ["--quick", "--seeds", "2", "--labels-per-class", "3", "--data", str(digits_csv), "--label-column", "label", "--feature-columns", PIXELS]
+    args = [
+        "--quick",
+        "--seeds",
+        "2",
+        "--labels-per-class",
+        "3",
+        "--data",
+        str(digits_csv),
+        "--label-column",
+        "label",
+        "--feature-columns",
+        PIXELS,
+    ]
     assert distill([*args, *teacher, "--progress", "jsonl", "--out", str(out)]) == 0
     assert "external" in capsys.readouterr().out
     metrics = load_metrics(out)
@@ -156,29 +191,84 @@ def small_csv(rows: int = 20, label=lambda i: i % 2, value=lambda i: i) -> str:
 @pytest.mark.parametrize(
     ("files", "args", "expected"),
     [
-        ({"d.csv": small_csv()}, ["--label-column", "label"], "error: --label-column 'label' is not a column of d.csv (columns: a, b, y)"),
-        ({"d.csv": small_csv()}, ["--label-column", "y", "--teacher-prob-columns", "p0,p1"], "error: teacher column 'p0' is not a column"),
-        ({"d.csv": small_csv()}, ["--label-column", "y", "--feature-columns", "a,c"], "error: feature column 'c' is not a column"),
-        ({"d.csv": small_csv(value=lambda i: "x" if i == 3 else i)}, ["--label-column", "y"], "error: feature column 'a', line 5: 'x' is not a number"),
-        ({"d.csv": small_csv(value=lambda i: "" if i == 0 else i)}, ["--label-column", "y"], "error: feature column 'a', line 2: an empty value is not a number"),
-        ({"d.csv": small_csv(label=lambda i: "cat")}, ["--label-column", "y"], "error: label column 'y' has a single class ('cat')"),
-        ({"d.csv": small_csv(label=lambda i: "")}, ["--label-column", "y"], "error: label column 'y' has no labelled rows"),
+        (
+            {"d.csv": small_csv()},
+            ["--label-column", "label"],
+            "error: --label-column 'label' is not a column of d.csv (columns: a, b, y)",
+        ),
+        (
+            {"d.csv": small_csv()},
+            ["--label-column", "y", "--teacher-prob-columns", "p0,p1"],
+            "error: teacher column 'p0' is not a column",
+        ),
+        (
+            {"d.csv": small_csv()},
+            ["--label-column", "y", "--feature-columns", "a,c"],
+            "error: feature column 'c' is not a column",
+        ),
+        (
+            {"d.csv": small_csv(value=lambda i: "x" if i == 3 else i)},
+            ["--label-column", "y"],
+            "error: feature column 'a', line 5: 'x' is not a number",
+        ),
+        (
+            {"d.csv": small_csv(value=lambda i: "" if i == 0 else i)},
+            ["--label-column", "y"],
+            "error: feature column 'a', line 2: an empty value is not a number",
+        ),
+        (
+            {"d.csv": small_csv(label=lambda i: "cat")},
+            ["--label-column", "y"],
+            "error: label column 'y' has a single class ('cat')",
+        ),
+        (
+            {"d.csv": small_csv(label=lambda i: "")},
+            ["--label-column", "y"],
+            "error: label column 'y' has no labelled rows",
+        ),
         ({"d.csv": small_csv(rows=6)}, ["--label-column", "y"], "error: too few labelled rows in column 'y'"),
-        ({"d.csv": small_csv(label=lambda i: "a" if i else "b")}, ["--label-column", "y"], "error: too few labelled rows in column 'y': 20 in all, 1 of class 'b'"),
+        (
+            {"d.csv": small_csv(label=lambda i: "a" if i else "b")},
+            ["--label-column", "y"],
+            "error: too few labelled rows in column 'y': 20 in all, 1 of class 'b'",
+        ),
         ({"d.csv": "a,y\n"}, ["--label-column", "y"], "error: label column 'y' has no labelled rows"),
         ({"d.csv": ""}, ["--label-column", "y"], "error: cannot read "),
-        ({"d.csv": small_csv()}, ["--label-column", "y", "--teacher-prob-columns", "a"], "error: --teacher-prob-columns names 1 columns but column 'y' has 2 classes"),
-        ({"d.csv": small_csv()}, ["--label-column", "y", "--teacher-prob-columns", "a,y"], "error: teacher column 'y' is the label column"),
-        ({"d.csv": "a,y,p0,p1\n" + "".join(f"{i},{i % 2},{-1 if i == 4 else 0.5},0.5\n" for i in range(20))}, ["--label-column", "y", "--teacher-prob-columns", "p0,p1"], "error: teacher probability column 'p0', line 6: -1 is negative"),
-        ({"d.csv": "a,y,t\n" + "".join(f"{i},{i % 2},{'dog' if i == 2 else i % 2}\n" for i in range(20))}, ["--label-column", "y", "--teacher-label-column", "t"], "error: teacher label column 't', line 4: 'dog' is not one of the classes of column 'y' (0, 1)"),
-        ({"d.csv": small_csv()}, ["--label-column", "y", "--teacher-label-column", "a", "--teacher-prob-columns", "b"], "error: give --teacher-prob-columns or --teacher-label-column, not both"),
+        (
+            {"d.csv": small_csv()},
+            ["--label-column", "y", "--teacher-prob-columns", "a"],
+            "error: --teacher-prob-columns names 1 columns but column 'y' has 2 classes",
+        ),
+        (
+            {"d.csv": small_csv()},
+            ["--label-column", "y", "--teacher-prob-columns", "a,y"],
+            "error: teacher column 'y' is the label column",
+        ),
+        (
+            {"d.csv": "a,y,p0,p1\n" + "".join(f"{i},{i % 2},{-1 if i == 4 else 0.5},0.5\n" for i in range(20))},
+            ["--label-column", "y", "--teacher-prob-columns", "p0,p1"],
+            "error: teacher probability column 'p0', line 6: -1 is negative",
+        ),
+        (
+            {"d.csv": "a,y,t\n" + "".join(f"{i},{i % 2},{'dog' if i == 2 else i % 2}\n" for i in range(20))},
+            ["--label-column", "y", "--teacher-label-column", "t"],
+            "error: teacher label column 't', line 4: 'dog' is not one of the classes of column 'y' (0, 1)",
+        ),
+        (
+            {"d.csv": small_csv()},
+            ["--label-column", "y", "--teacher-label-column", "a", "--teacher-prob-columns", "b"],
+            "error: give --teacher-prob-columns or --teacher-label-column, not both",
+        ),
         ({"d.csv": small_csv()}, [], "error: --data needs --label-column COL"),
     ],
 )
 def test_bad_data_is_one_line_naming_the_problem(distill, tmp_path, capsys, files, args, expected):
     for name, text in files.items():
         write(tmp_path, text, name)
-    assert distill(["--quick", "--quiet", "--data", str(tmp_path / "d.csv"), *args, "--out", str(tmp_path / "m.json")]) == 2
+    assert (
+        distill(["--quick", "--quiet", "--data", str(tmp_path / "d.csv"), *args, "--out", str(tmp_path / "m.json")])
+        == 2
+    )
     captured = capsys.readouterr()
     assert captured.err.startswith(expected), captured.err
     assert captured.err.count("\n") == 1 and "Traceback" not in captured.err
@@ -193,7 +283,10 @@ def test_bad_data_is_one_line_naming_the_problem(distill, tmp_path, capsys, file
         (["--seeds", "0"], "error: argument --seeds: must be above 0 (got 0)"),
         (["--seed", "-1"], "error: argument --seed: must be 0 or more (got -1)"),
         (["--temperature", "nan"], "error: argument --temperature: must be a finite number (got nan)"),
-        (["--labels-per-class", "few"], "error: argument --labels-per-class: must be a whole number or 'all' (got 'few')"),
+        (
+            ["--labels-per-class", "few"],
+            "error: argument --labels-per-class: must be a whole number or 'all' (got 'few')",
+        ),
         (["--hourly-price", "-1"], "error: argument --hourly-price: must be 0 or more (got -1)"),
         (["--progress", "xml"], "error: argument --progress: invalid choice: 'xml'"),
         (["--nonsense"], "error: unrecognized arguments: --nonsense"),

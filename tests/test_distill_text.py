@@ -22,7 +22,12 @@ from aueb.distill.__main__ import main  # noqa: E402
 from aueb.distill.text import BUCKETS, HashedNgramStudent, ServedStudent, fit_linear, hash_texts, ngram_matrix  # noqa: E402
 from aueb.metrics import apply_metrics, load_metrics  # noqa: E402
 
-TEXTS = ["@united my bag is lost again", "thanks @JetBlue, great crew!", "flight delayed 3 hours, no info", "love the new seats"]
+TEXTS = [
+    "@united my bag is lost again",
+    "thanks @JetBlue, great crew!",
+    "flight delayed 3 hours, no info",
+    "love the new seats",
+]
 
 
 @pytest.fixture(autouse=True)
@@ -50,7 +55,11 @@ def no_network(monkeypatch):
         return real_connect(self, address)
 
     monkeypatch.setattr(socket.socket, "connect", connect)
-    monkeypatch.setattr(socket, "getaddrinfo", lambda host, *a, **k: attempts.append(host) or (_ for _ in ()).throw(AssertionError(f"DNS lookup of {host}")))
+    monkeypatch.setattr(
+        socket,
+        "getaddrinfo",
+        lambda host, *a, **k: attempts.append(host) or (_ for _ in ()).throw(AssertionError(f"DNS lookup of {host}")),
+    )
     yield attempts
     assert attempts == []
 
@@ -104,12 +113,16 @@ def test_hashed_student_learns_a_tiny_corpus():
     student = HashedNgramStudent(2)
     assert sum(p.numel() for p in student.parameters()) == (BUCKETS + 1) * 2 + 2
     x = torch.from_numpy(hashed)
-    rows = np.arange(0, 40, 4)  # a few true labels; the soft targets (here: the true classes, softened) cover every text
+    rows = np.arange(
+        0, 40, 4
+    )  # a few true labels; the soft targets (here: the true classes, softened) cover every text
     soft = F.softmax(3.0 * F.one_hot(labels).double(), dim=1).numpy()
     student.set_weights(*fit_linear(ngram_matrix(hashed), rows, labels.numpy()[rows], soft, 0.5, 2.0, 1e-4, 50))
     # The fit minimised the loss the torch model computes: its gradient there is (close to) zero.
     logits = student(x)
-    loss = 0.5 * F.cross_entropy(logits[rows], labels[rows]) + 0.5 * 4 * F.kl_div(F.log_softmax(logits / 2, dim=1), torch.from_numpy(soft).float(), reduction="batchmean")
+    loss = 0.5 * F.cross_entropy(logits[rows], labels[rows]) + 0.5 * 4 * F.kl_div(
+        F.log_softmax(logits / 2, dim=1), torch.from_numpy(soft).float(), reduction="batchmean"
+    )
     loss = loss + 1e-4 * (student.ngrams.weight**2).sum()
     loss.backward()
     assert student.ngrams.weight.grad.abs().max() < 1e-3
@@ -129,7 +142,9 @@ def test_quick_text_run_end_to_end(tmp_path, capsys, sb):
     assert metrics.student.throughput_batch256 > metrics.teacher.throughput_batch256
     assert 0.4 < metrics.teacher.accuracy <= 1 and metrics.hard_label_accuracy is not None
     assert set(metrics.phase_seconds) >= {"load", "teacher", "students", "measure"}
-    assert metrics.cascade is not None and metrics.per_seed[0].cascade is not None  # the shared path measures the cascade
+    assert (
+        metrics.cascade is not None and metrics.per_seed[0].cascade is not None
+    )  # the shared path measures the cascade
     scenario = sb.scenario([sb.feature("Support chat", coverage=0.5, student=sb.student(retention=0.5))])
     applied = apply_metrics(scenario, metrics, "Support chat", hourly_price=0.1)
     assert applied.features[0].student.quality_retention == pytest.approx(metrics.quality_retention)
@@ -139,12 +154,16 @@ def test_quick_text_run_end_to_end(tmp_path, capsys, sb):
 
 def tickets(tmp_path, rows=None) -> str:
     rng = np.random.default_rng(0)
-    intents = {"refund": "I want my money back for order {i}", "bug": "the app crashes when I open screen {i}", "other": "what are your opening hours on day {i}"}
+    intents = {
+        "refund": "I want my money back for order {i}",
+        "bug": "the app crashes when I open screen {i}",
+        "other": "what are your opening hours on day {i}",
+    }
     lines = ["message,intent,llm_intent"]
     for i in range(rows or 90):
         intent = list(intents)[i % 3]
         llm = intent if rng.random() < 0.9 else list(intents)[(i + 1) % 3]
-        lines.append(f"\"{intents[intent].format(i=i)}\",{intent if i % 3 == 0 or i < 30 else ''},{llm}")
+        lines.append(f'"{intents[intent].format(i=i)}",{intent if i % 3 == 0 or i < 30 else ""},{llm}')
     path = tmp_path / "tickets.csv"
     path.write_text("\n".join(lines) + "\n")
     return str(path)
@@ -153,7 +172,18 @@ def tickets(tmp_path, rows=None) -> str:
 def test_own_texts_with_an_llm_label_column_do_not_load_minilm(tmp_path, monkeypatch):
     monkeypatch.setattr(minilm, "load_encoder", lambda: pytest.fail("MiniLM loaded with an external teacher"))
     out = tmp_path / "m.json"
-    args = ["--task", "text", "--quick", "--quiet", "--data", tickets(tmp_path), "--text-column", "message", "--label-column", "intent"]
+    args = [
+        "--task",
+        "text",
+        "--quick",
+        "--quiet",
+        "--data",
+        tickets(tmp_path),
+        "--text-column",
+        "message",
+        "--label-column",
+        "intent",
+    ]
     assert main([*args, "--teacher-label-column", "llm_intent", "--labels-per-class", "5", "--out", str(out)]) == 0
     metrics = load_metrics(out)
     assert metrics.teacher.name == "external teacher (labels)" and metrics.teacher.parameters is None
@@ -164,15 +194,48 @@ def test_own_texts_with_an_llm_label_column_do_not_load_minilm(tmp_path, monkeyp
 @pytest.mark.parametrize(
     ("csv", "args", "expected"),
     [
-        ("message,intent\n" + "hi,a\n" * 12, ["--text-column", "text"], "error: --text-column 'text' is not a column of d.csv"),
-        ("message,intent\n" + "hi,a\nyo,b\n" * 6 + ",a\n", ["--text-column", "message"], "error: text column 'message', line 14: the text is empty"),
-        ("message,intent\n" + "hi,a\n" * 12, ["--text-column", "message"], "error: label column 'intent' has a single class ('a')"),
-        ("message,intent\n" + "hi,a\nyo,b\n" * 2, ["--text-column", "message"], "error: too few labelled rows in column 'intent'"),
+        (
+            "message,intent\n" + "hi,a\n" * 12,
+            ["--text-column", "text"],
+            "error: --text-column 'text' is not a column of d.csv",
+        ),
+        (
+            "message,intent\n" + "hi,a\nyo,b\n" * 6 + ",a\n",
+            ["--text-column", "message"],
+            "error: text column 'message', line 14: the text is empty",
+        ),
+        (
+            "message,intent\n" + "hi,a\n" * 12,
+            ["--text-column", "message"],
+            "error: label column 'intent' has a single class ('a')",
+        ),
+        (
+            "message,intent\n" + "hi,a\nyo,b\n" * 2,
+            ["--text-column", "message"],
+            "error: too few labelled rows in column 'intent'",
+        ),
         ("message,intent\n" + "hi,a\n" * 12, [], "error: --task text --data needs --text-column COL"),
     ],
 )
 def test_bad_text_input_is_one_line(tmp_path, capsys, csv, args, expected):
     (tmp_path / "d.csv").write_text(csv)
-    assert main(["--task", "text", "--quick", "--quiet", "--data", str(tmp_path / "d.csv"), "--label-column", "intent", *args, "--out", str(tmp_path / "m.json")]) == 2
+    assert (
+        main(
+            [
+                "--task",
+                "text",
+                "--quick",
+                "--quiet",
+                "--data",
+                str(tmp_path / "d.csv"),
+                "--label-column",
+                "intent",
+                *args,
+                "--out",
+                str(tmp_path / "m.json"),
+            ]
+        )
+        == 2
+    )
     err = capsys.readouterr().err
     assert err.startswith(expected) and err.count("\n") == 1, err

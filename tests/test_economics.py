@@ -14,12 +14,12 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import feature_dict, make_scenario, per_request, pick, self_hosted, student_dict
 
 from aueb.engine import ROW_COLUMNS, project, token_cost_per_request
 from aueb.formats import projection_to_csv, projection_to_json
 from aueb.scenario import Scenario, TokenPricing
 from aueb.tiers import BANDS, load_tiers, tier_bands
-from conftest import feature_dict, make_scenario, per_request, pick, self_hosted, student_dict, tokens
 
 
 def A(value: float, rel: float = 1e-12):
@@ -50,19 +50,41 @@ def only_feature(scenario: Scenario, multiplier: float = 1.0, arm: str = "baseli
     ("pricing", "expected"),
     [
         pytest.param(
-            dict(input_tokens=1000, cached_input_tokens=400, output_tokens=200, input_price_per_mtok=3, cached_input_price_per_mtok=0.3, output_price_per_mtok=15, batch_share=0.5, batch_discount=0.5),
+            dict(
+                input_tokens=1000,
+                cached_input_tokens=400,
+                output_tokens=200,
+                input_price_per_mtok=3,
+                cached_input_price_per_mtok=0.3,
+                output_price_per_mtok=15,
+                batch_share=0.5,
+                batch_discount=0.5,
+            ),
             # (600·3 + 400·0.3 + 200·15)/1e6 = (1800 + 120 + 3000)/1e6 = 0.00492; · (1 - 0.5·0.5) = 0.00369
             0.00369,
             id="all-prices-cached-batch",
         ),
         pytest.param(
-            dict(input_tokens=1000, cached_input_tokens=400, output_tokens=200, input_price_per_mtok=2, output_price_per_mtok=8),
+            dict(
+                input_tokens=1000,
+                cached_input_tokens=400,
+                output_tokens=200,
+                input_price_per_mtok=2,
+                output_price_per_mtok=8,
+            ),
             # p_cached defaults to p_in: (600·2 + 400·2 + 200·8)/1e6 = 3600/1e6
             0.0036,
             id="cached-price-defaults-to-input-price",
         ),
         pytest.param(
-            dict(input_tokens=1000, output_tokens=100, input_price_per_mtok=1, output_price_per_mtok=4, batch_share=1.0, batch_discount=0.5),
+            dict(
+                input_tokens=1000,
+                output_tokens=100,
+                input_price_per_mtok=1,
+                output_price_per_mtok=4,
+                batch_share=1.0,
+                batch_discount=0.5,
+            ),
             # (1000·1 + 100·4)/1e6 = 0.0014; all batch at half price: · 0.5
             0.0007,
             id="all-batch",
@@ -80,27 +102,55 @@ def only_feature(scenario: Scenario, multiplier: float = 1.0, arm: str = "baseli
             id="catalog-gpt-4o-no-provider",
         ),
         pytest.param(
-            dict(model="gpt-4o", provider="openai", input_tokens=1000, cached_input_tokens=200, output_tokens=100, cached_input_price_per_mtok=0.5),
+            dict(
+                model="gpt-4o",
+                provider="openai",
+                input_tokens=1000,
+                cached_input_tokens=200,
+                output_tokens=100,
+                cached_input_price_per_mtok=0.5,
+            ),
             # input and output from the catalog, cached price from the file: (800·2.5 + 200·0.5 + 100·10)/1e6 = 3100/1e6
             0.0031,
             id="catalog-file-cached-price-wins",
         ),
         pytest.param(
-            dict(model="gpt-4o", provider="openai", input_tokens=1000, cached_input_tokens=200, output_tokens=100, input_price_per_mtok=5),
+            dict(
+                model="gpt-4o",
+                provider="openai",
+                input_tokens=1000,
+                cached_input_tokens=200,
+                output_tokens=100,
+                input_price_per_mtok=5,
+            ),
             # input price from the file -> cached price = that input price (not the catalog's 1.25);
             # output from the catalog: (800·5 + 200·5 + 100·10)/1e6 = 6000/1e6
             0.006,
             id="file-input-price-means-cached-is-input",
         ),
         pytest.param(
-            dict(model="gpt-4o", provider="openai", input_tokens=1000, cached_input_tokens=200, output_tokens=100, output_price_per_mtok=20),
+            dict(
+                model="gpt-4o",
+                provider="openai",
+                input_tokens=1000,
+                cached_input_tokens=200,
+                output_tokens=100,
+                output_price_per_mtok=20,
+            ),
             # input from the catalog -> cached from the catalog; output from the file:
             # (800·2.5 + 200·1.25 + 100·20)/1e6 = (2000 + 250 + 2000)/1e6
             0.00425,
             id="file-output-price-wins",
         ),
         pytest.param(
-            dict(model="gpt-4o-mini", provider="openai", input_tokens=12000, output_tokens=700, batch_share=0.4, batch_discount=0.5),
+            dict(
+                model="gpt-4o-mini",
+                provider="openai",
+                input_tokens=12000,
+                output_tokens=700,
+                batch_share=0.4,
+                batch_discount=0.5,
+            ),
             # gpt-4o-mini = 0.15 / 0.075 / 0.6: (12000·0.15 + 700·0.6)/1e6 = 2220/1e6; · (1 - 0.2)
             0.001776,
             id="catalog-gpt-4o-mini-batch",
@@ -198,7 +248,11 @@ CAPACITY = 6_570_000
 )
 def test_self_hosted_replica_steps(min_replicas, multiplier, replicas):
     scenario = make_scenario(
-        [feature_dict(users=CAPACITY, requests_per_user=1, teacher={"pricing": self_hosted(2.0, 10.0, 0.5, 2.0, min_replicas)})],
+        [
+            feature_dict(
+                users=CAPACITY, requests_per_user=1, teacher={"pricing": self_hosted(2.0, 10.0, 0.5, 2.0, min_replicas)}
+            )
+        ],
         multipliers=[multiplier],
     )
     row = only_feature(scenario, multiplier)
@@ -217,7 +271,13 @@ def test_self_hosted_serving_nothing_costs_nothing():
 def test_self_hosted_all_cache_hits_costs_nothing():
     # h = 1: the model serves nothing, so its minimum replicas cost nothing; only cache cost remains.
     scenario = make_scenario(
-        [feature_dict(cache_hit_rate=1.0, cache_cost_per_request=0.0001, teacher={"pricing": self_hosted(2.0, 10.0, 0.5, 2.0, 5)})]
+        [
+            feature_dict(
+                cache_hit_rate=1.0,
+                cache_cost_per_request=0.0001,
+                teacher={"pricing": self_hosted(2.0, 10.0, 0.5, 2.0, 5)},
+            )
+        ]
     )
     row = only_feature(scenario)
     assert row["inference_cost"] == A(10_000 * 0.0001)  # 1.0
@@ -248,7 +308,12 @@ def arms_case():
         escalation=0.1,
     )
     rows = project(make_scenario([feature], fixed_monthly_cost=100.0)).rows
-    return pick(rows, "F", 1.0, "baseline"), pick(rows, "F", 1.0, "distilled"), pick(rows, "ALL", 1.0, "baseline"), pick(rows, "ALL", 1.0, "distilled")
+    return (
+        pick(rows, "F", 1.0, "baseline"),
+        pick(rows, "F", 1.0, "distilled"),
+        pick(rows, "ALL", 1.0, "baseline"),
+        pick(rows, "ALL", 1.0, "distilled"),
+    )
 
 
 def test_arms_inference_overhead_verification(arms_case):
@@ -327,7 +392,14 @@ def test_self_hosted_sized_on_each_models_own_requests():
     # baseline: teacher N = 5,000,000 -> ceil(1.90) = 2 replicas = 1,460
     # distilled: N_S = 2,500,000 -> ceil(0.95) = 1 = 730; N_T = 2,500,000 + 250,000 = 2,750,000 -> ceil(1.046) = 2 = 1,460
     one = self_hosted(1.0, 1.0, 1.0, 1.0, 0)
-    feature = feature_dict(users=5_000_000, requests_per_user=1, teacher={"pricing": one}, student=student_dict(one), coverage=0.5, escalation=0.1)
+    feature = feature_dict(
+        users=5_000_000,
+        requests_per_user=1,
+        teacher={"pricing": one},
+        student=student_dict(one),
+        coverage=0.5,
+        escalation=0.1,
+    )
     rows = project(make_scenario([feature])).rows
     assert pick(rows, "F", 1.0, "baseline")["inference_cost"] == A(1460.0)
     assert pick(rows, "F", 1.0, "distilled")["inference_cost"] == A(730.0 + 1460.0)
@@ -339,7 +411,9 @@ def test_self_hosted_sized_on_each_models_own_requests():
 
 def test_quality_retention_above_one_and_full_escalation():
     # retention 1.1 x quality 0.9 = 0.99: allowed. e = 1: every student request escalates, the teacher answers.
-    feature = feature_dict(teacher={"quality": 0.9}, student=student_dict(per_request(0.001), retention=1.1), coverage=1.0, escalation=1.0)
+    feature = feature_dict(
+        teacher={"quality": 0.9}, student=student_dict(per_request(0.001), retention=1.1), coverage=1.0, escalation=1.0
+    )
     dist = only_feature(make_scenario([feature]), arm="distilled")
     assert dist["quality"] == A(0.9)
     assert dist["routing_coverage"] == 0.0
@@ -402,27 +476,51 @@ def test_customer_support_every_column(customer_support):
     rows = project(customer_support).rows
     base, dist = pick(rows, "Support chat", 1.0, "baseline"), pick(rows, "Support chat", 1.0, "distilled")
     expected_base = {
-        "users": 25_000, "requests": 1_000_000, "revenue": 75_000,
-        "inference_cost": 25_500, "overhead_cost": 800, "verification_cost": 2000, "fixed_cost": 1500,
-        "ai_cogs": 29_800, "cogs_to_revenue": 29_800 / 75_000, "gross_margin": 1 - 29_800 / 75_000,
-        "inference_cost_per_request": 0.0255, "cost_per_request": 0.0298, "cost_per_user": 1.192,
-        "quality": 0.92, "correct_outputs": 920_000, "cost_per_correct_output": 29_800 / 920_000,
+        "users": 25_000,
+        "requests": 1_000_000,
+        "revenue": 75_000,
+        "inference_cost": 25_500,
+        "overhead_cost": 800,
+        "verification_cost": 2000,
+        "fixed_cost": 1500,
+        "ai_cogs": 29_800,
+        "cogs_to_revenue": 29_800 / 75_000,
+        "gross_margin": 1 - 29_800 / 75_000,
+        "inference_cost_per_request": 0.0255,
+        "cost_per_request": 0.0298,
+        "cost_per_user": 1.192,
+        "quality": 0.92,
+        "correct_outputs": 920_000,
+        "cost_per_correct_output": 29_800 / 920_000,
         "error_cost": 32_000,  # 80,000 errors · 0.4
         "net_ai_value": 13_200,  # 75,000 - 29,800 - 32,000
-        "routing_coverage": 0.0, "inference_efficiency_ratio": 75_000 / 25_500,
+        "routing_coverage": 0.0,
+        "inference_efficiency_ratio": 75_000 / 25_500,
     }
     # student answers k(1-e)N = 0.85 · 0.92 · 850,000 = 664,700
     # correct = 0.92 · (1,000,000 - 664,700) + 664,700 · 0.93 · 0.92 = 308,476 + 568,717.32
     correct = 877_193.32
     expected_dist = {
-        "users": 25_000, "requests": 1_000_000, "revenue": 75_000,
-        "inference_cost": 6281.5, "overhead_cost": 800, "verification_cost": 2000, "fixed_cost": 1500,
-        "ai_cogs": 10_581.5, "cogs_to_revenue": 10_581.5 / 75_000, "gross_margin": 1 - 10_581.5 / 75_000,
-        "inference_cost_per_request": 0.0062815, "cost_per_request": 0.0105815, "cost_per_user": 0.42326,
-        "quality": 0.87719332, "correct_outputs": correct, "cost_per_correct_output": 10_581.5 / correct,
+        "users": 25_000,
+        "requests": 1_000_000,
+        "revenue": 75_000,
+        "inference_cost": 6281.5,
+        "overhead_cost": 800,
+        "verification_cost": 2000,
+        "fixed_cost": 1500,
+        "ai_cogs": 10_581.5,
+        "cogs_to_revenue": 10_581.5 / 75_000,
+        "gross_margin": 1 - 10_581.5 / 75_000,
+        "inference_cost_per_request": 0.0062815,
+        "cost_per_request": 0.0105815,
+        "cost_per_user": 0.42326,
+        "quality": 0.87719332,
+        "correct_outputs": correct,
+        "cost_per_correct_output": 10_581.5 / correct,
         "error_cost": 49_122.672,  # (1,000,000 - 877,193.32) · 0.4
         "net_ai_value": 15_295.828,  # 75,000 - 10,581.5 - 49,122.672
-        "routing_coverage": 0.782, "inference_efficiency_ratio": 75_000 / 6281.5,
+        "routing_coverage": 0.782,
+        "inference_efficiency_ratio": 75_000 / 6281.5,
     }
     for row, expected in ((base, expected_base), (dist, expected_dist)):
         for column, value in expected.items():
@@ -432,11 +530,27 @@ def test_customer_support_every_column(customer_support):
 def test_customer_support_tiers(customer_support):
     rows = project(customer_support).rows
     base, dist = pick(rows, "ALL", 1.0, "baseline"), pick(rows, "ALL", 1.0, "distilled")
-    assert (base["cogs_to_revenue_tier"], base["inference_cost_per_request_tier"], base["routing_coverage_tier"], base["feature_profitability_tier"]) == (
-        "Median-Low", "Median", "Low", "Elite",  # 39.7%, 0.0255, 0%, 100%
+    assert (
+        base["cogs_to_revenue_tier"],
+        base["inference_cost_per_request_tier"],
+        base["routing_coverage_tier"],
+        base["feature_profitability_tier"],
+    ) == (
+        "Median-Low",
+        "Median",
+        "Low",
+        "Elite",  # 39.7%, 0.0255, 0%, 100%
     )
-    assert (dist["cogs_to_revenue_tier"], dist["inference_cost_per_request_tier"], dist["routing_coverage_tier"], dist["feature_profitability_tier"]) == (
-        "Elite-Median", "Elite-Median", "Elite-Median", "Elite",  # 14.1%, 0.0063, 78.2%, 100%
+    assert (
+        dist["cogs_to_revenue_tier"],
+        dist["inference_cost_per_request_tier"],
+        dist["routing_coverage_tier"],
+        dist["feature_profitability_tier"],
+    ) == (
+        "Elite-Median",
+        "Elite-Median",
+        "Elite-Median",
+        "Elite",  # 14.1%, 0.0063, 78.2%, 100%
     )
 
 
@@ -509,10 +623,18 @@ def test_fixed_cost_goes_to_features_with_requests():
 
 def test_feature_profitability():
     features = [
-        feature_dict("A", users=100, requests_per_user=1, revenue_per_user=2.0, teacher={"pricing": per_request(1.0)}),  # 200 - 100 > 0
-        feature_dict("B", users=100, requests_per_user=1, revenue_per_user=1.0, teacher={"pricing": per_request(2.0)}),  # 100 - 200 < 0
-        feature_dict("C", users=100, requests_per_user=1, revenue_per_user=0.0, teacher={"pricing": per_request(1.0)}),  # no revenue: left out
-        feature_dict("D", users=100, requests_per_user=1, revenue_per_user=1.0, teacher={"pricing": per_request(1.0)}),  # 100 - 100 = 0: not profitable
+        feature_dict(
+            "A", users=100, requests_per_user=1, revenue_per_user=2.0, teacher={"pricing": per_request(1.0)}
+        ),  # 200 - 100 > 0
+        feature_dict(
+            "B", users=100, requests_per_user=1, revenue_per_user=1.0, teacher={"pricing": per_request(2.0)}
+        ),  # 100 - 200 < 0
+        feature_dict(
+            "C", users=100, requests_per_user=1, revenue_per_user=0.0, teacher={"pricing": per_request(1.0)}
+        ),  # no revenue: left out
+        feature_dict(
+            "D", users=100, requests_per_user=1, revenue_per_user=1.0, teacher={"pricing": per_request(1.0)}
+        ),  # 100 - 100 = 0: not profitable
     ]
     rows = project(make_scenario(features)).rows
     for arm in ("baseline", "distilled"):
@@ -528,13 +650,23 @@ def test_feature_profitability():
 def test_undefined_ratios_are_nan_never_inf():
     features = [
         feature_dict("idle", users=0),  # no requests
-        feature_dict("free", revenue_per_user=0.0, teacher={"pricing": per_request(0.0)}),  # no revenue, no inference cost
+        feature_dict(
+            "free", revenue_per_user=0.0, teacher={"pricing": per_request(0.0)}
+        ),  # no revenue, no inference cost
     ]
     projection = project(make_scenario(features, fixed_monthly_cost=0.0))
     rows = projection.rows
     idle = pick(rows, "idle", 1.0, "baseline")
-    for column in ("cogs_to_revenue", "gross_margin", "inference_cost_per_request", "cost_per_request", "cost_per_user", "quality",
-                   "cost_per_correct_output", "inference_efficiency_ratio"):
+    for column in (
+        "cogs_to_revenue",
+        "gross_margin",
+        "inference_cost_per_request",
+        "cost_per_request",
+        "cost_per_user",
+        "quality",
+        "cost_per_correct_output",
+        "inference_efficiency_ratio",
+    ):
         assert math.isnan(idle[column]), column
     free = pick(rows, "free", 1.0, "baseline")
     assert free["quality"] == A(0.9)
@@ -569,11 +701,20 @@ def test_undefined_ratios_are_nan_never_inf():
 
 
 def test_all_features_idle_totals():
-    rows = project(make_scenario([feature_dict("A", users=0), feature_dict("B", users=0)], fixed_monthly_cost=10.0)).rows
+    rows = project(
+        make_scenario([feature_dict("A", users=0), feature_dict("B", users=0)], fixed_monthly_cost=10.0)
+    ).rows
     total = pick(rows, "ALL", 1.0, "baseline")
     assert total["requests"] == 0.0
     assert total["ai_cogs"] == A(10.0)
-    for column in ("quality", "cost_per_request", "cost_per_user", "routing_coverage", "inference_cost_per_request", "feature_profitability"):
+    for column in (
+        "quality",
+        "cost_per_request",
+        "cost_per_user",
+        "routing_coverage",
+        "inference_cost_per_request",
+        "feature_profitability",
+    ):
         assert math.isnan(total[column]), column
 
 
@@ -583,20 +724,51 @@ def test_all_features_idle_totals():
 
 EDGES = {
     "cogs_to_revenue": [
-        (0.0999999, "Elite"), (0.10, "Elite-Median"), (0.1499999, "Elite-Median"), (0.15, "Median"), (0.20, "Median"),
-        (0.25, "Median"), (0.2500001, "Median-Low"), (0.40, "Median-Low"), (0.4000001, "Low"), (3.0, "Low"), (0.0, "Elite"),
+        (0.0999999, "Elite"),
+        (0.10, "Elite-Median"),
+        (0.1499999, "Elite-Median"),
+        (0.15, "Median"),
+        (0.20, "Median"),
+        (0.25, "Median"),
+        (0.2500001, "Median-Low"),
+        (0.40, "Median-Low"),
+        (0.4000001, "Low"),
+        (3.0, "Low"),
+        (0.0, "Elite"),
     ],
     "inference_cost_per_request": [
-        (0.0049999, "Elite"), (0.005, "Elite-Median"), (0.0099999, "Elite-Median"), (0.01, "Median"), (0.05, "Median"),
-        (0.0500001, "Median-Low"), (0.10, "Median-Low"), (0.1000001, "Low"),
+        (0.0049999, "Elite"),
+        (0.005, "Elite-Median"),
+        (0.0099999, "Elite-Median"),
+        (0.01, "Median"),
+        (0.05, "Median"),
+        (0.0500001, "Median-Low"),
+        (0.10, "Median-Low"),
+        (0.1000001, "Low"),
     ],
     "routing_coverage": [
-        (1.0, "Elite"), (0.8500001, "Elite"), (0.85, "Elite-Median"), (0.7000001, "Elite-Median"), (0.70, "Median"), (0.50, "Median"),
-        (0.4999999, "Median-Low"), (0.30, "Median-Low"), (0.2999999, "Low"), (0.0, "Low"),
+        (1.0, "Elite"),
+        (0.8500001, "Elite"),
+        (0.85, "Elite-Median"),
+        (0.7000001, "Elite-Median"),
+        (0.70, "Median"),
+        (0.50, "Median"),
+        (0.4999999, "Median-Low"),
+        (0.30, "Median-Low"),
+        (0.2999999, "Low"),
+        (0.0, "Low"),
     ],
     "feature_profitability": [
-        (1.0, "Elite"), (0.8000001, "Elite"), (0.80, "Elite-Median"), (0.6000001, "Elite-Median"), (0.60, "Median"), (0.50, "Median"),
-        (0.4999999, "Median-Low"), (0.30, "Median-Low"), (0.2999999, "Low"), (0.0, "Low"),
+        (1.0, "Elite"),
+        (0.8000001, "Elite"),
+        (0.80, "Elite-Median"),
+        (0.6000001, "Elite-Median"),
+        (0.60, "Median"),
+        (0.50, "Median"),
+        (0.4999999, "Median-Low"),
+        (0.30, "Median-Low"),
+        (0.2999999, "Low"),
+        (0.0, "Low"),
     ],
 }
 
@@ -611,7 +783,10 @@ def test_tier_of_undefined_is_none():
     assert BANDS == ("Elite", "Elite-Median", "Median", "Median-Low", "Low")
 
 
-@pytest.mark.parametrize(("cost", "band"), [(0.10, "Elite-Median"), (0.15, "Median"), (0.25, "Median"), (0.40, "Median-Low"), (0.4000001, "Low")])
+@pytest.mark.parametrize(
+    ("cost", "band"),
+    [(0.10, "Elite-Median"), (0.15, "Median"), (0.25, "Median"), (0.40, "Median-Low"), (0.4000001, "Low")],
+)
 def test_cogs_tier_edges_through_the_engine(cost, band):
     # 1 user · 1 request · revenue 1.00: COGS / revenue = the per-request cost exactly
     scenario = make_scenario([feature_dict(users=1, requests_per_user=1, teacher={"pricing": per_request(cost)})])
@@ -620,7 +795,10 @@ def test_cogs_tier_edges_through_the_engine(cost, band):
     assert total["cogs_to_revenue_tier"] == band
 
 
-@pytest.mark.parametrize(("coverage", "band"), [(0.85, "Elite-Median"), (0.70, "Median"), (0.30, "Median-Low"), (0.86, "Elite"), (0.29, "Low")])
+@pytest.mark.parametrize(
+    ("coverage", "band"),
+    [(0.85, "Elite-Median"), (0.70, "Median"), (0.30, "Median-Low"), (0.86, "Elite"), (0.29, "Low")],
+)
 def test_routing_tier_edges_through_the_engine(coverage, band):
     feature = feature_dict(users=1, requests_per_user=1, student=student_dict(), coverage=coverage)
     total = pick(project(make_scenario([feature])).rows, "ALL", 1.0, "distilled")
@@ -686,7 +864,10 @@ def min_replicas_case():
         requests_per_user=10,
         revenue_per_user=0.6,
         overhead_per_request=0.001,
-        student=student_dict(self_hosted(1.0, 100.0, 1.0, 1.0, 2), distillation={"training_examples": 20_000, "training_compute": 300, "engineering": 1000}),
+        student=student_dict(
+            self_hosted(1.0, 100.0, 1.0, 1.0, 2),
+            distillation={"training_examples": 20_000, "training_compute": 300, "engineering": 1000},
+        ),
         coverage=0.8,
         escalation=0.25,
     )
@@ -729,7 +910,13 @@ def test_margin_collapse_with_min_replicas(min_replicas_case):
 
 def test_break_even_search_uses_users_growth_whatever_the_scenario():
     # the same case as above with growth = usage on the scenario: break-even is unchanged
-    feature = feature_dict(users=100_000, requests_per_user=10, student=student_dict(self_hosted(1.0, 100.0, 1.0, 1.0, 2)), coverage=0.8, escalation=0.25)
+    feature = feature_dict(
+        users=100_000,
+        requests_per_user=10,
+        student=student_dict(self_hosted(1.0, 100.0, 1.0, 1.0, 2)),
+        coverage=0.8,
+        escalation=0.25,
+    )
     s = project(make_scenario([feature], growth="usage")).summary.iloc[0].to_dict()
     within_0_1_percent(s["student_cheaper_from_monthly_requests"], 1460 / 0.006)
     # no one-time cost: the investment pays back as soon as the student is cheaper
@@ -771,7 +958,9 @@ def test_free_distillation_pays_back_at_once():
 
 def test_break_even_none_when_the_investment_never_pays_back_up_to_1000x():
     # S(M) = 0.009 · 10,000 · M = 90·M; at 1,000x S·12 = 1,080,000 < D = 2,000,000: never within the horizon
-    feature = feature_dict(student=student_dict(per_request(0.001), distillation={"engineering": 2_000_000.0}), coverage=1.0)
+    feature = feature_dict(
+        student=student_dict(per_request(0.001), distillation={"engineering": 2_000_000.0}), coverage=1.0
+    )
     s = project(make_scenario([feature])).summary.iloc[0].to_dict()
     assert s["student_cheaper_from_monthly_requests"] == 0.0
     assert s["break_even_monthly_requests"] is None
@@ -813,7 +1002,11 @@ def test_margin_collapse_none():
     assert s["margin_collapse_multiplier_baseline"] is None
     assert s["margin_collapse_multiplier_distilled"] is None
     # revenue 10/user, 10 requests at 0.0001: at 1,000x COGS per user is 10,000 · 0.0001 = 1 < 10: never
-    s = project(make_scenario([feature_dict(revenue_per_user=10.0, teacher={"pricing": per_request(0.0001)})])).summary.iloc[0].to_dict()
+    s = (
+        project(make_scenario([feature_dict(revenue_per_user=10.0, teacher={"pricing": per_request(0.0001)})]))
+        .summary.iloc[0]
+        .to_dict()
+    )
     assert s["margin_collapse_multiplier_baseline"] is None
     assert s["margin_collapse_multiplier_distilled"] is None
 

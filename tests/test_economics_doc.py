@@ -8,13 +8,17 @@ from pathlib import Path
 
 import pytest
 
-from aueb.engine import ROW_COLUMNS, SUMMARY_COLUMNS, HOURS_PER_MONTH, project, token_cost_per_request
+from aueb.engine import HOURS_PER_MONTH, ROW_COLUMNS, SUMMARY_COLUMNS, project, token_cost_per_request
 from aueb.scenario import TokenPricing
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "economics.md"
 TEXT = DOC.read_text(encoding="utf-8")
-SEARCHED = {"break_even_monthly_requests", "student_cheaper_from_monthly_requests",
-            "margin_collapse_multiplier_baseline", "margin_collapse_multiplier_distilled"}
+SEARCHED = {
+    "break_even_monthly_requests",
+    "student_cheaper_from_monthly_requests",
+    "margin_collapse_multiplier_baseline",
+    "margin_collapse_multiplier_distilled",
+}
 
 
 def check_table(name: str) -> list[list[str]]:
@@ -34,7 +38,9 @@ def number(text: str) -> tuple[float, float]:
 
 def assert_printed(got: float, printed: str, what: str) -> None:
     value, tolerance = number(printed)
-    assert abs(got - value) <= tolerance * (1 + 1e-9), f"{what}: the engine gives {got!r}, docs/economics.md says {printed}"
+    assert abs(got - value) <= tolerance * (1 + 1e-9), (
+        f"{what}: the engine gives {got!r}, docs/economics.md says {printed}"
+    )
 
 
 def test_token_price_example():
@@ -46,7 +52,13 @@ def test_token_price_example():
 
 def test_self_hosted_example(sb):
     cells = {name: float(value) for name, value in check_table("self-hosted")}
-    pricing = sb.self_hosted(cells["hourly_price"], cells["throughput_rps"], cells["utilization"], cells["peak_to_average"], int(cells["min_replicas"]))
+    pricing = sb.self_hosted(
+        cells["hourly_price"],
+        cells["throughput_rps"],
+        cells["utilization"],
+        cells["peak_to_average"],
+        int(cells["min_replicas"]),
+    )
     scenario = sb.scenario([sb.feature(users=cells["requests"], requests_per_user=1.0, teacher={"pricing": pricing})])
     inference = sb.pick(project(scenario).rows, "ALL", 1.0, "baseline")["inference_cost"]
     assert inference == cells["monthly_cost"]

@@ -10,12 +10,14 @@ import io
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import jsonschema
 import pandas as pd
 import pytest
+from conftest import CUSTOMER_SUPPORT_PATH, SAAS_PORTFOLIO_PATH
 from pydantic import ValidationError
 from typer.testing import CliRunner
 
@@ -24,7 +26,6 @@ from aueb.engine import ROW_COLUMNS
 from aueb.errors import InputError
 from aueb.formats import PROJECTION_CSV_COLUMNS, load_scenarios, read_scenarios, scenarios_to_csv
 from aueb.scenario import Scenario
-from conftest import CUSTOMER_SUPPORT_PATH, SAAS_PORTFOLIO_PATH
 
 RUNNER = CliRunner()
 CS = json.loads(CUSTOMER_SUPPORT_PATH.read_text(encoding="utf-8"))
@@ -69,32 +70,118 @@ def feature_pop(key: str) -> Callable[[dict], None]:
 
 
 JSON_CASES = [
-    pytest.param(feature_set(users=-5), ("users",), ["features[0] (Support chat).users: input should be greater than or equal to 0 (got -5)"], id="negative-volume"),
-    pytest.param(feature_set(requests_per_user=-0.5), ("requests_per_user",), ["features[0] (Support chat).requests_per_user:", "(got -0.5)"], id="negative-requests"),
-    pytest.param(feature_set(cache_hit_rate=1.5), ("cache_hit_rate",), ["features[0] (Support chat).cache_hit_rate: input should be less than or equal to 1 (got 1.5)"], id="share-above-1"),
-    pytest.param(feature_set(coverage=1.01), ("coverage",), ["coverage: input should be less than or equal to 1 (got 1.01)"], id="coverage-above-1"),
-    pytest.param(feature_pop("coverage"), (), ["features[0] (Support chat)", "coverage is missing", "student"], id="coverage-missing"),
     pytest.param(
-        tokens_teacher(cached_input_tokens=20, input_price_per_mtok=1, output_price_per_mtok=1), ("teacher", "pricing"),
-        ["features[0] (Support chat).teacher.pricing", "cached_input_tokens (20) may not exceed input_tokens (10)"], id="cached-above-input",
+        feature_set(users=-5),
+        ("users",),
+        ["features[0] (Support chat).users: input should be greater than or equal to 0 (got -5)"],
+        id="negative-volume",
     ),
     pytest.param(
-        lambda d: d["features"][0]["student"].update(quality_retention=1.2), (),
-        ["features[0] (Support chat)", "student.quality_retention (1.2) x teacher.quality (0.92) = 1.104", "above 1"], id="retention-above-1",
+        feature_set(requests_per_user=-0.5),
+        ("requests_per_user",),
+        ["features[0] (Support chat).requests_per_user:", "(got -0.5)"],
+        id="negative-requests",
     ),
-    pytest.param(tokens_teacher(model="gpt-4x"), ("teacher", "pricing"), ["teacher.pricing", "model 'gpt-4x' is not in the price catalog", "closest:", "gpt-4o"], id="unknown-model"),
-    pytest.param(tokens_teacher(model="gpt-4o", provider="opnai"), ("teacher", "pricing"), ["teacher.pricing", "provider 'opnai' is not in the price catalog", "openai"], id="unknown-provider"),
-    pytest.param(tokens_teacher(model="GPT-4X"), ("teacher", "pricing"), ["model 'GPT-4X' is not in the price catalog"], id="unknown-model-keeps-case"),
-    pytest.param(feature_set(reveune_per_user=3.0), ("reveune_per_user",), ["features[0] (Support chat).reveune_per_user: unknown field; did you mean 'revenue_per_user'?"], id="unknown-key"),
-    pytest.param(lambda d: d.update(fixed_montly_cost=1), ("fixed_montly_cost",), ["fixed_montly_cost: unknown field; did you mean 'fixed_monthly_cost'?"], id="unknown-scenario-key"),
-    pytest.param(lambda d: d["features"].append(copy.deepcopy(d["features"][0])), (), ["the name 'Support chat' is used twice"], id="duplicate-feature"),
+    pytest.param(
+        feature_set(cache_hit_rate=1.5),
+        ("cache_hit_rate",),
+        ["features[0] (Support chat).cache_hit_rate: input should be less than or equal to 1 (got 1.5)"],
+        id="share-above-1",
+    ),
+    pytest.param(
+        feature_set(coverage=1.01),
+        ("coverage",),
+        ["coverage: input should be less than or equal to 1 (got 1.01)"],
+        id="coverage-above-1",
+    ),
+    pytest.param(
+        feature_pop("coverage"),
+        (),
+        ["features[0] (Support chat)", "coverage is missing", "student"],
+        id="coverage-missing",
+    ),
+    pytest.param(
+        tokens_teacher(cached_input_tokens=20, input_price_per_mtok=1, output_price_per_mtok=1),
+        ("teacher", "pricing"),
+        ["features[0] (Support chat).teacher.pricing", "cached_input_tokens (20) may not exceed input_tokens (10)"],
+        id="cached-above-input",
+    ),
+    pytest.param(
+        lambda d: d["features"][0]["student"].update(quality_retention=1.2),
+        (),
+        ["features[0] (Support chat)", "student.quality_retention (1.2) x teacher.quality (0.92) = 1.104", "above 1"],
+        id="retention-above-1",
+    ),
+    pytest.param(
+        tokens_teacher(model="gpt-4x"),
+        ("teacher", "pricing"),
+        ["teacher.pricing", "model 'gpt-4x' is not in the price catalog", "closest:", "gpt-4o"],
+        id="unknown-model",
+    ),
+    pytest.param(
+        tokens_teacher(model="gpt-4o", provider="opnai"),
+        ("teacher", "pricing"),
+        ["teacher.pricing", "provider 'opnai' is not in the price catalog", "openai"],
+        id="unknown-provider",
+    ),
+    pytest.param(
+        tokens_teacher(model="GPT-4X"),
+        ("teacher", "pricing"),
+        ["model 'GPT-4X' is not in the price catalog"],
+        id="unknown-model-keeps-case",
+    ),
+    pytest.param(
+        feature_set(reveune_per_user=3.0),
+        ("reveune_per_user",),
+        ["features[0] (Support chat).reveune_per_user: unknown field; did you mean 'revenue_per_user'?"],
+        id="unknown-key",
+    ),
+    pytest.param(
+        lambda d: d.update(fixed_montly_cost=1),
+        ("fixed_montly_cost",),
+        ["fixed_montly_cost: unknown field; did you mean 'fixed_monthly_cost'?"],
+        id="unknown-scenario-key",
+    ),
+    pytest.param(
+        lambda d: d["features"].append(copy.deepcopy(d["features"][0])),
+        (),
+        ["the name 'Support chat' is used twice"],
+        id="duplicate-feature",
+    ),
     pytest.param(feature_set(name="ALL"), (), ["'ALL' is reserved"], id="feature-named-ALL"),
-    pytest.param(feature_set(users="abc"), ("users",), ["features[0] (Support chat).users: input should be a valid number", "(got 'abc')"], id="non-numeric"),
-    pytest.param(feature_pop("users"), ("users",), ["features[0] (Support chat).users: field required"], id="missing-required"),
-    pytest.param(lambda d: d["features"][0]["teacher"].update(pricing={"kind": "tokenz", "cost": 1}), ("teacher", "pricing"), ["teacher.pricing", "'tokenz'", "per_request"], id="unknown-pricing-kind"),
-    pytest.param(lambda d: d.update(multipliers=[1, 0]), ("multipliers",), ["multipliers[1]: input should be greater than 0 (got 0)"], id="zero-multiplier"),
-    pytest.param(lambda d: d.update(multipliers=[1, 10, 10]), (), ["multipliers: [1.0, 10.0, 10.0] repeats a value"], id="repeated-multiplier"),
-    pytest.param(lambda d: d.update(growth="sideways"), ("growth",), ["growth: input should be 'users' or 'usage' (got 'sideways')"], id="bad-growth"),
+    pytest.param(
+        feature_set(users="abc"),
+        ("users",),
+        ["features[0] (Support chat).users: input should be a valid number", "(got 'abc')"],
+        id="non-numeric",
+    ),
+    pytest.param(
+        feature_pop("users"), ("users",), ["features[0] (Support chat).users: field required"], id="missing-required"
+    ),
+    pytest.param(
+        lambda d: d["features"][0]["teacher"].update(pricing={"kind": "tokenz", "cost": 1}),
+        ("teacher", "pricing"),
+        ["teacher.pricing", "'tokenz'", "per_request"],
+        id="unknown-pricing-kind",
+    ),
+    pytest.param(
+        lambda d: d.update(multipliers=[1, 0]),
+        ("multipliers",),
+        ["multipliers[1]: input should be greater than 0 (got 0)"],
+        id="zero-multiplier",
+    ),
+    pytest.param(
+        lambda d: d.update(multipliers=[1, 10, 10]),
+        (),
+        ["multipliers: [1.0, 10.0, 10.0] repeats a value"],
+        id="repeated-multiplier",
+    ),
+    pytest.param(
+        lambda d: d.update(growth="sideways"),
+        ("growth",),
+        ["growth: input should be 'users' or 'usage' (got 'sideways')"],
+        id="bad-growth",
+    ),
 ]
 
 
@@ -131,7 +218,9 @@ def test_json_cli_errors(mutate, loc, fragments, tmp_path):
 # The finance CSV: row and column
 # --------------------------------------------------------------------------------------------
 
-SAAS_TABLE = list(csv.reader(io.StringIO(scenarios_to_csv(load_scenarios(SAAS_PORTFOLIO_PATH)).removeprefix("\ufeff"), newline="")))
+SAAS_TABLE = list(
+    csv.reader(io.StringIO(scenarios_to_csv(load_scenarios(SAAS_PORTFOLIO_PATH)).removeprefix("\ufeff"), newline=""))
+)
 HEADER = SAAS_TABLE[0]
 # rows 2, 3, 4 = Ticket triage, Meeting summaries, Contract review
 
@@ -172,38 +261,93 @@ def both(*mutations):
 
 
 CSV_CASES = [
-    pytest.param(cell(3, "users", "-5"), ["row 3, column users: input should be greater than or equal to 0 (got '-5')"], id="negative-volume"),
-    pytest.param(cell(3, "cache_hit_rate", "1.5"), ["row 3, column cache_hit_rate: input should be less than or equal to 1 (got '1.5')"], id="share-above-1"),
+    pytest.param(
+        cell(3, "users", "-5"),
+        ["row 3, column users: input should be greater than or equal to 0 (got '-5')"],
+        id="negative-volume",
+    ),
+    pytest.param(
+        cell(3, "cache_hit_rate", "1.5"),
+        ["row 3, column cache_hit_rate: input should be less than or equal to 1 (got '1.5')"],
+        id="share-above-1",
+    ),
     pytest.param(cell(4, "coverage", ""), ["row 4", "coverage is missing"], id="coverage-missing"),
-    pytest.param(cell(2, "teacher.pricing.cached_input_tokens", "5000"), ["row 2", "cached_input_tokens (5000) may not exceed input_tokens (1800)"], id="cached-above-input"),
-    pytest.param(cell(4, "student.quality_retention", "1.2"), ["row 4", "student.quality_retention (1.2) x teacher.quality (0.9)", "above 1"], id="retention-above-1"),
+    pytest.param(
+        cell(2, "teacher.pricing.cached_input_tokens", "5000"),
+        ["row 2", "cached_input_tokens (5000) may not exceed input_tokens (1800)"],
+        id="cached-above-input",
+    ),
+    pytest.param(
+        cell(4, "student.quality_retention", "1.2"),
+        ["row 4", "student.quality_retention (1.2) x teacher.quality (0.9)", "above 1"],
+        id="retention-above-1",
+    ),
     pytest.param(
         both(cell(2, "teacher.pricing.model", "gpt-4x"), cell(2, "teacher.pricing.input_price_per_mtok", "")),
-        ["row 2", "model 'gpt-4x' is not in the price catalog", "closest:", "gpt-4o"], id="unknown-model",
+        ["row 2", "model 'gpt-4x' is not in the price catalog", "closest:", "gpt-4o"],
+        id="unknown-model",
     ),
     pytest.param(
         both(cell(2, "teacher.pricing.provider", "opnai"), cell(2, "teacher.pricing.input_price_per_mtok", "")),
-        ["row 2", "provider 'opnai' is not in the price catalog", "openai"], id="unknown-provider",
+        ["row 2", "provider 'opnai' is not in the price catalog", "openai"],
+        id="unknown-provider",
     ),
-    pytest.param(cell(3, "users", "abc"), ["row 3, column users: input should be a valid number", "(got 'abc')"], id="non-numeric"),
+    pytest.param(
+        cell(3, "users", "abc"),
+        ["row 3, column users: input should be a valid number", "(got 'abc')"],
+        id="non-numeric",
+    ),
     pytest.param(cell(3, "users", "1,000"), ["row 3, column users:", "(got '1,000')"], id="thousands-separator"),
     pytest.param(cell(2, "users", ""), ["row 2, column users: field required"], id="missing-required-cell"),
     pytest.param(drop_column("users"), ["row 2, column users: field required"], id="missing-required-column"),
     pytest.param(drop_column("feature"), ["row 1: column 'feature' is missing"], id="no-feature-column"),
     pytest.param(drop_column("scenario"), ["row 1: column 'scenario' is missing"], id="no-scenario-column"),
-    pytest.param(rename_column("users", "userz"), ["row 1, column 8: unknown column 'userz'; did you mean 'users'?"], id="unknown-column"),
-    pytest.param(rename_column("revenue_per_user", "revenue_per_usr"), ["unknown column 'revenue_per_usr'; did you mean 'revenue_per_user'?"], id="unknown-column-typo"),
+    pytest.param(
+        rename_column("users", "userz"),
+        ["row 1, column 8: unknown column 'userz'; did you mean 'users'?"],
+        id="unknown-column",
+    ),
+    pytest.param(
+        rename_column("revenue_per_user", "revenue_per_usr"),
+        ["unknown column 'revenue_per_usr'; did you mean 'revenue_per_user'?"],
+        id="unknown-column-typo",
+    ),
     pytest.param(short_row(3), ["row 3: 59 cells where the header has 60 columns"], id="wrong-number-of-cells"),
     pytest.param(
         cell(3, "fixed_monthly_cost", "7000"),
-        ["row 3, column fixed_monthly_cost: '7000' differs from '6000.0' on row 2 of scenario 'B2B SaaS with three AI features'"], id="conflicting-scenario-values",
+        [
+            "row 3, column fixed_monthly_cost: '7000' differs from '6000.0' on row 2 of scenario 'B2B SaaS with three AI features'"
+        ],
+        id="conflicting-scenario-values",
     ),
-    pytest.param(cell(4, "growth", "usage"), ["row 4, column growth: 'usage' differs from 'users' on row 3", "scenario-wide columns must agree"], id="conflicting-growth"),
-    pytest.param(both(*(cell(r, "growth", "sideways") for r in (2, 3, 4))), ["row 2, column growth: input should be 'users' or 'usage' (got 'sideways')"], id="bad-growth"),
-    pytest.param(both(*(cell(r, "multipliers", "1.0;x") for r in (2, 3, 4))), ["column multipliers", "(got 'x')"], id="bad-multiplier-cell"),
-    pytest.param(cell(2, "scenario", ""), ["row 2, column scenario: the scenario name is empty"], id="empty-scenario-name"),
-    pytest.param(cell(3, "feature", "Ticket triage"), ["row 3, column feature:", "'Ticket triage' is already used on row 2"], id="duplicate-feature"),
-    pytest.param(cell(3, "teacher.pricing.kind", "tokenz"), ["row 3, column teacher.pricing", "'tokenz'"], id="unknown-pricing-kind"),
+    pytest.param(
+        cell(4, "growth", "usage"),
+        ["row 4, column growth: 'usage' differs from 'users' on row 3", "scenario-wide columns must agree"],
+        id="conflicting-growth",
+    ),
+    pytest.param(
+        both(*(cell(r, "growth", "sideways") for r in (2, 3, 4))),
+        ["row 2, column growth: input should be 'users' or 'usage' (got 'sideways')"],
+        id="bad-growth",
+    ),
+    pytest.param(
+        both(*(cell(r, "multipliers", "1.0;x") for r in (2, 3, 4))),
+        ["column multipliers", "(got 'x')"],
+        id="bad-multiplier-cell",
+    ),
+    pytest.param(
+        cell(2, "scenario", ""), ["row 2, column scenario: the scenario name is empty"], id="empty-scenario-name"
+    ),
+    pytest.param(
+        cell(3, "feature", "Ticket triage"),
+        ["row 3, column feature:", "'Ticket triage' is already used on row 2"],
+        id="duplicate-feature",
+    ),
+    pytest.param(
+        cell(3, "teacher.pricing.kind", "tokenz"),
+        ["row 3, column teacher.pricing", "'tokenz'"],
+        id="unknown-pricing-kind",
+    ),
 ]
 
 
@@ -237,9 +381,17 @@ def test_csv_cli_errors(mutate, fragments, tmp_path):
     ("mutate", "column"),
     [
         pytest.param(cell(4, "coverage", ""), "coverage", id="coverage-missing"),
-        pytest.param(cell(2, "teacher.pricing.cached_input_tokens", "5000"), "teacher.pricing.cached_input_tokens", id="cached-above-input"),
+        pytest.param(
+            cell(2, "teacher.pricing.cached_input_tokens", "5000"),
+            "teacher.pricing.cached_input_tokens",
+            id="cached-above-input",
+        ),
         pytest.param(cell(4, "student.quality_retention", "1.2"), "student.quality_retention", id="retention-above-1"),
-        pytest.param(both(cell(2, "teacher.pricing.model", "gpt-4x"), cell(2, "teacher.pricing.input_price_per_mtok", "")), "teacher.pricing.model", id="unknown-model"),
+        pytest.param(
+            both(cell(2, "teacher.pricing.model", "gpt-4x"), cell(2, "teacher.pricing.input_price_per_mtok", "")),
+            "teacher.pricing.model",
+            id="unknown-model",
+        ),
     ],
 )
 def test_csv_cross_field_errors_name_the_column(mutate, column):
@@ -278,16 +430,48 @@ METRICS = {
     [
         pytest.param("image.csv", PNG, ["image.csv: not a text file (it holds binary data)"], id="png-named-csv"),
         pytest.param("image.json", PNG, ["not a text file"], id="png-named-json"),
-        pytest.param("notes.txt", b"scenario,feature\n", ["notes.txt: expected a .json or .csv scenario file, not .txt"], id="txt"),
-        pytest.param("noext", b"{}", ["expected a .json or .csv scenario file, not a file without extension"], id="no-extension"),
-        pytest.param("metrics.json", json.dumps(METRICS).encode(), ["metrics.json: this is a distillation metrics file, not a scenario"], id="metrics-json"),
-        pytest.param("broken.json", b'{"name": "x",\n  "features": [', ["broken.json: not valid JSON at line 2"], id="invalid-json"),
+        pytest.param(
+            "notes.txt",
+            b"scenario,feature\n",
+            ["notes.txt: expected a .json or .csv scenario file, not .txt"],
+            id="txt",
+        ),
+        pytest.param(
+            "noext", b"{}", ["expected a .json or .csv scenario file, not a file without extension"], id="no-extension"
+        ),
+        pytest.param(
+            "metrics.json",
+            json.dumps(METRICS).encode(),
+            ["metrics.json: this is a distillation metrics file, not a scenario"],
+            id="metrics-json",
+        ),
+        pytest.param(
+            "broken.json",
+            b'{"name": "x",\n  "features": [',
+            ["broken.json: not valid JSON at line 2"],
+            id="invalid-json",
+        ),
         pytest.param("list.json", b"[1]", ["list.json: scenario 0: expected a JSON object"], id="json-list-of-numbers"),
         pytest.param("empty.json", b"[]", ["the JSON list holds no scenario"], id="empty-json-list"),
         pytest.param("empty.csv", b"", ["empty.csv: the CSV is empty"], id="empty-csv"),
-        pytest.param("header.csv", b"scenario,feature\r\n", ["header.csv: the CSV has a header but no rows"], id="header-only-csv"),
-        pytest.param("odd.csv", b"scenario,feature\r\n\x81,x\r\n", ["odd.csv: not UTF-8 or Windows-1252 text", "CSV UTF-8"], id="undecodable-csv"),
-        pytest.param("semi.csv", b"scenario;feature\r\nx;y\r\n", ["semi.csv: row 2, column users: field required"], id="semicolon-csv"),
+        pytest.param(
+            "header.csv",
+            b"scenario,feature\r\n",
+            ["header.csv: the CSV has a header but no rows"],
+            id="header-only-csv",
+        ),
+        pytest.param(
+            "odd.csv",
+            b"scenario,feature\r\n\x81,x\r\n",
+            ["odd.csv: not UTF-8 or Windows-1252 text", "CSV UTF-8"],
+            id="undecodable-csv",
+        ),
+        pytest.param(
+            "semi.csv",
+            b"scenario;feature\r\nx;y\r\n",
+            ["semi.csv: row 2, column users: field required"],
+            id="semicolon-csv",
+        ),
     ],
 )
 def test_wrong_kind_of_file(name, content, fragments, tmp_path):
@@ -326,7 +510,9 @@ def test_bad_multipliers(value, fragment):
 
 
 def test_convert_to_unknown_extension(tmp_path):
-    assert_cli_error(cli("convert", CUSTOMER_SUPPORT_PATH, tmp_path / "out.xlsx"), "expected a .json or .csv file name, not .xlsx")
+    assert_cli_error(
+        cli("convert", CUSTOMER_SUPPORT_PATH, tmp_path / "out.xlsx"), "expected a .json or .csv file name, not .xlsx"
+    )
 
 
 @pytest.mark.parametrize(
@@ -339,7 +525,11 @@ def test_convert_to_unknown_extension(tmp_path):
     ],
 )
 def test_cli_unwritable_output_is_a_clear_error(tmp_path, args):
-    values = {"cs": CUSTOMER_SUPPORT_PATH, "missing": tmp_path / "no-such-folder", "metrics": CUSTOMER_SUPPORT_PATH.parent.parent / "metrics_example.json"}
+    values = {
+        "cs": CUSTOMER_SUPPORT_PATH,
+        "missing": tmp_path / "no-such-folder",
+        "metrics": CUSTOMER_SUPPORT_PATH.parent.parent / "metrics_example.json",
+    }
     filled = [a.format(**values) for a in args]
     assert_cli_error(cli(*filled), f"{values['missing']}/", "cannot write the file (No such file or directory)")
 
@@ -353,7 +543,9 @@ def test_cli_error_through_the_real_entry_point(tmp_path):
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
     assert done.stdout == ""
-    assert done.stderr.splitlines() == [f"error: {path}: features[0] (Support chat).users: input should be greater than or equal to 0 (got -5)"]
+    assert done.stderr.splitlines() == [
+        f"error: {path}: features[0] (Support chat).users: input should be greater than or equal to 0 (got -5)"
+    ]
 
 
 # --------------------------------------------------------------------------------------------
@@ -407,8 +599,16 @@ def test_project_json():
     assert feature_row["feature_profitability"] is None
     assert feature_row["cogs_to_revenue_tier"] is None
     summary = data["summary"]["Customer support assistant"]
-    assert set(summary) == {"one_time_cost", "monthly_saving", "payback_months", "roi", "break_even_monthly_requests",
-                            "student_cheaper_from_monthly_requests", "margin_collapse_multiplier_baseline", "margin_collapse_multiplier_distilled"}
+    assert set(summary) == {
+        "one_time_cost",
+        "monthly_saving",
+        "payback_months",
+        "roi",
+        "break_even_monthly_requests",
+        "student_cheaper_from_monthly_requests",
+        "margin_collapse_multiplier_baseline",
+        "margin_collapse_multiplier_distilled",
+    }
     assert summary["one_time_cost"] == pytest.approx(26_300.0, rel=1e-12)
     assert summary["monthly_saving"] == pytest.approx(19_218.5, rel=1e-12)
 
@@ -423,7 +623,15 @@ def test_project_json_nulls_for_undefined(tmp_path):
     assert result.exit_code == 0, result.output
     rows = json.loads(result.stdout)["rows"]
     total = next(r for r in rows if r["feature"] == "ALL")
-    for column in ("cogs_to_revenue", "gross_margin", "quality", "cost_per_request", "cost_per_user", "feature_profitability", "cogs_to_revenue_tier"):
+    for column in (
+        "cogs_to_revenue",
+        "gross_margin",
+        "quality",
+        "cost_per_request",
+        "cost_per_user",
+        "feature_profitability",
+        "cogs_to_revenue_tier",
+    ):
         assert total[column] is None, column
     summary = json.loads(result.stdout)["summary"]["Customer support assistant"]
     assert summary["payback_months"] is None
@@ -432,7 +640,7 @@ def test_project_json_nulls_for_undefined(tmp_path):
 
 @pytest.mark.parametrize("fmt", ["csv", "json", "table"])
 def test_project_out(fmt, tmp_path):
-    target = tmp_path / f"projection.{ 'txt' if fmt == 'table' else fmt}"
+    target = tmp_path / f"projection.{'txt' if fmt == 'table' else fmt}"
     result = cli("project", CUSTOMER_SUPPORT_PATH, "--format", fmt, "--out", target)
     assert result.exit_code == 0, result.output
     assert result.stdout == ""
@@ -496,7 +704,16 @@ def test_tiers():
     result = cli("tiers")
     assert result.exit_code == 0, result.output
     out = result.stdout
-    for fragment in ("AI COGS / revenue", "< 10.0%", "15.0% to 25.0%", "> 40.0%", "> 85.0%", "50.0% to 70.0%", "< 30.0%", "0.0100 to 0.0500"):
+    for fragment in (
+        "AI COGS / revenue",
+        "< 10.0%",
+        "15.0% to 25.0%",
+        "> 40.0%",
+        "> 85.0%",
+        "50.0% to 70.0%",
+        "< 30.0%",
+        "0.0100 to 0.0500",
+    ):
         assert fragment in out, fragment
     assert max(len(line) for line in out.splitlines()) <= 80
 
@@ -513,7 +730,10 @@ def test_schema(customer_support):
     assert "users per month" in feature["users"]["description"]
     assert "fraction 0-1" in feature["cache_hit_rate"]["description"]
     assert "required with a student" in feature["coverage"]["description"]
-    assert "currency per million tokens" in schema["$defs"]["TokenPricing"]["properties"]["input_price_per_mtok"]["description"]
+    assert (
+        "currency per million tokens"
+        in schema["$defs"]["TokenPricing"]["properties"]["input_price_per_mtok"]["description"]
+    )
     # every field of every object carries its description (nested objects are described by their own $def)
     for name, definition in schema["$defs"].items():
         for field, spec in definition["properties"].items():

@@ -17,9 +17,23 @@ from aueb.logs.sample import FEATURE_KEYS, FILES
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "data" / "logs"
 FEATURE_FIGURES = {
-    "requests", "users", "requests_per_user", "input_tokens_mean", "cached_input_tokens_mean", "output_tokens_mean",
-    "input_tokens_p50", "input_tokens_p95", "output_tokens_p50", "output_tokens_p95", "cache_hit_rate", "cost",
-    "cost_per_request", "models", "growth_monthly", "months_to_10x", "months_to_100x",
+    "requests",
+    "users",
+    "requests_per_user",
+    "input_tokens_mean",
+    "cached_input_tokens_mean",
+    "output_tokens_mean",
+    "input_tokens_p50",
+    "input_tokens_p95",
+    "output_tokens_p50",
+    "output_tokens_p95",
+    "cache_hit_rate",
+    "cost",
+    "cost_per_request",
+    "models",
+    "growth_monthly",
+    "months_to_10x",
+    "months_to_100x",
 }
 runner = CliRunner()
 
@@ -33,13 +47,27 @@ def run(*args: str):
 @pytest.mark.parametrize("fmt", list(FILES))
 def test_sample_to_report_and_scenario_that_project_accepts(fmt, tmp_path):
     report_path, scenario_path = tmp_path / "r.json", tmp_path / "s.json"
-    result = run("ingest", str(SAMPLES / FILES[fmt]), "--feature-key", FEATURE_KEYS[fmt], "--report", str(report_path), "--out", str(scenario_path))
+    result = run(
+        "ingest",
+        str(SAMPLES / FILES[fmt]),
+        "--feature-key",
+        FEATURE_KEYS[fmt],
+        "--report",
+        str(report_path),
+        "--out",
+        str(scenario_path),
+    )
     assert result.exit_code == 0, result.output
     assert "revenue_per_user is 0" in result.stderr
     assert "support_chat" in result.stdout and "Records: read" in result.stdout
     data = json.loads(report_path.read_text())
     assert tuple(data) == REPORT_KEYS
-    assert set(data["records"]) >= {"read", "used", "bad", "first_bad"} and set(data["window"]) == {"start", "end", "hours", "scaled"}
+    assert set(data["records"]) >= {"read", "used", "bad", "first_bad"} and set(data["window"]) == {
+        "start",
+        "end",
+        "hours",
+        "scaled",
+    }
     assert data["records"]["read"] == data["records"]["used"] + data["records"]["bad"]
     assert set(data["features"]) == {"support_chat", "summarizer", "search_answers"}
     assert all(set(f) == FEATURE_FIGURES for f in data["features"].values())
@@ -64,7 +92,9 @@ def test_scenario_of_a_one_model_feature_costs_what_was_measured(tmp_path):
 
     rows = project(measured.scenario.scenario).rows
     one = rows[(rows["feature"] == "summarizer") & (rows["multiplier"] == 1) & (rows["arm"] == "baseline")].iloc[0]
-    figures = measured.report.features["summarizer"]  # served by gpt-4o-mini alone: token means x prices = measured cost
+    figures = measured.report.features[
+        "summarizer"
+    ]  # served by gpt-4o-mini alone: token means x prices = measured cost
     assert one["ai_cogs"] == pytest.approx(figures.cost, rel=1e-9)
     assert one["requests"] == pytest.approx(figures.requests)
 
@@ -87,8 +117,13 @@ def test_bad_lines_are_counted_located_and_strict_stops(tmp_path):
     result = run("ingest", str(path), "--strict")
     assert result.exit_code == 2 and f"{path}:3:" in result.stderr and "--strict" in result.stderr
 
-    path.write_text(HEADER + "2026-01-01T00:00:00Z,chat,u1,gpt-4o,100,10\n" + "2026-01-01T01:00:00Z,chat,u1,gpt-4o,100,-10\n"
-                    + "2026-01-01T02:00:00Z,chat,u1,gpt-4o,100,10\n", encoding="utf-8")
+    path.write_text(
+        HEADER
+        + "2026-01-01T00:00:00Z,chat,u1,gpt-4o,100,10\n"
+        + "2026-01-01T01:00:00Z,chat,u1,gpt-4o,100,-10\n"
+        + "2026-01-01T02:00:00Z,chat,u1,gpt-4o,100,10\n",
+        encoding="utf-8",
+    )
     result = run("ingest", str(path), "--strict")
     assert result.exit_code == 2 and f"{path}:3: negative output tokens (-10)" in result.stderr
     result = run("ingest", str(path))
@@ -110,7 +145,10 @@ def test_unknown_format_names_the_formats_tried(tmp_path):
 
 def test_unknown_model_lists_the_closest_names_unless_allowed(tmp_path):
     path = tmp_path / "log.csv"
-    path.write_text(HEADER + "2026-01-01T00:00:00Z,chat,u1,gpt-4o,100,10\n" + "2026-01-01T01:00:00Z,chat,u2,gpt-4oo,1000,100\n", encoding="utf-8")
+    path.write_text(
+        HEADER + "2026-01-01T00:00:00Z,chat,u1,gpt-4o,100,10\n" + "2026-01-01T01:00:00Z,chat,u2,gpt-4oo,1000,100\n",
+        encoding="utf-8",
+    )
     result = run("ingest", str(path))
     assert result.exit_code == 2
     assert "model 'gpt-4oo' is not in the price catalog; closest: gpt-4o" in result.stderr
@@ -119,7 +157,9 @@ def test_unknown_model_lists_the_closest_names_unless_allowed(tmp_path):
     assert allowed.exit_code == 0 and "priced 0" in allowed.stderr
     report = IngestReport.model_validate_json((tmp_path / "r.json").read_text())
     assert report.records.unpriced == 1 and report.records.used == 2
-    assert report.features["chat"].cost == pytest.approx((100 * 2.5 + 10 * 10) / 1e6 * 730)  # 1 hour, scaled x730; the unknown model costs 0
+    assert report.features["chat"].cost == pytest.approx(
+        (100 * 2.5 + 10 * 10) / 1e6 * 730
+    )  # 1 hour, scaled x730; the unknown model costs 0
 
 
 def test_cached_tokens_above_input_tokens_are_bad(tmp_path):
@@ -130,7 +170,10 @@ def test_cached_tokens_above_input_tokens_are_bad(tmp_path):
         encoding="utf-8",
     )
     report = ingest([str(path)]).report
-    assert report.records.bad == 1 and report.records.first_bad.reason == "cached input tokens (200) exceed input tokens (100)"
+    assert (
+        report.records.bad == 1
+        and report.records.first_bad.reason == "cached input tokens (200) exceed input tokens (100)"
+    )
 
 
 def test_wrong_options_are_one_line_errors(tmp_path):
@@ -138,7 +181,10 @@ def test_wrong_options_are_one_line_errors(tmp_path):
     path.write_text(HEADER + "2026-01-01T00:00:00Z,chat,u1,gpt-4o,100,10\n", encoding="utf-8")
     result = run("ingest", str(path))
     assert result.exit_code == 2 and "two different times" in result.stderr
-    path.write_text(HEADER + "2026-01-01T00:00:00Z,chat,u1,gpt-4o,100,10\n2026-01-01T01:00:00Z,chat,u1,gpt-4o,100,10\n", encoding="utf-8")
+    path.write_text(
+        HEADER + "2026-01-01T00:00:00Z,chat,u1,gpt-4o,100,10\n2026-01-01T01:00:00Z,chat,u1,gpt-4o,100,10\n",
+        encoding="utf-8",
+    )
     assert "--window-hours" in run("ingest", str(path), "--window-hours", "0").stderr
     result = run("ingest", str(path), "--format", "otel")
     assert result.exit_code == 2 and "expects JSON Lines" in result.stderr

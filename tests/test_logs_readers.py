@@ -29,10 +29,14 @@ def test_catalog_prices_used_by_the_hand_computations():
     gpt = lookup("gpt-4o", "openai")
     haiku = lookup("claude-3-5-haiku-latest", "anthropic")
     assert (gpt.input_price_per_mtok, gpt.cached_input_price_per_mtok, gpt.output_price_per_mtok) == (2.5, 1.25, 10.0)
-    assert (haiku.input_price_per_mtok, haiku.cached_input_price_per_mtok, haiku.output_price_per_mtok) == (0.8, 0.08, 4.0)
-    assert (600 * 2.5 + 400 * 1.25 + 100 * 10) / 1e6 == pytest.approx(A)
-    assert (2000 * 0.8 + 1000 * 0.08 + 200 * 4) / 1e6 == pytest.approx(B)
-    assert (2000 * 2.5 + 50 * 10) / 1e6 == pytest.approx(C)
+    assert (haiku.input_price_per_mtok, haiku.cached_input_price_per_mtok, haiku.output_price_per_mtok) == (
+        0.8,
+        0.08,
+        4.0,
+    )
+    assert pytest.approx(A) == (600 * 2.5 + 400 * 1.25 + 100 * 10) / 1e6
+    assert pytest.approx(B) == (2000 * 0.8 + 1000 * 0.08 + 200 * 4) / 1e6
+    assert pytest.approx(C) == (2000 * 2.5 + 50 * 10) / 1e6
 
 
 def write_lines(path: Path, lines: list[str | dict]) -> str:
@@ -61,32 +65,59 @@ def span(time: str, attributes: list[dict]) -> dict:
 
 
 def otel_line(resource: list[dict], spans: list[dict]) -> dict:
-    return {"resourceSpans": [{"resource": {"attributes": resource}, "scopeSpans": [{"scope": {"name": "x"}, "spans": spans}]}]}
+    return {
+        "resourceSpans": [
+            {"resource": {"attributes": resource}, "scopeSpans": [{"scope": {"name": "x"}, "spans": spans}]}
+        ]
+    }
 
 
 def otel_records(tmp_path: Path, name: str = "spans.jsonl") -> str:
-    a = span("2026-03-01T10:00:00+00:00", [
-        attr("gen_ai.operation.name", "chat"), attr("gen_ai.provider.name", "openai"), attr("gen_ai.request.model", "gpt-4o"),
-        attr("gen_ai.usage.input_tokens", {"intValue": "1000"}), attr("gen_ai.usage.cache_read.input_tokens", {"intValue": 400}),
-        attr("gen_ai.usage.output_tokens", {"intValue": 100}), attr("user.id", "u1"),
-    ])
-    b = span("2026-03-01T11:00:00+00:00", [
-        attr("gen_ai.system", "anthropic"), attr("gen_ai.request.model", "claude-3-5-haiku-latest"),
-        attr("gen_ai.usage.input_tokens", {"intValue": 3000}), attr("gen_ai.usage.cache_read.input_tokens", {"intValue": "1000"}),
-        attr("gen_ai.usage.output_tokens", {"intValue": "200"}), attr("enduser.id", "u2"),
-    ])
-    c = span("2026-03-01T12:00:00+00:00", [
-        attr("gen_ai.request.model", "gpt-4o"), attr("gen_ai.response.model", "gpt-4o-2024-08-06"), attr("gen_ai.provider.name", "openai"),
-        attr("gen_ai.usage.input_tokens", {"intValue": "2000"}), attr("gen_ai.usage.output_tokens", {"intValue": "50"}),
-        attr("user.id", "u1"), attr("app.feature", "search"),
-    ])
+    a = span(
+        "2026-03-01T10:00:00+00:00",
+        [
+            attr("gen_ai.operation.name", "chat"),
+            attr("gen_ai.provider.name", "openai"),
+            attr("gen_ai.request.model", "gpt-4o"),
+            attr("gen_ai.usage.input_tokens", {"intValue": "1000"}),
+            attr("gen_ai.usage.cache_read.input_tokens", {"intValue": 400}),
+            attr("gen_ai.usage.output_tokens", {"intValue": 100}),
+            attr("user.id", "u1"),
+        ],
+    )
+    b = span(
+        "2026-03-01T11:00:00+00:00",
+        [
+            attr("gen_ai.system", "anthropic"),
+            attr("gen_ai.request.model", "claude-3-5-haiku-latest"),
+            attr("gen_ai.usage.input_tokens", {"intValue": 3000}),
+            attr("gen_ai.usage.cache_read.input_tokens", {"intValue": "1000"}),
+            attr("gen_ai.usage.output_tokens", {"intValue": "200"}),
+            attr("enduser.id", "u2"),
+        ],
+    )
+    c = span(
+        "2026-03-01T12:00:00+00:00",
+        [
+            attr("gen_ai.request.model", "gpt-4o"),
+            attr("gen_ai.response.model", "gpt-4o-2024-08-06"),
+            attr("gen_ai.provider.name", "openai"),
+            attr("gen_ai.usage.input_tokens", {"intValue": "2000"}),
+            attr("gen_ai.usage.output_tokens", {"intValue": "50"}),
+            attr("user.id", "u1"),
+            attr("app.feature", "search"),
+        ],
+    )
     http = span("2026-03-01T10:00:00+00:00", [attr("http.request.method", "POST")])
-    return write_lines(tmp_path / name, [
-        otel_line([attr("service.name", "app"), attr("app.feature", "chat")], [http, a, b]),
-        '{"resourceSpans": [',
-        "",
-        otel_line([attr("service.name", "app")], [c]),
-    ])
+    return write_lines(
+        tmp_path / name,
+        [
+            otel_line([attr("service.name", "app"), attr("app.feature", "chat")], [http, a, b]),
+            '{"resourceSpans": [',
+            "",
+            otel_line([attr("service.name", "app")], [c]),
+        ],
+    )
 
 
 def test_otel_spans_figures_by_hand(tmp_path):
@@ -118,23 +149,81 @@ def test_otel_without_feature_key_is_all_unattributed(tmp_path):
 
 LITELLM_ROWS = [
     # A: OpenAI-style usage object, the feature as a request tag, the user in end_user
-    dict(request_id="r1", startTime="2026-03-01 10:00:00", model="gpt-4o", custom_llm_provider="openai", user="admin", end_user="u1",
-         prompt_tokens=1000, completion_tokens=100, spend=0.003, cache_hit="False", request_tags=["feature:chat", "env:prod"],
-         metadata={"usage_object": {"prompt_tokens": 1000, "prompt_tokens_details": {"cached_tokens": 400}}}),
+    dict(
+        request_id="r1",
+        startTime="2026-03-01 10:00:00",
+        model="gpt-4o",
+        custom_llm_provider="openai",
+        user="admin",
+        end_user="u1",
+        prompt_tokens=1000,
+        completion_tokens=100,
+        spend=0.003,
+        cache_hit="False",
+        request_tags=["feature:chat", "env:prod"],
+        metadata={"usage_object": {"prompt_tokens": 1000, "prompt_tokens_details": {"cached_tokens": 400}}},
+    ),
     # B: Anthropic-style usage object (prompt_tokens already holds the cached 1,000), the feature as a metadata key;
     # the recorded spend misses the cache discount: (3000*0.8 + 200*4) / 1e6 = 0.0032
-    dict(request_id="r2", startTime="2026-03-01T11:00:00Z", model="claude-3-5-haiku-latest", custom_llm_provider="anthropic", user="u2",
-         end_user="", prompt_tokens=3000, completion_tokens=200, spend=0.0032, cache_hit="False", request_tags=[],
-         metadata={"feature": "chat", "usage_object": {"prompt_tokens": 3000, "cache_read_input_tokens": 1000}}),
+    dict(
+        request_id="r2",
+        startTime="2026-03-01T11:00:00Z",
+        model="claude-3-5-haiku-latest",
+        custom_llm_provider="anthropic",
+        user="u2",
+        end_user="",
+        prompt_tokens=3000,
+        completion_tokens=200,
+        spend=0.0032,
+        cache_hit="False",
+        request_tags=[],
+        metadata={"feature": "chat", "usage_object": {"prompt_tokens": 3000, "cache_read_input_tokens": 1000}},
+    ),
     # a response-cache hit: no model call, costs nothing, its tokens are left out
-    dict(request_id="r3", startTime="2026-03-01 11:30:00", model="gpt-4o", custom_llm_provider="openai", user="admin", end_user="u3",
-         prompt_tokens=500, completion_tokens=20, spend=0.0, cache_hit="True", request_tags=["feature:chat"], metadata={}),
+    dict(
+        request_id="r3",
+        startTime="2026-03-01 11:30:00",
+        model="gpt-4o",
+        custom_llm_provider="openai",
+        user="admin",
+        end_user="u3",
+        prompt_tokens=500,
+        completion_tokens=20,
+        spend=0.0,
+        cache_hit="True",
+        request_tags=["feature:chat"],
+        metadata={},
+    ),
     # C: no feature anywhere
-    dict(request_id="r4", startTime="2026-03-01 12:00:00", model="gpt-4o", custom_llm_provider="openai", user="admin", end_user="u1",
-         prompt_tokens=2000, completion_tokens=50, spend=0.0055, cache_hit="False", request_tags=[], metadata={}),
+    dict(
+        request_id="r4",
+        startTime="2026-03-01 12:00:00",
+        model="gpt-4o",
+        custom_llm_provider="openai",
+        user="admin",
+        end_user="u1",
+        prompt_tokens=2000,
+        completion_tokens=50,
+        spend=0.0055,
+        cache_hit="False",
+        request_tags=[],
+        metadata={},
+    ),
     # bad: a negative token count
-    dict(request_id="r5", startTime="2026-03-01 12:30:00", model="gpt-4o", custom_llm_provider="openai", user="admin", end_user="u1",
-         prompt_tokens=-5, completion_tokens=50, spend=0.0, cache_hit="False", request_tags=[], metadata={}),
+    dict(
+        request_id="r5",
+        startTime="2026-03-01 12:30:00",
+        model="gpt-4o",
+        custom_llm_provider="openai",
+        user="admin",
+        end_user="u1",
+        prompt_tokens=-5,
+        completion_tokens=50,
+        spend=0.0,
+        cache_hit="False",
+        request_tags=[],
+        metadata={},
+    ),
 ]
 
 
@@ -183,19 +272,61 @@ def test_litellm_jsonl_gz_over_a_glob(tmp_path):
 def test_langfuse_blob_export_by_hand(tmp_path):
     # Langfuse's usage parts are disjoint: `input` excludes the cached tokens (its OpenAI integration moves them
     # to input_cached_tokens; Anthropic's input excludes cache reads), so A's input is 600 + 400 = 1,000.
-    path = write_lines(tmp_path / "obs.jsonl", [
-        {"id": "1", "type": "GENERATION", "start_time": "2026-03-01 10:00:00.000000", "provided_model_name": "gpt-4o",
-         "usage_details": {"input": 600, "input_cached_tokens": 400, "output": 100, "total": 1100}, "total_cost": 0.003,
-         "user_id": "u1", "trace_name": "chat", "name": "llm", "tags": [], "metadata": {}},
-        {"id": "2", "type": "SPAN", "start_time": "2026-03-01 10:00:00.000000", "trace_name": "chat", "name": "request"},
-        {"id": "3", "type": "GENERATION", "start_time": "2026-03-01 11:00:00.000000", "provided_model_name": "claude-3-5-haiku-latest",
-         "usage_details": {"input": 2000, "cache_read_input_tokens": 1000, "output": 200}, "total_cost": 0.00248,
-         "user_id": "u2", "trace_name": "chat", "name": "llm"},
-        {"id": "4", "type": "GENERATION", "start_time": "2026-03-01 12:00:00.000000", "provided_model_name": "gpt-4o",
-         "usage_details": {"input": 2000, "output": 50}, "total_cost": 0.0055, "user_id": "u1", "trace_name": "search", "name": "llm"},
-        {"id": "5", "type": "GENERATION", "start_time": "yesterday", "provided_model_name": "gpt-4o",
-         "usage_details": {"input": 1, "output": 1}, "trace_name": "search"},
-    ])
+    path = write_lines(
+        tmp_path / "obs.jsonl",
+        [
+            {
+                "id": "1",
+                "type": "GENERATION",
+                "start_time": "2026-03-01 10:00:00.000000",
+                "provided_model_name": "gpt-4o",
+                "usage_details": {"input": 600, "input_cached_tokens": 400, "output": 100, "total": 1100},
+                "total_cost": 0.003,
+                "user_id": "u1",
+                "trace_name": "chat",
+                "name": "llm",
+                "tags": [],
+                "metadata": {},
+            },
+            {
+                "id": "2",
+                "type": "SPAN",
+                "start_time": "2026-03-01 10:00:00.000000",
+                "trace_name": "chat",
+                "name": "request",
+            },
+            {
+                "id": "3",
+                "type": "GENERATION",
+                "start_time": "2026-03-01 11:00:00.000000",
+                "provided_model_name": "claude-3-5-haiku-latest",
+                "usage_details": {"input": 2000, "cache_read_input_tokens": 1000, "output": 200},
+                "total_cost": 0.00248,
+                "user_id": "u2",
+                "trace_name": "chat",
+                "name": "llm",
+            },
+            {
+                "id": "4",
+                "type": "GENERATION",
+                "start_time": "2026-03-01 12:00:00.000000",
+                "provided_model_name": "gpt-4o",
+                "usage_details": {"input": 2000, "output": 50},
+                "total_cost": 0.0055,
+                "user_id": "u1",
+                "trace_name": "search",
+                "name": "llm",
+            },
+            {
+                "id": "5",
+                "type": "GENERATION",
+                "start_time": "yesterday",
+                "provided_model_name": "gpt-4o",
+                "usage_details": {"input": 1, "output": 1},
+                "trace_name": "search",
+            },
+        ],
+    )
     report = ingest([path], feature_key="name").report
     assert (report.records.read, report.records.used, report.records.bad, report.records.ignored) == (4, 3, 1, 1)
     assert report.records.first_bad.line == 5 and report.records.first_bad.reason == "unparseable time yesterday"
@@ -266,5 +397,8 @@ def test_every_format_reads_the_same_requests_the_same_way(tmp_path):
         for name, figures in reports["csv"].features.items():
             assert report.features[name].cost == pytest.approx(figures.cost, rel=1e-9), (fmt, name)
             assert report.features[name].input_tokens_mean == pytest.approx(figures.input_tokens_mean), (fmt, name)
-            assert report.features[name].cached_input_tokens_mean == pytest.approx(figures.cached_input_tokens_mean), (fmt, name)
+            assert report.features[name].cached_input_tokens_mean == pytest.approx(figures.cached_input_tokens_mean), (
+                fmt,
+                name,
+            )
     assert [(a.feature, a.date.isoformat()) for a in reports["csv"].anomalies] == [("summarizer", "2026-10-07")]

@@ -85,11 +85,14 @@ def csv_log(path, rows: list[tuple[str, str, int, int]]) -> str:
 
 def test_window_is_the_last_730_hours_unscaled(tmp_path):
     # Day 0 is outside (last - 730 h, last]; the two calls of day 40 are inside: 2 requests, not scaled.
-    path = csv_log(tmp_path / "log.csv", [
-        ("2026-01-01T00:00:00Z", "chat", 1000, 0),
-        ("2026-02-10T00:00:00Z", "chat", 400, 0),
-        ("2026-02-10T01:00:00Z", "chat", 400, 0),
-    ])
+    path = csv_log(
+        tmp_path / "log.csv",
+        [
+            ("2026-01-01T00:00:00Z", "chat", 1000, 0),
+            ("2026-02-10T00:00:00Z", "chat", 400, 0),
+            ("2026-02-10T01:00:00Z", "chat", 400, 0),
+        ],
+    )
     report = ingest([path]).report
     assert report.window.hours == 730 and not report.window.scaled
     assert report.window.end.isoformat() == "2026-02-10T01:00:00"
@@ -102,11 +105,14 @@ def test_window_is_the_last_730_hours_unscaled(tmp_path):
 
 
 def test_shorter_window_scales_to_a_month(tmp_path):
-    path = csv_log(tmp_path / "log.csv", [
-        ("2026-01-01T00:00:00Z", "chat", 1000, 0),
-        ("2026-01-03T00:00:00Z", "chat", 100, 0),
-        ("2026-01-03T12:00:00Z", "chat", 100, 0),
-    ])
+    path = csv_log(
+        tmp_path / "log.csv",
+        [
+            ("2026-01-01T00:00:00Z", "chat", 1000, 0),
+            ("2026-01-03T00:00:00Z", "chat", 100, 0),
+            ("2026-01-03T12:00:00Z", "chat", 100, 0),
+        ],
+    )
     report = ingest([path], window_hours=24).report
     assert report.window.hours == 24 and report.window.scaled
     assert report.features["chat"].requests == pytest.approx(2 * 730 / 24)
@@ -124,7 +130,11 @@ def test_growth_and_anomaly_from_a_log(tmp_path):
     daily = pd.DataFrame([d.model_dump() for d in report.daily])
     expected = trends.monthly_growth(daily["date"], daily["requests"])
     slope = np.polyfit(np.arange(20), np.log([round(4 * 2 ** (d / 10)) for d in range(20)]), 1)[0]
-    assert report.features["chat"].growth_monthly == pytest.approx(expected) == pytest.approx(math.exp(30.4167 * slope) - 1)
+    assert (
+        report.features["chat"].growth_monthly
+        == pytest.approx(expected)
+        == pytest.approx(math.exp(30.4167 * slope) - 1)
+    )
     assert [(a.feature, a.date.isoformat()) for a in report.anomalies] == [("chat", "2026-01-19")]
 
 
@@ -136,6 +146,9 @@ def test_the_readme_csv_example_and_times_with_an_offset(tmp_path):
     report = ingest([str(path)]).report
     assert (report.records.read, report.records.bad) == (4, 0)
     # 10:02+02:00 is 08:02 UTC, the first record; 10:01 without a zone is UTC, the last.
-    assert report.window.start.isoformat() == "2026-03-01T08:02:00" and report.window.end.isoformat() == "2026-03-01T10:01:00"
+    assert (
+        report.window.start.isoformat() == "2026-03-01T08:02:00"
+        and report.window.end.isoformat() == "2026-03-01T10:01:00"
+    )
     assert report.features["support_chat"].cache_hit_rate == 0.5
     assert report.features["search"].users == 0 and report.features["search"].requests_per_user is None

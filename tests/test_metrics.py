@@ -66,14 +66,32 @@ def test_every_field_is_documented():
     ("change", "expected"),
     [
         (lambda d: d["teacher"].update(accuracy=1.7), "metrics JSON: teacher.accuracy: must be at most 1 (got 1.7)"),
-        (lambda d: d["student"].update(throughput_batch256=-5), "metrics JSON: student.throughput_batch256: must be above 0 (got -5)"),
-        (lambda d: d["student"].update(accuracy="high"), "metrics JSON: student.accuracy: must be a number (got \"high\")"),
+        (
+            lambda d: d["student"].update(throughput_batch256=-5),
+            "metrics JSON: student.throughput_batch256: must be above 0 (got -5)",
+        ),
+        (
+            lambda d: d["student"].update(accuracy="high"),
+            'metrics JSON: student.accuracy: must be a number (got "high")',
+        ),
         (lambda d: d["student"].pop("parameters"), "metrics JSON: student.parameters: is missing"),
-        (lambda d: d["hardware"].update(gpu="L4"), "metrics JSON: hardware.gpu: is not a field of the metrics contract (a typo?) (got \"L4\")"),
+        (
+            lambda d: d["hardware"].update(gpu="L4"),
+            'metrics JSON: hardware.gpu: is not a field of the metrics contract (a typo?) (got "L4")',
+        ),
         (lambda d: d.update(seeds=[]), "metrics JSON: seeds: must have at least 1 item(s) (got [])"),
-        (lambda d: d.update(schema_version=0), "metrics JSON: schema_version: this aueb reads versions 1 and 2 (got 0)"),
-        (lambda d: d.update(quality_retention=0.5), "metrics JSON: quality_retention (0.5) does not match student.accuracy / teacher.accuracy"),
-        (lambda d: d["student"].update(latency_ms_p95=1), "metrics JSON: student: latency_ms_p95 (1) may not be below latency_ms_p50 (6.5)"),
+        (
+            lambda d: d.update(schema_version=0),
+            "metrics JSON: schema_version: this aueb reads versions 1 and 2 (got 0)",
+        ),
+        (
+            lambda d: d.update(quality_retention=0.5),
+            "metrics JSON: quality_retention (0.5) does not match student.accuracy / teacher.accuracy",
+        ),
+        (
+            lambda d: d["student"].update(latency_ms_p95=1),
+            "metrics JSON: student: latency_ms_p95 (1) may not be below latency_ms_p50 (6.5)",
+        ),
         (lambda d: d.update(kd_wins=4), "metrics JSON: kd_wins (4) is more than the 3 seeds"),
     ],
 )
@@ -136,8 +154,12 @@ def test_apply_metrics_errors():
         apply_metrics(scenario("customer_support.json"), metrics, "Nope")
     with pytest.raises(MetricsError, match="feature 'Meeting summaries' has no student"):
         apply_metrics(scenario("saas_portfolio.json"), metrics, "Meeting summaries")
-    too_good = metrics.model_copy(update={"quality_retention": 1.1, "student": metrics.student.model_copy(update={"accuracy": 1.0})})
-    with pytest.raises(MetricsError, match=r"quality_retention 1.1 x teacher quality 0.92 of feature 'Support chat' = 1.0120"):
+    too_good = metrics.model_copy(
+        update={"quality_retention": 1.1, "student": metrics.student.model_copy(update={"accuracy": 1.0})}
+    )
+    with pytest.raises(
+        MetricsError, match=r"quality_retention 1.1 x teacher quality 0.92 of feature 'Support chat' = 1.0120"
+    ):
         apply_metrics(scenario("customer_support.json"), too_good, "Support chat")
     with pytest.raises(ValueError, match="self-hosted pricing: hourly_price: must be at least 0"):
         apply_metrics(scenario("customer_support.json"), metrics, "Support chat", hourly_price=-1)

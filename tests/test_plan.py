@@ -7,6 +7,10 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import CUSTOMER_SUPPORT_PATH, SAAS_PORTFOLIO_PATH
+from test_cascade import TIES, HeldOut
+from test_inputs import assert_cli_error
+from test_metrics import EXAMPLE
 from typer.testing import CliRunner
 
 from aueb.cli import app
@@ -14,10 +18,6 @@ from aueb.engine import project
 from aueb.metrics import Cascade, MetricsError, apply_metrics, load_metrics
 from aueb.planner import best_point, choose_point, plan
 from aueb.scenario import Scenario
-from conftest import CUSTOMER_SUPPORT_PATH, SAAS_PORTFOLIO_PATH
-from test_cascade import TIES, HeldOut
-from test_inputs import assert_cli_error
-from test_metrics import EXAMPLE
 
 RUNNER = CliRunner()
 PRICED = ("ai_cogs", "error_cost", "net_ai_value", "cogs_to_revenue")
@@ -29,15 +29,28 @@ def cli(*args):
 
 def hand_scenario(fixed: float = 0.0) -> Scenario:
     """1,000 requests a month, 1,000 of revenue; teacher 0.10 and 90% right, student 0.01; an error costs 1."""
-    return Scenario.model_validate({
-        "name": "hand", "fixed_monthly_cost": fixed,
-        "features": [{
-            "name": "f", "users": 1000, "requests_per_user": 1, "revenue_per_user": 1, "cost_per_error": 1,
-            "teacher": {"name": "T", "quality": 0.9, "pricing": {"kind": "per_request", "cost": 0.1}},
-            "student": {"name": "S", "quality_retention": 0.9, "pricing": {"kind": "per_request", "cost": 0.01}},
-            "coverage": 0.5,
-        }],
-    })
+    return Scenario.model_validate(
+        {
+            "name": "hand",
+            "fixed_monthly_cost": fixed,
+            "features": [
+                {
+                    "name": "f",
+                    "users": 1000,
+                    "requests_per_user": 1,
+                    "revenue_per_user": 1,
+                    "cost_per_error": 1,
+                    "teacher": {"name": "T", "quality": 0.9, "pricing": {"kind": "per_request", "cost": 0.1}},
+                    "student": {
+                        "name": "S",
+                        "quality_retention": 0.9,
+                        "pricing": {"kind": "per_request", "cost": 0.01},
+                    },
+                    "coverage": 0.5,
+                }
+            ],
+        }
+    )
 
 
 def test_plan_of_the_tie_example_by_hand():
@@ -49,13 +62,17 @@ def test_plan_of_the_tie_example_by_hand():
     # Student on all 1,000 (10), teacher on the escalated share at 0.10.
     assert points["ai_cogs"].to_numpy() == pytest.approx([10 + 200 / 3, 60, 10 + 50 / 3, 10])
     assert points["error_cost"].to_numpy() == pytest.approx([280, 100, 280, 460])
-    assert points["net_ai_value"].to_numpy() == pytest.approx([1000 - 10 - 200 / 3 - 280, 840, 1000 - 10 - 50 / 3 - 280, 530])
+    assert points["net_ai_value"].to_numpy() == pytest.approx(
+        [1000 - 10 - 200 / 3 - 280, 840, 1000 - 10 - 50 / 3 - 280, 530]
+    )
     assert points["cogs_to_revenue"].to_numpy() == pytest.approx(points["ai_cogs"].to_numpy() / 1000)
     assert priced.best == 1 and points["applicable"].all()
 
 
 def test_ties_in_net_value_go_to_the_larger_coverage():
-    points = pd.DataFrame({"coverage": [0.2, 0.5, 0.9], "net_ai_value": [5.0, 7.0, 7.0 + 1e-12], "applicable": [True, True, True]})
+    points = pd.DataFrame(
+        {"coverage": [0.2, 0.5, 0.9], "net_ai_value": [5.0, 7.0, 7.0 + 1e-12], "applicable": [True, True, True]}
+    )
     assert best_point(points) == 2
     points.loc[2, "applicable"] = False
     assert best_point(points) == 1
@@ -117,7 +134,11 @@ def test_apply_metrics_at_an_operating_point_sets_coverage_escalation_and_retent
     priced = plan(scenario, metrics.cascade, "Support chat")
     best = priced.points.iloc[priced.best]
     after = apply_metrics(scenario, metrics, "Support chat", operating_point="best").features[0]
-    assert (after.coverage, after.escalation, after.student.quality_retention) == (1.0, best["escalation"], best["quality_retention"])
+    assert (after.coverage, after.escalation, after.student.quality_retention) == (
+        1.0,
+        best["escalation"],
+        best["quality_retention"],
+    )
     assert apply_metrics(scenario, metrics, "Support chat").features[0].coverage == 0.85  # without it: as before
     no_cascade = metrics.model_copy(update={"cascade": None})
     with pytest.raises(MetricsError, match="has no cascade"):
@@ -136,7 +157,9 @@ def test_applied_values_replace_their_ranges():
     assert "users" in after.ranges  # what was not measured keeps its range
     assert "quality_retention" not in after.student.ranges
     plain = apply_metrics(Scenario.model_validate(data), metrics, "Support chat").features[0]
-    assert plain.student.quality_retention == metrics.quality_retention and "quality_retention" not in plain.student.ranges
+    assert (
+        plain.student.quality_retention == metrics.quality_retention and "quality_retention" not in plain.student.ranges
+    )
 
 
 def test_cli_plan_table_and_json():
@@ -150,7 +173,17 @@ def test_cli_plan_table_and_json():
     assert {"feature", "points", "best", "apgr", "cpt", "aurc"} <= set(data)
     metrics = load_metrics(EXAMPLE)
     assert len(data["points"]) == len(metrics.cascade.points) and data["cpt"] == metrics.cascade.cpt
-    assert {"threshold", "coverage", "escalation", "system_accuracy", "quality_retention", "ai_cogs", "error_cost", "net_ai_value", "cogs_to_revenue"} <= set(data["points"][0])
+    assert {
+        "threshold",
+        "coverage",
+        "escalation",
+        "system_accuracy",
+        "quality_retention",
+        "ai_cogs",
+        "error_cost",
+        "net_ai_value",
+        "cogs_to_revenue",
+    } <= set(data["points"][0])
     best = data["points"][data["best"]]
     assert best["net_ai_value"] == max(p["net_ai_value"] for p in data["points"] if p["applicable"])
 
@@ -159,7 +192,17 @@ def test_cli_apply_operating_point_best_reproduces_the_plans_best_row(tmp_path):
     plan_json = json.loads(cli("plan", SAAS_PORTFOLIO_PATH, EXAMPLE, "--feature", "Ticket triage", "-f", "json").stdout)
     best = plan_json["points"][plan_json["best"]]
     out = tmp_path / "applied.json"
-    result = cli("apply-metrics", SAAS_PORTFOLIO_PATH, EXAMPLE, "--feature", "Ticket triage", "--operating-point", "best", "--out", out)
+    result = cli(
+        "apply-metrics",
+        SAAS_PORTFOLIO_PATH,
+        EXAMPLE,
+        "--feature",
+        "Ticket triage",
+        "--operating-point",
+        "best",
+        "--out",
+        out,
+    )
     assert result.exit_code == 0, result.output
     rows = json.loads(cli("project", out, "--format", "json").stdout)["rows"]
     row = next(r for r in rows if r["feature"] == "Ticket triage" and r["arm"] == "distilled" and r["multiplier"] == 1)
@@ -168,7 +211,9 @@ def test_cli_apply_operating_point_best_reproduces_the_plans_best_row(tmp_path):
 
 
 def test_cli_errors(tmp_path):
-    assert_cli_error(cli("plan", CUSTOMER_SUPPORT_PATH, EXAMPLE, "--feature", "Nope"), "feature 'Nope' is not in scenario")
+    assert_cli_error(
+        cli("plan", CUSTOMER_SUPPORT_PATH, EXAMPLE, "--feature", "Nope"), "feature 'Nope' is not in scenario"
+    )
     old = tmp_path / "v1.json"
     data = json.loads(EXAMPLE.read_text())
     data.pop("cascade")
@@ -176,10 +221,20 @@ def test_cli_errors(tmp_path):
     old.write_text(json.dumps(data))
     assert_cli_error(cli("plan", CUSTOMER_SUPPORT_PATH, old, "--feature", "Support chat"), "has no cascade")
     assert_cli_error(
-        cli("apply-metrics", CUSTOMER_SUPPORT_PATH, old, "--feature", "Support chat", "--operating-point", "best"), "has no cascade"
+        cli("apply-metrics", CUSTOMER_SUPPORT_PATH, old, "--feature", "Support chat", "--operating-point", "best"),
+        "has no cascade",
     )
     assert_cli_error(
-        cli("apply-metrics", CUSTOMER_SUPPORT_PATH, EXAMPLE, "--feature", "Support chat", "--operating-point", "coverage=1.5"), "coverage must be between 0 and 1"
+        cli(
+            "apply-metrics",
+            CUSTOMER_SUPPORT_PATH,
+            EXAMPLE,
+            "--feature",
+            "Support chat",
+            "--operating-point",
+            "coverage=1.5",
+        ),
+        "coverage must be between 0 and 1",
     )
     assert_cli_error(cli("plan", SAAS_PORTFOLIO_PATH, EXAMPLE, "--feature", "Meeting summaries"), "has no student")
 
@@ -192,14 +247,28 @@ def write_predictions(tmp_path, rows: str):
 
 def test_cli_cascade_from_a_hand_made_predictions_csv(tmp_path):
     # The tie example as an engineer's eval export, correctness as 0/1 and as true/false.
-    rows = "".join(f"{i},{c},{s},{'true' if t else 'false'}\n" for i, (c, s, t) in enumerate(zip(TIES.confidence, TIES.student_correct.astype(int), TIES.teacher_correct)))
+    rows = "".join(
+        f"{i},{c},{s},{'true' if t else 'false'}\n"
+        for i, (c, s, t) in enumerate(zip(TIES.confidence, TIES.student_correct.astype(int), TIES.teacher_correct))
+    )
     predictions = write_predictions(tmp_path, rows)
     into = tmp_path / "metrics.json"
     data = json.loads(EXAMPLE.read_text())
     data.pop("cascade")
     data["schema_version"] = 1
     into.write_text(json.dumps(data))
-    result = cli("cascade", predictions, "--confidence-column", "conf", "--student-correct-column", "s_ok", "--teacher-correct-column", "t_ok", "--into", into)
+    result = cli(
+        "cascade",
+        predictions,
+        "--confidence-column",
+        "conf",
+        "--student-correct-column",
+        "s_ok",
+        "--teacher-correct-column",
+        "t_ok",
+        "--into",
+        into,
+    )
     assert result.exit_code == 0, result.output
     assert "4 points" in result.stderr
     metrics = load_metrics(into)
@@ -228,5 +297,6 @@ def test_cli_cascade_errors(tmp_path, rows, args, fragments):
     assert_cli_error(result, *fragments)
     assert into.read_text() == EXAMPLE.read_text()  # nothing written on bad input
     assert_cli_error(
-        cli("cascade", predictions, *[x for kv in flags.items() for x in kv], "--into", tmp_path / "missing.json"), "cannot read"
+        cli("cascade", predictions, *[x for kv in flags.items() for x in kv], "--into", tmp_path / "missing.json"),
+        "cannot read",
     )

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import feature_dict, make_scenario, per_request, scenario_dict, student_dict
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -19,11 +20,21 @@ from aueb.errors import InputError
 from aueb.formats import projection_to_csv, projection_to_json, read_scenarios, scenario_to_json, scenarios_to_csv
 from aueb.scenario import Scenario
 from aueb.tiers import TIER_METRICS, load_tiers, tier_bands
-from conftest import feature_dict, make_scenario, per_request, scenario_dict, student_dict
 
 SETTINGS = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-ADDITIVE = ("users", "requests", "revenue", "inference_cost", "overhead_cost", "verification_cost", "fixed_cost", "ai_cogs",
-            "correct_outputs", "error_cost", "net_ai_value")
+ADDITIVE = (
+    "users",
+    "requests",
+    "revenue",
+    "inference_cost",
+    "overhead_cost",
+    "verification_cost",
+    "fixed_cost",
+    "ai_cogs",
+    "correct_outputs",
+    "error_cost",
+    "net_ai_value",
+)
 TIERS = load_tiers()
 
 
@@ -36,8 +47,29 @@ def floats(lo: float, hi: float) -> st.SearchStrategy[float]:
 
 shares = floats(0, 1)
 # Text that a spreadsheet would run, apostrophes, CSV separators, quotes, line breaks, unicode.
-TRICKY = ["=SUM(A1:A2)", "+1", "-x", "@cmd", "\tTab", "\rCR", "'=quoted", "''+two", "'", "'plain", "a,b", 'say "hi"', "line\nbreak",
-          "crlf\r\nin", " lead space", "ünïcødé 漢字 🙂", "=", "-0.5", "1e5", "ALL ", "all"]
+TRICKY = [
+    "=SUM(A1:A2)",
+    "+1",
+    "-x",
+    "@cmd",
+    "\tTab",
+    "\rCR",
+    "'=quoted",
+    "''+two",
+    "'",
+    "'plain",
+    "a,b",
+    'say "hi"',
+    "line\nbreak",
+    "crlf\r\nin",
+    " lead space",
+    "ünïcødé 漢字 🙂",
+    "=",
+    "-0.5",
+    "1e5",
+    "ALL ",
+    "all",
+]
 text = st.one_of(
     st.sampled_from(TRICKY),
     st.text(st.characters(codec="utf-8", exclude_characters="\x00"), min_size=1, max_size=10),
@@ -78,7 +110,11 @@ def pricings(draw) -> dict[str, Any]:
             pricing["model"] = draw(text)  # any label: every price is given
             pricing["provider"] = draw(st.none() | text)
     else:
-        model, provider = draw(st.sampled_from([("gpt-4o", "openai"), ("gpt-4o-mini", "openai"), ("claude-sonnet-4-5", "anthropic"), ("gpt-4o", None)]))
+        model, provider = draw(
+            st.sampled_from(
+                [("gpt-4o", "openai"), ("gpt-4o-mini", "openai"), ("claude-sonnet-4-5", "anthropic"), ("gpt-4o", None)]
+            )
+        )
         pricing["model"] = model
         if provider:
             pricing["provider"] = provider
@@ -112,7 +148,11 @@ def features(draw, name: str) -> dict[str, Any]:
                 retention = 1.0
         else:
             retention = draw(shares)
-        distillation = {k: draw(floats(0, 50_000)) for k in ("training_examples", "training_compute", "engineering") if draw(st.booleans())}
+        distillation = {
+            k: draw(floats(0, 50_000))
+            for k in ("training_examples", "training_compute", "engineering")
+            if draw(st.booleans())
+        }
         feature["student"] = student_dict(draw(pricings()), retention, name=draw(text), distillation=distillation)
         feature["coverage"] = draw(shares)
         feature["escalation"] = draw(shares)
@@ -126,7 +166,14 @@ def scenarios(draw, name: str | None = None) -> Scenario:
         [draw(features(n)) for n in names],
         name=name if name is not None else draw(text),
         currency=draw(st.sampled_from(["USD", "EUR"]) | text),
-        multipliers=draw(st.lists(st.sampled_from([1.0, 10.0, 100.0]) | floats(0.001, 1000).filter(lambda m: m > 0), min_size=1, max_size=4, unique=True)),
+        multipliers=draw(
+            st.lists(
+                st.sampled_from([1.0, 10.0, 100.0]) | floats(0.001, 1000).filter(lambda m: m > 0),
+                min_size=1,
+                max_size=4,
+                unique=True,
+            )
+        ),
         growth=draw(st.sampled_from(["users", "usage"])),
         horizon_months=draw(floats(0.5, 60)),
         fixed_monthly_cost=draw(st.just(0.0) | floats(0, 100_000)),
@@ -289,7 +336,11 @@ def test_json_csv_json_round_trip_is_lossless(scenario):
 
 
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(text, min_size=1, max_size=4, unique=True).flatmap(lambda names: st.tuples(*(scenarios(name=n) for n in names))))
+@given(
+    st.lists(text, min_size=1, max_size=4, unique=True).flatmap(
+        lambda names: st.tuples(*(scenarios(name=n) for n in names))
+    )
+)
 def test_many_scenarios_in_one_csv(many):
     many = list(many)
     back = read_scenarios(scenarios_to_csv(many).encode("utf-8"), "many.csv")
@@ -301,10 +352,23 @@ def test_many_scenarios_in_one_csv(many):
 # Deterministic round trips: tricky text everywhere, through files
 
 
-def tricky_scenario(name: str = "=HYPERLINK(\"x\")") -> Scenario:
+def tricky_scenario(name: str = '=HYPERLINK("x")') -> Scenario:
     features = [
-        feature_dict(t, teacher={"name": t, "pricing": {"kind": "tokens", "model": t, "provider": t, "input_tokens": 10, "output_tokens": 1,
-                                                       "input_price_per_mtok": 1.0, "output_price_per_mtok": 2.0}})
+        feature_dict(
+            t,
+            teacher={
+                "name": t,
+                "pricing": {
+                    "kind": "tokens",
+                    "model": t,
+                    "provider": t,
+                    "input_tokens": 10,
+                    "output_tokens": 1,
+                    "input_price_per_mtok": 1.0,
+                    "output_price_per_mtok": 2.0,
+                },
+            },
+        )
         for t in TRICKY
     ]
     features[0]["student"] = student_dict(name="@student", distillation={"training_examples": 3})
@@ -332,7 +396,8 @@ def test_tricky_text_round_trip_through_files(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "bundled", ["customer_support", "saas_portfolio"],
+    "bundled",
+    ["customer_support", "saas_portfolio"],
 )
 def test_bundled_scenarios_round_trip(bundled, request):
     scenario = request.getfixturevalue(bundled)
@@ -349,7 +414,15 @@ def test_empty_text_is_refused_so_every_valid_scenario_round_trips(path):
     # An empty CSV cell means "not given", so empty text could not survive JSON -> CSV -> JSON:
     # the model refuses it up front, naming the field.
     feature = feature_dict(
-        teacher={"pricing": {"kind": "tokens", "input_tokens": 10, "output_tokens": 1, "input_price_per_mtok": 1.0, "output_price_per_mtok": 2.0}},
+        teacher={
+            "pricing": {
+                "kind": "tokens",
+                "input_tokens": 10,
+                "output_tokens": 1,
+                "input_price_per_mtok": 1.0,
+                "output_price_per_mtok": 2.0,
+            }
+        },
         student=student_dict(),
         coverage=0.5,
     )
@@ -364,7 +437,9 @@ def test_empty_text_is_refused_so_every_valid_scenario_round_trips(path):
 def test_no_inf_for_absurdly_small_revenue():
     # a valid scenario: 1 user x 100 requests at 0.50 = COGS 50 against revenue 1e-307;
     # 50 / 1e-307 = 5e308 is beyond float range: the ratio must not come out as inf, and JSON must be written
-    scenario = make_scenario([feature_dict(users=1, requests_per_user=100, revenue_per_user=1e-307, teacher={"pricing": per_request(0.5)})])
+    scenario = make_scenario(
+        [feature_dict(users=1, requests_per_user=100, revenue_per_user=1e-307, teacher={"pricing": per_request(0.5)})]
+    )
     projection = project(scenario)
     assert not np.isinf(projection.rows.select_dtypes("number").to_numpy()).any()
     projection_to_json(projection)

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from browser import CHROMIUM, artifacts_dir, launch
+from conftest import feature_dict, scenario_dict, student_dict
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
@@ -29,8 +31,6 @@ from aueb.planner import plan
 from aueb.report import build_report, render, render_html, render_pdf, render_xlsx
 from aueb.report.pdf import RendererMissing
 from aueb.scenario import Scenario
-from browser import CHROMIUM, artifacts_dir, launch
-from conftest import feature_dict, scenario_dict, student_dict
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_METRICS = ROOT / "data" / "metrics_example.json"
@@ -136,7 +136,13 @@ def test_html_is_one_self_contained_file_with_every_headline_figure(content, out
     missing = [t for t in headline_texts(output, default.currency) if t not in text]
     assert not missing, missing
     assert "The AI pays with the student" in text
-    for label in ("Payback", "ROI over 12 months", "Break-even volume", "Student cheaper from", "Margin collapse, with student"):
+    for label in (
+        "Payback",
+        "ROI over 12 months",
+        "Break-even volume",
+        "Student cheaper from",
+        "Margin collapse, with student",
+    ):
         assert label in text
     assert "Break-even volume 114,141 requests / month" in text  # the investment break-even of the default scenario
     assert "Student cheaper from at any volume" in text
@@ -161,13 +167,21 @@ def test_charts_use_plotly_template_whatever_the_process_default(default, monkey
 
 def test_html_lists_every_input_with_its_unit(content):
     text = " ".join(" ".join(parse(render_html(content)).text).split())
-    for cells in ("users 25,000 (range 15,000 to 50,000) users per month", "requests_per_user 40 (range 25 to 70) requests per user per month",
-                  "teacher.pricing.cost 0.03 USD per request", "fixed_monthly_cost 1,500 USD per month", "escalation 0.08 fraction 0-1", "coverage 0.85 (range "):
+    for cells in (
+        "users 25,000 (range 15,000 to 50,000) users per month",
+        "requests_per_user 40 (range 25 to 70) requests per user per month",
+        "teacher.pricing.cost 0.03 USD per request",
+        "fixed_monthly_cost 1,500 USD per month",
+        "escalation 0.08 fraction 0-1",
+        "coverage 0.85 (range ",
+    ):
         assert cells in text
 
 
 def test_html_escapes_the_scenario_text():
-    hostile = Scenario.model_validate(scenario_dict([feature_dict("<img src=x onerror=alert(1)>")], name="</script><script>alert(1)</script>"))
+    hostile = Scenario.model_validate(
+        scenario_dict([feature_dict("<img src=x onerror=alert(1)>")], name="</script><script>alert(1)</script>")
+    )
     html = render_html(build_report(hostile))
     assert "<script>alert(1)" not in html and "<img src=x" not in html
     page = parse(html)
@@ -193,28 +207,37 @@ def test_xlsx_reads_back_the_json_figures_to_the_last_digit(content, output, def
     summary = sheets["Summary"].set_index("key")["value"]
     (json_summary,) = output["summary"].values()
     for key, value in json_summary.items():
-        assert (pd.isna(summary[key]) if value is None else summary[key] == value), key
+        assert pd.isna(summary[key]) if value is None else summary[key] == value, key
 
     header, rows = scenario_table([default])
     inputs = sheets["Inputs"]
     assert list(inputs.columns) == list(header)
     for column, value in zip(header, rows[0]):
         got = inputs[column].iloc[0]
-        assert (pd.isna(got) if value is None else got == value), column
+        assert pd.isna(got) if value is None else got == value, column
     tiers = sheets["Tiers"]
     assert len(tiers) == 4 * 2 * len(default.multipliers)
     assert set(tiers["band"].dropna()) <= {"Elite", "Elite-Median", "Median", "Median-Low", "Low"}
 
 
 def test_xlsx_formats_freezes_and_keeps_text_as_text():
-    scenario = Scenario.model_validate(scenario_dict([feature_dict("=HYPERLINK(\"http://x\",\"y\")", student=student_dict(), coverage=0.5)],
-                                                     name="+cmd|' /C calc'!A0"))
+    scenario = Scenario.model_validate(
+        scenario_dict(
+            [feature_dict('=HYPERLINK("http://x","y")', student=student_dict(), coverage=0.5)],
+            name="+cmd|' /C calc'!A0",
+        )
+    )
     book = load_workbook(io.BytesIO(render_xlsx(build_report(scenario))))
     for name in ("Summary", "Projection", "Inputs", "Tiers"):
         assert book[name].freeze_panes == "A2"
         assert all(book[name].column_dimensions[c].width for c in ("A", "B"))
-    cells = [c for row in book["Inputs"].iter_rows() for c in row if isinstance(c.value, str) and c.value.startswith(("=", "+"))]
-    assert {c.value for c in cells} == {"=HYPERLINK(\"http://x\",\"y\")", "+cmd|' /C calc'!A0"}
+    cells = [
+        c
+        for row in book["Inputs"].iter_rows()
+        for c in row
+        if isinstance(c.value, str) and c.value.startswith(("=", "+"))
+    ]
+    assert {c.value for c in cells} == {'=HYPERLINK("http://x","y")', "+cmd|' /C calc'!A0"}
     assert all(c.data_type == "s" for c in cells)
     projection = book["Projection"]
     header = [c.value for c in projection[1]]
@@ -256,7 +279,12 @@ def test_no_chart_label_is_cut(default):
     PDF's width, every section shown."""
     from playwright.sync_api import sync_playwright
 
-    content = build_report(default, metrics=load_metrics(EXAMPLE_METRICS), logs=IngestReport.model_validate(logs_document()), risk_samples=500)
+    content = build_report(
+        default,
+        metrics=load_metrics(EXAMPLE_METRICS),
+        logs=IngestReport.model_validate(logs_document()),
+        risk_samples=500,
+    )
     with sync_playwright() as p:
         browser = launch(p)
         try:
@@ -276,7 +304,9 @@ def test_no_chart_label_is_cut(default):
 @pdf_tools
 def test_cli_writes_each_kind_and_letter_paper(tmp_path):
     for name in ("r.html", "r.xlsx", "r.pdf"):
-        result = RUNNER.invoke(app, ["report", str(DEFAULT_SCENARIO_PATH), "--out", str(tmp_path / name), "--paper", "letter"])
+        result = RUNNER.invoke(
+            app, ["report", str(DEFAULT_SCENARIO_PATH), "--out", str(tmp_path / name), "--paper", "letter"]
+        )
         assert result.exit_code == 0, result.output
         assert (tmp_path / name).stat().st_size > 10_000
     assert (tmp_path / "r.pdf").read_bytes().startswith(b"%PDF")
@@ -293,10 +323,17 @@ def one_line_error(args: list[str], env: dict[str, str] | None = None) -> str:
 
 
 def test_missing_chromium_is_one_line_and_html_still_works(tmp_path):
-    line = one_line_error(["report", str(DEFAULT_SCENARIO_PATH), "--out", str(tmp_path / "r.pdf")], env={"AUEB_CHROMIUM": str(tmp_path / "none")})
+    line = one_line_error(
+        ["report", str(DEFAULT_SCENARIO_PATH), "--out", str(tmp_path / "r.pdf")],
+        env={"AUEB_CHROMIUM": str(tmp_path / "none")},
+    )
     assert "needs Chromium" in line and "AUEB_CHROMIUM" in line
     assert not (tmp_path / "r.pdf").exists()
-    result = RUNNER.invoke(app, ["report", str(DEFAULT_SCENARIO_PATH), "--out", str(tmp_path / "r.html")], env={"AUEB_CHROMIUM": str(tmp_path / "none")})
+    result = RUNNER.invoke(
+        app,
+        ["report", str(DEFAULT_SCENARIO_PATH), "--out", str(tmp_path / "r.html")],
+        env={"AUEB_CHROMIUM": str(tmp_path / "none")},
+    )
     assert result.exit_code == 0 and (tmp_path / "r.html").exists()
 
 
@@ -312,29 +349,70 @@ def test_missing_chromium_on_path_and_missing_playwright(tmp_path, monkeypatch, 
 
 
 def test_bad_arguments_are_one_line(tmp_path):
-    assert "must end in .html, .pdf or .xlsx" in one_line_error(["report", str(DEFAULT_SCENARIO_PATH), "--out", str(tmp_path / "r.docx")])
+    assert "must end in .html, .pdf or .xlsx" in one_line_error(
+        ["report", str(DEFAULT_SCENARIO_PATH), "--out", str(tmp_path / "r.docx")]
+    )
     bad = tmp_path / "m.json"
     bad.write_text("{}")
-    assert one_line_error(["report", str(DEFAULT_SCENARIO_PATH), "--metrics", str(bad), "--out", str(tmp_path / "r.html")]).startswith("error: --metrics:")
-    assert "window: " in one_line_error(["report", str(DEFAULT_SCENARIO_PATH), "--logs-report", str(bad), "--out", str(tmp_path / "r.html")])
-    assert "holds no scenario named 'nope'" in one_line_error(["report", str(DEFAULT_SCENARIO_PATH), "--scenario", "nope"])
+    assert one_line_error(
+        ["report", str(DEFAULT_SCENARIO_PATH), "--metrics", str(bad), "--out", str(tmp_path / "r.html")]
+    ).startswith("error: --metrics:")
+    assert "window: " in one_line_error(
+        ["report", str(DEFAULT_SCENARIO_PATH), "--logs-report", str(bad), "--out", str(tmp_path / "r.html")]
+    )
+    assert "holds no scenario named 'nope'" in one_line_error(
+        ["report", str(DEFAULT_SCENARIO_PATH), "--scenario", "nope"]
+    )
 
 
 # --- optional sections, from documents shaped as the other issues' contracts say ----------------------------
 
 
 def logs_document() -> dict:
-    feature = {"requests": 41234.0, "users": 812, "requests_per_user": 50.78, "input_tokens_mean": 612.4, "cached_input_tokens_mean": 120.0,
-               "output_tokens_mean": 88.1, "input_tokens_p50": 600, "input_tokens_p95": 950, "output_tokens_p50": 80, "output_tokens_p95": 160,
-               "cache_hit_rate": 0.12, "cost": 318.77, "cost_per_request": 0.00773, "models": {"gpt-4o-mini": 1.0},
-               "growth_monthly": 0.21, "months_to_10x": 12.1, "months_to_100x": 24.2}
+    feature = {
+        "requests": 41234.0,
+        "users": 812,
+        "requests_per_user": 50.78,
+        "input_tokens_mean": 612.4,
+        "cached_input_tokens_mean": 120.0,
+        "output_tokens_mean": 88.1,
+        "input_tokens_p50": 600,
+        "input_tokens_p95": 950,
+        "output_tokens_p50": 80,
+        "output_tokens_p95": 160,
+        "cache_hit_rate": 0.12,
+        "cost": 318.77,
+        "cost_per_request": 0.00773,
+        "models": {"gpt-4o-mini": 1.0},
+        "growth_monthly": 0.21,
+        "months_to_10x": 12.1,
+        "months_to_100x": 24.2,
+    }
     return {
         "window": {"start": "2026-10-01T00:00:00Z", "end": "2026-10-31T10:00:00Z", "hours": 730.0, "scaled": False},
-        "records": {"read": 5000, "used": 4990, "bad": 10, "first_bad": {"file": "calls.jsonl", "line": 17, "reason": "negative input_tokens"}},
+        "records": {
+            "read": 5000,
+            "used": 4990,
+            "bad": 10,
+            "first_bad": {"file": "calls.jsonl", "line": 17, "reason": "negative input_tokens"},
+        },
         "features": {"Ticket triage": feature},
-        "daily": [{"date": f"2026-10-{d:02d}", "feature": "Ticket triage", "requests": 1300 + d, "cost": 10.0 + d} for d in range(1, 31)],
-        "anomalies": [{"feature": "Ticket triage", "date": "2026-10-20", "cost": 30.0, "median": 11.0, "threshold": 14.5}],
-        "price_checks": [{"model": "gpt-4o-mini", "recorded_cost": 330.1, "recomputed_cost": 318.77, "ratio": 1.0355, "flagged": True}],
+        "daily": [
+            {"date": f"2026-10-{d:02d}", "feature": "Ticket triage", "requests": 1300 + d, "cost": 10.0 + d}
+            for d in range(1, 31)
+        ],
+        "anomalies": [
+            {"feature": "Ticket triage", "date": "2026-10-20", "cost": 30.0, "median": 11.0, "threshold": 14.5}
+        ],
+        "price_checks": [
+            {
+                "model": "gpt-4o-mini",
+                "recorded_cost": 330.1,
+                "recomputed_cost": 318.77,
+                "ratio": 1.0355,
+                "flagged": True,
+            }
+        ],
     }
 
 
@@ -343,15 +421,30 @@ def test_optional_sections_show_metrics_priced_cascade_and_logs(default):
     cascade = metrics.cascade
     priced = plan(default, cascade, "Support chat")
     best = priced.points.iloc[priced.best]
-    content = build_report(default, metrics=metrics, logs=IngestReport.model_validate(logs_document()), risk_samples=500)
+    content = build_report(
+        default, metrics=metrics, logs=IngestReport.model_validate(logs_document()), risk_samples=500
+    )
     text = " ".join(" ".join(parse(render_html(content)).text).split())
     for expected in (
-        "Distillation metrics", f"Quality retention {metrics.quality_retention:.4f}", "+3.80 pp ± 0.60",
-        f"APGR {cascade.apgr:.3f}", f"CPT(95%) {views.pct(cascade.cpt['0.95'])}", f"AURC {cascade.aurc:.4f}",
-        "Best operating point for Support chat at 1x", f"Threshold {best['threshold']:.4g}",
+        "Distillation metrics",
+        f"Quality retention {metrics.quality_retention:.4f}",
+        "+3.80 pp ± 0.60",
+        f"APGR {cascade.apgr:.3f}",
+        f"CPT(95%) {views.pct(cascade.cpt['0.95'])}",
+        f"AURC {cascade.aurc:.4f}",
+        "Best operating point for Support chat at 1x",
+        f"Threshold {best['threshold']:.4g}",
         f"Net AI value (USD / month) {views.money(best['net_ai_value'], 'USD')}",
-        "Measured from request logs", "4,990 of 5,000 log records (10 bad; the first: calls.jsonl, line 17: negative input_tokens",
-        "window 2026-10-01 00:00 to 2026-10-31 10:00 UTC", "Ticket triage", "41,234", "21.0%", "Anomalous days", "Price checks", "gpt-4o-mini", "1.036",
+        "Measured from request logs",
+        "4,990 of 5,000 log records (10 bad; the first: calls.jsonl, line 17: negative input_tokens",
+        "window 2026-10-01 00:00 to 2026-10-31 10:00 UTC",
+        "Ticket triage",
+        "41,234",
+        "21.0%",
+        "Anomalous days",
+        "Price checks",
+        "gpt-4o-mini",
+        "1.036",
     ):
         assert expected in text, expected
     assert 'id="chart-cascade"' in render_html(content)
@@ -373,7 +466,10 @@ def test_risk_section_holds_the_monte_carlo_figures(default):
     assert f"P50 {views.money(summary.monthly_saving.p50, default.currency)}" in text
     for row in report.percentiles:
         if row.figure == "cogs_to_revenue":
-            assert f"{views.multiplier_label(row.multiplier)} {views.arm_label(row.arm)} {views.pct(row.p10)} {views.pct(row.p50)} {views.pct(row.p90)}" in text
+            assert (
+                f"{views.multiplier_label(row.multiplier)} {views.arm_label(row.arm)} {views.pct(row.p10)} {views.pct(row.p50)} {views.pct(row.p90)}"
+                in text
+            )
     for bar in report.tornado:
         assert bar.input in text
     sheets = pd.read_excel(io.BytesIO(render_xlsx(content)), sheet_name=None)
@@ -389,9 +485,22 @@ def test_cli_logs_report_and_metrics(tmp_path):
     bad = tmp_path / "bad_logs.json"
     bad.write_text(json.dumps({**logs_document(), "records": {"read": 1}}))
     assert "not the JSON that `aueb ingest --report` writes: records.used" in one_line_error(
-        ["report", str(DEFAULT_SCENARIO_PATH), "--logs-report", str(bad), "--out", str(tmp_path / "x.html")])
+        ["report", str(DEFAULT_SCENARIO_PATH), "--logs-report", str(bad), "--out", str(tmp_path / "x.html")]
+    )
     out = tmp_path / "r.html"
-    result = RUNNER.invoke(app, ["report", str(DEFAULT_SCENARIO_PATH), "--out", str(out), "--metrics", str(EXAMPLE_METRICS), "--logs-report", str(logs)])
+    result = RUNNER.invoke(
+        app,
+        [
+            "report",
+            str(DEFAULT_SCENARIO_PATH),
+            "--out",
+            str(out),
+            "--metrics",
+            str(EXAMPLE_METRICS),
+            "--logs-report",
+            str(logs),
+        ],
+    )
     assert result.exit_code == 0, result.output
     text = " ".join(" ".join(parse(out.read_text()).text).split())
     assert "Measured from request logs" in text and "Distillation metrics" in text
@@ -404,12 +513,22 @@ def test_cli_reports_what_aueb_ingest_measured(tmp_path):
     assert result.exit_code == 0, result.output
     report = IngestReport.model_validate_json(measured.read_text())
     out = tmp_path / "r.xlsx"
-    assert RUNNER.invoke(app, ["report", str(DEFAULT_SCENARIO_PATH), "--logs-report", str(measured), "--out", str(out)]).exit_code == 0
+    assert (
+        RUNNER.invoke(
+            app, ["report", str(DEFAULT_SCENARIO_PATH), "--logs-report", str(measured), "--out", str(out)]
+        ).exit_code
+        == 0
+    )
     usage = pd.read_excel(out, sheet_name="Usage").set_index("feature")
     for name, figures in report.features.items():
         assert usage.loc[name, "cost"] == figures.cost and usage.loc[name, "requests"] == figures.requests
     html = tmp_path / "r.html"
-    assert RUNNER.invoke(app, ["report", str(DEFAULT_SCENARIO_PATH), "--logs-report", str(measured), "--out", str(html)]).exit_code == 0
+    assert (
+        RUNNER.invoke(
+            app, ["report", str(DEFAULT_SCENARIO_PATH), "--logs-report", str(measured), "--out", str(html)]
+        ).exit_code
+        == 0
+    )
     text = " ".join(" ".join(parse(html.read_text()).text).split())
     assert f"Measured from {report.records.used:,} of {report.records.read:,} log records" in text
     assert 'id="chart-usage_daily"' in html.read_text()

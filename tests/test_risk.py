@@ -14,6 +14,7 @@ import pytest
 from scipy import stats
 
 from aueb.engine import project
+from aueb.errors import InputError
 from aueb.risk import (
     DEFAULT_FIGURE,
     FigureChoice,
@@ -25,7 +26,6 @@ from aueb.risk import (
     simulate,
     tornado,
 )
-from aueb.errors import InputError
 from aueb.scenario import Scenario
 
 
@@ -71,7 +71,12 @@ def test_linear_figure_matches_analytic_quantiles(sb):
 def test_tornado_by_hand(sb):
     # COGS / revenue (no student: the baseline arm) = (U x 10 x c + 100) / (U x 1.00)
     scenario = sb.scenario(
-        [sb.feature(users={"low": 500, "mode": 1000, "high": 1500}, teacher={"pricing": sb.per_request({"low": 0.005, "mode": 0.01, "high": 0.02})})],
+        [
+            sb.feature(
+                users={"low": 500, "mode": 1000, "high": 1500},
+                teacher={"pricing": sb.per_request({"low": 0.005, "mode": 0.01, "high": 0.02})},
+            )
+        ],
         fixed_monthly_cost=100.0,
     )
     bars = tornado(scenario)
@@ -110,7 +115,10 @@ def test_bad_figure(text):
 def test_zero_spread_gives_the_point_projection(sb):
     point = {"low": 0.3, "mode": 0.3, "high": 0.3}
     scenario = sb.scenario(
-        [sb.feature(coverage=point, student=sb.student(distillation={"engineering": 5000.0}), cache_hit_rate=0.1), sb.feature("G", users={"low": 50, "mode": 50, "high": 50})],
+        [
+            sb.feature(coverage=point, student=sb.student(distillation={"engineering": 5000.0}), cache_hit_rate=0.1),
+            sb.feature("G", users={"low": 50, "mode": 50, "high": 50}),
+        ],
         multipliers=[1.0, 10.0],
         fixed_monthly_cost={"low": 200, "mode": 200, "high": 200},
     )
@@ -142,13 +150,23 @@ def _set(data: dict, path: str, value: float) -> None:
 def test_each_sample_is_a_full_projection(sb):
     """Samples through the engine's sample axis equal point projections of the sampled scenario, for
     token-priced and self-hosted models, the fixed cost and the distillation cost."""
-    tokens = sb.tokens({"low": 500, "mode": 800, "high": 1500}, 200, cached_input_tokens={"low": 0, "mode": 100, "high": 600},
-                       input_price_per_mtok={"low": 1.0, "mode": 2.5, "high": 3.0}, output_price_per_mtok=10.0)
+    tokens = sb.tokens(
+        {"low": 500, "mode": 800, "high": 1500},
+        200,
+        cached_input_tokens={"low": 0, "mode": 100, "high": 600},
+        input_price_per_mtok={"low": 1.0, "mode": 2.5, "high": 3.0},
+        output_price_per_mtok=10.0,
+    )
     hosted = sb.self_hosted({"low": 0.8, "mode": 1.2, "high": 2.0}, {"low": 5, "mode": 20, "high": 40}, min_replicas=1)
     scenario = sb.scenario(
         [
-            sb.feature("A", teacher={"pricing": tokens}, student=sb.student(hosted, distillation={"training_examples": {"low": 0, "mode": 1000, "high": 5000}}),
-                       coverage={"low": 0.2, "mode": 0.6, "high": 0.9}, escalation={"low": 0.0, "mode": 0.1, "high": 0.3}),
+            sb.feature(
+                "A",
+                teacher={"pricing": tokens},
+                student=sb.student(hosted, distillation={"training_examples": {"low": 0, "mode": 1000, "high": 5000}}),
+                coverage={"low": 0.2, "mode": 0.6, "high": 0.9},
+                escalation={"low": 0.0, "mode": 0.1, "high": 0.3},
+            ),
             sb.feature("B", users={"low": 10, "mode": 100, "high": 1000}, revenue_per_user=0.0),
         ],
         multipliers=[1.0, 100.0],
@@ -173,7 +191,12 @@ def test_each_sample_is_a_full_projection(sb):
             for a, arm in enumerate(("baseline", "distilled")):
                 row = sb.pick(result.rows, "ALL", m, arm)
                 for figure in ("ai_cogs", "revenue", "net_ai_value", "cost_per_correct_output"):
-                    assert simulation.figure(figure)[i, a, j] == pytest.approx(row[figure], rel=1e-9, nan_ok=True), (figure, m, arm, j)
+                    assert simulation.figure(figure)[i, a, j] == pytest.approx(row[figure], rel=1e-9, nan_ok=True), (
+                        figure,
+                        m,
+                        arm,
+                        j,
+                    )
         summary = result.summary.iloc[0]
         assert simulation.summary_figure("monthly_saving")[j] == pytest.approx(summary["monthly_saving"], rel=1e-9)
         assert simulation.one_time_cost[j] == pytest.approx(summary["one_time_cost"], rel=1e-9)
@@ -199,7 +222,13 @@ def test_undefined_ratios_are_left_out_and_counted(sb):
 def test_payback_probability(sb):
     # Saving at 1x = users x 10 x 0.5 x 0.009; one-time cost 300: pays back within 12 months when users > 300 / 12 / 0.045.
     scenario = sb.scenario(
-        [sb.feature(users={"low": 100, "mode": 500, "high": 1500}, student=sb.student(distillation={"engineering": 300.0}), coverage=0.5)]
+        [
+            sb.feature(
+                users={"low": 100, "mode": 500, "high": 1500},
+                student=sb.student(distillation={"engineering": 300.0}),
+                coverage=0.5,
+            )
+        ]
     )
     simulation = simulate(scenario, 5000, seed=5)
     users = pert(np.random.default_rng(5), [100], [500], [1500], 5000)[0]
@@ -214,7 +243,16 @@ def test_payback_probability(sb):
 def test_report_json_shape(customer_support):
     report = json.loads(risk_report([customer_support], 200, seed=0).model_dump_json())
     assert set(report) == {"percentiles", "summary", "tornado", "samples", "seed"}
-    assert set(report["percentiles"][0]) == {"scenario", "multiplier", "arm", "figure", "p10", "p50", "p90", "undefined"}
+    assert set(report["percentiles"][0]) == {
+        "scenario",
+        "multiplier",
+        "arm",
+        "figure",
+        "p10",
+        "p50",
+        "p90",
+        "undefined",
+    }
     assert len(report["percentiles"]) == 3 * 2 * 6
     summary = report["summary"][customer_support.name]
     assert {"monthly_saving", "payback_months", "roi", "payback_within_horizon_probability"} <= set(summary)

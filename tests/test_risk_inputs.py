@@ -9,6 +9,7 @@ import json
 
 import pandas as pd
 import pytest
+from conftest import CUSTOMER_SUPPORT_PATH
 from pydantic import ValidationError
 from typer.testing import CliRunner
 
@@ -17,10 +18,9 @@ from aueb.engine import project
 from aueb.errors import InputError
 from aueb.formats import CSV_COLUMNS, read_scenarios, scenario_to_json, scenarios_to_csv
 from aueb.metrics import apply_metrics, load_metrics
+from aueb.resources import data_path
 from aueb.risk import PERCENTILE_COLUMNS, risk_report
 from aueb.scenario import Feature, Range, Scenario
-from aueb.resources import data_path
-from conftest import CUSTOMER_SUPPORT_PATH
 
 RUNNER = CliRunner()
 CS = json.loads(CUSTOMER_SUPPORT_PATH.read_text(encoding="utf-8"))
@@ -56,7 +56,9 @@ def test_default_scenario_has_ranges_and_projects_at_the_mode(customer_support):
 def test_json_writes_ranges_back(customer_support):
     written = json.loads(scenario_to_json(customer_support))
     assert written["features"][0]["users"] == {"low": 15000.0, "mode": 25000.0, "high": 50000.0}
-    assert Scenario.model_validate(written) == customer_support or scenario_to_json(Scenario.model_validate(written)) == scenario_to_json(customer_support)
+    assert Scenario.model_validate(written) == customer_support or scenario_to_json(
+        Scenario.model_validate(written)
+    ) == scenario_to_json(customer_support)
 
 
 def test_csv_round_trip_with_ranges(customer_support, sb):
@@ -81,7 +83,10 @@ def test_csv_without_ranges_is_todays(sb):
 @pytest.mark.parametrize(
     "change, fragments",
     [
-        (("users", {"low": 30000, "mode": 25000, "high": 50000}), ["features[0] (Support chat)", "users.mode", "25000", "low 30000"]),
+        (
+            ("users", {"low": 30000, "mode": 25000, "high": 50000}),
+            ["features[0] (Support chat)", "users.mode", "25000", "low 30000"],
+        ),
         (("users", {"low": 60000, "mode": 25000, "high": 50000}), ["users.low", "60000", "above high 50000"]),
         (("coverage", {"low": 0.5, "mode": 0.85, "high": 1.2}), ["coverage.high", "less than or equal to 1", "1.2"]),
         (("users", {"low": -5, "mode": 25000, "high": 50000}), ["users.low", "greater than or equal to 0", "-5"]),
@@ -111,7 +116,10 @@ def test_bad_range_in_csv_names_row_and_column(customer_support):
     rows[1][header.index("coverage.high")] = "1.5"
     buffer = io.StringIO()
     csv.writer(buffer).writerows(rows)
-    with pytest.raises(InputError, match=r"row 2, column coverage\.high: coverage\.high: input should be less than or equal to 1 \(got '1\.5'\)"):
+    with pytest.raises(
+        InputError,
+        match=r"row 2, column coverage\.high: coverage\.high: input should be less than or equal to 1 \(got '1\.5'\)",
+    ):
         read_scenarios(buffer.getvalue(), "x.csv")
     rows[1][header.index("coverage.high")] = ""
     buffer = io.StringIO()
@@ -180,7 +188,11 @@ def test_cli_risk_json_and_csv(customer_support, customer_support_path, tmp_path
 
 @pytest.mark.parametrize(
     "args, fragment",
-    [(("--samples", "0"), "--samples: 0"), (("--seed", "-1"), "--seed: -1"), (("--figure", "cogs"), "--figure: 'cogs'")],
+    [
+        (("--samples", "0"), "--samples: 0"),
+        (("--seed", "-1"), "--seed: -1"),
+        (("--figure", "cogs"), "--figure: 'cogs'"),
+    ],
 )
 def test_cli_risk_bad_options(customer_support_path, args, fragment):
     result = cli("risk", customer_support_path, *args)
@@ -188,8 +200,12 @@ def test_cli_risk_bad_options(customer_support_path, args, fragment):
 
 
 def test_python_api_takes_ranges(sb):
-    feature = Feature(name="F", users=Range(low=10, mode=20, high=40), requests_per_user={"low": 1, "mode": 2, "high": 3},
-                      teacher={"name": "T", "quality": 0.9, "pricing": {"kind": "per_request", "cost": 0.01}})
+    feature = Feature(
+        name="F",
+        users=Range(low=10, mode=20, high=40),
+        requests_per_user={"low": 1, "mode": 2, "high": 3},
+        teacher={"name": "T", "quality": 0.9, "pricing": {"kind": "per_request", "cost": 0.01}},
+    )
     assert feature.users == 20.0 and feature.requests_per_user == 2.0
     assert feature.ranges["users"] == Range(low=10, mode=20, high=40)
     scenario = Scenario(name="S", features=[feature], fixed_monthly_cost=Range(low=0, mode=10, high=20))
@@ -200,7 +216,11 @@ def test_python_api_takes_ranges(sb):
 def test_cli_risk_refuses_draws_beyond_memory(customer_support_path, monkeypatch):
     monkeypatch.setattr("aueb.risk_samples.MAX_DRAWS", 1000)
     result = cli("risk", customer_support_path, "--samples", "300")
-    assert result.exit_code == 2 and "300 samples x 4 ranged inputs = 1,200 draws" in result.stderr and "at most 250 samples" in result.stderr
+    assert (
+        result.exit_code == 2
+        and "300 samples x 4 ranged inputs = 1,200 draws" in result.stderr
+        and "at most 250 samples" in result.stderr
+    )
 
 
 def _three(draw, top: float | None):
@@ -220,7 +240,12 @@ def test_csv_round_trip_of_random_ranges():
     def ranged(draw):
         data = copy.deepcopy(CS)
         feature = data["features"][0]
-        for name, top in (("users", None), ("cache_hit_rate", 1.0), ("overhead_per_request", None), ("escalation", 1.0)):
+        for name, top in (
+            ("users", None),
+            ("cache_hit_rate", 1.0),
+            ("overhead_per_request", None),
+            ("escalation", 1.0),
+        ):
             if draw(st.booleans()):
                 feature[name] = _three(draw, top)
         if draw(st.booleans()):
@@ -235,6 +260,8 @@ def test_csv_round_trip_of_random_ranges():
         back = read_scenarios(scenarios_to_csv([scenario]), "x.csv")[0]
         assert scenario_to_json(back) == scenario_to_json(scenario)
         assert back == scenario
-        pd.testing.assert_frame_equal(project(back).rows, project(Scenario.model_validate(plain(json.loads(scenario_to_json(scenario))))).rows)
+        pd.testing.assert_frame_equal(
+            project(back).rows, project(Scenario.model_validate(plain(json.loads(scenario_to_json(scenario))))).rows
+        )
 
     check()

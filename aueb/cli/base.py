@@ -32,7 +32,6 @@ out = Console(width=80)
 err = Console(stderr=True, width=200)
 
 
-
 class Format(str, Enum):
     table = "table"
     csv = "csv"
@@ -78,7 +77,13 @@ def write_text(path: Path, text: str) -> None:
         fail(f"{path}: cannot write the file ({exc.strerror})")
 
 
-def emit(format: Format, out_path: Path | None, render_table: Callable[[Console], None], text: Callable[[], str], width: int = 80) -> None:
+def emit(
+    format: Format,
+    out_path: Path | None,
+    render_table: Callable[[Console], None],
+    text: Callable[[], str],
+    width: int = 80,
+) -> None:
     """A command's output: the rich table (render_table) or the csv / json text, to the terminal or to out_path."""
     if format is Format.table:
         if out_path:
@@ -117,7 +122,15 @@ def compact(value: float) -> str:
 
 
 def rich_table(title: str, columns: list[tuple[str, str]]) -> Table:
-    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1), collapse_padding=True)
+    table = Table(
+        title=title,
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        padding=(0, 1),
+        collapse_padding=True,
+    )
     for name, justify in columns:
         table.add_column(name, justify=justify, overflow="fold")
     return table

@@ -26,10 +26,19 @@ class PlanFormat(str, Enum):
 @app.command("cascade")
 def cascade_command(
     predictions: Annotated[Path, typer.Argument(help="Your eval as CSV, one row per held-out example")],
-    confidence_column: Annotated[str, typer.Option(help="Column of the student's confidence (e.g. its highest class probability; higher = surer)")],
-    student_correct_column: Annotated[str, typer.Option(help="Column saying whether the student is right (0/1 or true/false)")],
-    teacher_correct_column: Annotated[str, typer.Option(help="Column saying whether the teacher is right (0/1 or true/false)")],
-    into: Annotated[Path, typer.Option(help="Existing metrics JSON to write the cascade into (it becomes schema_version 2)")],
+    confidence_column: Annotated[
+        str,
+        typer.Option(help="Column of the student's confidence (e.g. its highest class probability; higher = surer)"),
+    ],
+    student_correct_column: Annotated[
+        str, typer.Option(help="Column saying whether the student is right (0/1 or true/false)")
+    ],
+    teacher_correct_column: Annotated[
+        str, typer.Option(help="Column saying whether the teacher is right (0/1 or true/false)")
+    ],
+    into: Annotated[
+        Path, typer.Option(help="Existing metrics JSON to write the cascade into (it becomes schema_version 2)")
+    ],
 ) -> None:
     """Measure the confidence cascade from your own per-example eval and write it into a metrics file."""
     from aueb.predictions import read_predictions
@@ -61,7 +70,9 @@ def plan_command(
     scenario_file: Annotated[Path, typer.Argument(help="Scenario file (.json or .csv, one scenario)")],
     metrics_file: Annotated[Path, typer.Argument(help="Metrics JSON with a cascade (schema_version 2)")],
     feature: Annotated[str, typer.Option(help="The feature whose student runs the cascade")],
-    format: Annotated[PlanFormat, typer.Option("--format", "-f", help="table, or json with every point")] = PlanFormat.table,
+    format: Annotated[
+        PlanFormat, typer.Option("--format", "-f", help="table, or json with every point")
+    ] = PlanFormat.table,
 ) -> None:
     """Price every operating point of the measured cascade for a feature at 1x, and mark the best one."""
     scenarios = load_scenario_file(scenario_file)
@@ -70,7 +81,9 @@ def plan_command(
     try:
         metrics = load_metrics(metrics_file)
         if metrics.cascade is None:
-            raise MetricsError(f"metrics JSON: {metrics_file} has no cascade (run `aueb distill`, or add one with `aueb cascade`)")
+            raise MetricsError(
+                f"metrics JSON: {metrics_file} has no cascade (run `aueb distill`, or add one with `aueb cascade`)"
+            )
         priced = plan(scenarios[0], metrics.cascade, feature)
     except ValueError as exc:
         fail(str(exc))
@@ -102,25 +115,51 @@ def _render(priced: Plan) -> None:
     right = "right"
     table = rich_table(
         f"{priced.feature}: the cascade at 1x; money per month, in {cur}",
-        [("", "left"), ("tau", right), ("cover", right), ("escal", right), ("acc", right), ("retain", right),
-         ("AI COGS", right), ("errors", right), ("net", right), ("COGS/rev", right)],
+        [
+            ("", "left"),
+            ("tau", right),
+            ("cover", right),
+            ("escal", right),
+            ("acc", right),
+            ("retain", right),
+            ("AI COGS", right),
+            ("errors", right),
+            ("net", right),
+            ("COGS/rev", right),
+        ],
     )
     points = priced.points
     for i in _shown_rows(priced):
         p = points.iloc[i]
         mark = "best" if i == priced.best else ("" if p["applicable"] else "n/a")
         table.add_row(
-            mark, f"{p['threshold']:.4f}", percent(p["coverage"]), percent(p["escalation"]), percent(p["system_accuracy"]),
-            f"{p['quality_retention']:.3f}", count(p["ai_cogs"]), count(p["error_cost"]), count(p["net_ai_value"]), percent(p["cogs_to_revenue"]),
+            mark,
+            f"{p['threshold']:.4f}",
+            percent(p["coverage"]),
+            percent(p["escalation"]),
+            percent(p["system_accuracy"]),
+            f"{p['quality_retention']:.3f}",
+            count(p["ai_cogs"]),
+            count(p["error_cost"]),
+            count(p["net_ai_value"]),
+            percent(p["cogs_to_revenue"]),
             style="bold" if i == priced.best else None,
         )
     out.print(table)
-    out.print("cover: answered by the student; escal: sent to the teacher; acc: system accuracy; retain: quality retention; errors: error cost; net: net AI value.", highlight=False)
+    out.print(
+        "cover: answered by the student; escal: sent to the teacher; acc: system accuracy; retain: quality retention; errors: error cost; net: net AI value.",
+        highlight=False,
+    )
     cascade = priced.cascade
     if len(points) > TABLE_ROWS:
-        out.print(f"{len(_shown_rows(priced))} of {len(points)} points shown; --format json lists all.", highlight=False)
+        out.print(
+            f"{len(_shown_rows(priced))} of {len(points)} points shown; --format json lists all.", highlight=False
+        )
     if not points["applicable"].all():
-        out.print("n/a: retention x teacher quality above 1 (or below 0) for this scenario; such a point is not chosen.", highlight=False)
+        out.print(
+            "n/a: retention x teacher quality above 1 (or below 0) for this scenario; such a point is not chosen.",
+            highlight=False,
+        )
     if priced.best is None:
         out.print("No point fits this scenario.", highlight=False)
     else:

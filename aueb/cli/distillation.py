@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -31,15 +31,28 @@ def distill(ctx: typer.Context) -> None:
 @app.command("apply-metrics")
 def apply_metrics_command(
     scenario_file: Annotated[Path, typer.Argument(help="Scenario file (.json or .csv, one scenario)")],
-    metrics_file: Annotated[Path, typer.Argument(help="Distillation metrics JSON (from `aueb distill` or written by hand)")],
+    metrics_file: Annotated[
+        Path, typer.Argument(help="Distillation metrics JSON (from `aueb distill` or written by hand)")
+    ],
     feature: Annotated[str, typer.Option(help="Name of the feature whose student takes the measured retention")],
-    out_path: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the scenario here (.json or .csv); default: print JSON")] = None,
-    self_hosted: Annotated[bool, typer.Option("--self-hosted", help="Also price the student as self-hosted from the measured batch-256 throughput")] = False,
-    hourly_price: Annotated[Optional[float], typer.Option(help="Replica price for --self-hosted (currency per hour)")] = None,
+    out_path: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write the scenario here (.json or .csv); default: print JSON")
+    ] = None,
+    self_hosted: Annotated[
+        bool,
+        typer.Option(
+            "--self-hosted", help="Also price the student as self-hosted from the measured batch-256 throughput"
+        ),
+    ] = False,
+    hourly_price: Annotated[
+        float | None, typer.Option(help="Replica price for --self-hosted (currency per hour)")
+    ] = None,
     operating_point: Annotated[
-        Optional[str],
-        typer.Option(help="Run the student as the measured cascade at this point: best (highest net AI value at 1x), "
-                     "coverage=X (smallest coverage >= X) or threshold=T; sets coverage 1, escalation and retention"),
+        str | None,
+        typer.Option(
+            help="Run the student as the measured cascade at this point: best (highest net AI value at 1x), "
+            "coverage=X (smallest coverage >= X) or threshold=T; sets coverage 1, escalation and retention"
+        ),
     ] = None,
 ) -> None:
     """Set a feature's student quality retention (optionally self-hosted pricing, or a cascade operating point) from a metrics JSON."""
@@ -57,7 +70,9 @@ def apply_metrics_command(
         fail(f"--hourly-price: must be a number of at least 0 (got {hourly_price})")
     try:
         metrics = load_metrics(metrics_file)
-        updated = apply_metrics(scenarios[0], metrics, feature, hourly_price=hourly_price, operating_point=operating_point)
+        updated = apply_metrics(
+            scenarios[0], metrics, feature, hourly_price=hourly_price, operating_point=operating_point
+        )
         if out_path:
             write_scenarios([updated], out_path)
             err.print(f"wrote {out_path}", highlight=False)

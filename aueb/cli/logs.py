@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -39,7 +39,11 @@ def _months(value: float | None) -> str:
 
 def _mix(models: dict[str, float]) -> str:
     top = sorted(models.items(), key=lambda kv: -kv[1])
-    return "\n".join(f"{name} {share:.0%}" for name, share in top[:3]) + (f"\n+{len(top) - 3} more" if len(top) > 3 else "") or "n/a"
+    return (
+        "\n".join(f"{name} {share:.0%}" for name, share in top[:3])
+        + (f"\n+{len(top) - 3} more" if len(top) > 3 else "")
+        or "n/a"
+    )
 
 
 ROWS: list[tuple[str, Callable[[FeatureFigures], str]]] = [
@@ -73,7 +77,9 @@ def render(measured: Measured) -> None:
         out.print(table)
     total_cost = sum(f.cost for _, f in items)
     total_requests = sum(f.requests for _, f in items)
-    out.print(f"All features: {compact(total_requests)} requests / month, {money(total_cost)} USD / month", highlight=False)
+    out.print(
+        f"All features: {compact(total_requests)} requests / month, {money(total_cost)} USD / month", highlight=False
+    )
     line = f"Records: read {count(records.read)} = used {count(records.used)} + bad {count(records.bad)}"
     if records.first_bad:
         line += f"; first bad {records.first_bad.file}:{records.first_bad.line}: {records.first_bad.reason}"
@@ -83,43 +89,77 @@ def render(measured: Measured) -> None:
         line += f"; {count(records.unpriced)} unpriced (cost 0)"
     out.print(line, highlight=False, soft_wrap=True)
     if report.anomalies:
-        table = rich_table("Anomalous days (cost above the previous 14 days' median + 4 x 1.4826 x MAD, and +50%)",
-                           [("feature", "left"), ("date", "left"), ("cost", "right"), ("median", "right"), ("threshold", "right")])
+        table = rich_table(
+            "Anomalous days (cost above the previous 14 days' median + 4 x 1.4826 x MAD, and +50%)",
+            [("feature", "left"), ("date", "left"), ("cost", "right"), ("median", "right"), ("threshold", "right")],
+        )
         for a in report.anomalies:
             table.add_row(a.feature, a.date.isoformat(), money(a.cost), money(a.median), money(a.threshold))
         out.print(table)
     if report.price_checks:
-        table = rich_table("Recorded cost against the catalog (USD, records that carry a cost)",
-                           [("model", "left"), ("recorded", "right"), ("recomputed", "right"), ("ratio", "right"), ("", "left")])
+        table = rich_table(
+            "Recorded cost against the catalog (USD, records that carry a cost)",
+            [("model", "left"), ("recorded", "right"), ("recomputed", "right"), ("ratio", "right"), ("", "left")],
+        )
         for c in report.price_checks:
-            table.add_row(c.model, money(c.recorded_cost), money(c.recomputed_cost), "n/a" if c.ratio is None else f"{c.ratio:.3f}",
-                          "differs > 1%" if c.flagged else "ok")
+            table.add_row(
+                c.model,
+                money(c.recorded_cost),
+                money(c.recomputed_cost),
+                "n/a" if c.ratio is None else f"{c.ratio:.3f}",
+                "differs > 1%" if c.flagged else "ok",
+            )
         out.print(table)
 
 
 @app.command("ingest")
 def ingest_command(
-    logs: Annotated[list[str], typer.Argument(help="Log files or globs (quote them), plain or .gz", show_default=False)],
-    format: Annotated[LogFormat, typer.Option("--format", "-f", help="Log format; auto recognises it from the first records")] = LogFormat.auto,
-    feature_key: Annotated[Optional[str], typer.Option(
-        help="Where a call names its feature: OTel attribute (span, then resource), LiteLLM metadata key or KEY:value tag, "
-        "Langfuse metadata key or tag (or `name` for the trace name), CSV column (default: feature)")] = None,
-    window_hours: Annotated[float, typer.Option(help="Hours of the window ending at the last record (730 = one month)")] = DEFAULT_WINDOW_HOURS,
-    out_path: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the measured scenario (JSON) for `aueb project`")] = None,
-    report_path: Annotated[Optional[Path], typer.Option("--report", help="Write the measured figures as JSON")] = None,
+    logs: Annotated[
+        list[str], typer.Argument(help="Log files or globs (quote them), plain or .gz", show_default=False)
+    ],
+    format: Annotated[
+        LogFormat, typer.Option("--format", "-f", help="Log format; auto recognises it from the first records")
+    ] = LogFormat.auto,
+    feature_key: Annotated[
+        str | None,
+        typer.Option(
+            help="Where a call names its feature: OTel attribute (span, then resource), LiteLLM metadata key or KEY:value tag, "
+            "Langfuse metadata key or tag (or `name` for the trace name), CSV column (default: feature)"
+        ),
+    ] = None,
+    window_hours: Annotated[
+        float, typer.Option(help="Hours of the window ending at the last record (730 = one month)")
+    ] = DEFAULT_WINDOW_HOURS,
+    out_path: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write the measured scenario (JSON) for `aueb project`")
+    ] = None,
+    report_path: Annotated[Path | None, typer.Option("--report", help="Write the measured figures as JSON")] = None,
     strict: Annotated[bool, typer.Option(help="Stop at the first bad record (exit 2) instead of counting it")] = False,
-    allow_unpriced: Annotated[bool, typer.Option(help="Price models the catalog does not know at 0 instead of stopping")] = False,
+    allow_unpriced: Annotated[
+        bool, typer.Option(help="Price models the catalog does not know at 0 instead of stopping")
+    ] = False,
 ) -> None:
     """Measure cost per feature, per user and per day, growth and anomalies from request logs (OTel, LiteLLM, Langfuse, CSV)."""
     try:
         with err.status("Reading the logs", spinner="dots") as status:
-            measured = ingest(logs, format.value, feature_key, window_hours, strict=strict, allow_unpriced=allow_unpriced,
-                              progress=lambda fraction, text: status.update(f"{text} ({fraction:.0%})"))
+            measured = ingest(
+                logs,
+                format.value,
+                feature_key,
+                window_hours,
+                strict=strict,
+                allow_unpriced=allow_unpriced,
+                progress=lambda fraction, text: status.update(f"{text} ({fraction:.0%})"),
+            )
     except InputError as exc:
         fail(str(exc))
     render(measured)
     if measured.unpriced:
-        err.print("warning: priced 0 (not in the catalog): " + "; ".join(p.problem for p in measured.unpriced), highlight=False, soft_wrap=True)
+        err.print(
+            "warning: priced 0 (not in the catalog): " + "; ".join(p.problem for p in measured.unpriced),
+            highlight=False,
+            soft_wrap=True,
+        )
     if report_path:
         write_text(report_path, measured.report.model_dump_json(indent=2) + "\n")
         err.print(f"wrote the report to {report_path}", highlight=False)

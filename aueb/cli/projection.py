@@ -8,7 +8,7 @@ import sys
 import tomllib
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -19,8 +19,8 @@ from aueb.cli.base import (
     Growth,
     app,
     compact,
-    emit,
     count,
+    emit,
     err,
     fail,
     load_scenario_file,
@@ -52,33 +52,80 @@ def _render_table(projection: Projection, scenarios: list[Scenario], out: Consol
         right = "right"
         table = rich_table(
             f"{scenario.name}: all features, per month, in {cur}",
-            [("x", right), ("arm", "left"), ("requests", right), ("AI COGS", right), ("COGS/rev", right),
-             ("margin", right), ("per req", right), ("per correct", right)],
+            [
+                ("x", right),
+                ("arm", "left"),
+                ("requests", right),
+                ("AI COGS", right),
+                ("COGS/rev", right),
+                ("margin", right),
+                ("per req", right),
+                ("per correct", right),
+            ],
         )
         for r in totals:
-            table.add_row(f"{r['multiplier']:g}x", r["arm"], compact(r["requests"]), money(r["ai_cogs"]), percent(r["cogs_to_revenue"]),
-                          percent(r["gross_margin"]), money(r["cost_per_request"]), money(r["cost_per_correct_output"]))
+            table.add_row(
+                f"{r['multiplier']:g}x",
+                r["arm"],
+                compact(r["requests"]),
+                money(r["ai_cogs"]),
+                percent(r["cogs_to_revenue"]),
+                percent(r["gross_margin"]),
+                money(r["cost_per_request"]),
+                money(r["cost_per_correct_output"]),
+            )
         out.print(table)
 
-        bands = rich_table("Industry tiers", [("x", right), ("arm", "left"), ("COGS/revenue", "left"), ("inference/req", "left"),
-                                          ("routing", "left"), ("profitable", "left")])
+        bands = rich_table(
+            "Industry tiers",
+            [
+                ("x", right),
+                ("arm", "left"),
+                ("COGS/revenue", "left"),
+                ("inference/req", "left"),
+                ("routing", "left"),
+                ("profitable", "left"),
+            ],
+        )
         for r in totals:
-            bands.add_row(f"{r['multiplier']:g}x", r["arm"], *(
-                f"{money(r[m]) if m == 'inference_cost_per_request' else percent(r[m])}\n{r[m + '_tier'] or ''}" for m in TIER_METRICS
-            ))
+            bands.add_row(
+                f"{r['multiplier']:g}x",
+                r["arm"],
+                *(
+                    f"{money(r[m]) if m == 'inference_cost_per_request' else percent(r[m])}\n{r[m + '_tier'] or ''}"
+                    for m in TIER_METRICS
+                ),
+            )
         out.print(bands)
 
         first = mine["multiplier"].iloc[0]
         features = mine[(mine["feature"] != "ALL") & (mine["multiplier"] == first)]
-        per_feature = rich_table(f"Per feature at {first:g}x, per month, in {cur}",
-                             [("feature", "left"), ("arm", "left"), ("revenue", right), ("AI COGS", right), ("COGS/rev", right), ("per req", right)])
+        per_feature = rich_table(
+            f"Per feature at {first:g}x, per month, in {cur}",
+            [
+                ("feature", "left"),
+                ("arm", "left"),
+                ("revenue", right),
+                ("AI COGS", right),
+                ("COGS/rev", right),
+                ("per req", right),
+            ],
+        )
         for r in features.to_dict("records"):
-            per_feature.add_row(str(r["feature"]), r["arm"], money(r["revenue"]), money(r["ai_cogs"]), percent(r["cogs_to_revenue"]), money(r["cost_per_request"]))
+            per_feature.add_row(
+                str(r["feature"]),
+                r["arm"],
+                money(r["revenue"]),
+                money(r["ai_cogs"]),
+                percent(r["cogs_to_revenue"]),
+                money(r["cost_per_request"]),
+            )
         out.print(per_feature)
 
         payback, roi = summary["payback_months"], summary["roi"]
         collapse = " / ".join(
-            "never" if c is None else f"{c:.3g}x" for c in (summary[f"margin_collapse_multiplier_{arm}"] for arm in ("baseline", "distilled"))
+            "never" if c is None else f"{c:.3g}x"
+            for c in (summary[f"margin_collapse_multiplier_{arm}"] for arm in ("baseline", "distilled"))
         )
         out.print(
             f"One-time distillation cost {money(summary['one_time_cost'], cur)}; "
@@ -106,13 +153,30 @@ def _volume(requests: float | None) -> str:
 
 @app.command("project")
 def project_command(
-    file: Annotated[Optional[Path], typer.Argument(help="Scenario file: .json, or .csv with one or many scenarios")] = None,
-    example: Annotated[Optional[str], typer.Option(
-        "--example", help=f"A scenario bundled with aueb instead of a file: {', '.join(bundled_examples())}")] = None,
-    format: Annotated[Format, typer.Option("--format", "-f", help="table for people, csv for spreadsheets, json for scripts")] = Format.table,
-    out_path: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write to this file instead of the terminal")] = None,
-    multipliers: Annotated[Optional[str], typer.Option(help="Volume multipliers, comma-separated (default: the scenario's, e.g. 1,10,100)")] = None,
-    growth: Annotated[Optional[Growth], typer.Option(help="users: more users; usage: more requests per user at fixed revenue (default: the scenario's)")] = None,
+    file: Annotated[
+        Path | None, typer.Argument(help="Scenario file: .json, or .csv with one or many scenarios")
+    ] = None,
+    example: Annotated[
+        str | None,
+        typer.Option(
+            "--example", help=f"A scenario bundled with aueb instead of a file: {', '.join(bundled_examples())}"
+        ),
+    ] = None,
+    format: Annotated[
+        Format, typer.Option("--format", "-f", help="table for people, csv for spreadsheets, json for scripts")
+    ] = Format.table,
+    out_path: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write to this file instead of the terminal")
+    ] = None,
+    multipliers: Annotated[
+        str | None, typer.Option(help="Volume multipliers, comma-separated (default: the scenario's, e.g. 1,10,100)")
+    ] = None,
+    growth: Annotated[
+        Growth | None,
+        typer.Option(
+            help="users: more users; usage: more requests per user at fixed revenue (default: the scenario's)"
+        ),
+    ] = None,
 ) -> None:
     """Project AI COGS, revenue, quality and tiers at each multiplier, with and without the student.
 
@@ -126,11 +190,19 @@ def project_command(
         file = bundled_examples()[example]
     scenarios = load_scenario_file(file)
     try:
-        projection = project(scenarios, multipliers=parse_multipliers(multipliers) if multipliers else None, growth=growth.value if growth else None)
+        projection = project(
+            scenarios,
+            multipliers=parse_multipliers(multipliers) if multipliers else None,
+            growth=growth.value if growth else None,
+        )
     except InputError as exc:
         fail(str(exc))
-    emit(format, out_path, lambda console: _render_table(projection, scenarios, console),
-         lambda: projection_to_csv(projection) if format is Format.csv else projection_to_json(projection))
+    emit(
+        format,
+        out_path,
+        lambda console: _render_table(projection, scenarios, console),
+        lambda: projection_to_csv(projection) if format is Format.csv else projection_to_json(projection),
+    )
 
 
 @app.command()
@@ -154,12 +226,20 @@ def tiers() -> None:
         table_data = load_tiers()
     except InputError as exc:
         fail(str(exc))
-    table = rich_table("Industry tiers (Median includes both ends; between the bands: Elite-Median, Median-Low)",
-                   [(name, "left") for name in ("metric", "better", "Elite", "Median", "Low")])
+    table = rich_table(
+        "Industry tiers (Median includes both ends; between the bands: Elite-Median, Median-Low)",
+        [(name, "left") for name in ("metric", "better", "Elite", "Median", "Low")],
+    )
     for metric, r in table_data.iterrows():
         fmt = money if metric == "inference_cost_per_request" else percent
         elite, low = ("<", ">") if r["better"] == "lower" else (">", "<")
-        table.add_row(r["label"], r["better"], f"{elite} {fmt(r['elite'])}", f"{fmt(r['median_min'])} to {fmt(r['median_max'])}", f"{low} {fmt(r['low'])}")
+        table.add_row(
+            r["label"],
+            r["better"],
+            f"{elite} {fmt(r['elite'])}",
+            f"{fmt(r['median_min'])} to {fmt(r['median_max'])}",
+            f"{low} {fmt(r['low'])}",
+        )
     out.print(table)
 
 
@@ -177,14 +257,22 @@ def schema() -> None:
 
 @app.command()
 def models(
-    search: Annotated[Optional[str], typer.Argument(help="Part of a model or provider name, e.g. gpt-4o")] = None,
+    search: Annotated[str | None, typer.Argument(help="Part of a model or provider name, e.g. gpt-4o")] = None,
 ) -> None:
     """List the price catalog's models (genai-prices, pinned) with their prices per million tokens."""
     rows = [m for m in catalog_models() if not search or search.lower() in f"{m.provider}/{m.model}".lower()]
-    table = rich_table(f"{len(rows)} catalog models (USD per million tokens)",
-                   [("provider", "left"), ("model", "left"), ("input", "right"), ("cached", "right"), ("output", "right")])
+    table = rich_table(
+        f"{len(rows)} catalog models (USD per million tokens)",
+        [("provider", "left"), ("model", "left"), ("input", "right"), ("cached", "right"), ("output", "right")],
+    )
     for m in rows:
-        table.add_row(m.provider, m.model, f"{m.input_price_per_mtok:g}", f"{m.cached_input_price_per_mtok:g}", f"{m.output_price_per_mtok:g}")
+        table.add_row(
+            m.provider,
+            m.model,
+            f"{m.input_price_per_mtok:g}",
+            f"{m.cached_input_price_per_mtok:g}",
+            f"{m.output_price_per_mtok:g}",
+        )
     out.print(table)
 
 
@@ -206,4 +294,8 @@ def dashboard(
 ) -> None:
     """Open the dashboard (needs the app extra) on the default scenario. Economics reference: docs/economics.md."""
     router = Path(__file__).resolve().parent.parent / "ui" / "app.py"
-    raise typer.Exit(subprocess.call([sys.executable, "-m", "streamlit", "run", str(router), *streamlit_flags(), "--server.port", str(port)]))
+    raise typer.Exit(
+        subprocess.call(
+            [sys.executable, "-m", "streamlit", "run", str(router), *streamlit_flags(), "--server.port", str(port)]
+        )
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from pydantic import ValidationError
@@ -28,22 +28,42 @@ def read_logs_report(path: Path) -> IngestReport:
     except OSError as exc:
         raise InputError(f"{path}: cannot read the file ({exc.strerror})") from None
     except UnicodeDecodeError as exc:
-        raise InputError(f"{path}: not UTF-8 text (byte {exc.start}); expected the JSON that `aueb ingest --report` writes") from None
+        raise InputError(
+            f"{path}: not UTF-8 text (byte {exc.start}); expected the JSON that `aueb ingest --report` writes"
+        ) from None
     try:
         return IngestReport.model_validate_json(text)
     except ValidationError as err:
-        raise InputError(f"{path}: not the JSON that `aueb ingest --report` writes: {describe_validation_error(err)}") from None
+        raise InputError(
+            f"{path}: not the JSON that `aueb ingest --report` writes: {describe_validation_error(err)}"
+        ) from None
 
 
 @app.command("report")
 def report_command(
-    file: Annotated[Path, typer.Argument(help="Scenario file: .json, or .csv (the first scenario, or --scenario NAME)")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="The report to write; its extension picks the kind: .html, .pdf or .xlsx")] = Path("report.html"),
-    metrics: Annotated[Optional[Path], typer.Option(help="Distillation metrics JSON (aueb distill, or your own eval) for the distillation section")] = None,
-    logs_report: Annotated[Optional[Path], typer.Option("--logs-report", help="JSON of `aueb ingest --report` for the measured-from-logs section")] = None,
+    file: Annotated[
+        Path, typer.Argument(help="Scenario file: .json, or .csv (the first scenario, or --scenario NAME)")
+    ],
+    out: Annotated[
+        Path,
+        typer.Option("--out", "-o", help="The report to write; its extension picks the kind: .html, .pdf or .xlsx"),
+    ] = Path("report.html"),
+    metrics: Annotated[
+        Path | None,
+        typer.Option(help="Distillation metrics JSON (aueb distill, or your own eval) for the distillation section"),
+    ] = None,
+    logs_report: Annotated[
+        Path | None,
+        typer.Option("--logs-report", help="JSON of `aueb ingest --report` for the measured-from-logs section"),
+    ] = None,
     paper: Annotated[Paper, typer.Option(help="Paper of the PDF: a4 or letter")] = Paper.a4,
-    scenario: Annotated[Optional[str], typer.Option("--scenario", help="Which scenario of a file that holds several (default: the first)")] = None,
-    samples: Annotated[int, typer.Option(min=1, help="Monte Carlo samples for a scenario with ranges (its percentiles and tornado)")] = DEFAULT_SAMPLES,
+    scenario: Annotated[
+        str | None,
+        typer.Option("--scenario", help="Which scenario of a file that holds several (default: the first)"),
+    ] = None,
+    samples: Annotated[
+        int, typer.Option(min=1, help="Monte Carlo samples for a scenario with ranges (its percentiles and tornado)")
+    ] = DEFAULT_SAMPLES,
     seed: Annotated[int, typer.Option(help="Seed of the Monte Carlo samples: same seed, same figures")] = DEFAULT_SEED,
 ) -> None:
     """Write the analysis as a self-contained HTML report, a PDF or an Excel workbook.
@@ -63,9 +83,15 @@ def report_command(
     if scenario is not None:
         chosen = next((s for s in scenarios if s.name == scenario), None)
         if chosen is None:
-            fail(f"--scenario: {file} holds no scenario named {scenario!r}; it holds {', '.join(repr(s.name) for s in scenarios)}")
+            fail(
+                f"--scenario: {file} holds no scenario named {scenario!r}; it holds {', '.join(repr(s.name) for s in scenarios)}"
+            )
     elif len(scenarios) > 1:
-        err.print(f"{file} holds {len(scenarios)} scenarios; reporting the first, {chosen.name!r} (choose with --scenario)", highlight=False, markup=False)
+        err.print(
+            f"{file} holds {len(scenarios)} scenarios; reporting the first, {chosen.name!r} (choose with --scenario)",
+            highlight=False,
+            markup=False,
+        )
     try:
         loaded_metrics = load_metrics(metrics) if metrics is not None else None
     except MetricsError as exc:
@@ -87,4 +113,8 @@ def report_command(
         out.write_bytes(data)
     except OSError as exc:
         fail(f"{out}: cannot write the file ({exc.strerror})")
-    err.print(f"wrote the {KINDS[kind]} report of {chosen.name!r} to {out} ({len(data) / 1024:,.0f} KB)", highlight=False, markup=False)
+    err.print(
+        f"wrote the {KINDS[kind]} report of {chosen.name!r} to {out} ({len(data) / 1024:,.0f} KB)",
+        highlight=False,
+        markup=False,
+    )

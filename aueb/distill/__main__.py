@@ -54,7 +54,9 @@ def _number(kind: type, above_zero: bool):
         try:
             value = kind(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"must be a {'whole ' if kind is int else ''}number (got {text!r})") from None
+            raise argparse.ArgumentTypeError(
+                f"must be a {'whole ' if kind is int else ''}number (got {text!r})"
+            ) from None
         if value in (float("inf"), float("-inf")) or value != value:
             raise argparse.ArgumentTypeError(f"must be a finite number (got {text})")
         if above_zero and not value > 0:
@@ -72,24 +74,105 @@ def build_parser() -> argparse.ArgumentParser:
         description="Distil a big teacher into a tiny student, measure both (accuracy, FLOPs, latency, "
         "throughput, cost) and write the metrics JSON. Default: scikit-learn digits, 5 labels per class.",
     )
-    parser.add_argument("--task", choices=["digits", "text"], default="digits", help="digits (numeric features, the default) or text: a MiniLM teacher and a hashed n-gram student on airline tweets or --data with --text-column (needs the text extra)")
-    parser.add_argument("--seed", metavar="SEED", type=_number(int, above_zero=False), default=0, help="base seed: seeds are SEED..SEED+N-1; also fixes the test split (default 0)")
-    parser.add_argument("--seeds", metavar="N", type=_number(int, above_zero=True), default=None, help="number of seeds (default 5; 3 with --quick)")
-    parser.add_argument("--quick", action="store_true", help="a run of a few seconds: fewer epochs, steps and timing calls (for tests)")
+    parser.add_argument(
+        "--task",
+        choices=["digits", "text"],
+        default="digits",
+        help="digits (numeric features, the default) or text: a MiniLM teacher and a hashed n-gram student on airline tweets or --data with --text-column (needs the text extra)",
+    )
+    parser.add_argument(
+        "--seed",
+        metavar="SEED",
+        type=_number(int, above_zero=False),
+        default=0,
+        help="base seed: seeds are SEED..SEED+N-1; also fixes the test split (default 0)",
+    )
+    parser.add_argument(
+        "--seeds",
+        metavar="N",
+        type=_number(int, above_zero=True),
+        default=None,
+        help="number of seeds (default 5; 3 with --quick)",
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="a run of a few seconds: fewer epochs, steps and timing calls (for tests)"
+    )
     parser.add_argument("--quiet", action="store_true", help="no table; no progress unless --progress is given")
-    parser.add_argument("--out", metavar="PATH", default=DEFAULT_OUT, help=f"metrics JSON to write (default {DEFAULT_OUT})")
-    parser.add_argument("--hourly-price", metavar="USD", type=_number(float, above_zero=False), default=DEFAULT_HOURLY_PRICE, help=f"price of this machine, USD per hour (default {DEFAULT_HOURLY_PRICE:.2f}: a 2-vCPU cloud instance)")
-    parser.add_argument("--labels-per-class", metavar="N|all", type=_labels_per_class, default=None, help="true labels the student sees per class, or 'all' (default 5 on digits, all with --data)")
-    parser.add_argument("--temperature", metavar="T", type=_number(float, above_zero=True), default=None, help="softmax temperature of the soft targets (default 4 on digits, 1 on text)")
-    parser.add_argument("--threads", metavar="N", type=_number(int, above_zero=True), default=None, help=f"torch CPU threads for the timings (default {os.cpu_count()}: os.cpu_count()); training always uses 1")
-    parser.add_argument("--progress", choices=["bar", "jsonl"], default=None, help="progress on stderr: rich bars (default) or one JSON object per line")
-    parser.add_argument("--data", metavar="FILE.csv", type=Path, default=None, help="your own CSV instead of digits: numeric feature columns and a label column")
-    parser.add_argument("--label-column", metavar="COL", default=None, help="the CSV's label column; a blank label marks an unlabelled row")
-    parser.add_argument("--teacher-prob-columns", metavar="C1,C2,...", default=None, help="comma-separated columns of an external teacher's class probabilities, one per class in sorted class order")
-    parser.add_argument("--teacher-label-column", metavar="COL", default=None, help="column of an external teacher's predicted label")
-    parser.add_argument("--text-column", metavar="COL", default=None, help="with --task text: the CSV's column of texts")
-    parser.add_argument("--transfer", metavar="N", type=_number(int, above_zero=True), default=None, help="with --task text on the airline tweets: training tweets the teacher labels (default 6000; 300 with --quick)")
-    parser.add_argument("--feature-columns", metavar="C1,C2,...", default=None, help="comma-separated feature columns (default: every column but the label and teacher columns)")
+    parser.add_argument(
+        "--out", metavar="PATH", default=DEFAULT_OUT, help=f"metrics JSON to write (default {DEFAULT_OUT})"
+    )
+    parser.add_argument(
+        "--hourly-price",
+        metavar="USD",
+        type=_number(float, above_zero=False),
+        default=DEFAULT_HOURLY_PRICE,
+        help=f"price of this machine, USD per hour (default {DEFAULT_HOURLY_PRICE:.2f}: a 2-vCPU cloud instance)",
+    )
+    parser.add_argument(
+        "--labels-per-class",
+        metavar="N|all",
+        type=_labels_per_class,
+        default=None,
+        help="true labels the student sees per class, or 'all' (default 5 on digits, all with --data)",
+    )
+    parser.add_argument(
+        "--temperature",
+        metavar="T",
+        type=_number(float, above_zero=True),
+        default=None,
+        help="softmax temperature of the soft targets (default 4 on digits, 1 on text)",
+    )
+    parser.add_argument(
+        "--threads",
+        metavar="N",
+        type=_number(int, above_zero=True),
+        default=None,
+        help=f"torch CPU threads for the timings (default {os.cpu_count()}: os.cpu_count()); training always uses 1",
+    )
+    parser.add_argument(
+        "--progress",
+        choices=["bar", "jsonl"],
+        default=None,
+        help="progress on stderr: rich bars (default) or one JSON object per line",
+    )
+    parser.add_argument(
+        "--data",
+        metavar="FILE.csv",
+        type=Path,
+        default=None,
+        help="your own CSV instead of digits: numeric feature columns and a label column",
+    )
+    parser.add_argument(
+        "--label-column",
+        metavar="COL",
+        default=None,
+        help="the CSV's label column; a blank label marks an unlabelled row",
+    )
+    parser.add_argument(
+        "--teacher-prob-columns",
+        metavar="C1,C2,...",
+        default=None,
+        help="comma-separated columns of an external teacher's class probabilities, one per class in sorted class order",
+    )
+    parser.add_argument(
+        "--teacher-label-column", metavar="COL", default=None, help="column of an external teacher's predicted label"
+    )
+    parser.add_argument(
+        "--text-column", metavar="COL", default=None, help="with --task text: the CSV's column of texts"
+    )
+    parser.add_argument(
+        "--transfer",
+        metavar="N",
+        type=_number(int, above_zero=True),
+        default=None,
+        help="with --task text on the airline tweets: training tweets the teacher labels (default 6000; 300 with --quick)",
+    )
+    parser.add_argument(
+        "--feature-columns",
+        metavar="C1,C2,...",
+        default=None,
+        help="comma-separated feature columns (default: every column but the label and teacher columns)",
+    )
     return parser
 
 
@@ -101,8 +184,13 @@ class _Bars:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
         self.progress = Progress(
-            TextColumn("{task.fields[phase]:<9}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("{task.description}"),
-            console=Console(stderr=True), transient=False,
+            TextColumn("{task.fields[phase]:<9}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("{task.description}"),
+            console=Console(stderr=True),
+            transient=False,
         )
         self.tasks: dict[str, int] = {}
 
@@ -136,7 +224,11 @@ def _load_text(args: argparse.Namespace):
         for flag in ("--label-column", "--teacher-prob-columns", "--teacher-label-column", "--text-column"):
             if getattr(args, flag.removeprefix("--").replace("-", "_")) is not None:
                 raise _InputError(f"{flag} needs --data FILE.csv")
-        return load_airline_tweets(args.seed, args.transfer or (QUICK_TRANSFER if args.quick else DEFAULT_TRANSFER), QUICK_TEST if args.quick else None)
+        return load_airline_tweets(
+            args.seed,
+            args.transfer or (QUICK_TRANSFER if args.quick else DEFAULT_TRANSFER),
+            QUICK_TEST if args.quick else None,
+        )
     if args.transfer is not None:
         raise _InputError("--transfer is for the airline tweets: with --data every row is used")
     if args.text_column is None:
@@ -146,8 +238,12 @@ def _load_text(args: argparse.Namespace):
     if args.teacher_prob_columns and args.teacher_label_column:
         raise _InputError("give --teacher-prob-columns or --teacher-label-column, not both")
     return load_text_csv(
-        args.data, args.text_column, args.label_column, args.seed,
-        _columns(args.teacher_prob_columns, "--teacher-prob-columns"), args.teacher_label_column,
+        args.data,
+        args.text_column,
+        args.label_column,
+        args.seed,
+        _columns(args.teacher_prob_columns, "--teacher-prob-columns"),
+        args.teacher_label_column,
     )
 
 
@@ -170,8 +266,12 @@ def _load(args: argparse.Namespace):
     if args.teacher_prob_columns and args.teacher_label_column:
         raise _InputError("give --teacher-prob-columns or --teacher-label-column, not both")
     return load_csv_dataset(
-        args.data, args.label_column, args.seed,
-        _columns(args.teacher_prob_columns, "--teacher-prob-columns"), args.teacher_label_column, _columns(args.feature_columns, "--feature-columns"),
+        args.data,
+        args.label_column,
+        args.seed,
+        _columns(args.teacher_prob_columns, "--teacher-prob-columns"),
+        args.teacher_label_column,
+        _columns(args.feature_columns, "--feature-columns"),
     )
 
 
@@ -201,15 +301,46 @@ def _table(metrics, out: Path) -> None:
 
     rows = [
         ("accuracy, % ± std (pp)", accuracy(teacher), accuracy(student), ""),
-        ("parameters", cell(teacher.parameters, ","), format(student.parameters, ","), ratio(teacher.parameters, student.parameters)),
-        ("FLOPs per example", cell(teacher.flops_per_example, ",.0f"), format(student.flops_per_example, ",.0f"), ratio(teacher.flops_per_example, student.flops_per_example)),
-        ("latency p50, batch 1 (ms)", cell(teacher.latency_ms_p50, ".3f"), f"{student.latency_ms_p50:.3f}", ratio(teacher.latency_ms_p50, student.latency_ms_p50)),
-        ("latency p95, batch 1 (ms)", cell(teacher.latency_ms_p95, ".3f"), f"{student.latency_ms_p95:.3f}", ratio(teacher.latency_ms_p95, student.latency_ms_p95)),
-        ("examples/s, batch 1", cell(teacher.throughput_batch1, ",.0f"), f"{student.throughput_batch1:,.0f}", ratio(student.throughput_batch1, teacher.throughput_batch1)),
-        ("examples/s, batch 256", cell(teacher.throughput_batch256, ",.0f"), f"{student.throughput_batch256:,.0f}", ratio(student.throughput_batch256, teacher.throughput_batch256)),
+        (
+            "parameters",
+            cell(teacher.parameters, ","),
+            format(student.parameters, ","),
+            ratio(teacher.parameters, student.parameters),
+        ),
+        (
+            "FLOPs per example",
+            cell(teacher.flops_per_example, ",.0f"),
+            format(student.flops_per_example, ",.0f"),
+            ratio(teacher.flops_per_example, student.flops_per_example),
+        ),
+        (
+            "latency p50, batch 1 (ms)",
+            cell(teacher.latency_ms_p50, ".3f"),
+            f"{student.latency_ms_p50:.3f}",
+            ratio(teacher.latency_ms_p50, student.latency_ms_p50),
+        ),
+        (
+            "latency p95, batch 1 (ms)",
+            cell(teacher.latency_ms_p95, ".3f"),
+            f"{student.latency_ms_p95:.3f}",
+            ratio(teacher.latency_ms_p95, student.latency_ms_p95),
+        ),
+        (
+            "examples/s, batch 1",
+            cell(teacher.throughput_batch1, ",.0f"),
+            f"{student.throughput_batch1:,.0f}",
+            ratio(student.throughput_batch1, teacher.throughput_batch1),
+        ),
+        (
+            "examples/s, batch 256",
+            cell(teacher.throughput_batch256, ",.0f"),
+            f"{student.throughput_batch256:,.0f}",
+            ratio(student.throughput_batch256, teacher.throughput_batch256),
+        ),
         (
             f"USD per 1M requests, {metrics.hardware.hourly_price:g}/h",
-            cell(teacher.cost_per_million_requests, ".3g"), format(student.cost_per_million_requests, ".3g"),
+            cell(teacher.cost_per_million_requests, ".3g"),
+            format(student.cost_per_million_requests, ".3g"),
             ratio(teacher.cost_per_million_requests, student.cost_per_million_requests),
         ),
     ]
@@ -231,7 +362,9 @@ def _table(metrics, out: Path) -> None:
         f"soft targets {student.accuracy:.2%}; agrees with teacher on {metrics.agreement:.2%}"
     )
     phases = ", ".join(f"{name} {seconds:.1f}s" for name, seconds in (metrics.phase_seconds or {}).items())
-    console.print(f"{metrics.hardware.device}, {metrics.hardware.threads} threads; wall {metrics.wall_seconds:.1f}s ({phases})")
+    console.print(
+        f"{metrics.hardware.device}, {metrics.hardware.threads} threads; wall {metrics.wall_seconds:.1f}s ({phases})"
+    )
     if metrics.notes:
         console.print(metrics.notes)
     console.print(f"metrics: {out}")
@@ -247,8 +380,8 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exit:  # --help
         return int(exit.code or 0)
     try:
-        import torch  # noqa: F401  (checked first: everything below needs it)
         import sklearn  # noqa: F401
+        import torch  # noqa: F401  (checked first: everything below needs it)
     except ImportError:
         print("error: the distillation run needs torch: pip install -e '.[distill]'", file=sys.stderr)
         return 2
@@ -313,7 +446,9 @@ def main(argv: list[str] | None = None) -> int:
     metrics.wall_seconds = time.perf_counter() - started
     metrics.aueb_version = _version()
     if getattr(task, "cached", None) is not None:
-        metrics.notes = "teacher embeddings: " + ("read from the cache (no model run over the texts)" if task.cached else "computed and cached")
+        metrics.notes = "teacher embeddings: " + (
+            "read from the cache (no model run over the texts)" if task.cached else "computed and cached"
+        )
     try:
         out = save_metrics(metrics, args.out)
     except OSError as error:

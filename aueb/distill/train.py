@@ -28,8 +28,17 @@ from torch import nn
 
 from aueb.cascade import HeldOut
 from aueb.distill.data import Dataset
-from aueb.distill.measure import count_flops, count_parameters, cost_per_million, cpu_name, time_model
-from aueb.metrics import METRICS_SCHEMA_VERSION, Cascade, DataSummary, DistillationMetrics, Hardware, ModelMetrics, SeedResult, StudentMetrics
+from aueb.distill.measure import cost_per_million, count_flops, count_parameters, cpu_name, time_model
+from aueb.metrics import (
+    METRICS_SCHEMA_VERSION,
+    Cascade,
+    DataSummary,
+    DistillationMetrics,
+    Hardware,
+    ModelMetrics,
+    SeedResult,
+    StudentMetrics,
+)
 
 # progress(phase, done, total, message)
 Progress = Callable[[str, int, int, str], None]
@@ -83,7 +92,9 @@ def accuracy(predicted: torch.Tensor, labels: torch.Tensor) -> float:
 
 
 @torch.no_grad()
-def held_out_results(student: nn.Module, x: torch.Tensor, labels: torch.Tensor, teacher_predictions: torch.Tensor) -> HeldOut:
+def held_out_results(
+    student: nn.Module, x: torch.Tensor, labels: torch.Tensor, teacher_predictions: torch.Tensor
+) -> HeldOut:
     """What the cascade is measured on: the student's confidence (highest class probability) on each
     held-out example, and whether the student and the teacher get it right."""
     student.eval()
@@ -92,7 +103,9 @@ def held_out_results(student: nn.Module, x: torch.Tensor, labels: torch.Tensor, 
     return HeldOut(confidence.numpy(), (predicted == labels).numpy(), (teacher_predictions == labels).numpy())
 
 
-def train_teacher(x: torch.Tensor, y: torch.Tensor, sizes: list[int], settings: Settings, seed: int, on_epoch: Callable[[int], None]) -> nn.Module:
+def train_teacher(
+    x: torch.Tensor, y: torch.Tensor, sizes: list[int], settings: Settings, seed: int, on_epoch: Callable[[int], None]
+) -> nn.Module:
     torch.manual_seed(seed)
     generator = torch.Generator().manual_seed(seed)
     teacher = mlp(sizes)
@@ -111,13 +124,22 @@ def train_teacher(x: torch.Tensor, y: torch.Tensor, sizes: list[int], settings: 
 
 
 def train_student(
-    arm: str, x: torch.Tensor, y: torch.Tensor, labelled: torch.Tensor, teacher_logits: torch.Tensor, new_student: Callable[[], nn.Module], settings: Settings, seed: int
+    arm: str,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    labelled: torch.Tensor,
+    teacher_logits: torch.Tensor,
+    new_student: Callable[[], nn.Module],
+    settings: Settings,
+    seed: int,
 ) -> nn.Module:
     # Same seed for every arm: same initial weights and batch order, so only the targets differ.
     torch.manual_seed(seed)
     generator = torch.Generator().manual_seed(seed)
     student = new_student()
-    optimizer = torch.optim.Adam(student.parameters(), lr=settings.student_lr, weight_decay=settings.student_weight_decay)
+    optimizer = torch.optim.Adam(
+        student.parameters(), lr=settings.student_lr, weight_decay=settings.student_weight_decay
+    )
     T = settings.temperature
     student.train()
     for _ in range(settings.student_steps):
@@ -131,9 +153,15 @@ def train_student(
             transfer = torch.randint(len(x), (settings.student_batch,), generator=generator)
             logits = student(x[transfer])
             if arm == "kd":
-                soft_loss = F.kl_div(
-                    F.log_softmax(logits / T, dim=1), F.log_softmax(teacher_logits[transfer] / T, dim=1), log_target=True, reduction="batchmean"
-                ) * T**2
+                soft_loss = (
+                    F.kl_div(
+                        F.log_softmax(logits / T, dim=1),
+                        F.log_softmax(teacher_logits[transfer] / T, dim=1),
+                        log_target=True,
+                        reduction="batchmean",
+                    )
+                    * T**2
+                )
             else:
                 soft_loss = F.cross_entropy(logits, teacher_logits[transfer].argmax(dim=1))
             loss = settings.alpha * loss + (1 - settings.alpha) * soft_loss
@@ -149,7 +177,10 @@ def choose_labelled(y: np.ndarray, per_class: int | None, seed: int) -> np.ndarr
     if per_class is None:
         return labelled
     rng = np.random.default_rng(seed)
-    chosen = [rng.choice(labelled[y[labelled] == c], size=min(per_class, int((y[labelled] == c).sum())), replace=False) for c in np.unique(y[labelled])]
+    chosen = [
+        rng.choice(labelled[y[labelled] == c], size=min(per_class, int((y[labelled] == c).sum())), replace=False)
+        for c in np.unique(y[labelled])
+    ]
     return np.sort(np.concatenate(chosen))
 
 
@@ -182,7 +213,12 @@ class Task:
         total = len(seeds) * settings.teacher_epochs
         result = Teachers(describe(sizes), [], [])
         for i, seed in enumerate(seeds):
-            report = lambda epoch, i=i, seed=seed: progress("teacher", i * settings.teacher_epochs + epoch, total, f"seed {seed}: epoch {epoch}/{settings.teacher_epochs}")
+            report = lambda epoch, i=i, seed=seed: progress(
+                "teacher",
+                i * settings.teacher_epochs + epoch,
+                total,
+                f"seed {seed}: epoch {epoch}/{settings.teacher_epochs}",
+            )
             teacher = train_teacher(x_train[labelled_rows], y_train[labelled_rows], sizes, settings, seed, report)
             teacher.eval()
             with torch.no_grad():
@@ -195,10 +231,20 @@ class Task:
     def student(self, data: Dataset, settings: Settings) -> nn.Module:
         return mlp([data.features, *settings.student_hidden, data.classes])
 
-    def train_student(self, arm: str, data: Dataset, labelled: torch.Tensor, teacher_logits: torch.Tensor, settings: Settings, seed: int) -> nn.Module:
+    def train_student(
+        self,
+        arm: str,
+        data: Dataset,
+        labelled: torch.Tensor,
+        teacher_logits: torch.Tensor,
+        settings: Settings,
+        seed: int,
+    ) -> nn.Module:
         """One arm's student for one seed (see train_student)."""
         x_train, y_train = torch.from_numpy(data.x_train), torch.from_numpy(data.y_train)
-        return train_student(arm, x_train, y_train, labelled, teacher_logits, lambda: self.student(data, settings), settings, seed)
+        return train_student(
+            arm, x_train, y_train, labelled, teacher_logits, lambda: self.student(data, settings), settings, seed
+        )
 
     def student_name(self, data: Dataset, settings: Settings) -> str:
         return describe([data.features, *settings.student_hidden, data.classes])
@@ -275,7 +321,9 @@ def run(data: Dataset, settings: Settings, progress: Progress, task: Task | None
     timings = {}
     for k, (role, model) in enumerate(timed.items()):
         timings[role] = time_model(model, requests, settings.timing_calls, settings.timing_seconds)
-        progress("measure", k + 1, len(timed), f"{role}: {timings[role].throughput_batch256:,.0f} examples/s at batch 256")
+        progress(
+            "measure", k + 1, len(timed), f"{role}: {timings[role].throughput_batch256:,.0f} examples/s at batch 256"
+        )
     phase_seconds["measure"] = time.perf_counter() - started
 
     def model_metrics(role: str, model: nn.Module | None, name: str, accuracies: list[float]) -> dict:
@@ -293,8 +341,14 @@ def run(data: Dataset, settings: Settings, progress: Progress, task: Task | None
             }
         return figures
 
-    teacher = ModelMetrics(**model_metrics("teacher", timed.get("teacher"), teachers.name, [r.teacher_accuracy for r in per_seed]))
-    student = StudentMetrics(**model_metrics("student", timed["student"], task.student_name(data, settings), [r.student_accuracy for r in per_seed]))
+    teacher = ModelMetrics(
+        **model_metrics("teacher", timed.get("teacher"), teachers.name, [r.teacher_accuracy for r in per_seed])
+    )
+    student = StudentMetrics(
+        **model_metrics(
+            "student", timed["student"], task.student_name(data, settings), [r.student_accuracy for r in per_seed]
+        )
+    )
     gains = [r.kd_gain_pp for r in per_seed]
     return DistillationMetrics(
         schema_version=METRICS_SCHEMA_VERSION,

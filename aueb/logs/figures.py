@@ -52,7 +52,9 @@ def measure_window(first: datetime, last: datetime, window_hours: float) -> tupl
     else:
         start, hours, condition = first, span_hours, "true"
     if hours <= 0:
-        raise InputError(f"every usable record is at {last:%Y-%m-%d %H:%M:%S} UTC: a monthly rate needs records at two different times at least")
+        raise InputError(
+            f"every usable record is at {last:%Y-%m-%d %H:%M:%S} UTC: a monthly rate needs records at two different times at least"
+        )
     scale = HOURS_PER_MONTH / hours
     return Window(start=start, end=last, hours=hours, scaled=abs(scale - 1) > 1e-12), condition, scale
 
@@ -112,35 +114,64 @@ def aggregate(con: duckdb.DuckDBPyConnection, window_hours: float) -> Aggregates
     for feature, days in daily.groupby("feature", sort=True):
         growth = trends.monthly_growth(days["date"], days["requests"])
         for row in trends.anomalies(days["date"], days["cost"]).itertuples(index=False):
-            found.append(Anomaly(feature=feature, date=row.date, cost=row.cost, median=row.median, threshold=row.threshold))
+            found.append(
+                Anomaly(feature=feature, date=row.date, cost=row.cost, median=row.median, threshold=row.threshold)
+            )
         shares = mix[mix["feature"] == feature].groupby("model", sort=False)["calls"].sum()
         if feature in window_features.index:
             f = window_features.loc[feature]
             requests, users, hits, cost = float(f["requests"]), int(f["users"]), int(f["hits"]), float(f["cost"])
             raw_requests = requests / scale
             figures = dict(
-                requests=requests, users=users, requests_per_user=requests / users if users else None,
-                input_tokens_mean=_none(f["input_mean"]), cached_input_tokens_mean=_none(f["cached_mean"]), output_tokens_mean=_none(f["output_mean"]),
-                input_tokens_p50=_none(f["input_p50"]), input_tokens_p95=_none(f["input_p95"]),
-                output_tokens_p50=_none(f["output_p50"]), output_tokens_p95=_none(f["output_p95"]),
+                requests=requests,
+                users=users,
+                requests_per_user=requests / users if users else None,
+                input_tokens_mean=_none(f["input_mean"]),
+                cached_input_tokens_mean=_none(f["cached_mean"]),
+                output_tokens_mean=_none(f["output_mean"]),
+                input_tokens_p50=_none(f["input_p50"]),
+                input_tokens_p95=_none(f["input_p95"]),
+                output_tokens_p50=_none(f["output_p50"]),
+                output_tokens_p95=_none(f["output_p95"]),
                 cache_hit_rate=hits / raw_requests if raw_requests else None,
-                cost=cost, cost_per_request=cost / requests if requests else None,
+                cost=cost,
+                cost_per_request=cost / requests if requests else None,
             )
         else:
             figures = dict(
-                requests=0.0, users=0, requests_per_user=None, input_tokens_mean=None, cached_input_tokens_mean=None, output_tokens_mean=None,
-                input_tokens_p50=None, input_tokens_p95=None, output_tokens_p50=None, output_tokens_p95=None,
-                cache_hit_rate=None, cost=0.0, cost_per_request=None,
+                requests=0.0,
+                users=0,
+                requests_per_user=None,
+                input_tokens_mean=None,
+                cached_input_tokens_mean=None,
+                output_tokens_mean=None,
+                input_tokens_p50=None,
+                input_tokens_p95=None,
+                output_tokens_p50=None,
+                output_tokens_p95=None,
+                cache_hit_rate=None,
+                cost=0.0,
+                cost_per_request=None,
             )
         total_calls = float(shares.sum())
         features[feature] = FeatureFigures(
             **figures,
             models={str(model): float(n) / total_calls for model, n in shares.items()} if total_calls else {},
-            growth_monthly=growth, months_to_10x=trends.months_to(growth, 10), months_to_100x=trends.months_to(growth, 100),
+            growth_monthly=growth,
+            months_to_10x=trends.months_to(growth, 10),
+            months_to_100x=trends.months_to(growth, 100),
         )
     dominant = mix.drop_duplicates("feature", keep="first").reset_index(drop=True)
     found.sort(key=lambda a: (a.date, a.feature))
-    return Aggregates(window=window, scale=scale, features=features, daily=daily, anomalies=found, model_daily=model_daily, dominant=dominant)
+    return Aggregates(
+        window=window,
+        scale=scale,
+        features=features,
+        daily=daily,
+        anomalies=found,
+        model_daily=model_daily,
+        dominant=dominant,
+    )
 
 
 def _dense_days(daily: pd.DataFrame, last_day) -> pd.DataFrame:
@@ -152,12 +183,23 @@ def _dense_days(daily: pd.DataFrame, last_day) -> pd.DataFrame:
         dense = rows.set_index("date").reindex(days)
         frames.append(
             pd.DataFrame(
-                {"feature": feature, "date": days, "requests": dense["requests"].fillna(0).astype(int).to_numpy(),
-                 "cost": dense["cost"].fillna(0.0).astype(float).to_numpy()}
+                {
+                    "feature": feature,
+                    "date": days,
+                    "requests": dense["requests"].fillna(0).astype(int).to_numpy(),
+                    "cost": dense["cost"].fillna(0.0).astype(float).to_numpy(),
+                }
             )
         )
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["feature", "date", "requests", "cost"])
+    return (
+        pd.concat(frames, ignore_index=True)
+        if frames
+        else pd.DataFrame(columns=["feature", "date", "requests", "cost"])
+    )
 
 
 def daily_rows(daily: pd.DataFrame) -> list[DailyRow]:
-    return [DailyRow(date=r.date, feature=r.feature, requests=int(r.requests), cost=float(r.cost)) for r in daily.itertuples(index=False)]
+    return [
+        DailyRow(date=r.date, feature=r.feature, requests=int(r.requests), cost=float(r.cost))
+        for r in daily.itertuples(index=False)
+    ]

@@ -56,7 +56,9 @@ def _rejects(con: duckdb.DuckDBPyConnection, source: Source) -> pd.DataFrame:
     ).df()
 
 
-def _locate(con, source: Source, feature_key: str | None, condition: str, rejects: pd.DataFrame, with_rejects: bool) -> RecordRef | None:
+def _locate(
+    con, source: Source, feature_key: str | None, condition: str, rejects: pd.DataFrame, with_rejects: bool
+) -> RecordRef | None:
     """The first record meeting `condition` (SQL over the normalised columns), in file order, or the first
     CSV reject when `with_rejects`; a numbered pass over one file at a time, stopping at the first hit."""
     reader = READERS[source.format]
@@ -105,14 +107,20 @@ def ingest(
     with tempfile.TemporaryDirectory(prefix="aueb-ingest-") as scratch:
         con = connect(threads=threads, memory_limit=memory_limit or DEFAULT_MEMORY_LIMIT, temp_directory=scratch)
         try:
-            return _measure(con, source, feature_key, window_hours, strict, allow_unpriced, scenario_name, step, Path(scratch))
+            return _measure(
+                con, source, feature_key, window_hours, strict, allow_unpriced, scenario_name, step, Path(scratch)
+            )
         except duckdb.Error as exc:
-            raise InputError(f"{source.files[0]}: cannot read the {source.format} log ({str(exc).splitlines()[0]})") from None
+            raise InputError(
+                f"{source.files[0]}: cannot read the {source.format} log ({str(exc).splitlines()[0]})"
+            ) from None
         finally:
             con.close()
 
 
-def _measure(con, source, feature_key, window_hours, strict, allow_unpriced, scenario_name, step, scratch: Path) -> Measured:
+def _measure(
+    con, source, feature_key, window_hours, strict, allow_unpriced, scenario_name, step, scratch: Path
+) -> Measured:
     reader = READERS[source.format]
     # The log is parsed once into a compressed Parquet file of what the figures need (a problem's text
     # and line are found again by _locate); every aggregate then scans its columns. Memory stays
@@ -132,7 +140,9 @@ def _measure(con, source, feature_key, window_hours, strict, allow_unpriced, sce
     read, bad = int(read) + len(rejects), int(bad) + len(rejects)
     first_bad = _locate(con, source, feature_key, "problem IS NOT NULL", rejects, True) if bad else None
     if strict and first_bad is not None:
-        raise InputError(f"{first_bad.file}:{first_bad.line}: {first_bad.reason} (--strict stops at the first bad record; {bad} bad)")
+        raise InputError(
+            f"{first_bad.file}:{first_bad.line}: {first_bad.reason} (--strict stops at the first bad record; {bad} bad)"
+        )
     if read - bad == 0:
         where = f"; first: {first_bad.file}:{first_bad.line}: {first_bad.reason}" if first_bad else ""
         raise InputError(f"{source.files[0]}: no usable record ({read} read, {bad} bad{where})")
@@ -147,7 +157,11 @@ def _measure(con, source, feature_key, window_hours, strict, allow_unpriced, sce
     if unpriced:
         names = ", ".join(sorted({sql_text(p.model) for p in unpriced}))
         condition = f"problem IS NULL AND ignored IS NULL AND model IN ({names})"
-        unpriced_records = int(con.execute(f"SELECT count(*) FROM records WHERE NOT bad AND NOT ignored AND model IN ({names})").fetchall()[0][0])
+        unpriced_records = int(
+            con.execute(
+                f"SELECT count(*) FROM records WHERE NOT bad AND NOT ignored AND model IN ({names})"
+            ).fetchall()[0][0]
+        )
         if not allow_unpriced or strict:
             first = _locate(con, source, feature_key, condition, rejects, False)
             where = f"; first at {first.file}:{first.line}" if first else ""
@@ -168,14 +182,26 @@ def _measure(con, source, feature_key, window_hours, strict, allow_unpriced, sce
     ).df()
     report = IngestReport(
         window=aggregates.window,
-        records=Records(read=read, used=read - bad, bad=bad, first_bad=first_bad, ignored=int(ignored), unpriced=unpriced_records),
+        records=Records(
+            read=read, used=read - bad, bad=bad, first_bad=first_bad, ignored=int(ignored), unpriced=unpriced_records
+        ),
         features=aggregates.features,
         daily=daily_rows(aggregates.daily),
         anomalies=aggregates.anomalies,
         price_checks=price_checks(checks),
     )
     step(0.95, "Building the scenario")
-    name = scenario_name or f"Measured from {', '.join(Path(f).name for f in source.files[:3])}{' ...' if len(source.files) > 3 else ''}"
+    name = (
+        scenario_name
+        or f"Measured from {', '.join(Path(f).name for f in source.files[:3])}{' ...' if len(source.files) > 3 else ''}"
+    )
     measured = build_scenario(report, aggregates.dominant, name)
     step(1.0, "Done")
-    return Measured(source=source, report=report, scenario=measured, daily=aggregates.daily, model_daily=aggregates.model_daily, unpriced=unpriced)
+    return Measured(
+        source=source,
+        report=report,
+        scenario=measured,
+        daily=aggregates.daily,
+        model_daily=aggregates.model_daily,
+        unpriced=unpriced,
+    )

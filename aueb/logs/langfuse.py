@@ -34,7 +34,9 @@ def raw_sql(source: Source, feature_key: str | None, numbered: bool = False) -> 
     else:
         feature = "NULL::VARCHAR"
     cache_read = " OR ".join(f"k = '{k}'" for k in _CACHE_READ)
-    input_parts = f"k = 'input' OR starts_with(k, 'input_') OR {cache_read} OR " + " OR ".join(f"k = '{k}'" for k in _CACHE_CREATION)
+    input_parts = f"k = 'input' OR starts_with(k, 'input_') OR {cache_read} OR " + " OR ".join(
+        f"k = '{k}'" for k in _CACHE_CREATION
+    )
     output_parts = "k = 'output' OR starts_with(k, 'output_')"
     return f"""
     SELECT file, line,
@@ -44,19 +46,19 @@ def raw_sql(source: Source, feature_key: str | None, numbered: bool = False) -> 
              WHEN aueb_not_json(metadata_text) THEN 'metadata is not valid JSON'
              WHEN aueb_not_json(tags_text) THEN 'tags are not valid JSON' END AS problem,
         aueb_time(ts_text) AS ts, ts_text, {feature} AS feature, user_id, model, NULL::VARCHAR AS provider,
-        CASE WHEN usage IS NOT NULL THEN CAST({_sum_keys('usage', input_parts)} AS VARCHAR) ELSE old_usage->>'input' END AS input_text,
-        CASE WHEN usage IS NOT NULL THEN CAST(coalesce({_sum_keys('usage', cache_read)}, 0) AS VARCHAR) END AS cached_text,
-        CASE WHEN usage IS NOT NULL THEN CAST({_sum_keys('usage', output_parts)} AS VARCHAR) ELSE old_usage->>'output' END AS output_text,
+        CASE WHEN usage IS NOT NULL THEN CAST({_sum_keys("usage", input_parts)} AS VARCHAR) ELSE old_usage->>'input' END AS input_text,
+        CASE WHEN usage IS NOT NULL THEN CAST(coalesce({_sum_keys("usage", cache_read)}, 0) AS VARCHAR) END AS cached_text,
+        CASE WHEN usage IS NOT NULL THEN CAST({_sum_keys("usage", output_parts)} AS VARCHAR) ELSE old_usage->>'output' END AS output_text,
         false AS cache_hit, cost_text
     FROM (
-        SELECT file, line, malformed, {text('type')} AS kind, {text('start_time', 'startTime')} AS ts_text,
-            {text('user_id', 'userId')} AS user_id, {text('provided_model_name', 'providedModelName', 'model')} AS model,
-            {text('usage_details', 'usageDetails')} AS usage_text, aueb_json({text('usage_details', 'usageDetails')}) AS usage,
-            aueb_json({text('usage')}) AS old_usage,
-            {text('total_cost', 'totalCost', 'calculatedTotalCost')} AS cost_text,
-            {text('metadata')} AS metadata_text, aueb_json({text('metadata')}) AS metadata,
-            {text('tags')} AS tags_text, aueb_json({text('tags')}) AS tags,
-            {text('trace_name', 'traceName', 'name') if feature_key == 'name' else 'NULL'} AS trace_name
+        SELECT file, line, malformed, {text("type")} AS kind, {text("start_time", "startTime")} AS ts_text,
+            {text("user_id", "userId")} AS user_id, {text("provided_model_name", "providedModelName", "model")} AS model,
+            {text("usage_details", "usageDetails")} AS usage_text, aueb_json({text("usage_details", "usageDetails")}) AS usage,
+            aueb_json({text("usage")}) AS old_usage,
+            {text("total_cost", "totalCost", "calculatedTotalCost")} AS cost_text,
+            {text("metadata")} AS metadata_text, aueb_json({text("metadata")}) AS metadata,
+            {text("tags")} AS tags_text, aueb_json({text("tags")}) AS tags,
+            {text("trace_name", "traceName", "name") if feature_key == "name" else "NULL"} AS trace_name
         FROM ({records_of(source, numbered)})
     )
     """

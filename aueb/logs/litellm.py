@@ -34,13 +34,13 @@ def raw_sql(source: Source, feature_key: str | None, numbered: bool = False) -> 
         aueb_time(ts_text) AS ts, ts_text, {feature} AS feature, user_id, model, provider,
         input_text, {cached} AS cached_text, output_text, aueb_true(cache_hit) AS cache_hit, cost_text
     FROM (
-        SELECT file, line, malformed, {text('startTime', 'start_time')} AS ts_text,
-            coalesce(nullif({text('end_user')}, ''), nullif({text('user')}, '')) AS user_id,
-            {text('model')} AS model, {text('custom_llm_provider')} AS provider,
-            {text('prompt_tokens')} AS input_text, {text('completion_tokens')} AS output_text,
-            {text('cache_hit')} AS cache_hit, {text('spend')} AS cost_text,
-            {text('metadata')} AS metadata_text, aueb_json({text('metadata')}) AS metadata,
-            {text('request_tags')} AS request_tags
+        SELECT file, line, malformed, {text("startTime", "start_time")} AS ts_text,
+            coalesce(nullif({text("end_user")}, ''), nullif({text("user")}, '')) AS user_id,
+            {text("model")} AS model, {text("custom_llm_provider")} AS provider,
+            {text("prompt_tokens")} AS input_text, {text("completion_tokens")} AS output_text,
+            {text("cache_hit")} AS cache_hit, {text("spend")} AS cost_text,
+            {text("metadata")} AS metadata_text, aueb_json({text("metadata")}) AS metadata,
+            {text("request_tags")} AS request_tags
         FROM ({records_of(source, numbered)})
     )
     """

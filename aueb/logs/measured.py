@@ -38,13 +38,17 @@ def build_scenario(report: IngestReport, dominant: pd.DataFrame, name: str) -> M
             continue
         share = figures.models.get(model, 0.0)
         if share < 1:
-            notes.append(f"feature {feature!r}: priced with its dominant model {model} ({share:.0%} of model calls); "
-                         f"measured cost per request {figures.cost_per_request:.6f} USD")
+            notes.append(
+                f"feature {feature!r}: priced with its dominant model {model} ({share:.0%} of model calls); "
+                f"measured cost per request {figures.cost_per_request:.6f} USD"
+            )
         if figures.users:
             users, per_user = float(figures.users), float(figures.requests_per_user)
         else:
             users, per_user = 1.0, figures.requests
-            notes.append(f"feature {feature!r}: the log has no user ids; its {figures.requests:,.0f} requests/month are held as 1 user")
+            notes.append(
+                f"feature {feature!r}: the log has no user ids; its {figures.requests:,.0f} requests/month are held as 1 user"
+            )
         features.append(
             Feature(
                 name=feature,

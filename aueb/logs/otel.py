@@ -32,7 +32,13 @@ def raw_sql(source: Source, feature_key: str | None, numbered: bool = False) -> 
     model = f"coalesce({span('gen_ai.response.model')}, {span('gen_ai.request.model')})"
     genai = " OR ".join(
         f"{span(k)} IS NOT NULL"
-        for k in ("gen_ai.operation.name", "gen_ai.request.model", "gen_ai.response.model", "gen_ai.usage.input_tokens", "gen_ai.usage.output_tokens")
+        for k in (
+            "gen_ai.operation.name",
+            "gen_ai.request.model",
+            "gen_ai.response.model",
+            "gen_ai.usage.input_tokens",
+            "gen_ai.usage.output_tokens",
+        )
     )
     value = "coalesce(a.value.stringValue, a.value.intValue, a.value.doubleValue, a.value.boolValue)"
     # One list of spans per line, each with its resource's attributes; a bad line becomes one empty span
@@ -46,12 +52,12 @@ def raw_sql(source: Source, feature_key: str | None, numbered: bool = False) -> 
         CASE WHEN NOT bad AND NOT ({genai}) THEN 'span without gen_ai attributes' END AS ignored,
         CASE WHEN bad AND NOT json_valid(text) THEN 'malformed JSON line' WHEN bad THEN 'no resourceSpans in the line' END AS problem,
         make_timestamp(TRY_CAST(TRY_CAST(ts_text AS HUGEINT) // 1000 AS BIGINT)) AS ts, ts_text,
-        {feature} AS feature, coalesce({span_or_resource('user.id')}, {span_or_resource('enduser.id')}) AS user_id,
-        {model} AS model, coalesce({span('gen_ai.provider.name')}, {span('gen_ai.system')}) AS provider,
-        coalesce({span('gen_ai.usage.input_tokens')}, {span('gen_ai.usage.prompt_tokens')}) AS input_text,
-        {span('gen_ai.usage.cache_read.input_tokens')} AS cached_text,
-        coalesce({span('gen_ai.usage.output_tokens')}, {span('gen_ai.usage.completion_tokens')}) AS output_text,
-        false AS cache_hit, {span('gen_ai.usage.cost')} AS cost_text
+        {feature} AS feature, coalesce({span_or_resource("user.id")}, {span_or_resource("enduser.id")}) AS user_id,
+        {model} AS model, coalesce({span("gen_ai.provider.name")}, {span("gen_ai.system")}) AS provider,
+        coalesce({span("gen_ai.usage.input_tokens")}, {span("gen_ai.usage.prompt_tokens")}) AS input_text,
+        {span("gen_ai.usage.cache_read.input_tokens")} AS cached_text,
+        coalesce({span("gen_ai.usage.output_tokens")}, {span("gen_ai.usage.completion_tokens")}) AS output_text,
+        false AS cache_hit, {span("gen_ai.usage.cost")} AS cost_text
     FROM (
         SELECT file, line, text, bad, sp.start AS ts_text,
             list_transform(sp.attributes, lambda a: a.key) AS span_keys, list_transform(sp.attributes, lambda a: {value}) AS span_values,

@@ -12,10 +12,22 @@ from aueb.logs.report import PriceCheck
 
 # Provider names of the logging tools (OTel gen_ai.provider.name, LiteLLM custom_llm_provider) -> catalog ids.
 PROVIDER_ALIASES = {
-    "aws.bedrock": "aws", "bedrock": "aws", "bedrock_converse": "aws",
-    "azure.ai.openai": "azure", "azure.ai.inference": "azure", "azure_ai": "azure",
-    "gcp.vertex_ai": "google", "gcp.gemini": "google", "gcp.gen_ai": "google", "vertex_ai": "google", "gemini": "google",
-    "vertex_ai_beta": "google", "text-completion-openai": "openai", "x_ai": "x-ai", "xai": "x-ai", "mistral_ai": "mistral",
+    "aws.bedrock": "aws",
+    "bedrock": "aws",
+    "bedrock_converse": "aws",
+    "azure.ai.openai": "azure",
+    "azure.ai.inference": "azure",
+    "azure_ai": "azure",
+    "gcp.vertex_ai": "google",
+    "gcp.gemini": "google",
+    "gcp.gen_ai": "google",
+    "vertex_ai": "google",
+    "gemini": "google",
+    "vertex_ai_beta": "google",
+    "text-completion-openai": "openai",
+    "x_ai": "x-ai",
+    "xai": "x-ai",
+    "mistral_ai": "mistral",
 }
 PRICE_CHECK_TOLERANCE = 0.01
 
@@ -76,5 +88,9 @@ def price_checks(totals: pd.DataFrame) -> list[PriceCheck]:
         recorded, recomputed = float(row.recorded_cost), float(row.recomputed_cost)
         ratio = recorded / recomputed if recomputed > 0 else None
         flagged = abs(recorded - recomputed) > PRICE_CHECK_TOLERANCE * recomputed if recomputed > 0 else recorded > 0
-        checks.append(PriceCheck(model=row.model, recorded_cost=recorded, recomputed_cost=recomputed, ratio=ratio, flagged=flagged))
+        checks.append(
+            PriceCheck(
+                model=row.model, recorded_cost=recorded, recomputed_cost=recomputed, ratio=ratio, flagged=flagged
+            )
+        )
     return checks

@@ -35,8 +35,13 @@ class Records(_Model):
     used: int = Field(description="Valid records, every one counted in the figures")
     bad: int = Field(description="Records refused (malformed line, negative token count, unparseable time, ...)")
     first_bad: RecordRef | None = None
-    ignored: int = Field(0, description="Entries that are not model calls (OTel spans without gen_ai attributes, Langfuse observations other than GENERATION); not records")
-    unpriced: int = Field(0, description="Used records whose model the catalog does not know, priced 0 (--allow-unpriced)")
+    ignored: int = Field(
+        0,
+        description="Entries that are not model calls (OTel spans without gen_ai attributes, Langfuse observations other than GENERATION); not records",
+    )
+    unpriced: int = Field(
+        0, description="Used records whose model the catalog does not know, priced 0 (--allow-unpriced)"
+    )
 
 
 class FeatureFigures(_Model):

@@ -66,7 +66,9 @@ def expand(patterns: list[str]) -> list[str]:
         elif Path(pattern).is_file():
             files.append(pattern)
         elif Path(pattern).is_dir():
-            raise InputError(f"{pattern}: is a folder; name the log files (a glob such as {pattern.rstrip('/')}/*.jsonl works)")
+            raise InputError(
+                f"{pattern}: is a folder; name the log files (a glob such as {pattern.rstrip('/')}/*.jsonl works)"
+            )
         else:
             raise InputError(f"{pattern}: no such file")
     if not files:
@@ -105,7 +107,9 @@ def _csv_format(header: list[str]) -> str | None:
     columns = set(header)
     if "request_id" in columns and columns & {"spend", "prompt_tokens"}:
         return "litellm"
-    if columns & {"usage_details", "usageDetails", "provided_model_name"} or ("type" in columns and columns & {"start_time", "startTime"}):
+    if columns & {"usage_details", "usageDetails", "provided_model_name"} or (
+        "type" in columns and columns & {"start_time", "startTime"}
+    ):
         return "langfuse"
     if set(PLAIN_CSV_REQUIRED) <= columns:
         return "csv"
@@ -140,19 +144,29 @@ def open_source(patterns: list[str], log_format: str = "auto") -> Source:
     for path in files:
         detected, file_layout, header = _sniff(path)
         if log_format == "auto" and detected is None:
-            raise InputError(f"{path}: not a known log format (tried {', '.join(FORMATS)}); see the README for each format's fields")
+            raise InputError(
+                f"{path}: not a known log format (tried {', '.join(FORMATS)}); see the README for each format's fields"
+            )
         this = detected if log_format == "auto" else log_format
         if log_format == "otel" and file_layout != "jsonl" or log_format == "csv" and file_layout != "csv":
-            raise InputError(f"{path}: --format {log_format} expects {'JSON Lines' if log_format == 'otel' else 'a CSV file'}")
+            raise InputError(
+                f"{path}: --format {log_format} expects {'JSON Lines' if log_format == 'otel' else 'a CSV file'}"
+            )
         if found is not None and (this != found or file_layout != layout):
-            raise InputError(f"{path}: is {this} ({file_layout}) but {files[0]} is {found} ({layout}); ingest one format at a time")
+            raise InputError(
+                f"{path}: is {this} ({file_layout}) but {files[0]} is {found} ({layout}); ingest one format at a time"
+            )
         if file_layout == "csv" and columns and header != columns:
-            raise InputError(f"{path}: its header differs from {files[0]}'s; CSV files ingested together need the same columns")
+            raise InputError(
+                f"{path}: its header differs from {files[0]}'s; CSV files ingested together need the same columns"
+            )
         found, layout, columns = this, file_layout, header
     if found == "csv":
         missing = [c for c in PLAIN_CSV_REQUIRED if c not in columns]
         if missing:
-            raise InputError(f"{files[0]}: the CSV has no column {missing[0]!r} (required: {', '.join(PLAIN_CSV_REQUIRED)})")
+            raise InputError(
+                f"{files[0]}: the CSV has no column {missing[0]!r} (required: {', '.join(PLAIN_CSV_REQUIRED)})"
+            )
     return Source(files=tuple(files), format=found, layout=layout, columns=tuple(columns))
 
 

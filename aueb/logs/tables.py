@@ -7,9 +7,25 @@ import pandas as pd
 from aueb.logs.report import IngestReport
 
 FEATURE_COLUMNS = (
-    "feature", "requests", "users", "requests_per_user", "input_tokens_mean", "input_tokens_p50", "input_tokens_p95",
-    "cached_input_tokens_mean", "output_tokens_mean", "output_tokens_p50", "output_tokens_p95", "cache_hit_rate",
-    "dominant_model", "dominant_model_share", "cost_per_request", "cost", "growth_monthly", "months_to_10x", "months_to_100x",
+    "feature",
+    "requests",
+    "users",
+    "requests_per_user",
+    "input_tokens_mean",
+    "input_tokens_p50",
+    "input_tokens_p95",
+    "cached_input_tokens_mean",
+    "output_tokens_mean",
+    "output_tokens_p50",
+    "output_tokens_p95",
+    "cache_hit_rate",
+    "dominant_model",
+    "dominant_model_share",
+    "cost_per_request",
+    "cost",
+    "growth_monthly",
+    "months_to_10x",
+    "months_to_100x",
 )
 
 
@@ -24,8 +40,13 @@ def features_frame(report: IngestReport) -> pd.DataFrame:
 
 
 def anomalies_frame(report: IngestReport) -> pd.DataFrame:
-    return pd.DataFrame([a.model_dump() for a in report.anomalies], columns=["feature", "date", "cost", "median", "threshold"])
+    return pd.DataFrame(
+        [a.model_dump() for a in report.anomalies], columns=["feature", "date", "cost", "median", "threshold"]
+    )
 
 
 def price_checks_frame(report: IngestReport) -> pd.DataFrame:
-    return pd.DataFrame([c.model_dump() for c in report.price_checks], columns=["model", "recorded_cost", "recomputed_cost", "ratio", "flagged"])
+    return pd.DataFrame(
+        [c.model_dump() for c in report.price_checks],
+        columns=["model", "recorded_cost", "recomputed_cost", "ratio", "flagged"],
+    )

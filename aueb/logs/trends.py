@@ -58,6 +58,11 @@ def anomalies(days: pd.Series, cost: pd.Series) -> pd.DataFrame:
     threshold = np.maximum(median + ANOMALY_MADS * MAD_TO_SIGMA * mad, (1 + ANOMALY_MIN_RISE) * median)
     flagged = enough & (values > threshold)
     return pd.DataFrame(
-        {"date": np.asarray(days)[flagged], "cost": values[flagged], "median": median[flagged], "threshold": threshold[flagged]},
+        {
+            "date": np.asarray(days)[flagged],
+            "cost": values[flagged],
+            "median": median[flagged],
+            "threshold": threshold[flagged],
+        },
         columns=columns,
     )

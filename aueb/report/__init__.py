@@ -23,4 +23,14 @@ def render(content: ReportContent, kind: str, paper: str = "a4") -> bytes:
     raise ValueError(f"unknown report kind {kind!r}; expected one of {', '.join(KINDS)}")
 
 
-__all__ = ["KINDS", "PAPER_SIZES", "ReportContent", "RendererMissing", "build_report", "render", "render_html", "render_pdf", "render_xlsx"]
+__all__ = [
+    "KINDS",
+    "PAPER_SIZES",
+    "ReportContent",
+    "RendererMissing",
+    "build_report",
+    "render",
+    "render_html",
+    "render_pdf",
+    "render_xlsx",
+]

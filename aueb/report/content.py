@@ -14,14 +14,13 @@ from typing import Any
 import pandas as pd
 from pydantic import BaseModel
 
-from aueb import risk, views
+from aueb import charts, risk, views
 from aueb.catalog import lookup
 from aueb.engine import ROW_COLUMNS, Projection, project
 from aueb.report import sections as optional
 from aueb.report.model import DEFINITIONS, Chart, Figure, Figures, ReportContent, Section, Sheet, Table, Text
 from aueb.scenario import Scenario, TokenPricing
 from aueb.tiers import load_tiers
-from aueb.ui import charts
 
 _UNIT = re.compile(r"\(([^()]*)\)")
 
@@ -50,13 +49,25 @@ def summary_figures(summary: dict[str, Any], currency: str, horizon_months: floa
         "student_cheaper_from_monthly_requests": volume_or_none,
     }
     items = [
-        Figure(key, f"ROI over {horizon_months:g} months" if key == "roi" else DEFINITIONS[key]["label"], text(summary[key]), summary[key])
+        Figure(
+            key,
+            f"ROI over {horizon_months:g} months" if key == "roi" else DEFINITIONS[key]["label"],
+            text(summary[key]),
+            summary[key],
+        )
         for key, text in shown.items()
         if key in summary
     ]
     for arm in ("baseline", "distilled"):
         key = f"margin_collapse_multiplier_{arm}"
-        items.append(Figure("margin_collapse_multiplier", f"Margin collapse, {views.arm_label(arm).lower()}", _collapse(summary[key]), summary[key]))
+        items.append(
+            Figure(
+                "margin_collapse_multiplier",
+                f"Margin collapse, {views.arm_label(arm).lower()}",
+                _collapse(summary[key]),
+                summary[key],
+            )
+        )
     return items
 
 
@@ -151,7 +162,10 @@ def feature_table(projection: Projection, multiplier: float, currency: str) -> T
         ("Net value with", "net_ai_value_distilled", "money", "net_ai_value"),
     ]
     rows = [
-        [str(record["feature"]), *(views.format_value(kind, record[column], currency) for _, column, kind, _ in columns[1:])]
+        [
+            str(record["feature"]),
+            *(views.format_value(kind, record[column], currency) for _, column, kind, _ in columns[1:]),
+        ]
         for record in table.to_dict("records")
     ]
     return Table(
@@ -165,10 +179,28 @@ def feature_table(projection: Projection, multiplier: float, currency: str) -> T
 def tier_sheet(projection: Projection, tiers: pd.DataFrame) -> pd.DataFrame:
     """One row per multiplier, arm and tier metric: the value, its band and the edges of the tier table."""
     multipliers = list(dict.fromkeys(views.totals(projection.rows)["multiplier"]))
-    positions = pd.concat([views.tier_positions(projection.rows, m).assign(multiplier=m) for m in multipliers], ignore_index=True)
+    positions = pd.concat(
+        [views.tier_positions(projection.rows, m).assign(multiplier=m) for m in multipliers], ignore_index=True
+    )
     edges = tiers.loc[:, ["better", "elite", "median_min", "median_max", "low", "source"]]
     frame = positions.join(edges, on="metric")
-    return frame.loc[:, ["multiplier", "arm", "metric", "label", "value", "band", "better", "elite", "median_min", "median_max", "low", "source"]]
+    return frame.loc[
+        :,
+        [
+            "multiplier",
+            "arm",
+            "metric",
+            "label",
+            "value",
+            "band",
+            "better",
+            "elite",
+            "median_min",
+            "median_max",
+            "low",
+            "source",
+        ],
+    ]
 
 
 _SHARE_COLUMNS = ("cogs_to_revenue", "gross_margin", "quality", "routing_coverage", "feature_profitability")
@@ -219,33 +251,62 @@ def build_report(
     multipliers = list(scenario.multipliers)
     first, last = multipliers[0], multipliers[-1]
 
-    overview = Section("overview", "Overview: does the AI feature pay?", blocks=[
-        Text(lines, status),
-        headline(projection, currency),
-        Chart("cogs_to_revenue", charts.cogs_to_revenue_chart(projection.rows, tiers), "cogs_to_revenue",
-              "Each bar is the scenario's AI COGS / revenue at one volume, drawn over the industry bands."),
-        *(
-            Chart(f"tiers_{m:g}", charts.tier_strip_chart(views.tier_positions(projection.rows, m), tiers, currency), "tiers",
-                  f"Where each tier metric falls at {views.multiplier_label(m)}, without and with the student.")
-            for m in dict.fromkeys((first, last))
-        ),
-    ])
+    overview = Section(
+        "overview",
+        "Overview: does the AI feature pay?",
+        blocks=[
+            Text(lines, status),
+            headline(projection, currency),
+            Chart(
+                "cogs_to_revenue",
+                charts.cogs_to_revenue_chart(projection.rows, tiers),
+                "cogs_to_revenue",
+                "Each bar is the scenario's AI COGS / revenue at one volume, drawn over the industry bands.",
+            ),
+            *(
+                Chart(
+                    f"tiers_{m:g}",
+                    charts.tier_strip_chart(views.tier_positions(projection.rows, m), tiers, currency),
+                    "tiers",
+                    f"Where each tier metric falls at {views.multiplier_label(m)}, without and with the student.",
+                )
+                for m in dict.fromkeys((first, last))
+            ),
+        ],
+    )
     investment = Section(
-        "investment", "The distillation investment",
+        "investment",
+        "The distillation investment",
         intro=f"What the student costs once, what it saves a month at today's volume, and from what volume it pays; ROI over {horizon:g} months.",
         blocks=[Figures(summary_figures(summary, currency, horizon))],
     )
-    costs = Section("costs", "Costs and scale", blocks=[
-        Chart("cost_per_request", charts.cost_per_request_chart(views.cost_components_per_request(projection.rows), currency), "cost_per_request",
-              "Inference: teacher, student and cache hits. Overhead: retrieval, logging, guardrails. Human review: reviewed share x minutes "
-              "x reviewer cost. Fixed platform: shared in proportion to requests."),
-        Chart("volume", charts.volume_chart(views.volume_curve(curve), views.volume_marks(curve), currency), "ai_cogs",
-              "Both arms from 0.001x to 1,000x today's volume, users growing (log-log). Crosses: margin collapse, where AI COGS reaches "
-              "today's revenue if usage per user grows and revenue per user does not."),
-        feature_table(projection, first, currency),
-        Chart("features", charts.feature_chart(views.feature_table(projection.rows, first), currency), "ai_cogs",
-              f"AI COGS of each feature without and with the student, and its revenue, at {views.multiplier_label(first)}."),
-    ])
+    costs = Section(
+        "costs",
+        "Costs and scale",
+        blocks=[
+            Chart(
+                "cost_per_request",
+                charts.cost_per_request_chart(views.cost_components_per_request(projection.rows), currency),
+                "cost_per_request",
+                "Inference: teacher, student and cache hits. Overhead: retrieval, logging, guardrails. Human review: reviewed share x minutes "
+                "x reviewer cost. Fixed platform: shared in proportion to requests.",
+            ),
+            Chart(
+                "volume",
+                charts.volume_chart(views.volume_curve(curve), views.volume_marks(curve), currency),
+                "ai_cogs",
+                "Both arms from 0.001x to 1,000x today's volume, users growing (log-log). Crosses: margin collapse, where AI COGS reaches "
+                "today's revenue if usage per user grows and revenue per user does not.",
+            ),
+            feature_table(projection, first, currency),
+            Chart(
+                "features",
+                charts.feature_chart(views.feature_table(projection.rows, first), currency),
+                "ai_cogs",
+                f"AI COGS of each feature without and with the student, and its revenue, at {views.multiplier_label(first)}.",
+            ),
+        ],
+    )
     sections = [overview, investment, costs]
     extra_sheets: list[Sheet] = []
     for built in (
@@ -257,8 +318,14 @@ def build_report(
             section, sheets = built
             sections.append(section)
             extra_sheets += sheets
-    sections.append(Section("inputs", "Inputs", intro="Every input of the scenario as the projection read it, with its unit.",
-                            blocks=[inputs_table(scenario)]))
+    sections.append(
+        Section(
+            "inputs",
+            "Inputs",
+            intro="Every input of the scenario as the projection read it, with its unit.",
+            blocks=[inputs_table(scenario)],
+        )
+    )
     return ReportContent(
         scenario=scenario,
         projection=projection,

@@ -9,14 +9,14 @@ from importlib.metadata import PackageNotFoundError, version
 from importlib.resources import files
 
 import jinja2
-from markupsafe import Markup, escape
 import plotly.io as pio
+from markupsafe import Markup, escape
 from plotly.offline import get_plotlyjs
 from plotly.utils import PlotlyJSONEncoder
 
+from aueb.charts import BAND_COLORS, BAND_TEXT, CONFIG
 from aueb.report.model import Chart, ReportContent, Table
 from aueb.tiers import BANDS
-from aueb.ui.charts import BAND_COLORS, BAND_TEXT, CONFIG
 
 TEMPLATES = files("aueb.report").joinpath("templates")
 # Definitions every report explains, whatever its sections link to.
@@ -96,22 +96,26 @@ def render_html(content: ReportContent, *, responsive: bool = True) -> str:
                 # front end fills in): every chart of a report gets plotly's, embedded once.
                 figure["layout"].pop("template", None)
                 charts.append({"key": block.key, "figure": figure})
-    return _environment().get_template("report.html.j2").render(
-        title=content.title,
-        subtitle=content.subtitle,
-        created=f"{content.created:%Y-%m-%d %H:%M} UTC",
-        currency=content.scenario.currency,
-        version=_aueb_version(),
-        css=Markup(TEMPLATES.joinpath("report.css").read_text("utf-8")),
-        plotly_js=_plotly_js(),
-        sections=content.sections,
-        definitions=content.definitions,
-        economics_keys=_economics_keys(content),
-        bands=BANDS,
-        band_colors=BAND_COLORS,
-        band_text=BAND_TEXT,
-        charts_json=_script_json(charts),
-        template_json=_script_json(_plotly_template()),
-        config_json=_script_json({**CONFIG, "responsive": responsive}),
-        responsive=responsive,
+    return (
+        _environment()
+        .get_template("report.html.j2")
+        .render(
+            title=content.title,
+            subtitle=content.subtitle,
+            created=f"{content.created:%Y-%m-%d %H:%M} UTC",
+            currency=content.scenario.currency,
+            version=_aueb_version(),
+            css=Markup(TEMPLATES.joinpath("report.css").read_text("utf-8")),
+            plotly_js=_plotly_js(),
+            sections=content.sections,
+            definitions=content.definitions,
+            economics_keys=_economics_keys(content),
+            bands=BANDS,
+            band_colors=BAND_COLORS,
+            band_text=BAND_TEXT,
+            charts_json=_script_json(charts),
+            template_json=_script_json(_plotly_template()),
+            config_json=_script_json({**CONFIG, "responsive": responsive}),
+            responsive=responsive,
+        )
     )

@@ -17,7 +17,9 @@ from aueb import views
 from aueb.engine import Projection
 from aueb.scenario import Scenario
 
-DEFINITIONS: dict[str, dict[str, str]] = tomllib.loads(files("aueb.report").joinpath("templates", "definitions.toml").read_text("utf-8"))
+DEFINITIONS: dict[str, dict[str, str]] = tomllib.loads(
+    files("aueb.report").joinpath("templates", "definitions.toml").read_text("utf-8")
+)
 
 
 @dataclass(frozen=True)

@@ -69,7 +69,9 @@ def render_pdf(content: ReportContent, paper: str = "a4") -> bytes:
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        raise RendererMissing("the PDF report needs the playwright package: pip install 'aueb[report]' (it uses the system's Chromium)") from None
+        raise RendererMissing(
+            "the PDF report needs the playwright package: pip install 'aueb[report]' (it uses the system's Chromium)"
+        ) from None
     width_mm, page_format = PAPER_SIZES[paper]
     # Charts are drawn at the width of the printed column (at the print scale), so the print keeps them as they were laid out.
     column_px = round((width_mm - 2 * MARGIN_MM) / 25.4 * 96 / PRINT_SCALE)
@@ -88,7 +90,12 @@ def render_pdf(content: ReportContent, paper: str = "a4") -> bytes:
                 display_header_footer=True,
                 header_template="<div></div>",
                 footer_template=_footer(content.title),
-                margin={"top": f"{MARGIN_MM}mm", "bottom": f"{MARGIN_MM + 4}mm", "left": f"{MARGIN_MM}mm", "right": f"{MARGIN_MM}mm"},
+                margin={
+                    "top": f"{MARGIN_MM}mm",
+                    "bottom": f"{MARGIN_MM + 4}mm",
+                    "left": f"{MARGIN_MM}mm",
+                    "right": f"{MARGIN_MM}mm",
+                },
                 outline=True,
                 tagged=True,
             )

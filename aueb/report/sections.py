@@ -14,18 +14,24 @@ from typing import Any
 
 import pandas as pd
 
-from aueb import risk, views
+from aueb import charts, risk, views
+from aueb.charts.risk import fan_chart, tornado_chart
+from aueb.charts.usage import daily_cost_chart
 from aueb.metrics import CPT_KEYS, Cascade, DistillationMetrics, MetricsError
 from aueb.planner import plan
 from aueb.report.model import DEFINITIONS, Chart, Figure, Figures, Section, Sheet, Table, Text
 from aueb.scenario import Scenario
-from aueb.ui import charts
-from aueb.ui.charts.risk import fan_chart, tornado_chart
-from aueb.ui.charts.usage import daily_cost_chart
 
 RISK_SHARES = ("cogs_to_revenue", "gross_margin")
 LOG_CURRENCY = "USD"  # the price catalog's: `aueb ingest` prices every call with it
-RISK_FIGURES = ("cogs_to_revenue", "gross_margin", "ai_cogs", "cost_per_request", "cost_per_correct_output", "net_ai_value")
+RISK_FIGURES = (
+    "cogs_to_revenue",
+    "gross_margin",
+    "ai_cogs",
+    "cost_per_request",
+    "cost_per_correct_output",
+    "net_ai_value",
+)
 
 
 def _plain(document: Any) -> Any:
@@ -50,12 +56,19 @@ def distillation_section(metrics: DistillationMetrics, scenario: Scenario) -> tu
     ]
     if metrics.kd_gain_pp is not None:
         spread = f" ± {metrics.kd_gain_pp_std:.2f}" if metrics.kd_gain_pp_std is not None else ""
-        figures.append(Figure("kd_gain_pp", "Gain over true labels alone", f"{metrics.kd_gain_pp:+.2f} pp{spread}", metrics.kd_gain_pp))
+        figures.append(
+            Figure(
+                "kd_gain_pp", "Gain over true labels alone", f"{metrics.kd_gain_pp:+.2f} pp{spread}", metrics.kd_gain_pp
+            )
+        )
     rows = [
         ("Test accuracy", lambda m: views.pct(m.accuracy, 2)),
         ("Parameters", lambda m: _number(m.parameters)),
         ("FLOPs per example", lambda m: _number(m.flops_per_example)),
-        ("Latency p50 / p95, batch 1 (ms)", lambda m: views.NA if m.latency_ms_p50 is None else f"{m.latency_ms_p50:g} / {m.latency_ms_p95:g}"),
+        (
+            "Latency p50 / p95, batch 1 (ms)",
+            lambda m: views.NA if m.latency_ms_p50 is None else f"{m.latency_ms_p50:g} / {m.latency_ms_p95:g}",
+        ),
         ("Throughput, batch 1 (examples / s)", lambda m: _number(m.throughput_batch1)),
         ("Throughput, batch 256 (examples / s)", lambda m: _number(m.throughput_batch256)),
         (f"Cost per million requests ({currency})", lambda m: views.money(m.cost_per_million_requests, currency)),
@@ -69,16 +82,33 @@ def distillation_section(metrics: DistillationMetrics, scenario: Scenario) -> tu
     blocks: list[Any] = [
         Figures(figures),
         table,
-        Chart("distill_accuracy", charts.accuracy_chart(views.distill_accuracy(metrics)), "quality_retention",
-              "Held-out accuracy of the teacher, the distilled student and the students trained without the teacher's soft targets."),
+        Chart(
+            "distill_accuracy",
+            charts.accuracy_chart(views.distill_accuracy(metrics)),
+            "quality_retention",
+            "Held-out accuracy of the teacher, the distilled student and the students trained without the teacher's soft targets.",
+        ),
     ]
     speed = views.distill_speed(metrics)
     if not speed.empty:
-        blocks.append(Chart("distill_throughput", charts.throughput_chart(speed), "quality_retention", "Examples per second at batch 1 and 256."))
-    sheets = [Sheet("Distillation", pd.DataFrame(
-        [{"figure": label, "teacher": shown(teacher), "student": shown(student)} for label, shown in rows]
-        + [{"figure": "Quality retention", "teacher": None, "student": metrics.quality_retention}]
-    ), {"figure": "text", "teacher": "text", "student": "text"})]
+        blocks.append(
+            Chart(
+                "distill_throughput",
+                charts.throughput_chart(speed),
+                "quality_retention",
+                "Examples per second at batch 1 and 256.",
+            )
+        )
+    sheets = [
+        Sheet(
+            "Distillation",
+            pd.DataFrame(
+                [{"figure": label, "teacher": shown(teacher), "student": shown(student)} for label, shown in rows]
+                + [{"figure": "Quality retention", "teacher": None, "student": metrics.quality_retention}]
+            ),
+            {"figure": "text", "teacher": "text", "student": "text"},
+        )
+    ]
     if metrics.cascade is not None:
         cascade_blocks, cascade_sheet = _cascade(metrics.cascade, scenario)
         blocks += cascade_blocks
@@ -92,12 +122,26 @@ def _cascade(cascade: Cascade, scenario: Scenario) -> tuple[list[Any], Sheet]:
     cpt = cascade.cpt
     figures = [
         Figure("apgr", "APGR", views.NA if cascade.apgr is None else f"{cascade.apgr:.3f}", cascade.apgr),
-        *(Figure("cpt", f"CPT({float(level):.0%})", "not reached" if cpt.get(level) is None else views.pct(cpt[level]), cpt.get(level)) for level in CPT_KEYS),
+        *(
+            Figure(
+                "cpt",
+                f"CPT({float(level):.0%})",
+                "not reached" if cpt.get(level) is None else views.pct(cpt[level]),
+                cpt.get(level),
+            )
+            for level in CPT_KEYS
+        ),
         Figure("aurc", "AURC", f"{cascade.aurc:.4f}", cascade.aurc),
         Figure("cascade", "Held-out examples", _number(cascade.n_examples), cascade.n_examples),
     ]
-    blocks: list[Any] = [Text(["**Confidence cascade**: the student answers and hands a request to the teacher when its confidence is below a threshold."]),
-                         Figures(figures)]
+    blocks: list[Any] = [
+        Text(
+            [
+                "**Confidence cascade**: the student answers and hands a request to the teacher when its confidence is below a threshold."
+            ]
+        ),
+        Figures(figures),
+    ]
     points = pd.DataFrame([p.model_dump() for p in cascade.points])
     feature = next((f.name for f in scenario.features if f.student is not None), None)
     priced = None
@@ -107,28 +151,82 @@ def _cascade(cascade: Cascade, scenario: Scenario) -> tuple[list[Any], Sheet]:
         except MetricsError as exc:
             blocks.append(Text([f"The curve cannot be priced for {feature}: {exc}."], "warning"))
     if priced is None:
-        return blocks, Sheet("Cascade", points, {c: "percent" for c in ("coverage", "selective_accuracy", "system_accuracy")})
+        return blocks, Sheet(
+            "Cascade", points, {c: "percent" for c in ("coverage", "selective_accuracy", "system_accuracy")}
+        )
     currency = scenario.currency
-    references = {"teacher_accuracy": cascade.teacher_accuracy, "student_accuracy": cascade.student_accuracy,
-                  "baseline_cogs": priced.arms["baseline"]["ai_cogs"], "distilled_cogs": priced.arms["distilled"]["ai_cogs"]}
-    blocks.append(Chart("cascade", charts.cascade_chart(priced.points, priced.best, None, references, currency), "cascade",
-                        f"Every measured operating point priced for {feature} at 1x (the rest of the scenario as it is); the star is the point "
-                        "with the highest net AI value."))
+    references = {
+        "teacher_accuracy": cascade.teacher_accuracy,
+        "student_accuracy": cascade.student_accuracy,
+        "baseline_cogs": priced.arms["baseline"]["ai_cogs"],
+        "distilled_cogs": priced.arms["distilled"]["ai_cogs"],
+    }
+    blocks.append(
+        Chart(
+            "cascade",
+            charts.cascade_chart(priced.points, priced.best, None, references, currency),
+            "cascade",
+            f"Every measured operating point priced for {feature} at 1x (the rest of the scenario as it is); the star is the point "
+            "with the highest net AI value.",
+        )
+    )
     if priced.best is not None:
         best = priced.points.iloc[priced.best]
-        blocks.append(Table(f"Best operating point for {feature} at 1x", ["Figure", "Best point", "The scenario now (with student)"], [
-            ["Threshold", f"{best['threshold']:.4g}", views.NA],
-            ["Coverage (student keeps)", views.pct(best["coverage"]), views.NA],
-            ["System accuracy", views.pct(best["system_accuracy"], 2), views.NA],
-            ["Routing coverage", views.pct(1 - best["escalation"]), views.pct(priced.arms["distilled"]["routing_coverage"])],
-            [f"AI COGS ({currency} / month)", views.money(best["ai_cogs"], currency), views.money(priced.arms["distilled"]["ai_cogs"], currency)],
-            [f"Error cost ({currency} / month)", views.money(best["error_cost"], currency), views.money(priced.arms["distilled"]["error_cost"], currency)],
-            [f"Net AI value ({currency} / month)", views.money(best["net_ai_value"], currency), views.money(priced.arms["distilled"]["net_ai_value"], currency)],
-            ["AI COGS / revenue", views.pct(best["cogs_to_revenue"]), views.pct(priced.arms["distilled"]["cogs_to_revenue"])],
-        ], row_keys=[None, "cascade", "cascade", "routing_coverage", "ai_cogs", "error_cost", "net_ai_value", "cogs_to_revenue"]))
-    frame = priced.points.drop(columns=["applicable"]).assign(applicable=priced.points["applicable"], best=[i == priced.best for i in range(len(priced.points))])
+        blocks.append(
+            Table(
+                f"Best operating point for {feature} at 1x",
+                ["Figure", "Best point", "The scenario now (with student)"],
+                [
+                    ["Threshold", f"{best['threshold']:.4g}", views.NA],
+                    ["Coverage (student keeps)", views.pct(best["coverage"]), views.NA],
+                    ["System accuracy", views.pct(best["system_accuracy"], 2), views.NA],
+                    [
+                        "Routing coverage",
+                        views.pct(1 - best["escalation"]),
+                        views.pct(priced.arms["distilled"]["routing_coverage"]),
+                    ],
+                    [
+                        f"AI COGS ({currency} / month)",
+                        views.money(best["ai_cogs"], currency),
+                        views.money(priced.arms["distilled"]["ai_cogs"], currency),
+                    ],
+                    [
+                        f"Error cost ({currency} / month)",
+                        views.money(best["error_cost"], currency),
+                        views.money(priced.arms["distilled"]["error_cost"], currency),
+                    ],
+                    [
+                        f"Net AI value ({currency} / month)",
+                        views.money(best["net_ai_value"], currency),
+                        views.money(priced.arms["distilled"]["net_ai_value"], currency),
+                    ],
+                    [
+                        "AI COGS / revenue",
+                        views.pct(best["cogs_to_revenue"]),
+                        views.pct(priced.arms["distilled"]["cogs_to_revenue"]),
+                    ],
+                ],
+                row_keys=[
+                    None,
+                    "cascade",
+                    "cascade",
+                    "routing_coverage",
+                    "ai_cogs",
+                    "error_cost",
+                    "net_ai_value",
+                    "cogs_to_revenue",
+                ],
+            )
+        )
+    frame = priced.points.drop(columns=["applicable"]).assign(
+        applicable=priced.points["applicable"], best=[i == priced.best for i in range(len(priced.points))]
+    )
     shares = ("coverage", "escalation", "system_accuracy", "cogs_to_revenue")
-    return blocks, Sheet("Cascade", frame, {**{c: "percent" for c in shares}, "ai_cogs": "money", "error_cost": "money", "net_ai_value": "money"})
+    return blocks, Sheet(
+        "Cascade",
+        frame,
+        {**{c: "percent" for c in shares}, "ai_cogs": "money", "error_cost": "money", "net_ai_value": "money"},
+    )
 
 
 # --- risk ---------------------------------------------------------------------------------------------
@@ -164,44 +262,97 @@ def risk_section(scenario: Scenario, samples: int, seed: int, tiers: pd.DataFram
     bars = risk.tornado(scenario)
     figure_name = risk.DEFAULT_FIGURE.name
     probability = summary.payback_within_horizon_probability
-    figures = [Figure("payback_within_horizon_probability", f"Pays back within {summary.horizon_months:g} months",
-                      views.NA if probability is None else views.pct(probability), probability)]
+    figures = [
+        Figure(
+            "payback_within_horizon_probability",
+            f"Pays back within {summary.horizon_months:g} months",
+            views.NA if probability is None else views.pct(probability),
+            probability,
+        )
+    ]
     for key in ("monthly_saving", "payback_months", "roi"):
         p = getattr(summary, key)
         shown = " · ".join(f"P{q[1:]} {_risk_value(key, getattr(p, q), currency)}" for q in ("p10", "p50", "p90"))
-        figures.append(Figure(key, DEFINITIONS[key]["label"], shown + (f" ({p.undefined:,} samples undefined)" if p.undefined else "")))
-    records = sorted((r.model_dump() for r in rows), key=lambda r: (RISK_FIGURES.index(r["figure"]), r["multiplier"], r["arm"]))
+        figures.append(
+            Figure(
+                key, DEFINITIONS[key]["label"], shown + (f" ({p.undefined:,} samples undefined)" if p.undefined else "")
+            )
+        )
+    records = sorted(
+        (r.model_dump() for r in rows), key=lambda r: (RISK_FIGURES.index(r["figure"]), r["multiplier"], r["arm"])
+    )
     table = [
-        [DEFINITIONS[r["figure"]]["label"], views.multiplier_label(r["multiplier"]), views.arm_label(r["arm"]),
-         *(_risk_value(r["figure"], r[q], currency) for q in ("p10", "p50", "p90")), f"{r['undefined']:,}"]
+        [
+            DEFINITIONS[r["figure"]]["label"],
+            views.multiplier_label(r["multiplier"]),
+            views.arm_label(r["arm"]),
+            *(_risk_value(r["figure"], r[q], currency) for q in ("p10", "p50", "p90")),
+            f"{r['undefined']:,}",
+        ]
         for r in records
     ]
     n_ranged = len(risk.ranged_inputs(scenario))
     blocks: list[Any] = [
-        Text([f"{n_ranged} input{'s' if n_ranged != 1 else ''} given as ranges; **{samples:,} Monte Carlo samples** (seed {seed}), "
-              "each input drawn from its PERT distribution."]),
+        Text(
+            [
+                f"{n_ranged} input{'s' if n_ranged != 1 else ''} given as ranges; **{samples:,} Monte Carlo samples** (seed {seed}), "
+                "each input drawn from its PERT distribution."
+            ]
+        ),
         Figures(figures),
-        Chart("risk_fan", fan_chart(risk.fan(simulation), tiers, samples), "percentiles",
-              "The band holds the middle 80% of the samples (P10 to P90); the line is the median (P50)."),
-        Table("Percentiles of the total rows", ["Figure", "Volume", "Arm", "P10", "P50", "P90", "Undefined samples"], table,
-              row_keys=[r["figure"] for r in records]),
+        Chart(
+            "risk_fan",
+            fan_chart(risk.fan(simulation), tiers, samples),
+            "percentiles",
+            "The band holds the middle 80% of the samples (P10 to P90); the line is the median (P50).",
+        ),
+        Table(
+            "Percentiles of the total rows",
+            ["Figure", "Volume", "Arm", "P10", "P50", "P90", "Undefined samples"],
+            table,
+            row_keys=[r["figure"] for r in records],
+        ),
     ]
     if bars:
         label = DEFINITIONS[figure_name]["label"]
         arm = views.arm_label(risk.DEFAULT_FIGURE.arm_for(scenario)).lower()
         title = f"Tornado: {label} at 1x, {arm} (base {_risk_value(figure_name, bars[0].figure_at_mode, currency)})"
-        blocks.append(Chart("risk_tornado", tornado_chart(_tornado_frame(bars, figure_name, currency), title, ".1%"), "tornado",
-                            "Each bar spans the figure with one input at its low and at its high, every other input at its mode."))
-        blocks.append(Table(f"Tornado of {label} at 1x, {arm}", ["Input", "Low", "Mode", "High", "At low", "At high", "Swing"], [
-            [b.input, f"{b.low:,.6g}", f"{b.mode:,.6g}", f"{b.high:,.6g}",
-             *(_risk_value(figure_name, v, currency) for v in (b.figure_at_low, b.figure_at_high, b.swing))]
-            for b in bars
-        ], row_keys=["tornado"] * len(bars)))
+        blocks.append(
+            Chart(
+                "risk_tornado",
+                tornado_chart(_tornado_frame(bars, figure_name, currency), title, ".1%"),
+                "tornado",
+                "Each bar spans the figure with one input at its low and at its high, every other input at its mode.",
+            )
+        )
+        blocks.append(
+            Table(
+                f"Tornado of {label} at 1x, {arm}",
+                ["Input", "Low", "Mode", "High", "At low", "At high", "Swing"],
+                [
+                    [
+                        b.input,
+                        f"{b.low:,.6g}",
+                        f"{b.mode:,.6g}",
+                        f"{b.high:,.6g}",
+                        *(_risk_value(figure_name, v, currency) for v in (b.figure_at_low, b.figure_at_high, b.swing)),
+                    ]
+                    for b in bars
+                ],
+                row_keys=["tornado"] * len(bars),
+            )
+        )
     sheets = [
-        Sheet("Risk percentiles", pd.DataFrame([r.model_dump() for r in rows], columns=list(risk.PERCENTILE_COLUMNS)),
-              {"scenario": "text", "arm": "text", "figure": "text", "undefined": "count"}),
-        Sheet("Tornado", pd.DataFrame([b.model_dump() for b in bars], columns=list(risk.TornadoRow.model_fields)),
-              {"scenario": "text", "figure": "text", "input": "text"}),
+        Sheet(
+            "Risk percentiles",
+            pd.DataFrame([r.model_dump() for r in rows], columns=list(risk.PERCENTILE_COLUMNS)),
+            {"scenario": "text", "arm": "text", "figure": "text", "undefined": "count"},
+        ),
+        Sheet(
+            "Tornado",
+            pd.DataFrame([b.model_dump() for b in bars], columns=list(risk.TornadoRow.model_fields)),
+            {"scenario": "text", "figure": "text", "input": "text"},
+        ),
     ]
     intro = "How bad it can get, and which input decides it: the projection repeated over the inputs' ranges."
     return Section("risk", "Uncertainty: Monte Carlo percentiles and tornado", intro=intro, blocks=blocks), sheets
@@ -241,33 +392,79 @@ def usage_section(logs: Any) -> tuple[Section, list[Sheet]]:
         ("Months to 10x", "months_to_10x", "volume", "growth_monthly"),
         ("Months to 100x", "months_to_100x", "volume", "growth_monthly"),
     ]
-    rows = [[str(r["feature"]), *(views.format_value(kind, r.get(column), currency) for _, column, kind, _ in columns[1:])]
-            for r in features.to_dict("records")]
+    rows = [
+        [str(r["feature"]), *(views.format_value(kind, r.get(column), currency) for _, column, kind, _ in columns[1:])]
+        for r in features.to_dict("records")
+    ]
     blocks: list[Any] = [
         Text(lines),
-        Table("Measured figures per feature", [label for label, *_ in columns], rows, column_keys=[key for *_, key in columns]),
+        Table(
+            "Measured figures per feature",
+            [label for label, *_ in columns],
+            rows,
+            column_keys=[key for *_, key in columns],
+        ),
     ]
     daily = pd.DataFrame(data.get("daily") or [], columns=["date", "feature", "requests", "cost"])
     anomalies = pd.DataFrame(data.get("anomalies") or [], columns=["feature", "date", "cost", "median", "threshold"])
     if not daily.empty:
-        blocks.append(Chart("usage_daily", daily_cost_chart(daily, anomalies), "anomaly", "Crosses mark the anomalous days."))
+        blocks.append(
+            Chart("usage_daily", daily_cost_chart(daily, anomalies), "anomaly", "Crosses mark the anomalous days.")
+        )
     if not anomalies.empty:
-        blocks.append(Table("Anomalous days", ["Feature", "Day", "Cost", "Median of the 14 days before", "Threshold"], [
-            [str(r["feature"]), str(r["date"]), *(views.money(r[c], currency) for c in ("cost", "median", "threshold"))] for r in anomalies.to_dict("records")
-        ], row_keys=["anomaly"] * len(anomalies)))
-    checks = pd.DataFrame(data.get("price_checks") or [], columns=["model", "recorded_cost", "recomputed_cost", "ratio", "flagged"])
+        blocks.append(
+            Table(
+                "Anomalous days",
+                ["Feature", "Day", "Cost", "Median of the 14 days before", "Threshold"],
+                [
+                    [
+                        str(r["feature"]),
+                        str(r["date"]),
+                        *(views.money(r[c], currency) for c in ("cost", "median", "threshold")),
+                    ]
+                    for r in anomalies.to_dict("records")
+                ],
+                row_keys=["anomaly"] * len(anomalies),
+            )
+        )
+    checks = pd.DataFrame(
+        data.get("price_checks") or [], columns=["model", "recorded_cost", "recomputed_cost", "ratio", "flagged"]
+    )
     if not checks.empty:
-        blocks.append(Table("Price checks: recorded against recomputed cost", ["Model", "Recorded", "Recomputed", "Ratio", "Flagged"], [
-            [str(r["model"]), views.money(r["recorded_cost"], currency), views.money(r["recomputed_cost"], currency),
-             views.NA if r["ratio"] is None or pd.isna(r["ratio"]) else f"{r['ratio']:.3f}", "yes" if r["flagged"] else "no"]
-            for r in checks.to_dict("records")
-        ], row_keys=["price_check"] * len(checks)))
+        blocks.append(
+            Table(
+                "Price checks: recorded against recomputed cost",
+                ["Model", "Recorded", "Recomputed", "Ratio", "Flagged"],
+                [
+                    [
+                        str(r["model"]),
+                        views.money(r["recorded_cost"], currency),
+                        views.money(r["recomputed_cost"], currency),
+                        views.NA if r["ratio"] is None or pd.isna(r["ratio"]) else f"{r['ratio']:.3f}",
+                        "yes" if r["flagged"] else "no",
+                    ]
+                    for r in checks.to_dict("records")
+                ],
+                row_keys=["price_check"] * len(checks),
+            )
+        )
     features_sheet = features.drop(columns=[c for c in ("models",) if c in features.columns])
     sheets = [
-        Sheet("Usage", features_sheet, {"feature": "text", "cost": "money", "cost_per_request": "money_small",
-                                         "cache_hit_rate": "percent", "growth_monthly": "percent"}),
+        Sheet(
+            "Usage",
+            features_sheet,
+            {
+                "feature": "text",
+                "cost": "money",
+                "cost_per_request": "money_small",
+                "cache_hit_rate": "percent",
+                "growth_monthly": "percent",
+            },
+        ),
         Sheet("Usage daily", daily, {"date": "text", "feature": "text", "requests": "count", "cost": "money"}),
     ]
-    intro = ("Figures measured from the team's own request logs (aueb ingest), the source of the scenario's measured inputs; "
-             f"money in {currency}, the price catalog's currency.")
+    intro = (
+        "Figures measured from the team's own request logs (aueb ingest), the source of the scenario's measured inputs; "
+        f"money in {currency}, the price catalog's currency."
+    )
     return Section("usage", "Measured from request logs", intro=intro, blocks=blocks), sheets

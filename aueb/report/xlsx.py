@@ -91,15 +91,41 @@ def base_sheets(content: ReportContent) -> list[Sheet]:
     summary = output["summary"][scenario.name]
     rows = [
         {"key": "scenario", "figure": "Scenario", "value": scenario.name, "unit": "", "definition": ""},
-        {"key": "report_date", "figure": "Report date (UTC)", "value": f"{content.created:%Y-%m-%d}", "unit": "", "definition": ""},
+        {
+            "key": "report_date",
+            "figure": "Report date (UTC)",
+            "value": f"{content.created:%Y-%m-%d}",
+            "unit": "",
+            "definition": "",
+        },
         {"key": "currency", "figure": "Currency", "value": scenario.currency, "unit": "", "definition": ""},
-        {"key": "horizon_months", "figure": "Horizon", "value": scenario.horizon_months, "unit": "months", "definition": "Horizon of the ROI."},
+        {
+            "key": "horizon_months",
+            "figure": "Horizon",
+            "value": scenario.horizon_months,
+            "unit": "months",
+            "definition": "Horizon of the ROI.",
+        },
     ]
     for key, value in summary.items():
         definition = DEFINITIONS[key.removesuffix("_baseline").removesuffix("_distilled")]
-        arm = " (without student)" if key.endswith("_baseline") else " (with student)" if key.endswith("_distilled") else ""
+        arm = (
+            " (without student)"
+            if key.endswith("_baseline")
+            else " (with student)"
+            if key.endswith("_distilled")
+            else ""
+        )
         unit = definition["unit"].replace("currency", scenario.currency)
-        rows.append({"key": key, "figure": definition["label"] + arm, "value": value, "unit": unit, "definition": definition["definition"]})
+        rows.append(
+            {
+                "key": key,
+                "figure": definition["label"] + arm,
+                "value": value,
+                "unit": unit,
+                "definition": definition["definition"],
+            }
+        )
     summary_frame = pd.DataFrame(rows, columns=["key", "figure", "value", "unit", "definition"])
 
     projection = pd.DataFrame(output["rows"], columns=list(ROW_COLUMNS))
@@ -116,7 +142,9 @@ def base_sheets(content: ReportContent) -> list[Sheet]:
 
 def render_xlsx(content: ReportContent) -> bytes:
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False})
+    book = xlsxwriter.Workbook(
+        buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False}
+    )
     book.set_properties({"title": f"{content.scenario.name}: AI unit economics", "comments": content.subtitle})
     styles = _formats(book, content.scenario.currency)
     for sheet in [*base_sheets(content), *content.extra_sheets]:

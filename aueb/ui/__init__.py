@@ -1,4 +1,4 @@
-"""The Streamlit dashboard: pages (pages.py), charts (charts/), session state (state.py).
+"""The Streamlit dashboard: one module per page (pages/), its route files (routes/), session state (state.py); the charts are aueb.charts, shared with the reports.
 
 Only this package imports streamlit; it never imports torch (the distillation runs as a subprocess).
 """

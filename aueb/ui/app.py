@@ -13,14 +13,22 @@ def route() -> None:
     st.set_page_config(page_title="aueb", page_icon="📊", layout="wide")
     page = st.navigation(
         [
-            st.Page(ROUTES / "overview.py", title="Overview", icon=":material/dashboard:", url_path="overview", default=True),
-            st.Page(ROUTES / "costs.py", title="Costs and scale", icon=":material/stacked_line_chart:", url_path="costs"),
+            st.Page(
+                ROUTES / "overview.py", title="Overview", icon=":material/dashboard:", url_path="overview", default=True
+            ),
+            st.Page(
+                ROUTES / "costs.py", title="Costs and scale", icon=":material/stacked_line_chart:", url_path="costs"
+            ),
             st.Page(ROUTES / "edit.py", title="Edit scenario", icon=":material/tune:", url_path="edit"),
-            st.Page(ROUTES / "distillation.py", title="Distillation", icon=":material/science:", url_path="distillation"),
+            st.Page(
+                ROUTES / "distillation.py", title="Distillation", icon=":material/science:", url_path="distillation"
+            ),
             st.Page(ROUTES / "risk.py", title="Risk", icon=":material/casino:", url_path="risk"),
             st.Page(ROUTES / "usage.py", title="Usage", icon=":material/monitoring:", url_path="usage"),
             st.Page(ROUTES / "data.py", title="Import and export", icon=":material/swap_vert:", url_path="data"),
-            st.Page(ROUTES / "economics.py", title="How it is computed", icon=":material/functions:", url_path="economics"),
+            st.Page(
+                ROUTES / "economics.py", title="How it is computed", icon=":material/functions:", url_path="economics"
+            ),
         ]
     )
     state.begin_run()

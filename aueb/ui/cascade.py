@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from aueb import views
+from aueb import charts, views
 from aueb.metrics import DistillationMetrics, MetricsError, apply_metrics
 from aueb.planner import Plan, plan
 from aueb.scenario import Scenario
-from aueb.ui import charts, components, state
+from aueb.ui import components, state
 
 FEATURE_KEY = "ui_cascade_feature"
 POINT_KEY = "ui_cascade_point"
@@ -29,13 +29,48 @@ def _point_cards(priced: Plan, index: int) -> list[tuple[str, str, str | None, s
         return f"{views.money(point[name] - best[name], cur)} vs best"
 
     return [
-        ("Coverage", views.pct(point["coverage"]), None, "Share of model-served requests the student answers (its confidence is at or above the threshold)."),
-        ("Escalation", views.pct(point["escalation"]), None, "Share of requests handed to the teacher: the student's confidence is below the threshold."),
-        ("System accuracy", views.pct(point["system_accuracy"], 2), None, "Measured accuracy of the cascade on the held-out examples."),
-        ("Quality retention", f"{point['quality_retention']:.3f}", None, "(Q / A_T - escalation) / coverage: what the scenario's student gets, so the feature keeps Q / A_T of its teacher's quality."),
-        (f"AI COGS ({unit})", views.money(point["ai_cogs"], cur), delta("ai_cogs"), "The feature's AI COGS at 1x with the cascade at this point."),
-        (f"Error cost ({unit})", views.money(point["error_cost"], cur), delta("error_cost"), "Incorrect outputs x cost per error, at 1x."),
-        (f"Net AI value ({unit})", views.money(point["net_ai_value"], cur), delta("net_ai_value"), "Revenue - AI COGS - error cost of the feature at 1x: what the best point maximises."),
+        (
+            "Coverage",
+            views.pct(point["coverage"]),
+            None,
+            "Share of model-served requests the student answers (its confidence is at or above the threshold).",
+        ),
+        (
+            "Escalation",
+            views.pct(point["escalation"]),
+            None,
+            "Share of requests handed to the teacher: the student's confidence is below the threshold.",
+        ),
+        (
+            "System accuracy",
+            views.pct(point["system_accuracy"], 2),
+            None,
+            "Measured accuracy of the cascade on the held-out examples.",
+        ),
+        (
+            "Quality retention",
+            f"{point['quality_retention']:.3f}",
+            None,
+            "(Q / A_T - escalation) / coverage: what the scenario's student gets, so the feature keeps Q / A_T of its teacher's quality.",
+        ),
+        (
+            f"AI COGS ({unit})",
+            views.money(point["ai_cogs"], cur),
+            delta("ai_cogs"),
+            "The feature's AI COGS at 1x with the cascade at this point.",
+        ),
+        (
+            f"Error cost ({unit})",
+            views.money(point["error_cost"], cur),
+            delta("error_cost"),
+            "Incorrect outputs x cost per error, at 1x.",
+        ),
+        (
+            f"Net AI value ({unit})",
+            views.money(point["net_ai_value"], cur),
+            delta("net_ai_value"),
+            "Revenue - AI COGS - error cost of the feature at 1x: what the best point maximises.",
+        ),
         ("COGS / revenue", views.pct(point["cogs_to_revenue"]), None, "The feature's AI COGS / its revenue at 1x."),
     ]
 
@@ -71,7 +106,9 @@ def cascade_section(metrics: DistillationMetrics, source: str, scenario: Scenari
         return
     with_student = [f.name for f in scenario.features if f.student is not None]
     if not with_student:
-        st.info("No feature of this scenario has a student. Turn one on in **Edit scenario** to price the cascade for it.")
+        st.info(
+            "No feature of this scenario has a student. Turn one on in **Edit scenario** to price the cascade for it."
+        )
         return
     st.caption(
         "The student answers when its confidence is at or above a threshold and hands the request to the teacher otherwise. "
@@ -93,13 +130,26 @@ def cascade_section(metrics: DistillationMetrics, source: str, scenario: Scenari
         st.session_state[POINT_KEY] = priced.best if priced.best is not None else n - 1
 
     summary = [
-        ("APGR", views.NA if cascade.apgr is None else f"{cascade.apgr:.3f}",
-         "Average quality gap recovered over every teacher share from 0 to 1: 1 = the teacher's quality at any share (RouteLLM's APGR)."),
-        ("CPT 95% (teacher share)", views.pct(cascade.cpt["0.95"]),
-         f"CPT(95%): requests escalated to recover 95% of the gap between student and teacher. CPT(50%) {views.pct(cascade.cpt['0.5'])}, CPT(80%) {views.pct(cascade.cpt['0.8'])}."),
-        ("AURC", f"{cascade.aurc:.4f}", "Area under the risk-coverage curve: how well the student's confidence ranks its own errors (lower is better)."),
-        ("Best coverage", views.NA if priced.best is None else views.pct(priced.points.at[priced.best, "coverage"]),
-         "The point with the highest net AI value of the feature at 1x."),
+        (
+            "APGR",
+            views.NA if cascade.apgr is None else f"{cascade.apgr:.3f}",
+            "Average quality gap recovered over every teacher share from 0 to 1: 1 = the teacher's quality at any share (RouteLLM's APGR).",
+        ),
+        (
+            "CPT 95% (teacher share)",
+            views.pct(cascade.cpt["0.95"]),
+            f"CPT(95%): requests escalated to recover 95% of the gap between student and teacher. CPT(50%) {views.pct(cascade.cpt['0.5'])}, CPT(80%) {views.pct(cascade.cpt['0.8'])}.",
+        ),
+        (
+            "AURC",
+            f"{cascade.aurc:.4f}",
+            "Area under the risk-coverage curve: how well the student's confidence ranks its own errors (lower is better).",
+        ),
+        (
+            "Best coverage",
+            views.NA if priced.best is None else views.pct(priced.points.at[priced.best, "coverage"]),
+            "The point with the highest net AI value of the feature at 1x.",
+        ),
     ]
     for column, (label, value, help) in zip(st.columns(len(summary)), summary):
         column.metric(label, value, help=help, border=True)
@@ -107,7 +157,9 @@ def cascade_section(metrics: DistillationMetrics, source: str, scenario: Scenari
     coverage = priced.points["coverage"].tolist()
     best = priced.best
     st.select_slider(
-        "Operating point (coverage)", options=list(range(n)), key=POINT_KEY,
+        "Operating point (coverage)",
+        options=list(range(n)),
+        key=POINT_KEY,
         format_func=lambda i: f"{coverage[i]:.1%}" + (" ★ best" if i == best else ""),
         help="Drag to another point of the measured curve: its figures below update live.",
     )
@@ -121,16 +173,33 @@ def cascade_section(metrics: DistillationMetrics, source: str, scenario: Scenari
     components.plot(charts.cascade_chart(priced.points, best, chosen, references, scenario.currency), "chart_cascade")
     point = priced.points.iloc[chosen]
     st.markdown(
-        f"**Threshold {point['threshold']:.4g}**" + (" · the best point" if chosen == best else "")
-        + ("" if point["applicable"] else " · its retention does not fit this feature's teacher quality: it cannot be applied")
+        f"**Threshold {point['threshold']:.4g}**"
+        + (" · the best point" if chosen == best else "")
+        + (
+            ""
+            if point["applicable"]
+            else " · its retention does not fit this feature's teacher quality: it cannot be applied"
+        )
     )
     cards = _point_cards(priced, chosen)
     for start in range(0, len(cards), 4):
         for column, (label, value, delta, help) in zip(st.columns(4), cards[start : start + 4]):
-            column.metric(label, value, delta=delta, help=help, border=True, delta_color="normal" if label.startswith("Net AI value") else "inverse")
+            column.metric(
+                label,
+                value,
+                delta=delta,
+                help=help,
+                border=True,
+                delta_color="normal" if label.startswith("Net AI value") else "inverse",
+            )
     st.button(
-        "Apply to scenario", type="primary", on_click=apply_point, args=(metrics, feature, float(point["threshold"])),
-        icon=":material/input:", key="ui_apply_cascade", disabled=not bool(point["applicable"]),
+        "Apply to scenario",
+        type="primary",
+        on_click=apply_point,
+        args=(metrics, feature, float(point["threshold"])),
+        icon=":material/input:",
+        key="ui_apply_cascade",
+        disabled=not bool(point["applicable"]),
         help="Sets the feature's coverage to 100%, its escalation to 1 - coverage and its quality retention from this point.",
     )
     outcome = st.session_state.get(APPLIED)

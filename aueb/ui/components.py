@@ -5,10 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from aueb import views
+from aueb import charts, views
 from aueb.engine import Projection
 from aueb.scenario import Scenario
-from aueb.ui import ROUTES, charts, state
+from aueb.ui import ROUTES, state
 
 PLOTLY_CONFIG = charts.CONFIG
 
@@ -21,7 +21,12 @@ def verdict(projection: Projection, scenario: Scenario) -> None:
     has_student = any(f.student is not None for f in scenario.features)
     status, lines = views.verdict(projection, scenario.currency, scenario.horizon_months, has_student)
     box = {"success": st.success, "warning": st.warning, "error": st.error, "info": st.info}[status]
-    icon = {"success": ":material/check_circle:", "warning": ":material/warning:", "error": ":material/cancel:", "info": ":material/info:"}[status]
+    icon = {
+        "success": ":material/check_circle:",
+        "warning": ":material/warning:",
+        "error": ":material/cancel:",
+        "info": ":material/info:",
+    }[status]
     box("  \n".join(lines), icon=icon)
 
 
@@ -61,7 +66,9 @@ def sidebar() -> None:
     with st.sidebar:
         st.markdown(f"**Scenario**  \n{scenario.name}")
         n = len(scenario.features)
-        st.caption(f"{n} AI feature{'s' if n != 1 else ''} · {scenario.currency} · multipliers {', '.join(views.multiplier_label(m) for m in scenario.multipliers)}")
+        st.caption(
+            f"{n} AI feature{'s' if n != 1 else ''} · {scenario.currency} · multipliers {', '.join(views.multiplier_label(m) for m in scenario.multipliers)}"
+        )
         if state.errors() or st.session_state.get(state.TABLE_ERRORS):
             st.warning("Some inputs are invalid: the figures use the last valid scenario.", icon=":material/warning:")
         st.button(
@@ -72,8 +79,12 @@ def sidebar() -> None:
             width="stretch",
         )
         st.caption("n/a = undefined ratio (e.g. no revenue or no requests).")
-        st.page_link(str(ROUTES / "economics.py"), label="How every figure is computed", icon=":material/functions:",
-                     help="docs/economics.md: every figure, formula, unit and choice, with a worked example.")
+        st.page_link(
+            str(ROUTES / "economics.py"),
+            label="How every figure is computed",
+            icon=":material/functions:",
+            help="docs/economics.md: every figure, formula, unit and choice, with a worked example.",
+        )
 
 
 def reset_to_default() -> None:
@@ -84,3 +95,9 @@ def notice() -> None:
     message = state.pop_notice()
     if message:
         st.toast(message, icon=":material/check:")
+
+
+def multiplier_picker(key: str, multipliers: list[float], label: str) -> float:
+    if st.session_state.get(key) not in multipliers:
+        st.session_state[key] = multipliers[0]
+    return st.segmented_control(label, multipliers, format_func=views.multiplier_label, key=key, required=True)

@@ -18,14 +18,36 @@ from pydantic import BaseModel, ValidationError
 
 from aueb.catalog import CatalogPrice, UnknownModelError, lookup
 from aueb.errors import PRICING_KINDS, error_message
+from aueb.scenario import (
+    RANGES_KEY,
+    Distillation,
+    Feature,
+    PerRequestPricing,
+    Range,
+    Scenario,
+    SelfHostedPricing,
+    Student,
+    Teacher,
+    TokenPricing,
+)
 from aueb.views import currency_symbol
-from aueb.scenario import RANGES_KEY, Distillation, Range, Feature, PerRequestPricing, Scenario, SelfHostedPricing, Student, Teacher, TokenPricing
 
 Path = tuple[str, ...]
 
-PRICING_MODELS: dict[str, type[BaseModel]] = {"tokens": TokenPricing, "per_request": PerRequestPricing, "self_hosted": SelfHostedPricing}
-PRICING_KIND_LABELS = {"tokens": "Tokens (API list price)", "per_request": "Per request (flat price)", "self_hosted": "Self-hosted (replicas by the hour)"}
-GROWTH_LABELS = {"users": "Users grow (revenue grows with them)", "usage": "Usage per user grows (revenue per user fixed)"}
+PRICING_MODELS: dict[str, type[BaseModel]] = {
+    "tokens": TokenPricing,
+    "per_request": PerRequestPricing,
+    "self_hosted": SelfHostedPricing,
+}
+PRICING_KIND_LABELS = {
+    "tokens": "Tokens (API list price)",
+    "per_request": "Per request (flat price)",
+    "self_hosted": "Self-hosted (replicas by the hour)",
+}
+GROWTH_LABELS = {
+    "users": "Users grow (revenue grows with them)",
+    "usage": "Usage per user grows (revenue per user fixed)",
+}
 
 
 @dataclass(frozen=True)
@@ -92,7 +114,11 @@ TEXT_LABELS: dict[tuple[type[BaseModel], str], str] = {
 }
 
 # Feature fields edited in the features table, in column order: the per-feature numbers.
-TABLE_FIELDS = tuple(name for name in Feature.model_fields if name not in ("name", "teacher", "student", "coverage", "escalation"))
+TABLE_FIELDS = tuple(
+    name for name in Feature.model_fields if name not in ("name", "teacher", "student", "coverage", "escalation")
+)
+
+
 def symbol(currency: str) -> str:
     return currency_symbol(currency)
 
@@ -322,9 +348,19 @@ def apply_table_edits(scenario: Scenario, edits: dict[str, Any]) -> dict[str, An
             row["name"] = f"Feature {n}"
         for field in TABLE_FIELDS:
             if row[field] is None:
-                row[field] = Feature.model_fields[field].default if not Feature.model_fields[field].is_required() else 0.0
+                row[field] = (
+                    Feature.model_fields[field].default if not Feature.model_fields[field].is_required() else 0.0
+                )
         names.add(row["name"])
-        kept.append({**row, "teacher": dict(template, pricing=dict(template["pricing"])), "student": None, "coverage": None, "escalation": 0.0})
+        kept.append(
+            {
+                **row,
+                "teacher": dict(template, pricing=dict(template["pricing"])),
+                "student": None,
+                "coverage": None,
+                "escalation": 0.0,
+            }
+        )
     data["features"] = kept
     return data
 
@@ -368,7 +404,9 @@ def default_pricing(kind: str) -> dict[str, Any]:
 def default_student(teacher_quality: float) -> dict[str, Any]:
     """A student to start from: flat-priced, retaining 95% of the teacher's quality (or what fits)."""
     retention = min(0.95, 1.0 / teacher_quality) if teacher_quality > 0 else 0.95
-    return Student(name="Distilled student", quality_retention=retention, pricing=PerRequestPricing(cost=0.001)).model_dump()
+    return Student(
+        name="Distilled student", quality_retention=retention, pricing=PerRequestPricing(cost=0.001)
+    ).model_dump()
 
 
 def catalog_label(row: CatalogPrice, currency: str = "USD") -> str:

@@ -6,7 +6,16 @@ from typing import Any
 
 import streamlit as st
 
-from aueb.scenario import Distillation, Feature, PerRequestPricing, Scenario, SelfHostedPricing, Student, Teacher, TokenPricing
+from aueb.scenario import (
+    Distillation,
+    Feature,
+    PerRequestPricing,
+    Scenario,
+    SelfHostedPricing,
+    Student,
+    Teacher,
+    TokenPricing,
+)
 from aueb.ui import editing, inputs, state
 
 TABLE_KEY = "ui_features_table"
@@ -48,7 +57,9 @@ def scenario_inputs(scenario: Scenario) -> None:
 
 def _column_config(currency: str) -> dict[str, Any]:
     config: dict[str, Any] = {
-        "name": st.column_config.TextColumn(editing.label(Feature, "name"), help=editing.help_text(Feature, "name"), required=True, width="medium"),
+        "name": st.column_config.TextColumn(
+            editing.label(Feature, "name"), help=editing.help_text(Feature, "name"), required=True, width="medium"
+        ),
         "teacher": st.column_config.TextColumn("Teacher", help="Set below, under the feature's models", disabled=True),
         "student": st.column_config.TextColumn("Student", help="Set below, under the feature's models", disabled=True),
     }
@@ -125,7 +136,9 @@ def change_kind(feature: str, role: str, key: str) -> None:
     editing.set_path(data, ("features", feature, role, "pricing"), editing.default_pricing(st.session_state[key]))
     prefix = editing.key_of(("features", feature, role, "pricing")) + "|"
     if not state.commit_data(data, forget_prefix=prefix, error_key=key):
-        st.session_state[key] = editing.get_path(state.scenario().model_dump(), ("features", feature, role, "pricing", "kind"))
+        st.session_state[key] = editing.get_path(
+            state.scenario().model_dump(), ("features", feature, role, "pricing", "kind")
+        )
 
 
 def pick_model(feature: str, role: str, key: str) -> None:
@@ -213,7 +226,9 @@ def model_panels(scenario: Scenario) -> None:
     names = [f.name for f in scenario.features]
     if st.session_state.get(DETAIL_KEY) not in names:
         st.session_state[DETAIL_KEY] = names[0]
-    feature = st.selectbox("Feature", options=names, key=DETAIL_KEY, help="The feature whose teacher and student you edit here.")
+    feature = st.selectbox(
+        "Feature", options=names, key=DETAIL_KEY, help="The feature whose teacher and student you edit here."
+    )
     data = _feature_data(feature)
     cur = scenario.currency
     teacher_col, student_col = st.columns(2, gap="large")
@@ -242,14 +257,31 @@ def model_panels(scenario: Scenario) -> None:
         inputs.text(("features", feature, "student", "name"), Student, "name", student["name"], cur)
         c1, c2, c3 = st.columns(3)
         with c1:
-            k1 = inputs.number(("features", feature, "student", "quality_retention"), Student, "quality_retention", student["quality_retention"], cur, defer_error=True)
+            k1 = inputs.number(
+                ("features", feature, "student", "quality_retention"),
+                Student,
+                "quality_retention",
+                student["quality_retention"],
+                cur,
+                defer_error=True,
+            )
         with c2:
-            k2 = inputs.number(("features", feature, "coverage"), Feature, "coverage", data["coverage"], cur, defer_error=True)
+            k2 = inputs.number(
+                ("features", feature, "coverage"), Feature, "coverage", data["coverage"], cur, defer_error=True
+            )
         with c3:
-            k3 = inputs.number(("features", feature, "escalation"), Feature, "escalation", data["escalation"], cur, defer_error=True)
+            k3 = inputs.number(
+                ("features", feature, "escalation"), Feature, "escalation", data["escalation"], cur, defer_error=True
+            )
         for key in (k1, k2, k3):
             inputs.show_error(key)
         pricing_inputs(feature, "student", student["pricing"], cur)
         with st.expander("One-time cost of making the student"):
             for field in ("training_examples", "training_compute", "engineering"):
-                inputs.number(("features", feature, "student", "distillation", field), Distillation, field, student["distillation"][field], cur)
+                inputs.number(
+                    ("features", feature, "student", "distillation", field),
+                    Distillation,
+                    field,
+                    student["distillation"][field],
+                    cur,
+                )

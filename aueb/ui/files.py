@@ -14,16 +14,23 @@ from typing import Any
 
 from aueb.engine import Projection
 from aueb.errors import InputError
-from aueb.logs import Measured, ingest
 from aueb.formats import projection_to_csv, projection_to_json, read_scenarios, scenario_to_json, scenarios_to_csv
+from aueb.logs import Measured, ingest
 from aueb.metrics import DistillationMetrics, MetricsError, parse_metrics
 from aueb.scenario import Scenario
 
 REPORT_KINDS = {
     ".html": ("Report (HTML)", "text/html", "One self-contained file: opens offline in any browser, charts included."),
-    ".xlsx": ("Report (Excel)", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-              "Summary, Projection, Inputs and Tiers sheets, numbers as numbers: what `aueb report --out report.xlsx` writes."),
-    ".pdf": ("Report (PDF)", "application/pdf", "The HTML report printed by Chromium: paginated, page numbers and the scenario's name in the footer."),
+    ".xlsx": (
+        "Report (Excel)",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "Summary, Projection, Inputs and Tiers sheets, numbers as numbers: what `aueb report --out report.xlsx` writes.",
+    ),
+    ".pdf": (
+        "Report (PDF)",
+        "application/pdf",
+        "The HTML report printed by Chromium: paginated, page numbers and the scenario's name in the footer.",
+    ),
 }
 
 MAX_UPLOAD_MB = 2
@@ -31,7 +38,13 @@ MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024
 MAX_LOG_UPLOAD_MB = 200
 LOG_TYPES = ("jsonl", "ndjson", "json", "csv", "gz")
 SCENARIO_TYPES = (".json", ".csv")
-_MAGIC = {b"\x89PNG": "a PNG image", b"\xff\xd8\xff": "a JPEG image", b"%PDF": "a PDF", b"PK\x03\x04": "a zip archive (an .xlsx?)", b"GIF8": "a GIF image"}
+_MAGIC = {
+    b"\x89PNG": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"%PDF": "a PDF",
+    b"PK\x03\x04": "a zip archive (an .xlsx?)",
+    b"GIF8": "a GIF image",
+}
 
 
 def _size(size: int) -> str:
@@ -55,7 +68,9 @@ def read_scenario_upload(filename: str, data: bytes) -> list[Scenario]:
     check_size(filename, len(data))
     suffix = Path(filename).suffix.lower()
     if suffix not in SCENARIO_TYPES:
-        raise InputError(f"{filename}: expected a scenario as .json or .csv, not {suffix or 'a file without extension'}")
+        raise InputError(
+            f"{filename}: expected a scenario as .json or .csv, not {suffix or 'a file without extension'}"
+        )
     kind = _binary_kind(data)
     if kind is not None:
         raise InputError(f"{filename}: this is {kind}, not a {suffix} scenario (a renamed file?)")
@@ -88,7 +103,9 @@ def read_log_upload(filename: str, data: bytes, progress=None, **options) -> Mea
     .gz suffix and the name in error messages stay), which is removed afterwards.
     """
     if len(data) > MAX_LOG_UPLOAD_MB * 1024 * 1024:
-        raise InputError(f"{filename}: the file is {_size(len(data))}; the limit in the browser is {MAX_LOG_UPLOAD_MB} MB (the CLI has none)")
+        raise InputError(
+            f"{filename}: the file is {_size(len(data))}; the limit in the browser is {MAX_LOG_UPLOAD_MB} MB (the CLI has none)"
+        )
     kind = _binary_kind(data) if not data.startswith(b"\x1f\x8b") else None
     if kind is not None:
         raise InputError(f"{filename}: this is {kind}, not a request log (JSON Lines or CSV, plain or .gz)")
@@ -124,20 +141,50 @@ def downloads(scenario: Scenario, projection: Projection) -> list[Download]:
     """The four downloads of the current scenario: byte for byte what the CLI writes."""
     base = slug(scenario.name)
     return [
-        Download("dl_projection_csv", "Projection (CSV)", projection_to_csv(projection).encode("utf-8"), f"{base}_projection.csv", "text/csv",
-                 "Every feature, multiplier and arm, with the ALL total rows: what `aueb project --format csv` writes."),
-        Download("dl_projection_json", "Projection (JSON)", projection_to_json(projection).encode("utf-8"), f"{base}_projection.json", "application/json",
-                 "Rows and summary, as `aueb project --format json` writes."),
-        Download("dl_scenario_json", "Scenario (JSON)", scenario_to_json(scenario).encode("utf-8"), f"{base}.json", "application/json",
-                 "The edited scenario, for engineers and the CLI."),
-        Download("dl_scenario_csv", "Scenario (CSV)", scenarios_to_csv([scenario]).encode("utf-8"), f"{base}.csv", "text/csv",
-                 "One row per feature, for a spreadsheet."),
+        Download(
+            "dl_projection_csv",
+            "Projection (CSV)",
+            projection_to_csv(projection).encode("utf-8"),
+            f"{base}_projection.csv",
+            "text/csv",
+            "Every feature, multiplier and arm, with the ALL total rows: what `aueb project --format csv` writes.",
+        ),
+        Download(
+            "dl_projection_json",
+            "Projection (JSON)",
+            projection_to_json(projection).encode("utf-8"),
+            f"{base}_projection.json",
+            "application/json",
+            "Rows and summary, as `aueb project --format json` writes.",
+        ),
+        Download(
+            "dl_scenario_json",
+            "Scenario (JSON)",
+            scenario_to_json(scenario).encode("utf-8"),
+            f"{base}.json",
+            "application/json",
+            "The edited scenario, for engineers and the CLI.",
+        ),
+        Download(
+            "dl_scenario_csv",
+            "Scenario (CSV)",
+            scenarios_to_csv([scenario]).encode("utf-8"),
+            f"{base}.csv",
+            "text/csv",
+            "One row per feature, for a spreadsheet.",
+        ),
     ]
 
 
 def report_download(
-    kind: str, scenario: Scenario, *, metrics: DistillationMetrics | None = None, logs: Any = None,
-    risk_samples: int | None = None, risk_seed: int | None = None, paper: str = "a4",
+    kind: str,
+    scenario: Scenario,
+    *,
+    metrics: DistillationMetrics | None = None,
+    logs: Any = None,
+    risk_samples: int | None = None,
+    risk_seed: int | None = None,
+    paper: str = "a4",
 ) -> Download:
     """The report of the current scenario as `kind` (.html, .xlsx or .pdf): what `aueb report --out report<kind>` writes.
 
@@ -149,4 +196,6 @@ def report_download(
     label, mime, help = REPORT_KINDS[kind]
     options = {k: v for k, v in (("risk_samples", risk_samples), ("risk_seed", risk_seed)) if v is not None}
     content = build_report(scenario, metrics=metrics, logs=logs, **options)
-    return Download(f"dl_report_{kind[1:]}", label, render(content, kind, paper), f"{slug(scenario.name)}_report{kind}", mime, help)
+    return Download(
+        f"dl_report_{kind[1:]}", label, render(content, kind, paper), f"{slug(scenario.name)}_report{kind}", mime, help
+    )

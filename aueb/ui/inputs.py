@@ -18,7 +18,16 @@ def show_error(key: str) -> None:
         st.error(message, icon=":material/error:")
 
 
-def number(path: Path, model: type[BaseModel], field: str, value: Any, currency: str, *, label: str | None = None, defer_error: bool = False) -> str:
+def number(
+    path: Path,
+    model: type[BaseModel],
+    field: str,
+    value: Any,
+    currency: str,
+    *,
+    label: str | None = None,
+    defer_error: bool = False,
+) -> str:
     """A number input for the field at `path`, seeded with `value`; invalid input shows beside it.
 
     With defer_error the caller shows the message (show_error(key)), e.g. under a row of narrow columns.
@@ -37,7 +46,8 @@ def number(path: Path, model: type[BaseModel], field: str, value: Any, currency:
         step=cast(s.step),
         format=s.fmt,
         key=key,
-        help=editing.help_text(model, field) + (f"; given as a {editing.range_note(ranged)}: this is its mode" if ranged else ""),
+        help=editing.help_text(model, field)
+        + (f"; given as a {editing.range_note(ranged)}: this is its mode" if ranged else ""),
         on_change=state.commit,
         args=(key,),
     )
@@ -73,7 +83,9 @@ def text(
     show_error(key)
 
 
-def choice(path: Path, model: type[BaseModel], field: str, value: Any, options: Sequence[Any], labels: dict[Any, str]) -> None:
+def choice(
+    path: Path, model: type[BaseModel], field: str, value: Any, options: Sequence[Any], labels: dict[Any, str]
+) -> None:
     key = editing.key_of(path)
     state.init(key, value)
     st.radio(

@@ -33,10 +33,17 @@ def inputs(scenario: Scenario) -> list[InputRef]:
     found = [InputRef(("fixed_monthly_cost",), Scenario, "fixed_monthly_cost")]
     for f in scenario.features:
         base: Path = ("features", f.name)
-        parts: list[tuple[Path, BaseModel]] = [(base, f), ((*base, "teacher"), f.teacher), ((*base, "teacher", "pricing"), f.teacher.pricing)]
+        parts: list[tuple[Path, BaseModel]] = [
+            (base, f),
+            ((*base, "teacher"), f.teacher),
+            ((*base, "teacher", "pricing"), f.teacher.pricing),
+        ]
         if f.student is not None:
-            parts += [((*base, "student"), f.student), ((*base, "student", "pricing"), f.student.pricing),
-                      ((*base, "student", "distillation"), f.student.distillation)]
+            parts += [
+                ((*base, "student"), f.student),
+                ((*base, "student", "pricing"), f.student.pricing),
+                ((*base, "student", "distillation"), f.student.distillation),
+            ]
         for where, model in parts:
             for name in type(model).RANGEABLE:
                 if getattr(model, name) is not None and (type(model), name) in editing.SPECS:
@@ -62,15 +69,17 @@ def table(scenario: Scenario) -> pd.DataFrame:
     for ref in inputs(scenario):
         bounds = editing.get_range(data, ref.path)
         mode = editing.get_path(data, ref.path)
-        rows.append({
-            "key": key_of(ref.path),
-            "feature": ref.path[1] if ref.path[0] == "features" else "(scenario)",
-            "input": label(ref, scenario.currency),
-            "ranged": bounds is not None,
-            "low": bounds["low"] if bounds else None,
-            "mode": float(mode),
-            "high": bounds["high"] if bounds else None,
-        })
+        rows.append(
+            {
+                "key": key_of(ref.path),
+                "feature": ref.path[1] if ref.path[0] == "features" else "(scenario)",
+                "input": label(ref, scenario.currency),
+                "ranged": bounds is not None,
+                "low": bounds["low"] if bounds else None,
+                "mode": float(mode),
+                "high": bounds["high"] if bounds else None,
+            }
+        )
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
@@ -117,7 +126,9 @@ def apply_edits(scenario: Scenario, edits: dict[str, Any]) -> tuple[dict[str, An
             if end in change:
                 value = _number(change[end])
                 if value is None:
-                    problems.append(f"{ref.path[1] if ref.path[0] == 'features' else 'Scenario'} › {name}: {end} is empty")
+                    problems.append(
+                        f"{ref.path[1] if ref.path[0] == 'features' else 'Scenario'} › {name}: {end} is empty"
+                    )
                     continue
                 bounds[end] = value
         editing.set_range(data, ref.path, bounds)

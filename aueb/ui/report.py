@@ -14,8 +14,9 @@ import streamlit as st
 
 from aueb.report import RendererMissing
 from aueb.scenario import Scenario
-from aueb.ui import distillation, files, usage
-from aueb.ui import risk as risk_page
+from aueb.ui import files
+from aueb.ui.pages import distillation, usage
+from aueb.ui.pages import risk as risk_page
 
 PDF = "ui_report_pdf"  # (what the PDF shows, Download) of the last rendered PDF
 PDF_ERROR = "ui_report_pdf_error"
@@ -57,7 +58,11 @@ def _same(shown: tuple, now: tuple) -> bool:
 def download_section(scenario: Scenario) -> None:
     inputs = report_inputs()
     st.subheader("Download report")
-    loaded = [name for name, key in (("the distillation metrics", "metrics"), ("the measured logs", "logs")) if inputs[key] is not None]
+    loaded = [
+        name
+        for name, key in (("the distillation metrics", "metrics"), ("the measured logs", "logs"))
+        if inputs[key] is not None
+    ]
     st.caption(
         "A document to forward: the verdict, the headline with industry bands, the charts, the investment figures and every input "
         "with its unit, each figure with its definition; the Monte Carlo percentiles and tornado when the scenario has ranges"
@@ -68,20 +73,43 @@ def download_section(scenario: Scenario) -> None:
     for column, kind in zip(columns, (".html", ".xlsx")):
         label, mime, help = files.REPORT_KINDS[kind]
         column.download_button(
-            label, lambda kind=kind: _report_bytes(kind, scenario, inputs), f"{files.slug(scenario.name)}_report{kind}", mime,
-            key=f"dl_report_{kind[1:]}", help=help, icon=":material/description:", width="stretch", on_click="ignore",
+            label,
+            lambda kind=kind: _report_bytes(kind, scenario, inputs),
+            f"{files.slug(scenario.name)}_report{kind}",
+            mime,
+            key=f"dl_report_{kind[1:]}",
+            help=help,
+            icon=":material/description:",
+            width="stretch",
+            on_click="ignore",
         )
     with columns[2]:
         paper = st.session_state.get(PAPER) or "a4"
         rendered = st.session_state.get(PDF)
         if rendered and _same(rendered[0], (scenario, *inputs.values(), paper)):
             item = rendered[1]
-            st.download_button(item.label, item.data, item.file_name, item.mime, key="dl_report_pdf", help=item.help,
-                               icon=":material/picture_as_pdf:", width="stretch", on_click="ignore")
-        elif st.button("Render the PDF", key="ui_report_render_pdf", icon=":material/picture_as_pdf:", width="stretch",
-                       help="Chromium prints the HTML report; it takes a few seconds."):
+            st.download_button(
+                item.label,
+                item.data,
+                item.file_name,
+                item.mime,
+                key="dl_report_pdf",
+                help=item.help,
+                icon=":material/picture_as_pdf:",
+                width="stretch",
+                on_click="ignore",
+            )
+        elif st.button(
+            "Render the PDF",
+            key="ui_report_render_pdf",
+            icon=":material/picture_as_pdf:",
+            width="stretch",
+            help="Chromium prints the HTML report; it takes a few seconds.",
+        ):
             _render_pdf(scenario, inputs, paper)
             st.rerun()
-        st.segmented_control("Paper of the PDF", list(PAPERS), format_func=PAPERS.get, key=PAPER, default="a4", required=True)
+        st.segmented_control(
+            "Paper of the PDF", list(PAPERS), format_func=PAPERS.get, key=PAPER, default="a4", required=True
+        )
         if st.session_state.get(PDF_ERROR):
             st.error(st.session_state[PDF_ERROR], icon=":material/error:")

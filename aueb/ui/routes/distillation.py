@@ -1,5 +1,5 @@
-"""Entry of the page distillation: st.navigation runs this file, which calls aueb.ui.pages.distillation()."""
+"""Entry of the page distillation: st.navigation runs this file, which calls aueb.ui.pages.distillation.distillation()."""
 
-from aueb.ui.pages import distillation
+from aueb.ui.pages.distillation import distillation
 
 distillation()

@@ -1,5 +1,5 @@
-"""Entry of the page economics: st.navigation runs this file, which calls aueb.ui.pages.economics()."""
+"""Entry of the page economics: st.navigation runs this file, which calls aueb.ui.pages.economics.economics()."""
 
-from aueb.ui.pages import economics
+from aueb.ui.pages.economics import economics
 
 economics()

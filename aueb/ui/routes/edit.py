@@ -1,5 +1,5 @@
-"""Entry of the page edit: st.navigation runs this file, which calls aueb.ui.pages.edit()."""
+"""Entry of the page edit: st.navigation runs this file, which calls aueb.ui.pages.edit.edit()."""
 
-from aueb.ui.pages import edit
+from aueb.ui.pages.edit import edit
 
 edit()

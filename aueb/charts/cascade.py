@@ -6,7 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from aueb import views
-from aueb.ui.charts.base import ARM_COLORS, GRID, figure, tick_affixes
+from aueb.charts.base import ARM_COLORS, GRID, figure, tick_affixes
 
 ACCURACY_COLOR = "#7c3aed"
 COGS_COLOR = ARM_COLORS["distilled"]
@@ -27,13 +27,23 @@ def cascade_chart(
     money_text = [views.money(v, currency) for v in points["ai_cogs"]]
     traces: list[dict] = [
         dict(
-            type="scatter", mode="lines", name="System accuracy", x=coverage, y=points["system_accuracy"].tolist(),
+            type="scatter",
+            mode="lines",
+            name="System accuracy",
+            x=coverage,
+            y=points["system_accuracy"].tolist(),
             line=dict(color=ACCURACY_COLOR, width=2.5, shape="hv"),
             hovertemplate="coverage %{x:.1%}: system accuracy %{y:.2%}<extra></extra>",
         ),
         dict(
-            type="scatter", mode="lines", name="Feature AI COGS", x=coverage, y=points["ai_cogs"].tolist(), yaxis="y2",
-            line=dict(color=COGS_COLOR, width=2.5), text=money_text,
+            type="scatter",
+            mode="lines",
+            name="Feature AI COGS",
+            x=coverage,
+            y=points["ai_cogs"].tolist(),
+            yaxis="y2",
+            line=dict(color=COGS_COLOR, width=2.5),
+            text=money_text,
             hovertemplate="coverage %{x:.1%}: AI COGS %{text} / month<extra></extra>",
         ),
     ]
@@ -46,10 +56,18 @@ def cascade_chart(
     ]
     for name, value, axis, color, dash in lines:
         shown = views.pct(value, 2) if axis == "y" else views.money(value, currency)
-        traces.append(dict(
-            type="scatter", mode="lines", name=name, x=span, y=[value, value], yaxis=axis,
-            line=dict(color=color, width=1.2, dash=dash), hovertemplate=f"{name}: {shown}<extra></extra>",
-        ))
+        traces.append(
+            dict(
+                type="scatter",
+                mode="lines",
+                name=name,
+                x=span,
+                y=[value, value],
+                yaxis=axis,
+                line=dict(color=color, width=1.2, dash=dash),
+                hovertemplate=f"{name}: {shown}<extra></extra>",
+            )
+        )
     for index, label, symbol, size in ((best, "Best point", "star", 16), (chosen, "Chosen point", "circle-open", 14)):
         if index is None:
             continue
@@ -58,20 +76,51 @@ def cascade_chart(
         hover = f"{label}: coverage {views.pct(row['coverage'])}, net AI value {views.money(row['net_ai_value'], currency)}<extra></extra>"
         # One marker on each curve: a plotly trace lives on one y axis.
         for axis, value, legend in (("y", row["system_accuracy"], True), ("y2", row["ai_cogs"], False)):
-            traces.append(dict(
-                type="scatter", mode="markers", name=label, x=[row["coverage"]], y=[value], yaxis=axis,
-                marker=marker, hovertemplate=hover, showlegend=legend, legendgroup=label,
-            ))
+            traces.append(
+                dict(
+                    type="scatter",
+                    mode="markers",
+                    name=label,
+                    x=[row["coverage"]],
+                    y=[value],
+                    yaxis=axis,
+                    marker=marker,
+                    hovertemplate=hover,
+                    showlegend=legend,
+                    legendgroup=label,
+                )
+            )
     costs = [*points["ai_cogs"].tolist(), references["baseline_cogs"], references["distilled_cogs"]]
     accuracies = [*points["system_accuracy"].tolist(), references["teacher_accuracy"], references["student_accuracy"]]
     low, high = min(accuracies), max(accuracies)
     pad = max(0.005, (high - low) * 0.1)
     return figure(
-        traces, "Cascade: system accuracy and the feature's AI COGS against coverage", 420,
-        xaxis=dict(title="Coverage: share of requests the student answers (%)", tickformat=".0%", range=[0, 1.0], gridcolor=GRID),
-        yaxis=dict(title="System accuracy (%)", tickformat=".1%", range=[max(0.0, low - pad), min(1.0, high + pad)], gridcolor=GRID),
-        yaxis2=dict(title=f"Feature AI COGS at 1x ({prefix or currency} / month)", overlaying="y", side="right", range=[0, max(costs) * 1.08],
-                    tickmode="auto", tickprefix=prefix, ticksuffix=suffix, tickformat=",.0f", showgrid=False),
+        traces,
+        "Cascade: system accuracy and the feature's AI COGS against coverage",
+        420,
+        xaxis=dict(
+            title="Coverage: share of requests the student answers (%)",
+            tickformat=".0%",
+            range=[0, 1.0],
+            gridcolor=GRID,
+        ),
+        yaxis=dict(
+            title="System accuracy (%)",
+            tickformat=".1%",
+            range=[max(0.0, low - pad), min(1.0, high + pad)],
+            gridcolor=GRID,
+        ),
+        yaxis2=dict(
+            title=f"Feature AI COGS at 1x ({prefix or currency} / month)",
+            overlaying="y",
+            side="right",
+            range=[0, max(costs) * 1.08],
+            tickmode="auto",
+            tickprefix=prefix,
+            ticksuffix=suffix,
+            tickformat=",.0f",
+            showgrid=False,
+        ),
         margin=dict(r=70),
         hovermode="closest",
     )

@@ -11,9 +11,9 @@ import pandas as pd
 import streamlit as st
 
 from aueb import risk, views
+from aueb.charts.risk import fan_chart, tornado_chart
 from aueb.scenario import Scenario
 from aueb.ui import components, editing, files, ranges, state
-from aueb.ui.charts.risk import fan_chart, tornado_chart
 
 SAMPLES_KEY = "risk|samples"
 SEED_KEY = "risk|seed"
@@ -56,7 +56,13 @@ def analysis(scenario: Scenario, samples: int, seed: int, figure: str) -> dict:
 
 def risk_report_of(scenario: Scenario, result: dict, samples: int, seed: int) -> risk.RiskReport:
     """The page's analysis as the command line's report (its percentile rows are at the scenario's multipliers)."""
-    return risk.RiskReport(percentiles=result["rows"], summary={scenario.name: result["summary"]}, tornado=result["tornado"], samples=samples, seed=seed)
+    return risk.RiskReport(
+        percentiles=result["rows"],
+        summary={scenario.name: result["summary"]},
+        tornado=result["tornado"],
+        samples=samples,
+        seed=seed,
+    )
 
 
 def _commit(data: dict, notice: str | None = None) -> bool:
@@ -115,27 +121,58 @@ def cards(summary: risk.RiskSummary, currency: str) -> None:
         border=True,
     )
     symbol = views.currency_symbol(currency)
-    titles = ((c2, "payback_months", "Payback P50"), (c3, "monthly_saving", f"Saving P50 ({symbol} / month)"), (c4, "roi", "ROI P50"))
+    titles = (
+        (c2, "payback_months", "Payback P50"),
+        (c3, "monthly_saving", f"Saving P50 ({symbol} / month)"),
+        (c4, "roi", "ROI P50"),
+    )
     for column, name, title in titles:
         p = getattr(summary, name)
         shown = views.money(p.p50, currency) if name == "monthly_saving" else _value(name, p.p50, currency)
         column.metric(
-            title, shown, border=True,
+            title,
+            shown,
+            border=True,
             help=f"P10 {_value(name, p.p10, currency)} · P90 {_value(name, p.p90, currency)}"
             + (f" · undefined in {p.undefined:,} samples (left out)" if p.undefined else ""),
         )
 
 
 def _percentile_table(rows: list[risk.PercentileRow], currency: str) -> pd.DataFrame:
-    names = {"ai_cogs": "AI COGS", "cogs_to_revenue": "COGS / revenue", "gross_margin": "Gross margin", "cost_per_request": "Cost / request",
-             "cost_per_correct_output": "Cost / correct output", "net_ai_value": "Net AI value"}
+    names = {
+        "ai_cogs": "AI COGS",
+        "cogs_to_revenue": "COGS / revenue",
+        "gross_margin": "Gross margin",
+        "cost_per_request": "Cost / request",
+        "cost_per_correct_output": "Cost / correct output",
+        "net_ai_value": "Net AI value",
+    }
     records = []
     for r in rows:
         share = r.figure in ("cogs_to_revenue", "gross_margin")
-        unit = "" if share else ("request" if r.figure == "cost_per_request" else "output" if r.figure == "cost_per_correct_output" else "month")
+        unit = (
+            ""
+            if share
+            else (
+                "request"
+                if r.figure == "cost_per_request"
+                else "output"
+                if r.figure == "cost_per_correct_output"
+                else "month"
+            )
+        )
         shown = [views.pct(v) if share else views.money(v, currency, unit) for v in (r.p10, r.p50, r.p90)]
-        records.append({"Volume": views.multiplier_label(r.multiplier), "Arm": views.arm_label(r.arm), "Figure": names[r.figure],
-                        "P10": shown[0], "P50": shown[1], "P90": shown[2], "Undefined": r.undefined})
+        records.append(
+            {
+                "Volume": views.multiplier_label(r.multiplier),
+                "Arm": views.arm_label(r.arm),
+                "Figure": names[r.figure],
+                "P10": shown[0],
+                "P50": shown[1],
+                "P90": shown[2],
+                "Undefined": r.undefined,
+            }
+        )
     return pd.DataFrame(records)
 
 
@@ -158,19 +195,36 @@ def risk_page() -> None:
     )
     c1, c2, c3 = st.columns([1.2, 1, 1.6])
     state.init(SAMPLES_KEY, risk.DEFAULT_SAMPLES)
-    samples = c1.segmented_control("Samples", SAMPLE_CHOICES, format_func=lambda n: f"{n:,}", key=SAMPLES_KEY, required=True,
-                                   help="Monte Carlo samples; every one of them is computed on each change (no subsampling).")
+    samples = c1.segmented_control(
+        "Samples",
+        SAMPLE_CHOICES,
+        format_func=lambda n: f"{n:,}",
+        key=SAMPLES_KEY,
+        required=True,
+        help="Monte Carlo samples; every one of them is computed on each change (no subsampling).",
+    )
     state.init(SEED_KEY, risk.DEFAULT_SEED)
-    seed = int(c2.number_input("Seed", min_value=0, step=1, key=SEED_KEY, help="Same seed, same samples (numpy's random generator)."))
+    seed = int(
+        c2.number_input(
+            "Seed", min_value=0, step=1, key=SEED_KEY, help="Same seed, same samples (numpy's random generator)."
+        )
+    )
     state.init(FIGURE_KEY, "cogs_to_revenue")
-    figure = c3.selectbox("Tornado of", list(FIGURES), format_func=FIGURES.get, key=FIGURE_KEY,
-                          help="The figure evaluated with one input at its low and at its high, every other input at its mode (distilled arm where there is a student).")
+    figure = c3.selectbox(
+        "Tornado of",
+        list(FIGURES),
+        format_func=FIGURES.get,
+        key=FIGURE_KEY,
+        help="The figure evaluated with one input at its low and at its high, every other input at its mode (distilled arm where there is a student).",
+    )
     result = analysis(scenario, samples, seed, figure)
     summary = result["summary"]
     cards(summary, cur)
     n_ranged = len(risk.ranged_inputs(scenario))
-    st.caption(f"{n_ranged} input{'s' if n_ranged != 1 else ''} given as ranges · {samples:,} samples, seed {seed} · "
-               f"computed in {result['seconds'] * 1000:,.0f} ms on the server")
+    st.caption(
+        f"{n_ranged} input{'s' if n_ranged != 1 else ''} given as ranges · {samples:,} samples, seed {seed} · "
+        f"computed in {result['seconds'] * 1000:,.0f} ms on the server"
+    )
     left, right = st.columns([1.15, 1], gap="large")
     with left:
         components.plot(fan_chart(result["fan"], state.tiers(), samples), "chart_risk_fan")
@@ -187,25 +241,49 @@ def risk_page() -> None:
         report = risk_report_of(scenario, result, samples, seed)
         stem = files.slug(scenario.name)
         d1, d2 = st.columns(2)
-        d1.download_button("Risk analysis (JSON)", risk.risk_to_json(report), f"{stem}_risk.json", "application/json",
-                           key="risk|download_json", icon=":material/download:", width="stretch",
-                           help="The same JSON as `aueb risk FILE --format json` with these samples, seed and tornado figure.")
-        d2.download_button("Percentiles (CSV)", risk.risk_to_csv(report), f"{stem}_risk.csv", "text/csv",
-                           key="risk|download_csv", icon=":material/download:", width="stretch",
-                           help="The percentile rows, as `aueb risk FILE --format csv` writes them.")
+        d1.download_button(
+            "Risk analysis (JSON)",
+            risk.risk_to_json(report),
+            f"{stem}_risk.json",
+            "application/json",
+            key="risk|download_json",
+            icon=":material/download:",
+            width="stretch",
+            help="The same JSON as `aueb risk FILE --format json` with these samples, seed and tornado figure.",
+        )
+        d2.download_button(
+            "Percentiles (CSV)",
+            risk.risk_to_csv(report),
+            f"{stem}_risk.csv",
+            "text/csv",
+            key="risk|download_csv",
+            icon=":material/download:",
+            width="stretch",
+            help="The percentile rows, as `aueb risk FILE --format csv` writes them.",
+        )
     st.subheader("Ranges of the inputs")
     _drag_section(scenario)
-    st.caption("Tick **Ranged** to give an input a range (it starts at -20% / +20% of the mode), then edit low, mode and high. "
-               "The projection on the other pages uses the mode.")
+    st.caption(
+        "Tick **Ranged** to give an input a range (it starts at -20% / +20% of the mode), then edit low, mode and high. "
+        "The projection on the other pages uses the mode."
+    )
     st.data_editor(
-        ranges.table(scenario), key=_table_key(), hide_index=True, width="stretch",
-        disabled=["key", "feature", "input"], column_order=["feature", "input", "ranged", "low", "mode", "high"],
+        ranges.table(scenario),
+        key=_table_key(),
+        hide_index=True,
+        width="stretch",
+        disabled=["key", "feature", "input"],
+        column_order=["feature", "input", "ranged", "low", "mode", "high"],
         column_config={
             "feature": st.column_config.TextColumn("Feature"),
             "input": st.column_config.TextColumn("Input (unit)", width="large"),
-            "ranged": st.column_config.CheckboxColumn("Ranged", help="Given as a range low <= mode <= high instead of one number"),
+            "ranged": st.column_config.CheckboxColumn(
+                "Ranged", help="Given as a range low <= mode <= high instead of one number"
+            ),
             "low": st.column_config.NumberColumn("Low", format="%.6g"),
-            "mode": st.column_config.NumberColumn("Mode", format="%.6g", help="The most likely value: the one every point projection uses"),
+            "mode": st.column_config.NumberColumn(
+                "Mode", format="%.6g", help="The most likely value: the one every point projection uses"
+            ),
             "high": st.column_config.NumberColumn("High", format="%.6g"),
         },
     )
@@ -234,8 +312,12 @@ def _drag_section(scenario: Scenario) -> None:
     key = f"risk|drag|{chosen}|{r.low}|{r.high}"
     right.slider(
         f"{ranges.label(ref, scenario.currency)}: low and high (mode {r.mode:,.6g})",
-        min_value=bottom, max_value=top, value=(r.low, r.high), key=key, step=(top - bottom) / 200,
-        on_change=_drag, args=(ref.path, key),
+        min_value=bottom,
+        max_value=top,
+        value=(r.low, r.high),
+        key=key,
+        step=(top - bottom) / 200,
+        on_change=_drag,
+        args=(ref.path, key),
         help="The chart and the tornado follow when you release the handle; the bounds must keep the mode between them.",
     )
-

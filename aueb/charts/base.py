@@ -23,15 +23,30 @@ BAND_COLORS = {
     "Median-Low": "#fc8d59",
     "Low": "#d73027",
 }
-BAND_TEXT = {"Elite": "#ffffff", "Elite-Median": "#1f2937", "Median": "#1f2937", "Median-Low": "#1f2937", "Low": "#ffffff"}
-COMPONENT_COLORS = {"Inference": "#2563eb", "Overhead": "#f59e0b", "Human review": "#db2777", "Fixed platform": "#94a3b8"}
+BAND_TEXT = {
+    "Elite": "#ffffff",
+    "Elite-Median": "#1f2937",
+    "Median": "#1f2937",
+    "Median-Low": "#1f2937",
+    "Low": "#ffffff",
+}
+COMPONENT_COLORS = {
+    "Inference": "#2563eb",
+    "Overhead": "#f59e0b",
+    "Human review": "#db2777",
+    "Fixed platform": "#94a3b8",
+}
 MODEL_COLORS = {"Teacher": "#334155", "Student": ARM_COLORS["distilled"]}
 FONT = dict(family="Source Sans Pro, Helvetica, Arial, sans-serif", size=13)
 GRID = "rgba(0,0,0,0.06)"
 # Legends go below the plot, anchored to the figure's bottom edge: plotly then wraps long entries onto
 # more rows and grows the bottom margin, so no entry is cut at a narrow width and none covers the data.
 LEGEND_BELOW = dict(orientation="h", yref="container", y=0, yanchor="bottom", xanchor="left", x=0, title=None)
-CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d", "autoScale2d"], "toImageButtonOptions": {"scale": 2}}
+CONFIG = {
+    "displaylogo": False,
+    "modeBarButtonsToRemove": ["lasso2d", "select2d", "autoScale2d"],
+    "toImageButtonOptions": {"scale": 2},
+}
 
 
 def figure(traces: list[dict[str, Any]], title: str, height: int, **layout: Any) -> go.Figure:
@@ -65,11 +80,32 @@ def band_layers(bands: list[tuple[str, float, float]], opacity: float) -> dict[s
     """Layout shapes (one rectangle per tier band across the plot) and their labels at the right edge."""
     return dict(
         shapes=[
-            dict(type="rect", xref="paper", x0=0, x1=1, yref="y", y0=lo, y1=hi, fillcolor=BAND_COLORS[band], opacity=opacity, line_width=0, layer="below")
+            dict(
+                type="rect",
+                xref="paper",
+                x0=0,
+                x1=1,
+                yref="y",
+                y0=lo,
+                y1=hi,
+                fillcolor=BAND_COLORS[band],
+                opacity=opacity,
+                line_width=0,
+                layer="below",
+            )
             for band, lo, hi in bands
         ],
         annotations=[
-            dict(x=1.01, xref="paper", xanchor="left", y=(lo + hi) / 2, yref="y", text=band, showarrow=False, font=dict(size=11, color="#475569"))
+            dict(
+                x=1.01,
+                xref="paper",
+                xanchor="left",
+                y=(lo + hi) / 2,
+                yref="y",
+                text=band,
+                showarrow=False,
+                font=dict(size=11, color="#475569"),
+            )
             for band, lo, hi in bands
         ],
     )

@@ -1,4 +1,4 @@
-"""Every plotly figure of the dashboard (and of the reports), one module per topic.
+"""Every plotly figure of the dashboard and of the reports, one module per topic.
 
 - base: the common look (colours, fonts, the figure builder)
 - projection: COGS / revenue over tier bands, tier strips, cost per request, volume, features
@@ -9,14 +9,14 @@ Functions take DataFrames (from aueb.views and the core) and return go.Figure; t
 they do not compute economics, and they never import streamlit.
 """
 
-from aueb.ui.charts.base import BAND_COLORS, BAND_TEXT, CONFIG
-from aueb.ui.charts.cascade import cascade_chart
-from aueb.ui.charts.distillation import (
+from aueb.charts.base import BAND_COLORS, BAND_TEXT, CONFIG
+from aueb.charts.cascade import cascade_chart
+from aueb.charts.distillation import (
     accuracy_chart,
     cost_per_million_chart,
     throughput_chart,
 )
-from aueb.ui.charts.projection import (
+from aueb.charts.projection import (
     band_legend_html,
     cogs_to_revenue_chart,
     cost_per_request_chart,

@@ -1,4 +1,4 @@
-"""The distillation page's parts: run the bundled distillation or upload metrics, show them, apply them."""
+"""The Distillation page: run the bundled distillation or upload metrics, show them, apply them, price the cascade."""
 
 from __future__ import annotations
 
@@ -8,13 +8,23 @@ import streamlit as st
 from streamlit.runtime import Runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from aueb import views
+from aueb import charts, views
 from aueb.errors import InputError
 from aueb.formats import DATA_DIR
 from aueb.metrics import DistillationMetrics, MetricsError, apply_metrics, load_metrics
-from aueb.ui import charts, components, state
-from aueb.ui.runner import INSTALL_HINT, RUN_TIME_LIMIT_S, TEXT_INSTALL_HINT, DistillRun, start_once, text_available, time_limit_text, torch_available
+from aueb.ui import components, state
+from aueb.ui.cascade import cascade_section
 from aueb.ui.files import MAX_UPLOAD_MB, read_metrics_upload
+from aueb.ui.runner import (
+    INSTALL_HINT,
+    RUN_TIME_LIMIT_S,
+    TEXT_INSTALL_HINT,
+    DistillRun,
+    start_once,
+    text_available,
+    time_limit_text,
+    torch_available,
+)
 
 EXAMPLE_METRICS = DATA_DIR / "metrics_example.json"
 UPLOAD_KEY = "ui_metrics_upload"
@@ -60,8 +70,15 @@ def start_run(quick_key: str, seed_key: str) -> None:
     st.session_state.pop(RUN_ERROR, None)
     task = st.session_state.get(TASK_KEY) or "digits"
     st.session_state[CHOSEN_TASK] = task
-    quick, seed, alive = bool(st.session_state.get(quick_key)), int(st.session_state.get(seed_key) or 0), session_alive()
-    if start_once(st.session_state, state.RUN, lambda: DistillRun(quick=quick, seed=seed, alive=alive, task=task)) is None:
+    quick, seed, alive = (
+        bool(st.session_state.get(quick_key)),
+        int(st.session_state.get(seed_key) or 0),
+        session_alive(),
+    )
+    if (
+        start_once(st.session_state, state.RUN, lambda: DistillRun(quick=quick, seed=seed, alive=alive, task=task))
+        is None
+    ):
         st.session_state[state.NOTICE] = "A distillation run is already going in this tab."
 
 
@@ -115,6 +132,7 @@ def run_section() -> None:
     )
     run: DistillRun | None = st.session_state.get(state.RUN)
     if run is not None:
+
         @st.fragment(run_every=0.5)
         def live() -> None:
             current: DistillRun | None = st.session_state.get(state.RUN)
@@ -132,15 +150,39 @@ def run_section() -> None:
     if TASK_KEY not in st.session_state:
         st.session_state[TASK_KEY] = st.session_state.get(CHOSEN_TASK, "digits") if text else "digits"
     st.radio(
-        "Task", list(TASKS), format_func=TASKS.get, key=TASK_KEY, horizontal=True,
-        disabled=not text, help="What the teacher and the student learn: digit images, or the sentiment of customer tweets.",
+        "Task",
+        list(TASKS),
+        format_func=TASKS.get,
+        key=TASK_KEY,
+        horizontal=True,
+        disabled=not text,
+        help="What the teacher and the student learn: digit images, or the sentiment of customer tweets.",
     )
     if not text:
         st.caption(f"The customer-text task needs the text extra: `{TEXT_INSTALL_HINT}`, then reload this page.")
     c1, c2, c3 = st.columns([1.2, 1, 1.2], vertical_alignment="bottom")
-    c1.toggle("Quick mode", value=True, key="ui_run_quick", help="Fewer epochs, seeds and timing calls: about ten seconds, for a first look.")
-    c2.number_input("Seed", min_value=0, value=0, step=1, key="ui_run_seed", help="Base seed of the run (initialisation, batches, test split).")
-    c3.button("Run distillation", type="primary", on_click=start_run, args=("ui_run_quick", "ui_run_seed"), icon=":material/play_arrow:", key="ui_start_run")
+    c1.toggle(
+        "Quick mode",
+        value=True,
+        key="ui_run_quick",
+        help="Fewer epochs, seeds and timing calls: about ten seconds, for a first look.",
+    )
+    c2.number_input(
+        "Seed",
+        min_value=0,
+        value=0,
+        step=1,
+        key="ui_run_seed",
+        help="Base seed of the run (initialisation, batches, test split).",
+    )
+    c3.button(
+        "Run distillation",
+        type="primary",
+        on_click=start_run,
+        args=("ui_run_quick", "ui_run_seed"),
+        icon=":material/play_arrow:",
+        key="ui_start_run",
+    )
     if st.session_state.get(RUN_ERROR):
         st.error(f"The run failed: {st.session_state[RUN_ERROR]}", icon=":material/error:")
 
@@ -162,8 +204,13 @@ def upload_section() -> None:
             st.session_state["ui_metrics_file"] = uploaded.file_id
             set_metrics(metrics, uploaded.name)
     if EXAMPLE_METRICS.exists():
-        st.button("Use the example metrics", on_click=_use_example, icon=":material/description:", key="ui_example_metrics",
-                  help="data/metrics_example.json: a DistilBERT student of a gpt-4o teacher on support tickets.")
+        st.button(
+            "Use the example metrics",
+            on_click=_use_example,
+            icon=":material/description:",
+            key="ui_example_metrics",
+            help="data/metrics_example.json: a DistilBERT student of a gpt-4o teacher on support tickets.",
+        )
 
 
 def _use_example() -> None:
@@ -178,14 +225,31 @@ def _use_example() -> None:
 
 def metrics_view(metrics: DistillationMetrics, source: str, currency: str) -> None:
     st.markdown(f"#### Teacher against student · from {source}")
-    st.caption(f"{metrics.dataset} · measured on {metrics.hardware.device} at {views.money(metrics.hardware.hourly_price, currency, 'hour')} · seeds {', '.join(map(str, metrics.seeds))}")
+    st.caption(
+        f"{metrics.dataset} · measured on {metrics.hardware.device} at {views.money(metrics.hardware.hourly_price, currency, 'hour')} · seeds {', '.join(map(str, metrics.seeds))}"
+    )
     t, s = metrics.teacher, metrics.student
     cards = [
-        ("Teacher accuracy", views.pct(t.accuracy), f"{t.name or 'Teacher'}: share of held-out examples it gets right."),
-        ("Student accuracy", views.pct(s.accuracy), f"{s.name or 'Student'}: share of held-out examples it gets right."),
-        ("Quality retention (ratio)", f"{metrics.quality_retention:.3f}", "Student accuracy / teacher accuracy: what apply puts into the scenario."),
-        ("KD gain over true labels", f"{metrics.kd_gain_pp:+.1f} pp" if metrics.kd_gain_pp is not None else views.NA,
-         "Accuracy of the distilled student minus the same student trained on true labels alone (percentage points)."),
+        (
+            "Teacher accuracy",
+            views.pct(t.accuracy),
+            f"{t.name or 'Teacher'}: share of held-out examples it gets right.",
+        ),
+        (
+            "Student accuracy",
+            views.pct(s.accuracy),
+            f"{s.name or 'Student'}: share of held-out examples it gets right.",
+        ),
+        (
+            "Quality retention (ratio)",
+            f"{metrics.quality_retention:.3f}",
+            "Student accuracy / teacher accuracy: what apply puts into the scenario.",
+        ),
+        (
+            "KD gain over true labels",
+            f"{metrics.kd_gain_pp:+.1f} pp" if metrics.kd_gain_pp is not None else views.NA,
+            "Accuracy of the distilled student minus the same student trained on true labels alone (percentage points).",
+        ),
     ]
     for column, (label, value, help) in zip(st.columns(len(cards)), cards):
         column.metric(label, value, help=help, border=True)
@@ -222,7 +286,9 @@ def apply(metrics: DistillationMetrics) -> None:
     was = views.headline_cell(before.rows, "cogs_to_revenue", first, "distilled", new.currency)
     now = views.headline_cell(after.rows, "cogs_to_revenue", first, "distilled", new.currency)
     old_student = next(f.student for f in before_scenario.features if f.name == feature)
-    text = f"Applied to **{feature}**: quality retention {old_student.quality_retention:g} → {metrics.quality_retention:g}"
+    text = (
+        f"Applied to **{feature}**: quality retention {old_student.quality_retention:g} → {metrics.quality_retention:g}"
+    )
     if hourly is not None:
         text += f"; student self-hosted at {views.money(hourly, new.currency, 'hour')} per replica, {views.volume(metrics.student.throughput_batch256)} requests / s each"
     text += f". AI COGS / revenue at {views.multiplier_label(first)} with the student: {was} → {now}."
@@ -233,19 +299,59 @@ def apply_section(metrics: DistillationMetrics, scenario) -> None:
     st.markdown("#### Apply to the scenario")
     with_student = [f.name for f in scenario.features if f.student is not None]
     if not with_student:
-        st.info("No feature of this scenario has a student. Turn one on in **Edit scenario**, then apply the metrics to it.")
+        st.info(
+            "No feature of this scenario has a student. Turn one on in **Edit scenario**, then apply the metrics to it."
+        )
         return
     if st.session_state.get(FEATURE_KEY) not in with_student:
         st.session_state[FEATURE_KEY] = with_student[0]
     st.session_state.setdefault(HOURLY_KEY, float(metrics.hardware.hourly_price))
     c1, c2, c3, c4 = st.columns([1.4, 1.4, 1.1, 1], vertical_alignment="bottom")
     c1.selectbox("Feature", with_student, key=FEATURE_KEY, help="The feature whose student these metrics describe.")
-    c2.toggle("Self-hosted at measured speed", key=SELF_HOSTED_KEY,
-              help="Also price the student as self-hosted: replicas at the hourly price beside, each serving the measured throughput at batch 256.")
-    c3.number_input(f"Replica price ({views.currency_symbol(scenario.currency)} / hour)", min_value=0.0, step=0.05, format="%.3f",
-                    key=HOURLY_KEY, disabled=not st.session_state.get(SELF_HOSTED_KEY),
-                    help="Price of one replica of the hardware the student runs on (currency per hour).")
-    c4.button("Apply to scenario", type="primary", on_click=apply, args=(metrics,), icon=":material/input:", key="ui_apply_metrics")
+    c2.toggle(
+        "Self-hosted at measured speed",
+        key=SELF_HOSTED_KEY,
+        help="Also price the student as self-hosted: replicas at the hourly price beside, each serving the measured throughput at batch 256.",
+    )
+    c3.number_input(
+        f"Replica price ({views.currency_symbol(scenario.currency)} / hour)",
+        min_value=0.0,
+        step=0.05,
+        format="%.3f",
+        key=HOURLY_KEY,
+        disabled=not st.session_state.get(SELF_HOSTED_KEY),
+        help="Price of one replica of the hardware the student runs on (currency per hour).",
+    )
+    c4.button(
+        "Apply to scenario",
+        type="primary",
+        on_click=apply,
+        args=(metrics,),
+        icon=":material/input:",
+        key="ui_apply_metrics",
+    )
     outcome = st.session_state.get(APPLIED)
     if outcome:
         (st.success if outcome[0] == "success" else st.error)(outcome[1])
+
+
+def distillation() -> None:
+    scenario = state.scenario()
+    st.title("Distillation")
+    st.caption(
+        "How much of the teacher's quality a small student keeps, how fast it runs and what it costs, carried into the scenario in one click."
+    )
+    components.headline_strip(state.projection(), scenario)
+    left, right = st.columns([1.3, 1], gap="large")
+    with left:
+        run_section()
+    with right:
+        upload_section()
+    loaded = current_metrics()
+    if loaded is None:
+        st.info("No metrics yet: run the distillation or upload a metrics JSON.", icon=":material/info:")
+        return
+    metrics, source = loaded
+    metrics_view(metrics, source, scenario.currency)
+    apply_section(metrics, scenario)
+    cascade_section(metrics, source, scenario)

@@ -1,0 +1,432 @@
+"""Charts of the projection: COGS / revenue over tier bands, tier strips, cost per request, volume and features."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from aueb import views
+from aueb.charts.base import (
+    ARM_COLORS,
+    BAND_COLORS,
+    BAND_TEXT,
+    COMPONENT_COLORS,
+    GRID,
+    band_layers,
+    figure,
+    finite_values,
+    tick_affixes,
+)
+from aueb.tiers import BANDS
+
+
+def cogs_to_revenue_chart(rows: pd.DataFrame, tiers: pd.DataFrame) -> go.Figure:
+    """AI COGS / revenue by multiplier and arm, over the industry bands of the tier table."""
+    total = views.totals(rows)
+    finite = finite_values(total["cogs_to_revenue"])
+    upper = max(float(finite.max()) * 1.2 if len(finite) else 0.0, float(tiers.loc["cogs_to_revenue", "low"]) * 1.35)
+    bands = views.band_ranges("cogs_to_revenue", tiers, upper)
+    traces = []
+    for arm in ("baseline", "distilled"):
+        part = total.loc[total["arm"] == arm]
+        traces.append(
+            dict(
+                type="bar",
+                name=views.arm_label(arm),
+                marker_color=ARM_COLORS[arm],
+                x=[views.multiplier_label(m) for m in part["multiplier"]],
+                y=part["cogs_to_revenue"].tolist(),
+                text=[views.pct(v) for v in part["cogs_to_revenue"]],
+                textposition="outside",
+                cliponaxis=False,
+                hovertemplate="%{x} · "
+                + views.arm_label(arm).lower()
+                + "<br>AI COGS / revenue: %{y:.1%}<extra></extra>",
+            )
+        )
+    return figure(
+        traces,
+        "AI COGS / revenue against industry bands",
+        420,
+        **band_layers(bands, 0.22),
+        yaxis=dict(range=[0, upper], tickformat=".0%", title="AI COGS / revenue (%)", gridcolor=GRID),
+        xaxis=dict(title="Volume (x today's)"),
+        bargap=0.35,
+        margin=dict(r=96),
+    )
+
+
+def tier_strip_chart(positions: pd.DataFrame, tiers: pd.DataFrame, currency: str) -> go.Figure:
+    """One strip per tier metric: the five bands side by side, a marker per arm at its value."""
+    metrics = list(dict.fromkeys(positions["metric"]))
+    prefix, suffix = tick_affixes(currency)
+    n, gap = len(metrics), 0.16
+    height = (1 - gap * (n - 1)) / n
+    traces: list[dict[str, Any]] = []
+    shapes: list[dict[str, Any]] = []
+    annotations: list[dict[str, Any]] = []
+    axes: dict[str, dict[str, Any]] = {}
+    for i, metric in enumerate(metrics, start=1):
+        part = positions.loc[positions["metric"] == metric]
+        row = tiers.loc[metric]
+        is_share = metric in ("cogs_to_revenue", "routing_coverage", "feature_profitability")
+        finite = finite_values(part["value"])
+        edge_max = max(float(row[e]) for e in ("elite", "median_min", "median_max", "low"))
+        upper = (
+            1.0
+            if metric in ("routing_coverage", "feature_profitability")
+            else max(float(finite.max()) * 1.15 if len(finite) else 0.0, edge_max * 1.3)
+        )
+        suffix_i = "" if i == 1 else str(i)
+        xref, yref = f"x{suffix_i}", f"y{suffix_i}"
+        top = 1 - (i - 1) * (height + gap)
+        axes[f"xaxis{suffix_i}"] = dict(
+            anchor=yref,
+            domain=[0, 1],
+            range=[-upper * 0.02, upper * 1.02],
+            fixedrange=True,
+            showgrid=False,
+            zeroline=False,
+            **(dict(tickformat=".0%") if is_share else dict(tickprefix=prefix, ticksuffix=suffix)),
+        )
+        domain = [max(0.0, round(top - height, 6)), min(1.0, round(top, 6))]
+        axes[f"yaxis{suffix_i}"] = dict(anchor=xref, domain=domain, range=[0, 1], visible=False, fixedrange=True)
+        annotations.append(
+            dict(
+                text=views.TIER_LABELS[metric],
+                x=0,
+                xref="paper",
+                xanchor="left",
+                y=domain[1],
+                yref="paper",
+                yanchor="bottom",
+                showarrow=False,
+                font=dict(size=13, color="#334155"),
+            )
+        )
+        shapes += [
+            dict(
+                type="rect",
+                x0=lo,
+                x1=min(hi, upper),
+                y0=0,
+                y1=1,
+                xref=xref,
+                yref=f"{yref} domain",
+                fillcolor=BAND_COLORS[band],
+                opacity=0.55,
+                line_width=0,
+                layer="below",
+            )
+            for band, lo, hi in views.band_ranges(metric, tiers, upper)
+        ]
+        for arm in ("baseline", "distilled"):
+            record = part.loc[part["arm"] == arm]
+            if record.empty:
+                continue
+            value, band = record["value"].iloc[0], record["band"].iloc[0]
+            y = 0.3 if arm == "baseline" else 0.72
+            if value is None or not math.isfinite(float(value)):
+                annotations.append(
+                    dict(
+                        x=0,
+                        xref=xref,
+                        y=y,
+                        yref=yref,
+                        text=f"{views.arm_label(arm)}: n/a",
+                        showarrow=False,
+                        xanchor="left",
+                    )
+                )
+                continue
+            shown = views.pct(value) if is_share else views.money(value, currency, "request")
+            x = min(float(value), upper)
+            traces.append(
+                dict(
+                    type="scatter",
+                    x=[x],
+                    y=[y],
+                    xaxis=xref,
+                    yaxis=yref,
+                    mode="markers+text",
+                    marker=dict(
+                        symbol="circle" if arm == "baseline" else "diamond",
+                        size=14,
+                        color=ARM_COLORS[arm],
+                        line=dict(color="white", width=1.5),
+                    ),
+                    text=[f" {shown} · {band} "],
+                    textposition="middle left" if x > upper / 2 else "middle right",
+                    textfont=dict(size=12, color="#111827"),
+                    cliponaxis=False,
+                    name=views.arm_label(arm),
+                    legendgroup=arm,
+                    showlegend=(i == 1),
+                    hovertemplate=f"{views.arm_label(arm)}<br>{views.TIER_LABELS[metric]}: {shown}<br>Band: {band}<extra></extra>",
+                )
+            )
+    return figure(
+        traces,
+        "Where each tier metric falls",
+        150 + 100 * n,
+        shapes=shapes,
+        annotations=annotations,
+        margin=dict(t=60, b=10),
+        **axes,
+    )
+
+
+def cost_per_request_chart(components: pd.DataFrame, currency: str) -> go.Figure:
+    """Cost per request stacked by component, for each multiplier and arm."""
+    prefix, suffix = tick_affixes(currency)
+    frame = components.copy()
+    frame["volume"] = [views.multiplier_label(m) for m in frame["multiplier"]]
+    frame["model"] = ["without" if a == "baseline" else "with" for a in frame["arm"]]
+    traces: list[dict[str, Any]] = []
+    for component in views.COMPONENTS.values():
+        part = frame.loc[frame["component"] == component]
+        traces.append(
+            dict(
+                type="bar",
+                name=component,
+                marker_color=COMPONENT_COLORS[component],
+                x=[part["volume"].tolist(), part["model"].tolist()],
+                y=part["cost_per_request"].tolist(),
+                customdata=[views.money(v, currency, "request") for v in part["cost_per_request"]],
+                hovertemplate="%{x}<br>" + component + ": %{customdata}<extra></extra>",
+            )
+        )
+    totals = frame.groupby(["multiplier", "arm"], sort=False)["cost_per_request"].sum(min_count=1).reset_index()
+    traces.append(
+        dict(
+            type="scatter",
+            mode="text",
+            showlegend=False,
+            hoverinfo="skip",
+            cliponaxis=False,
+            textposition="top center",
+            x=[
+                [views.multiplier_label(m) for m in totals["multiplier"]],
+                ["without" if a == "baseline" else "with" for a in totals["arm"]],
+            ],
+            y=totals["cost_per_request"].tolist(),
+            text=[views.money(v, currency) for v in totals["cost_per_request"]],
+        )
+    )
+    top = float(totals["cost_per_request"].max()) if totals["cost_per_request"].notna().any() else 1.0
+    return figure(
+        traces,
+        "Cost per request by component",
+        440,
+        barmode="stack",
+        bargap=0.3,
+        xaxis=dict(tickangle=0),
+        yaxis=dict(
+            title=f"Cost per request ({prefix or currency} / request)",
+            tickprefix=prefix,
+            ticksuffix=suffix,
+            range=[0, (top or 1.0) * 1.18],
+            gridcolor=GRID,
+        ),
+    )
+
+
+def _decades(low: float, high: float) -> list[float]:
+    if not (low > 0 and high > 0):
+        return []
+    return [10.0**k for k in range(math.floor(math.log10(low)), math.ceil(math.log10(high)) + 1)]
+
+
+def _compact(value: float) -> str:
+    for size, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if value >= size:
+            return f"{value / size:g}{suffix}"
+    return f"{value:g}"
+
+
+def volume_chart(curve: pd.DataFrame, marks: dict[str, float | None], currency: str) -> go.Figure:
+    """AI COGS of both arms against monthly volume (log-log), with revenue, the break-even volumes and collapse marked.
+
+    Marks are traces named in the legend (below the plot), not text on the plot, so no label sits on a line.
+    """
+    prefix, suffix = tick_affixes(currency)
+    xs = curve["requests"][curve["requests"] > 0]
+    ys = pd.concat([curve["ai_cogs"], curve["revenue"]])
+    ys = ys[ys > 0]
+    xticks = _decades(xs.min(), xs.max()) if len(xs) else []
+    yticks = _decades(ys.min(), ys.max()) if len(ys) else []
+    y_range = [math.log10(yticks[0]), math.log10(yticks[-1])] if yticks else None
+    traces: list[dict[str, Any]] = []
+
+    def vertical(x: float, name: str, color: str, dash: str, hover: str) -> None:
+        low, high = (10 ** y_range[0], 10 ** y_range[1]) if y_range else (float(ys.min()), float(ys.max()))
+        traces.append(
+            dict(
+                type="scatter",
+                mode="lines",
+                name=name,
+                x=[x, x],
+                y=[low, high],
+                line=dict(color=color, width=1.5, dash=dash),
+                hovertemplate=hover + "<extra></extra>",
+            )
+        )
+
+    revenue = curve.loc[(curve["arm"] == "baseline") & (curve["revenue"] > 0)]
+    if not revenue.empty:
+        traces.append(
+            dict(
+                type="scatter",
+                mode="lines",
+                name="Revenue if users grow",
+                x=revenue["requests"].tolist(),
+                y=revenue["revenue"].tolist(),
+                line=dict(color="#9ca3af", dash="dash", width=1.5),
+                customdata=[views.money(v, currency, "month") for v in revenue["revenue"]],
+                hovertemplate="%{x:,.3s} requests / month<br>Revenue: %{customdata}<extra></extra>",
+            )
+        )
+    revenue_today = marks.get("revenue_today")
+    if revenue_today and len(xs):
+        shown = views.money(revenue_today, currency, "month")
+        traces.append(
+            dict(
+                type="scatter",
+                mode="lines",
+                name=f"Revenue if only usage grows ({shown})",
+                x=[float(xs.min()), float(xs.max())],
+                y=[revenue_today, revenue_today],
+                line=dict(color="#6b7280", dash="dot", width=1.5),
+                hovertemplate=f"Revenue if only usage grows: {shown}<extra></extra>",
+            )
+        )
+    for arm in ("baseline", "distilled"):
+        part = curve.loc[(curve["arm"] == arm) & (curve["ai_cogs"] > 0)]
+        traces.append(
+            dict(
+                type="scatter",
+                mode="lines",
+                name=f"AI COGS, {views.arm_label(arm).lower()}",
+                x=part["requests"].tolist(),
+                y=part["ai_cogs"].tolist(),
+                line=dict(color=ARM_COLORS[arm], width=3),
+                customdata=[views.money(v, currency, "month") for v in part["ai_cogs"]],
+                hovertemplate="%{x:,.3s} requests / month<br>AI COGS: %{customdata}<extra></extra>",
+            )
+        )
+    if marks.get("requests_today"):
+        x = marks["requests_today"]
+        vertical(
+            x,
+            f"Today: {views.volume(x)} requests / month",
+            "#111827",
+            "dot",
+            f"Today (1x): {views.volume(x)} requests / month",
+        )
+    if marks.get("break_even_requests"):
+        x = marks["break_even_requests"]
+        vertical(
+            x,
+            f"Break-even: {views.volume(x)} requests / month",
+            ARM_COLORS["distilled"],
+            "dash",
+            f"Break-even: from {views.volume(x)} requests / month the monthly saving pays back the one-time cost within the horizon",
+        )
+    if marks.get("student_cheaper_requests"):
+        x = marks["student_cheaper_requests"]
+        vertical(
+            x,
+            f"Student cheaper from {views.volume(x)} requests / month",
+            "#d97706",
+            "dashdot",
+            f"From {views.volume(x)} requests / month AI COGS with the student is below AI COGS without it",
+        )
+    for arm in ("baseline", "distilled"):
+        x = marks.get(f"collapse_requests_{arm}")
+        if x and revenue_today:
+            traces.append(
+                dict(
+                    type="scatter",
+                    mode="markers",
+                    name=f"Margin collapse, {views.arm_label(arm).lower()}",
+                    x=[x],
+                    y=[revenue_today],
+                    marker=dict(symbol="x", size=14, color=ARM_COLORS[arm], line=dict(width=2, color=ARM_COLORS[arm])),
+                    hovertemplate=f"Margin collapse ({views.arm_label(arm).lower()}): AI COGS reaches revenue at "
+                    f"{views.volume(x)} requests / month if only usage grows<extra></extra>",
+                )
+            )
+    return figure(
+        traces,
+        "AI COGS against monthly volume",
+        620,
+        xaxis=dict(
+            type="log",
+            title="Monthly volume (requests / month, log scale)",
+            tickvals=xticks,
+            ticktext=[_compact(v) for v in xticks],
+            gridcolor=GRID,
+        ),
+        yaxis=dict(
+            type="log",
+            title=f"{prefix or currency} / month (log scale)",
+            tickvals=yticks,
+            range=y_range,
+            ticktext=[f"{prefix}{_compact(v)}{suffix}" for v in yticks],
+            gridcolor=GRID,
+        ),
+    )
+
+
+def feature_chart(table: pd.DataFrame, currency: str) -> go.Figure:
+    """AI COGS of each feature without and with the student, and its revenue, at one multiplier."""
+    prefix, suffix = tick_affixes(currency)
+    names = table["feature"].tolist()
+    traces: list[dict[str, Any]] = []
+    for arm in ("baseline", "distilled"):
+        traces.append(
+            dict(
+                type="bar",
+                orientation="h",
+                name=f"AI COGS, {views.arm_label(arm).lower()}",
+                y=names,
+                x=table[f"ai_cogs_{arm}"].tolist(),
+                marker_color=ARM_COLORS[arm],
+                customdata=[views.money(v, currency, "month") for v in table[f"ai_cogs_{arm}"]],
+                hovertemplate="%{y}<br>AI COGS: %{customdata}<extra></extra>",
+            )
+        )
+    if (table["revenue"] > 0).any():
+        traces.append(
+            dict(
+                type="scatter",
+                mode="markers",
+                name="Revenue",
+                y=names,
+                x=table["revenue"].tolist(),
+                marker=dict(symbol="line-ns", size=22, line=dict(width=3, color="#111827")),
+                customdata=[views.money(v, currency, "month") for v in table["revenue"]],
+                hovertemplate="%{y}<br>Revenue: %{customdata}<extra></extra>",
+            )
+        )
+    return figure(
+        traces,
+        "AI COGS and revenue by feature",
+        max(260, 140 + 60 * len(names)),
+        barmode="group",
+        xaxis=dict(title=f"{prefix or currency} / month", tickprefix=prefix, ticksuffix=suffix, gridcolor=GRID),
+        yaxis=dict(autorange="reversed"),
+    )
+
+
+def band_legend_html() -> str:
+    """The five bands as coloured chips, for a legend under tables."""
+    chips = "".join(
+        f'<span style="background:{BAND_COLORS[b]};color:{BAND_TEXT[b]};padding:2px 8px;border-radius:10px;'
+        f'margin-right:6px;font-size:0.8rem;white-space:nowrap">{b}</span>'
+        for b in BANDS
+    )
+    return f'<div style="margin:2px 0 8px 0"><span style="font-size:0.8rem;color:#6b7280;margin-right:8px">Industry bands:</span>{chips}</div>'
