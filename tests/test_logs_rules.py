@@ -138,8 +138,8 @@ def test_growth_and_anomaly_from_a_log(tmp_path):
     assert [(a.feature, a.date.isoformat()) for a in report.anomalies] == [("chat", "2026-01-19")]
 
 
-def test_the_readme_csv_example_and_times_with_an_offset(tmp_path):
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+def test_the_docs_csv_example_and_times_with_an_offset(tmp_path):
+    readme = (Path(__file__).resolve().parent.parent / "docs" / "request-logs.md").read_text(encoding="utf-8")
     example = readme.split("```csv\n", 1)[1].split("```", 1)[0]
     path = tmp_path / "example.csv"
     path.write_text(example, encoding="utf-8")
