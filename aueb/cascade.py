@@ -1,4 +1,4 @@
-"""The confidence cascade of ECONOMICS.md ("Measured operating points"), from per-example arrays.
+"""The confidence cascade of docs/economics.md (its section on the cascade and the planner), from per-example arrays.
 
 A distilled student answers every request and hands it to the teacher when its confidence is below
 a threshold tau. From n held-out examples (student confidence s_i, student correctness a_i, teacher
@@ -6,7 +6,7 @@ correctness b_i) this module computes the curve at every distinct confidence val
 recovered (PGR), its area (APGR), the teacher share needed for a given PGR (CPT), the area under the
 risk-coverage curve (AURC), and the mapping of a point onto a scenario's feature. Pure numpy.
 
-Choices where ECONOMICS.md is silent (docs/economics.md lists them for users):
+Choices where the definitions leave room (docs/economics.md lists them for users):
 - Ties in confidence are one threshold: every example of a tied value is kept or escalated together.
 - The curve's points all keep at least one example (c > 0); APGR and CPT also use the end where every
   request goes to the teacher (teacher share 1, system accuracy A_T, PGR 1), which is measured too.

@@ -146,7 +146,7 @@ CPT_KEYS = tuple(str(level) for level in cascade_math.CPT_LEVELS)
 
 
 class Cascade(_Model):
-    """The confidence cascade measured on held-out examples (ECONOMICS.md, "Measured operating points")."""
+    """The confidence cascade measured on held-out examples (docs/economics.md, its section on the cascade)."""
 
     points: list[CascadePoint] = Field(
         min_length=1,
@@ -413,7 +413,7 @@ def apply_metrics(
 
     With operating_point (`best`, `coverage=X` or `threshold=T`, see aueb.planner.choose_point), the
     feature runs the cascade at that point of metrics.cascade: coverage 1, escalation 1 - c and the
-    retention of ECONOMICS.md. The point is chosen after the self-hosted pricing is applied.
+    retention of docs/economics.md. The point is chosen after the self-hosted pricing is applied.
 
     With hourly_price, the student is priced as self-hosted at that price per replica-hour, one replica
     serving metrics.student.throughput_batch256 requests per second (a server that batches requests);

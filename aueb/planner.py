@@ -1,6 +1,6 @@
 """The distillation planner: every operating point of a measured cascade, priced with the scenario.
 
-Each point maps onto the feature as ECONOMICS.md says (coverage 1, escalation 1 - c, retention
+Each point maps onto the feature as docs/economics.md says (coverage 1, escalation 1 - c, retention
 (Q/A_T - (1 - c)) / c); all points are priced by one vectorised engine call at 1x, the rest of the
 scenario unchanged. The best point maximises the feature's net AI value; ties go to the larger coverage.
 """

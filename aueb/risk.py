@@ -1,4 +1,4 @@
-"""Uncertainty and sensitivity (ECONOMICS.md): percentiles of the Monte Carlo, the summary, the tornado.
+"""Uncertainty and sensitivity (docs/economics.md): percentiles of the Monte Carlo, the summary, the tornado.
 
 Every input given as a range {low, mode, high} is sampled as PERT (lambda = 4), independently of the
 others; each sample is a full projection (aueb.risk_samples: a sample axis through the engine).

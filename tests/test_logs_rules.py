@@ -1,4 +1,4 @@
-"""ECONOMICS.md's rules for logs on constructed series: growth, months to a multiplier, anomalies, the window."""
+"""docs/economics.md's rules for logs on constructed series: growth, months to a multiplier, anomalies, the window."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 aggregates (one row per feature, per feature and day, per model).
 
 `calls` is the view of used records with `cost`, each model call priced with the catalog by
-ECONOMICS.md's token formula; a response-cache hit costs nothing and its tokens are left out.
+docs/economics.md's token formula; a response-cache hit costs nothing and its tokens are left out.
 """
 
 from __future__ import annotations

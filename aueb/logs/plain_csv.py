@@ -1,7 +1,7 @@
 """The plain CSV: timestamp, feature, user, model, provider, input_tokens, cached_input_tokens,
 output_tokens, cache_hit, cost (only timestamp, model, input_tokens and output_tokens required).
 
-input_tokens includes cached_input_tokens (the OpenAI convention of ECONOMICS.md); the feature is
+input_tokens includes cached_input_tokens (the OpenAI convention of docs/economics.md); the feature is
 the column `feature`, or the column --feature-key names.
 """
 

@@ -1,4 +1,4 @@
-"""Growth and anomalies of daily series, by the rules of ECONOMICS.md ("Measuring from request logs").
+"""Growth and anomalies of daily series, by the rules of docs/economics.md ("Measuring from request logs").
 
 The series are small (one value per feature and UTC day), so numpy works on them directly.
 """
