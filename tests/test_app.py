@@ -17,7 +17,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from aueb import views
+from aueb import formatting, views
 from aueb.catalog import lookup
 from aueb.engine import project
 from aueb.errors import InputError
@@ -539,10 +539,10 @@ def test_table_edits_keep_models_and_fill_new_rows(default):
 
 
 def test_parse_multipliers():
-    assert editing.parse_multipliers("1, 10x; 100") == [1.0, 10.0, 100.0]
+    assert formatting.parse_multipliers("1, 10x; 100") == [1.0, 10.0, 100.0]
     for bad in ("", "0", "1, x"):
         with pytest.raises(ValueError):
-            editing.parse_multipliers(bad)
+            formatting.parse_multipliers(bad)
 
 
 def test_views_cost_components_sum_to_cost_per_request(default):

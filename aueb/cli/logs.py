@@ -9,9 +9,10 @@ from typing import Annotated
 
 import typer
 
-from aueb.cli.base import app, compact, count, err, fail, money, out, percent, rich_table, write_text
+from aueb.cli.base import app, err, fail, out, rich_table, write_text
 from aueb.errors import InputError
 from aueb.formats import scenario_to_json
+from aueb.formatting import amount, compact, count, pct
 from aueb.logs import DEFAULT_WINDOW_HOURS, Measured, ingest
 from aueb.logs.figures import HOURS_PER_MONTH
 from aueb.logs.report import FeatureFigures
@@ -53,11 +54,11 @@ ROWS: list[tuple[str, Callable[[FeatureFigures], str]]] = [
     ("input tok/req mean·p50·p95", lambda f: _tokens(f.input_tokens_mean, f.input_tokens_p50, f.input_tokens_p95)),
     ("cached input tok/req mean", lambda f: _tokens(f.cached_input_tokens_mean)),
     ("output tok/req mean·p50·p95", lambda f: _tokens(f.output_tokens_mean, f.output_tokens_p50, f.output_tokens_p95)),
-    ("cache hit rate", lambda f: percent(f.cache_hit_rate)),
+    ("cache hit rate", lambda f: pct(f.cache_hit_rate)),
     ("model mix (model calls)", lambda f: _mix(f.models)),
-    ("cost / request (USD)", lambda f: money(f.cost_per_request)),
-    ("cost / month (USD)", lambda f: money(f.cost)),
-    ("growth / month", lambda f: percent(f.growth_monthly)),
+    ("cost / request (USD)", lambda f: amount(f.cost_per_request)),
+    ("cost / month (USD)", lambda f: amount(f.cost)),
+    ("growth / month", lambda f: pct(f.growth_monthly)),
     ("months to 10x", lambda f: _months(f.months_to_10x)),
     ("months to 100x", lambda f: _months(f.months_to_100x)),
 ]
@@ -78,7 +79,7 @@ def render(measured: Measured) -> None:
     total_cost = sum(f.cost for _, f in items)
     total_requests = sum(f.requests for _, f in items)
     out.print(
-        f"All features: {compact(total_requests)} requests / month, {money(total_cost)} USD / month", highlight=False
+        f"All features: {compact(total_requests)} requests / month, {amount(total_cost)} USD / month", highlight=False
     )
     line = f"Records: read {count(records.read)} = used {count(records.used)} + bad {count(records.bad)}"
     if records.first_bad:
@@ -94,7 +95,7 @@ def render(measured: Measured) -> None:
             [("feature", "left"), ("date", "left"), ("cost", "right"), ("median", "right"), ("threshold", "right")],
         )
         for a in report.anomalies:
-            table.add_row(a.feature, a.date.isoformat(), money(a.cost), money(a.median), money(a.threshold))
+            table.add_row(a.feature, a.date.isoformat(), amount(a.cost), amount(a.median), amount(a.threshold))
         out.print(table)
     if report.price_checks:
         table = rich_table(
@@ -104,8 +105,8 @@ def render(measured: Measured) -> None:
         for c in report.price_checks:
             table.add_row(
                 c.model,
-                money(c.recorded_cost),
-                money(c.recomputed_cost),
+                amount(c.recorded_cost),
+                amount(c.recomputed_cost),
                 "n/a" if c.ratio is None else f"{c.ratio:.3f}",
                 "differs > 1%" if c.flagged else "ok",
             )

@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from aueb import charts, risk, views
+from aueb import charts, formatting, risk, views
 from aueb.charts.risk import fan_chart, tornado_chart
 from aueb.charts.usage import daily_cost_chart
 from aueb.metrics import CPT_KEYS, Cascade, DistillationMetrics, MetricsError
@@ -22,7 +22,6 @@ from aueb.planner import plan
 from aueb.report.model import DEFINITIONS, Chart, Figure, Figures, Section, Sheet, Table, Text
 from aueb.scenario import Scenario
 
-RISK_SHARES = ("cogs_to_revenue", "gross_margin")
 LOG_CURRENCY = "USD"  # the price catalog's: `aueb ingest` prices every call with it
 RISK_FIGURES = (
     "cogs_to_revenue",
@@ -232,27 +231,6 @@ def _cascade(cascade: Cascade, scenario: Scenario) -> tuple[list[Any], Sheet]:
 # --- risk ---------------------------------------------------------------------------------------------
 
 
-def _risk_value(figure: str, value: Any, currency: str) -> str:
-    if value is None:
-        return views.NA
-    if figure in RISK_SHARES or figure.endswith("probability"):
-        return views.pct(value)
-    if figure == "payback_months":
-        return views.months(value)
-    if figure == "roi":
-        return views.times(value)
-    return views.money(value, currency)
-
-
-def _tornado_frame(bars: list[risk.TornadoRow], figure: str, currency: str) -> pd.DataFrame:
-    """The tornado rows with the labels and shown values the tornado chart draws."""
-    frame = pd.DataFrame([b.model_dump() for b in bars])
-    frame["label"] = frame["input"]
-    for end in ("low", "high"):
-        frame[f"shown_{end}"] = [_risk_value(figure, v, currency) for v in frame[f"figure_at_{end}"]]
-    return frame
-
-
 def risk_section(scenario: Scenario, samples: int, seed: int, tiers: pd.DataFrame) -> tuple[Section, list[Sheet]]:
     """Percentiles, payback probability and tornado of a scenario with ranged inputs (aueb.risk, the default tornado figure)."""
     currency = scenario.currency
@@ -266,13 +244,15 @@ def risk_section(scenario: Scenario, samples: int, seed: int, tiers: pd.DataFram
         Figure(
             "payback_within_horizon_probability",
             f"Pays back within {summary.horizon_months:g} months",
-            views.NA if probability is None else views.pct(probability),
+            formatting.risk_value("payback_within_horizon_probability", probability, currency),
             probability,
         )
     ]
     for key in ("monthly_saving", "payback_months", "roi"):
         p = getattr(summary, key)
-        shown = " · ".join(f"P{q[1:]} {_risk_value(key, getattr(p, q), currency)}" for q in ("p10", "p50", "p90"))
+        shown = " · ".join(
+            f"P{q[1:]} {formatting.risk_value(key, getattr(p, q), currency)}" for q in ("p10", "p50", "p90")
+        )
         figures.append(
             Figure(
                 key, DEFINITIONS[key]["label"], shown + (f" ({p.undefined:,} samples undefined)" if p.undefined else "")
@@ -286,7 +266,7 @@ def risk_section(scenario: Scenario, samples: int, seed: int, tiers: pd.DataFram
             DEFINITIONS[r["figure"]]["label"],
             views.multiplier_label(r["multiplier"]),
             views.arm_label(r["arm"]),
-            *(_risk_value(r["figure"], r[q], currency) for q in ("p10", "p50", "p90")),
+            *(formatting.risk_value(r["figure"], r[q], currency) for q in ("p10", "p50", "p90")),
             f"{r['undefined']:,}",
         ]
         for r in records
@@ -316,11 +296,15 @@ def risk_section(scenario: Scenario, samples: int, seed: int, tiers: pd.DataFram
     if bars:
         label = DEFINITIONS[figure_name]["label"]
         arm = views.arm_label(risk.DEFAULT_FIGURE.arm_for(scenario)).lower()
-        title = f"Tornado: {label} at 1x, {arm} (base {_risk_value(figure_name, bars[0].figure_at_mode, currency)})"
+        title = f"Tornado: {label} at 1x, {arm} (base {formatting.risk_value(figure_name, bars[0].figure_at_mode, currency)})"
         blocks.append(
             Chart(
                 "risk_tornado",
-                tornado_chart(_tornado_frame(bars, figure_name, currency), title, ".1%"),
+                tornado_chart(
+                    formatting.tornado_frame(bars, figure_name, currency),
+                    title,
+                    formatting.risk_axis_format(figure_name),
+                ),
                 "tornado",
                 "Each bar spans the figure with one input at its low and at its high, every other input at its mode.",
             )
@@ -335,7 +319,10 @@ def risk_section(scenario: Scenario, samples: int, seed: int, tiers: pd.DataFram
                         f"{b.low:,.6g}",
                         f"{b.mode:,.6g}",
                         f"{b.high:,.6g}",
-                        *(_risk_value(figure_name, v, currency) for v in (b.figure_at_low, b.figure_at_high, b.swing)),
+                        *(
+                            formatting.risk_value(figure_name, v, currency)
+                            for v in (b.figure_at_low, b.figure_at_high, b.swing)
+                        ),
                     ]
                     for b in bars
                 ],

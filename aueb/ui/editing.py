@@ -8,7 +8,6 @@ A path names features by their name, not their position: ("features", "Support c
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 
 from aueb.catalog import CatalogPrice, UnknownModelError, lookup
 from aueb.errors import PRICING_KINDS, error_message
+from aueb.formatting import currency_symbol
 from aueb.scenario import (
     RANGES_KEY,
     Distillation,
@@ -30,7 +30,6 @@ from aueb.scenario import (
     Teacher,
     TokenPricing,
 )
-from aueb.views import currency_symbol
 
 Path = tuple[str, ...]
 
@@ -269,29 +268,6 @@ def describe(problem: Problem) -> str:
     """`features › Support chat › teacher › quality: input should be ...`"""
     where = " › ".join(problem.path)
     return f"{where}: {problem.message}" if where else problem.message
-
-
-def parse_multipliers(text: str) -> list[float]:
-    """'1, 10, 100' -> [1.0, 10.0, 100.0]; a ValueError names the part that is not a number."""
-    parts = [p.strip() for p in text.replace(";", ",").split(",")]
-    values = []
-    for part in parts:
-        if not part:
-            continue
-        try:
-            value = float(re.sub(r"(?<=[0-9.])\s*[xX]$", "", part))
-        except ValueError:
-            raise ValueError(f"{part!r} is not a number; write multipliers like 1, 10, 100") from None
-        if not math.isfinite(value) or value <= 0:
-            raise ValueError(f"{part!r}: multipliers must be positive numbers")
-        values.append(value)
-    if not values:
-        raise ValueError("give at least one multiplier, e.g. 1, 10, 100")
-    return values
-
-
-def format_multipliers(values: Iterable[float]) -> str:
-    return ", ".join(f"{v:g}" for v in values)
 
 
 # --- the features table --------------------------------------------------------------------------

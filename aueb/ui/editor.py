@@ -6,6 +6,7 @@ from typing import Any
 
 import streamlit as st
 
+from aueb import formatting
 from aueb.scenario import (
     Distillation,
     Feature,
@@ -44,8 +45,8 @@ def scenario_inputs(scenario: Scenario) -> None:
             ("multipliers",),
             Scenario,
             "multipliers",
-            editing.format_multipliers(scenario.multipliers),
-            parse=editing.parse_multipliers,
+            formatting.format_multipliers(scenario.multipliers),
+            parse=formatting.parse_multipliers,
             help="Volumes to project, as multiples of today's volume, e.g. 1, 10, 100.",
         )
     with c6:

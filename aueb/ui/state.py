@@ -15,7 +15,8 @@ import streamlit as st
 
 from aueb.catalog import CatalogPrice, catalog_models
 from aueb.engine import Projection, project
-from aueb.formats import DATA_DIR, DEFAULT_SCENARIO_PATH, load_scenarios
+from aueb.formats import DEFAULT_SCENARIO_PATH, load_scenarios
+from aueb.resources import bundled_scenario_files
 from aueb.scenario import Scenario
 from aueb.tiers import load_tiers
 from aueb.ui import editing
@@ -46,7 +47,7 @@ def default_scenario() -> Scenario:
 def bundled_scenarios() -> dict[str, Scenario]:
     """The example scenarios shipped in data/scenarios, by file name."""
     found = {}
-    for path in sorted((DATA_DIR / "scenarios").glob("*.json")):
+    for path in bundled_scenario_files().values():
         for scenario in load_scenarios(path):
             found[f"{scenario.name} ({path.name})"] = scenario
     return found

@@ -10,7 +10,7 @@ import time
 import pandas as pd
 import streamlit as st
 
-from aueb import risk, views
+from aueb import formatting, risk, views
 from aueb.charts.risk import fan_chart, tornado_chart
 from aueb.scenario import Scenario
 from aueb.ui import components, editing, files, ranges, state
@@ -32,7 +32,6 @@ FIGURES = {
     "payback_months": "Payback (months)",
     "roi": "ROI over the horizon",
 }
-_SHARES = ("cogs_to_revenue", "roi")
 
 
 def analysis(scenario: Scenario, samples: int, seed: int, figure: str) -> dict:
@@ -101,23 +100,14 @@ def _drag(path: editing.Path, key: str) -> None:
         st.session_state[TABLE_REV] = st.session_state.get(TABLE_REV, 0) + 1
 
 
-def _value(figure: str, value: float | None, currency: str) -> str:
-    if value is None:
-        return views.NA
-    if figure in _SHARES:
-        return views.pct(value)
-    if figure == "payback_months":
-        return f"{value:.1f} months"
-    return views.money(value, currency, "month")
-
-
 def cards(summary: risk.RiskSummary, currency: str) -> None:
     probability = summary.payback_within_horizon_probability
     c1, c2, c3, c4 = st.columns(4)
     c1.metric(
         f"Pays back within {summary.horizon_months:g} months",
-        views.NA if probability is None else views.pct(probability),
-        help="Share of the samples in which the one-time distillation cost is paid back by the monthly saving at 1x within the ROI horizon.",
+        formatting.risk_value("payback_within_horizon_probability", probability, currency),
+        help="Share of the samples in which the one-time distillation cost is paid back "
+        "by the monthly saving at 1x within the ROI horizon.",
         border=True,
     )
     symbol = views.currency_symbol(currency)
@@ -128,12 +118,13 @@ def cards(summary: risk.RiskSummary, currency: str) -> None:
     )
     for column, name, title in titles:
         p = getattr(summary, name)
-        shown = views.money(p.p50, currency) if name == "monthly_saving" else _value(name, p.p50, currency)
+        shown = (formatting.risk_value(name, v, currency) for v in (p.p10, p.p50, p.p90))
+        p10, p50, p90 = shown
         column.metric(
             title,
-            shown,
+            p50,
             border=True,
-            help=f"P10 {_value(name, p.p10, currency)} · P90 {_value(name, p.p90, currency)}"
+            help=f"P10 {p10} · P90 {p90}"
             + (f" · undefined in {p.undefined:,} samples (left out)" if p.undefined else ""),
         )
 
@@ -149,19 +140,7 @@ def _percentile_table(rows: list[risk.PercentileRow], currency: str) -> pd.DataF
     }
     records = []
     for r in rows:
-        share = r.figure in ("cogs_to_revenue", "gross_margin")
-        unit = (
-            ""
-            if share
-            else (
-                "request"
-                if r.figure == "cost_per_request"
-                else "output"
-                if r.figure == "cost_per_correct_output"
-                else "month"
-            )
-        )
-        shown = [views.pct(v) if share else views.money(v, currency, unit) for v in (r.p10, r.p50, r.p90)]
+        shown = [formatting.risk_value(r.figure, v, currency) for v in (r.p10, r.p50, r.p90)]
         records.append(
             {
                 "Volume": views.multiplier_label(r.multiplier),
@@ -174,14 +153,6 @@ def _percentile_table(rows: list[risk.PercentileRow], currency: str) -> pd.DataF
             }
         )
     return pd.DataFrame(records)
-
-
-def _tornado_frame(bars: list[risk.TornadoRow], figure: str, currency: str) -> pd.DataFrame:
-    frame = pd.DataFrame([b.model_dump() for b in bars])
-    frame["label"] = [b.input.replace("features[", "").replace("]", " ›").replace(".", " ") for b in bars]
-    for end in ("low", "high"):
-        frame[f"shown_{end}"] = [_value(figure, v, currency) for v in frame[f"figure_at_{end}"]]
-    return frame
 
 
 def risk_page() -> None:
@@ -231,9 +202,11 @@ def risk_page() -> None:
     with right:
         bars = result["tornado"]
         if bars:
-            title = f"Tornado: {FIGURES[figure]} (base {_value(figure, bars[0].figure_at_mode, cur)})"
-            fmt = ".1%" if figure in _SHARES else ",.1f" if figure == "payback_months" else ",.0f"
-            components.plot(tornado_chart(_tornado_frame(bars, figure, cur), title, fmt), "chart_risk_tornado")
+            title = f"Tornado: {FIGURES[figure]} (base {formatting.risk_value(figure, bars[0].figure_at_mode, cur)})"
+            fmt = formatting.risk_axis_format(figure)
+            components.plot(
+                tornado_chart(formatting.tornado_frame(bars, figure, cur), title, fmt), "chart_risk_tornado"
+            )
         else:
             st.info("No input is given as a range yet: turn one on in the table below.", icon=":material/info:")
     with st.expander("P10 / P50 / P90 of the total rows at each volume"):
