@@ -145,8 +145,11 @@ def _model_row(pricing: TokenPricing | PerRequestPricing | SelfHostedPricing | N
     return (0.0, unit_cost, 0.0, 1.0, 1.0, 1.0, 0.0)
 
 
-def features_frame(scenario: Scenario) -> pd.DataFrame:
-    """One row per feature with every number the engine needs; index = feature name."""
+def engine_inputs(scenario: Scenario) -> pd.DataFrame:
+    """The engine's inputs: one row per feature with every number it needs; index = feature name.
+
+    (Not the ingest report's table of measured features, aueb.logs.tables.features_frame.)
+    """
     rows = []
     for f in scenario.features:
         student = f.student
@@ -383,7 +386,7 @@ def project_feature_variants(
     project() for the scenario with that variant applied (the fixed cost share included).
     Columns: the additive figures, the ratios of RATIO_COLUMNS and routing_coverage.
     """
-    features = features_frame(scenario)
+    features = engine_inputs(scenario)
     sizes = {len(np.atleast_1d(values)) for values in inputs.values()}
     if len(sizes) != 1:
         raise ValueError(f"variants of {feature!r}: inputs of different lengths {sorted(sizes)}")
@@ -567,7 +570,7 @@ def project(
     tiers = load_tiers() if tiers is None else tiers
     rows, summaries = [], []
     for scenario in scenarios:
-        features = features_frame(scenario)
+        features = engine_inputs(scenario)
         rows.append(
             project_features(
                 features,

@@ -19,7 +19,7 @@ from aueb.engine import (
     _feature_figures,
     _one_time_cost,
     _ratio,
-    features_frame,
+    engine_inputs,
     token_prices,
     token_unit_cost,
 )
@@ -272,7 +272,7 @@ def _evaluate(
     scenario: Scenario, inputs: list[RangedInput], values: np.ndarray, multipliers: np.ndarray, growth: str
 ) -> Simulation:
     """Project every column of `values` (input, sample) as one sample of the scenario, in chunks of whole samples."""
-    base = features_frame(scenario)
+    base = engine_inputs(scenario)
     token_models = _token_models(scenario, inputs)
     n = values.shape[1]
     totals: dict[str, list[np.ndarray]] = {}

@@ -33,7 +33,7 @@ from aueb.formats import (
 )
 from aueb.metrics import apply_metrics, load_metrics
 from aueb.scenario import Scenario
-from aueb.ui import editing, files, runner
+from aueb.ui import files, runner, scenario_edits
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -70,7 +70,7 @@ def visit(at: AppTest, page: str) -> AppTest:
 
 def edited(scenario: Scenario, path: tuple[str, ...], value) -> Scenario:
     data = scenario.model_dump()
-    assert editing.set_path(data, path, value)
+    assert scenario_edits.set_path(data, path, value)
     return Scenario.model_validate(data)
 
 
@@ -207,7 +207,7 @@ def test_pricing_kinds_and_the_catalog_picker(default):
     at.selectbox(key=FEATURE + "teacher|pricing|kind").set_value("tokens").run()
     picker = at.selectbox(key=FEATURE + "teacher|pricing|catalog")
     assert len(picker.options) > 1000
-    choice = editing.catalog_label(lookup("gpt-4o", "openai"))
+    choice = scenario_edits.catalog_label(lookup("gpt-4o", "openai"))
     assert choice in picker.options and "gpt-4o, openai" in choice
     picker.set_value(choice).run()
     pricing = at.session_state["scenario"].features[0].teacher.pricing
@@ -531,10 +531,12 @@ def test_upload_checks():
 
 
 def test_table_edits_keep_models_and_fill_new_rows(default):
-    data = editing.apply_table_edits(default, {"added_rows": [{}], "edited_rows": {"0": {"users": float("nan")}}})
+    data = scenario_edits.apply_table_edits(
+        default, {"added_rows": [{}], "edited_rows": {"0": {"users": float("nan")}}}
+    )
     assert data["features"][1]["name"] == "Feature 2" and data["features"][1]["users"] == 0.0
     assert data["features"][0]["users"] is None
-    scenario, problems = editing.validate(data)
+    scenario, problems = scenario_edits.validate(data)
     assert scenario is None and problems[0].path == ("features", "Support chat", "users")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from aueb.errors import InputError
-from aueb.ui import ROUTES, files, report, state
+from aueb.ui import ROUTES, files, report_download, state
 from aueb.ui.files import MAX_UPLOAD_MB, read_scenario_upload
 
 SCENARIO_UPLOAD_KEY = "ui_scenario_upload"
@@ -44,7 +44,7 @@ def data() -> None:
             width="stretch",
         )
     st.caption("Downloads are byte for byte what the command line writes (`aueb project`, `aueb convert`).")
-    report.download_section(scenario)
+    report_download.download_section(scenario)
     st.subheader("Load a scenario")
     left, right = st.columns(2, gap="large")
     with left:

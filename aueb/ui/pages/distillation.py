@@ -13,8 +13,8 @@ from aueb.errors import InputError
 from aueb.formats import DATA_DIR
 from aueb.metrics import DistillationMetrics, MetricsError, apply_metrics, load_metrics
 from aueb.ui import components, state
-from aueb.ui.cascade import cascade_section
 from aueb.ui.files import MAX_UPLOAD_MB, read_metrics_upload
+from aueb.ui.pages.distillation_cascade import cascade_section
 from aueb.ui.runner import (
     INSTALL_HINT,
     RUN_TIME_LIMIT_S,

@@ -13,7 +13,7 @@ import streamlit as st
 from aueb import formatting, risk, views
 from aueb.charts.risk import fan_chart, tornado_chart
 from aueb.scenario import Scenario
-from aueb.ui import components, editing, files, ranges, state
+from aueb.ui import components, files, ranges, scenario_edits, state
 
 SAMPLES_KEY = "risk|samples"
 SEED_KEY = "risk|seed"
@@ -65,9 +65,9 @@ def risk_report_of(scenario: Scenario, result: dict, samples: int, seed: int) ->
 
 
 def _commit(data: dict, notice: str | None = None) -> bool:
-    new, problems = editing.validate(data)
+    new, problems = scenario_edits.validate(data)
     if new is None:
-        st.session_state[ERRORS] = [editing.describe(p) for p in problems]
+        st.session_state[ERRORS] = [scenario_edits.describe(p) for p in problems]
         return False
     st.session_state[ERRORS] = []
     state.set_scenario(new, notice=notice)
@@ -91,11 +91,11 @@ def apply_table_edits() -> None:
         st.session_state[TABLE_REV] += 1
 
 
-def _drag(path: editing.Path, key: str) -> None:
+def _drag(path: scenario_edits.Path, key: str) -> None:
     low, high = st.session_state[key]
     data = state.scenario().model_dump()
-    bounds = editing.get_range(data, path)
-    editing.set_range(data, path, {"low": low, "mode": bounds["mode"], "high": high})
+    bounds = scenario_edits.get_range(data, path)
+    scenario_edits.set_range(data, path, {"low": low, "mode": bounds["mode"], "high": high})
     if _commit(data):
         st.session_state[TABLE_REV] = st.session_state.get(TABLE_REV, 0) + 1
 
@@ -278,7 +278,7 @@ def _drag_section(scenario: Scenario) -> None:
     left, right = st.columns([1, 2])
     chosen = left.selectbox("Drag the range of", options, key=DRAG_KEY, format_func=lambda k: by_path[k].path)
     item, ref = by_path[chosen], refs[chosen]
-    spec = editing.spec(ref.model, ref.field, scenario.currency)
+    spec = scenario_edits.spec(ref.model, ref.field, scenario.currency)
     r = item.range
     top = float(spec.max_value) if spec.max_value is not None else max(r.high * 2, r.mode * 3, 1.0)
     bottom = float(spec.min_value) if spec.min_value is not None else min(r.low * 2, 0.0)
