@@ -10,12 +10,10 @@ import io
 import json
 import sys
 import time
-from pathlib import Path
 
 import pandas as pd
 import pytest
-import streamlit as st
-from streamlit.testing.v1 import AppTest
+from helpers import EXAMPLE_METRICS, ROOT, headline, metric, start, total, visit
 
 from aueb import formatting, views
 from aueb.catalog import lookup
@@ -35,37 +33,12 @@ from aueb.metrics import apply_metrics, load_metrics
 from aueb.scenario import Scenario
 from aueb.ui import files, runner, scenario_edits
 
-ROOT = Path(__file__).resolve().parent.parent
-APP = str(ROOT / "app.py")
 PAGES = ("overview", "costs", "edit", "distillation", "data", "economics")
-EXAMPLE_METRICS = ROOT / "data" / "metrics_example.json"
 SAAS = ROOT / "data" / "scenarios" / "saas_portfolio.json"
 FEATURE = "in|features|Support chat|"
 
 
-@pytest.fixture(autouse=True)
-def clear_cache():
-    st.cache_data.clear()
-    yield
-    st.cache_data.clear()
-
-
-@pytest.fixture
-def default() -> Scenario:
-    return load_scenarios(DEFAULT_SCENARIO_PATH)[0]
-
-
-def start() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
-    assert not at.exception
-    return at
-
-
-def visit(at: AppTest, page: str) -> AppTest:
-    at.switch_page(f"aueb/ui/routes/{page}.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+pytestmark = pytest.mark.usefixtures("clear_cache")
 
 
 def edited(scenario: Scenario, path: tuple[str, ...], value) -> Scenario:
@@ -76,25 +49,6 @@ def edited(scenario: Scenario, path: tuple[str, ...], value) -> Scenario:
 
 def pct(value: float) -> str:
     return f"{value * 100:.1f}%"
-
-
-def total(scenario: Scenario, multiplier: float, arm: str) -> pd.Series:
-    rows = project(scenario).rows
-    hit = rows[
-        (rows["feature"].astype(str) == "ALL") & (rows["multiplier"] == multiplier) & (rows["arm"].astype(str) == arm)
-    ]
-    assert len(hit) == 1
-    return hit.iloc[0]
-
-
-def headline(at: AppTest) -> pd.DataFrame:
-    return at.table[0].value
-
-
-def metric(at: AppTest, label_start: str) -> str:
-    found = [m.value for m in at.metric if m.label.startswith(label_start)]
-    assert found, [m.label for m in at.metric]
-    return found[0]
 
 
 # --- every page -------------------------------------------------------------------------------------------
