@@ -52,7 +52,8 @@ def headline_table(projection: Projection, scenario: Scenario) -> None:
     table, bands = views.headline_table(projection.rows, scenario.currency)
     styler = table.style.apply(lambda _: _band_style(bands), axis=None)
     st.table(styler)
-    st.html(charts.band_legend_html())
+    # Markdown, not st.html: the same chips without loading st.html's code (and its sanitiser) on a first render.
+    st.markdown(charts.band_legend_html(), unsafe_allow_html=True)
 
 
 def headline_strip(projection: Projection, scenario: Scenario) -> None:
