@@ -8,13 +8,13 @@ from __future__ import annotations
 import io
 import sys
 from collections.abc import Callable
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
-from typing import NoReturn
+from typing import NoReturn, cast
 
 import typer
 from rich import box
-from rich.console import Console
+from rich.console import Console, JustifyMethod
 from rich.table import Table
 
 from aueb import formatting
@@ -36,13 +36,13 @@ out = Console(width=80)
 err = Console(stderr=True, width=200)
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     table = "table"
     csv = "csv"
     json = "json"
 
 
-class Growth(str, Enum):
+class Growth(StrEnum):
     users = "users"
     usage = "usage"
 
@@ -84,9 +84,9 @@ def emit(
     """A command's output: the rich table (render_table) or the csv / json text, to the terminal or to out_path."""
     if format is Format.table:
         if out_path:
-            page = Console(file=io.StringIO(), width=width)
-            render_table(page)
-            write_text(out_path, page.file.getvalue())
+            buffer = io.StringIO()
+            render_table(Console(file=buffer, width=width))
+            write_text(out_path, buffer.getvalue())
         else:
             render_table(out)
         return
@@ -107,5 +107,5 @@ def rich_table(title: str, columns: list[tuple[str, str]]) -> Table:
         collapse_padding=True,
     )
     for name, justify in columns:
-        table.add_column(name, justify=justify, overflow="fold")
+        table.add_column(name, justify=cast(JustifyMethod, justify), overflow="fold")
     return table

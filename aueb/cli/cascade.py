@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -19,7 +19,7 @@ from aueb.planner import Plan, plan
 TABLE_ROWS = 25  # a longer curve is shown at evenly spread coverages, with the best point and both ends
 
 
-class PlanFormat(str, Enum):
+class PlanFormat(StrEnum):
     table = "table"
     json = "json"
 
@@ -148,7 +148,8 @@ def _render(priced: Plan) -> None:
         )
     out.print(table)
     out.print(
-        "cover: answered by the student; escal: sent to the teacher; acc: system accuracy; retain: quality retention; errors: error cost; net: net AI value.",
+        "cover: answered by the student; escal: sent to the teacher; acc: system accuracy; retain: quality retention; "
+        "errors: error cost; net: net AI value.",
         highlight=False,
     )
     cascade = priced.cascade
@@ -166,13 +167,15 @@ def _render(priced: Plan) -> None:
     else:
         best = points.iloc[priced.best]
         out.print(
-            f"Best: threshold {best['threshold']:.4g}, coverage {pct(best['coverage'])} (escalation {pct(best['escalation'])}), "
+            f"Best: threshold {best['threshold']:.4g}, coverage {pct(best['coverage'])} (escalation "
+            f"{pct(best['escalation'])}), "
             f"net AI value {amount(best['net_ai_value'], cur)} a month.",
             highlight=False,
         )
     cpt = ", ".join(f"{float(k):.0%} {pct(v)}" for k, v in cascade.cpt.items())
     out.print(
-        f"Measured on {cascade.n_examples:,} examples: teacher {pct(cascade.teacher_accuracy)}, student {pct(cascade.student_accuracy)}; "
+        f"Measured on {cascade.n_examples:,} examples: teacher {pct(cascade.teacher_accuracy)}, student "
+        f"{pct(cascade.student_accuracy)}; "
         f"APGR {_number(cascade.apgr)}; teacher share to recover the gap (CPT): {cpt}; AURC {cascade.aurc:.4f}.",
         highlight=False,
     )

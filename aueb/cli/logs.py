@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -20,7 +20,7 @@ from aueb.logs.report import FeatureFigures
 FEATURES_PER_TABLE = 4
 
 
-class LogFormat(str, Enum):
+class LogFormat(StrEnum):
     auto = "auto"
     otel = "otel"
     litellm = "litellm"
@@ -69,7 +69,10 @@ def render(measured: Measured) -> None:
     window, records = report.window, report.records
     items: list[tuple[str, FeatureFigures]] = list(report.features.items())
     scaled = f", scaled to a month x{HOURS_PER_MONTH / window.hours:.3g}" if window.scaled else ""
-    title = f"Measured per feature: {window.start:%Y-%m-%d %H:%M} to {window.end:%Y-%m-%d %H:%M} UTC ({window.hours:,.0f} h{scaled})"
+    title = (
+        f"Measured per feature: {window.start:%Y-%m-%d %H:%M} to {window.end:%Y-%m-%d %H:%M} UTC "
+        f"({window.hours:,.0f} h{scaled})"
+    )
     for start in range(0, len(items), FEATURES_PER_TABLE):
         chunk = items[start : start + FEATURES_PER_TABLE]
         table = rich_table(title if start == 0 else "", [("", "left")] + [(name, "right") for name, _ in chunk])
@@ -124,7 +127,8 @@ def ingest_command(
     feature_key: Annotated[
         str | None,
         typer.Option(
-            help="Where a call names its feature: OTel attribute (span, then resource), LiteLLM metadata key or KEY:value tag, "
+            help="Where a call names its feature: OTel attribute (span, then resource), LiteLLM metadata key or "
+            "KEY:value tag, "
             "Langfuse metadata key or tag (or `name` for the trace name), CSV column (default: feature)"
         ),
     ] = None,
@@ -140,7 +144,9 @@ def ingest_command(
         bool, typer.Option(help="Price models the catalog does not know at 0 instead of stopping")
     ] = False,
 ) -> None:
-    """Measure cost per feature, per user and per day, growth and anomalies from request logs (OTel, LiteLLM, Langfuse, CSV)."""
+    """Measure cost per feature, per user and per day, growth and anomalies from request logs (OTel, LiteLLM, Langfuse,
+    CSV).
+    """
     try:
         with err.status("Reading the logs", spinner="dots") as status:
             measured = ingest(
@@ -157,7 +163,7 @@ def ingest_command(
     render(measured)
     if measured.unpriced:
         err.print(
-            "warning: priced 0 (not in the catalog): " + "; ".join(p.problem for p in measured.unpriced),
+            "warning: priced 0 (not in the catalog): " + "; ".join(str(p.problem) for p in measured.unpriced),
             highlight=False,
             soft_wrap=True,
         )

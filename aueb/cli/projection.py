@@ -31,7 +31,7 @@ from aueb.tiers import TIER_METRICS, load_tiers
 
 def _render_table(projection: Projection, scenarios: list[Scenario], out: Console) -> None:
     rows = projection.rows
-    for scenario, summary in zip(scenarios, projection.summary.to_dict("records")):
+    for scenario, summary in zip(scenarios, projection.summary.to_dict("records"), strict=True):
         cur = scenario.currency
         mine = rows[rows["scenario"] == scenario.name]
         totals = mine[mine["feature"] == "ALL"].to_dict("records")
@@ -175,6 +175,7 @@ def project_command(
         if example not in bundled_examples():
             fail(f"--example: no bundled scenario {example!r}; the bundled ones are {', '.join(bundled_examples())}")
         file = bundled_examples()[example]
+    assert file is not None  # given, or the bundled example's
     scenarios = load_scenario_file(file)
     try:
         projection = project(

@@ -111,7 +111,8 @@ def risk_command(
     figure: Annotated[
         str,
         typer.Option(
-            help="Figure of the tornado: NAME[@Mx][/ARM], e.g. cogs_to_revenue (default, 1x, distilled), ai_cogs@10x/baseline, payback_months"
+            help="Figure of the tornado: NAME[@Mx][/ARM], e.g. cogs_to_revenue (default, 1x, distilled), "
+            "ai_cogs@10x/baseline, payback_months"
         ),
     ] = "cogs_to_revenue",
     format: Annotated[
@@ -124,7 +125,9 @@ def risk_command(
         Path | None, typer.Option("--out", "-o", help="Write to this file instead of the terminal")
     ] = None,
 ) -> None:
-    """Percentiles (P10/P50/P90) of the projection over the ranged inputs, the payback probability, and a tornado of what matters."""
+    """Percentiles (P10/P50/P90) of the projection over the ranged inputs, the payback probability, and a tornado of
+    what matters.
+    """
     if not 1 <= samples <= MAX_SAMPLES:
         fail(f"--samples: {samples} must be between 1 and {MAX_SAMPLES:,}")
     if seed < 0:
