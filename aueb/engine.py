@@ -285,7 +285,8 @@ def _costs(
 
 
 def _one_time_cost(features: pd.DataFrame, baseline_served_today: np.ndarray) -> np.ndarray:
-    """Each feature's one-time distillation cost: labelling at the teacher's 1x cost per request, compute, engineering."""
+    """Each feature's one-time distillation cost: labelling at the teacher's 1x cost per request, compute,
+    engineering."""
     teacher_cost_today = _model_cost(features, "teacher", baseline_served_today[np.newaxis, np.newaxis, :])[0, 0]
     # A self-hosted teacher that serves nothing today labels at the cost of a replica at target utilisation.
     replica_cost_per_request = _ratio(
@@ -427,7 +428,7 @@ def project_features(
     # Every number column lives in one block shaped (column, multiplier, arm, feature + total),
     # which becomes the DataFrame without a copy; the last slot of the feature axis is the total.
     block = np.empty((len(_NUMBER_COLUMNS), n_multipliers, n_arms, n_features + 1))
-    out = dict(zip(_NUMBER_COLUMNS, block))
+    out = dict(zip(_NUMBER_COLUMNS, block, strict=True))
     for name in ADDITIVE_COLUMNS:
         out[name][..., n_features] = 0.0
     totals = {

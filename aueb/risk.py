@@ -242,7 +242,8 @@ def parse_figure(text: str) -> FigureChoice:
     if not match or match["name"] not in (*TOTAL_FIGURES, *SUMMARY_FIGURES):
         raise InputError(
             f"--figure: {text!r} is not a figure; expected NAME[@MULTIPLIERx][/ARM] with NAME one of "
-            f"{', '.join(TOTAL_FIGURES)} (total rows) or {', '.join(SUMMARY_FIGURES)} (summary), e.g. ai_cogs@10x/baseline"
+            f"{', '.join(TOTAL_FIGURES)} (total rows) or {', '.join(SUMMARY_FIGURES)} (summary), e.g. "
+            "ai_cogs@10x/baseline"
         )
     name, multiplier, arm = match["name"], match["multiplier"], match["arm"]
     if name in SUMMARY_FIGURES and (multiplier or arm):

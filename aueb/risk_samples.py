@@ -174,7 +174,7 @@ def _sampled_features(
         name: column.reshape(n, n_features) for name, column in columns.items()
     }  # views: writing them writes the columns
     tokens: dict[tuple[int, str], dict[str, np.ndarray]] = {}
-    for row, item in zip(values, inputs):
+    for row, item in zip(values, inputs, strict=True):
         if item.feature is None:
             continue
         if "." in item.column:
@@ -211,7 +211,7 @@ def _sampled_features(
 
 def _fixed_costs(scenario: Scenario, inputs: list[RangedInput], values: np.ndarray) -> np.ndarray:
     fixed = np.full(values.shape[1], scenario.fixed_monthly_cost)
-    for row, item in zip(values, inputs):
+    for row, item in zip(values, inputs, strict=True):
         if item.feature is None:
             fixed = row
     return fixed
@@ -252,7 +252,8 @@ class Simulation:
         raise KeyError(name)
 
     def summary_figure(self, name: str) -> np.ndarray:
-        """monthly_saving, payback_months, roi or one_time_cost per sample, NaN where undefined (as the engine's nulls)."""
+        """monthly_saving, payback_months, roi or one_time_cost per sample, NaN where undefined
+        (as the engine's nulls)."""
         one = int(np.flatnonzero(self.multipliers == 1.0)[0])
         cogs = self.totals["ai_cogs"][one]
         saving = cogs[0] - cogs[1]

@@ -166,7 +166,8 @@ def kpis(projection: Projection, currency: str, horizon_months: float) -> list[d
         {
             "label": "Break-even (requests / month)",
             "value": searched_volume(s["break_even_monthly_requests"]),
-            "help": f"Smallest monthly volume (users growing) at which the student's monthly saving pays back its one-time cost "
+            "help": "Smallest monthly volume (users growing) at which the student's monthly saving pays back its "
+            "one-time cost "
             f"within the {horizon_months:g}-month horizon: saving > 0 and saving x {horizon_months:g} >= one-time cost"
             + (f"; today: {volume(requests_today)} requests / month." if requests_today is not None else ".")
             + " 'at any volume': already at 0.001x today's volume; 'never': not up to 1,000x.",
@@ -174,14 +175,18 @@ def kpis(projection: Projection, currency: str, horizon_months: float) -> list[d
         {
             "label": "Student cheaper from (req./mo)",
             "value": searched_volume(s["student_cheaper_from_monthly_requests"]),
-            "help": "Smallest monthly volume (users growing) at which AI COGS with the student is below AI COGS without it, "
-            "leaving out the one-time cost. 'at any volume': cheaper already at 0.001x today's volume (the bottom of the search); "
+            "help": "Smallest monthly volume (users growing) at which AI COGS with the student is below AI COGS "
+            "without it, "
+            "leaving out the one-time cost. 'at any volume': cheaper already at 0.001x today's volume (the bottom of "
+            "the search); "
             "'never': not up to 1,000x.",
         },
         {
             "label": "Margin collapse: without → with",
-            "value": f"{times(collapse_base) if collapse_base else 'never'} → {times(collapse_dist) if collapse_dist else 'never'}",
-            "help": "Usage per user, as a multiple of today's, at which AI COGS reaches revenue when revenue per user stays fixed. "
+            "value": f"{times(collapse_base) if collapse_base else 'never'} → "
+            f"{times(collapse_dist) if collapse_dist else 'never'}",
+            "help": "Usage per user, as a multiple of today's, at which AI COGS reaches revenue when revenue per user "
+            "stays fixed. "
             "'never' below 1,000x.",
         },
     ]
@@ -203,8 +208,10 @@ def strip(projection: Projection, currency: str, horizon_months: float) -> list[
                 "label": f"Margin {multiplier_label(m)} · with student",
                 "value": pct(dist),
                 "delta": gain,
-                "help": f"Gross margin (1 - AI COGS / revenue) at {multiplier_label(m)}: {pct(base)} without the student, {pct(dist)} with it; "
-                f"the change is in percentage points. AI COGS / revenue with the student: {pct(at.loc['distilled', 'cogs_to_revenue'])}"
+                "help": f"Gross margin (1 - AI COGS / revenue) at {multiplier_label(m)}: {pct(base)} without the "
+                f"student, {pct(dist)} with it; "
+                "the change is in percentage points. AI COGS / revenue with the student: "
+                f"{pct(at.loc['distilled', 'cogs_to_revenue'])}"
                 + (f", {band} band." if isinstance(band, str) else "."),
             }
         )
@@ -287,9 +294,11 @@ def verdict(
         band = lambda r: f" ({r['cogs_to_revenue_tier']})" if not missing(r["cogs_to_revenue_tier"]) else ""  # noqa: E731
         saving = s["monthly_saving"]
         if missing(base["cogs_to_revenue"]) and missing(dist["cogs_to_revenue"]):
-            change = f"cost per request from {money(base['cost_per_request'], currency)} to {money(dist['cost_per_request'], currency)}"
+            before, after = money(base["cost_per_request"], currency), money(dist["cost_per_request"], currency)
+            change = f"cost per request from {before} to {after}"
         else:
-            change = f"AI COGS / revenue from {pct(base['cogs_to_revenue'])}{band(base)} to {pct(dist['cogs_to_revenue'])}{band(dist)}"
+            before = f"{pct(base['cogs_to_revenue'])}{band(base)}"
+            change = f"AI COGS / revenue from {before} to {pct(dist['cogs_to_revenue'])}{band(dist)}"
         if saving > 0:
             effect = f"saves {money(saving, currency, 'month')}"
         elif saving < 0:
@@ -298,7 +307,8 @@ def verdict(
             effect = "saves nothing"
         sentence = f"At {multiplier_label(first)} the student takes {change} and {effect}"
         if s["payback_months"] is not None:
-            sentence += f"; its one-time cost of {money(s['one_time_cost'], currency)} pays back in {months(s['payback_months'])}"
+            cost = money(s["one_time_cost"], currency)
+            sentence += f"; its one-time cost of {cost} pays back in {months(s['payback_months'])}"
             if s["roi"] is not None:
                 sentence += f" (ROI {times(s['roi'])} over {horizon_months:g} months)"
         lines.append(sentence + ".")

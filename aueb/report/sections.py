@@ -1,6 +1,7 @@
 """The report's optional sections, from the other capabilities' documents as their contracts shape them.
 
-- distillation: the metrics contract (aueb.metrics.DistillationMetrics); its `cascade` (schema version 2) priced by aueb.planner;
+- distillation: the metrics contract (aueb.metrics.DistillationMetrics); its `cascade` (schema version 2)
+  priced by aueb.planner;
 - risk: a scenario with ranged inputs, through aueb.risk (the figures of `aueb risk`);
 - usage: the `aueb ingest --report` JSON as its model, aueb.logs.IngestReport.
 
@@ -85,7 +86,8 @@ def distillation_section(metrics: DistillationMetrics, scenario: Scenario) -> tu
             "distill_accuracy",
             charts.accuracy_chart(views.distill_accuracy(metrics)),
             "quality_retention",
-            "Held-out accuracy of the teacher, the distilled student and the students trained without the teacher's soft targets.",
+            "Held-out accuracy of the teacher, the distilled student and the students trained without the teacher's "
+            "soft targets.",
         ),
     ]
     speed = views.distill_speed(metrics)
@@ -112,12 +114,16 @@ def distillation_section(metrics: DistillationMetrics, scenario: Scenario) -> tu
         cascade_blocks, cascade_sheet = _cascade(metrics.cascade, scenario)
         blocks += cascade_blocks
         sheets.append(cascade_sheet)
-    intro = "What the distillation run (or the team's own eval) measured, and what it puts into the scenario: the student's quality retention."
+    intro = (
+        "What the distillation run (or the team's own eval) measured, and what it puts into the scenario: "
+        "the student's quality retention."
+    )
     return Section("distillation", "Distillation metrics", intro=intro, blocks=blocks), sheets
 
 
 def _cascade(cascade: Cascade, scenario: Scenario) -> tuple[list[Any], Sheet]:
-    """The cascade's summary figures and, priced for the first feature with a student (aueb.planner), its curve and best point."""
+    """The cascade's summary figures and, priced for the first feature with a student (aueb.planner),
+    its curve and best point."""
     cpt = cascade.cpt
     figures = [
         Figure("apgr", "APGR", views.NA if cascade.apgr is None else f"{cascade.apgr:.3f}", cascade.apgr),
@@ -136,7 +142,8 @@ def _cascade(cascade: Cascade, scenario: Scenario) -> tuple[list[Any], Sheet]:
     blocks: list[Any] = [
         Text(
             [
-                "**Confidence cascade**: the student answers and hands a request to the teacher when its confidence is below a threshold."
+                "**Confidence cascade**: the student answers and hands a request to the teacher when its confidence is "
+                "below a threshold."
             ]
         ),
         Figures(figures),
@@ -165,7 +172,8 @@ def _cascade(cascade: Cascade, scenario: Scenario) -> tuple[list[Any], Sheet]:
             "cascade",
             charts.cascade_chart(priced.points, priced.best, None, references, currency),
             "cascade",
-            f"Every measured operating point priced for {feature} at 1x (the rest of the scenario as it is); the star is the point "
+            f"Every measured operating point priced for {feature} at 1x (the rest of the scenario as it is); the star "
+            "is the point "
             "with the highest net AI value.",
         )
     )
@@ -232,7 +240,8 @@ def _cascade(cascade: Cascade, scenario: Scenario) -> tuple[list[Any], Sheet]:
 
 
 def risk_section(scenario: Scenario, samples: int, seed: int, tiers: pd.DataFrame) -> tuple[Section, list[Sheet]]:
-    """Percentiles, payback probability and tornado of a scenario with ranged inputs (aueb.risk, the default tornado figure)."""
+    """Percentiles, payback probability and tornado of a scenario with ranged inputs
+    (aueb.risk, the default tornado figure)."""
     currency = scenario.currency
     simulation = risk.simulate(scenario, samples, seed, multipliers=risk.fan_multipliers(scenario))
     rows = risk.percentile_rows(simulation)
@@ -275,7 +284,8 @@ def risk_section(scenario: Scenario, samples: int, seed: int, tiers: pd.DataFram
     blocks: list[Any] = [
         Text(
             [
-                f"{n_ranged} input{'s' if n_ranged != 1 else ''} given as ranges; **{samples:,} Monte Carlo samples** (seed {seed}), "
+                f"{n_ranged} input{'s' if n_ranged != 1 else ''} given as ranges; **{samples:,} Monte Carlo samples** "
+                f"(seed {seed}), "
                 "each input drawn from its PERT distribution."
             ]
         ),
@@ -296,7 +306,8 @@ def risk_section(scenario: Scenario, samples: int, seed: int, tiers: pd.DataFram
     if bars:
         label = DEFINITIONS[figure_name]["label"]
         arm = views.arm_label(risk.DEFAULT_FIGURE.arm_for(scenario)).lower()
-        title = f"Tornado: {label} at 1x, {arm} (base {formatting.risk_value(figure_name, bars[0].figure_at_mode, currency)})"
+        base = formatting.risk_value(figure_name, bars[0].figure_at_mode, currency)
+        title = f"Tornado: {label} at 1x, {arm} (base {base})"
         blocks.append(
             Chart(
                 "risk_tornado",
@@ -451,7 +462,8 @@ def usage_section(logs: Any) -> tuple[Section, list[Sheet]]:
         Sheet("Usage daily", daily, {"date": "text", "feature": "text", "requests": "count", "cost": "money"}),
     ]
     intro = (
-        "Figures measured from the team's own request logs (aueb ingest), the source of the scenario's measured inputs; "
+        "Figures measured from the team's own request logs (aueb ingest), the source of the scenario's measured "
+        "inputs; "
         f"money in {currency}, the price catalog's currency."
     )
     return Section("usage", "Measured from request logs", intro=intro, blocks=blocks), sheets

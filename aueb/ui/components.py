@@ -34,7 +34,7 @@ def kpi_cards(projection: Projection, scenario: Scenario) -> None:
     cards = views.kpis(projection, scenario.currency, scenario.horizon_months)
     per_row = 3
     for start in range(0, len(cards), per_row):
-        for column, card in zip(st.columns(per_row), cards[start : start + per_row]):
+        for column, card in zip(st.columns(per_row), cards[start : start + per_row], strict=False):
             column.metric(card["label"], card["value"], help=card["help"], border=True)
 
 
@@ -58,7 +58,9 @@ def headline_table(projection: Projection, scenario: Scenario) -> None:
 
 def headline_strip(projection: Projection, scenario: Scenario) -> None:
     """A compact headline for the pages that change the scenario: margins with the student, saving, payback, ROI."""
-    for column, card in zip(st.columns(5), views.strip(projection, scenario.currency, scenario.horizon_months)):
+    for column, card in zip(
+        st.columns(5), views.strip(projection, scenario.currency, scenario.horizon_months), strict=False
+    ):
         column.metric(card["label"], card["value"], delta=card.get("delta"), help=card.get("help"), border=True)
 
 
@@ -68,7 +70,8 @@ def sidebar() -> None:
         st.markdown(f"**Scenario**  \n{scenario.name}")
         n = len(scenario.features)
         st.caption(
-            f"{n} AI feature{'s' if n != 1 else ''} · {scenario.currency} · multipliers {', '.join(views.multiplier_label(m) for m in scenario.multipliers)}"
+            f"{n} AI feature{'s' if n != 1 else ''} · {scenario.currency} · multipliers "
+            f"{', '.join(views.multiplier_label(m) for m in scenario.multipliers)}"
         )
         if state.errors() or st.session_state.get(state.TABLE_ERRORS):
             st.warning("Some inputs are invalid: the figures use the last valid scenario.", icon=":material/warning:")

@@ -186,7 +186,8 @@ def pricing_inputs(feature: str, role: str, pricing: dict[str, Any], currency: s
         options=list(scenario_edits.PRICING_KIND_LABELS),
         format_func=scenario_edits.PRICING_KIND_LABELS.get,
         key=kind_key,
-        help="How this model is paid for: per token at an API's list price, a flat price per request, or replicas you rent by the hour.",
+        help="How this model is paid for: per token at an API's list price, a flat price per request, or replicas you "
+        "rent by the hour.",
         on_change=change_kind,
         args=(feature, role, kind_key),
     )
@@ -216,7 +217,8 @@ def _token_inputs(feature: str, role: str, base: scenario_edits.Path, pricing: d
         f"Catalog model ({len(catalog):,} models; type to search)",
         options=[NOT_FROM_CATALOG, *labels],
         key=key,
-        help="List prices from the pinned genai-prices catalog. Picking a model fills in its prices below; you can still override them.",
+        help="List prices from the pinned genai-prices catalog. Picking a model fills in its prices below; you can "
+        "still override them.",
         on_change=pick_model,
         args=(feature, role, key),
     )

@@ -17,7 +17,8 @@ def edit() -> None:
     editor.scenario_inputs(scenario)
     st.subheader("Features")
     st.caption(
-        "Add a feature in the empty last row, rename one in its first cell, delete one by selecting its row and pressing Delete. "
+        "Add a feature in the empty last row, rename one in its first cell, delete one by selecting its row and "
+        "pressing Delete. "
         "Hover a column header for its meaning and unit."
     )
     editor.features_table(scenario)

@@ -186,7 +186,8 @@ def risk_page() -> None:
         list(FIGURES),
         format_func=FIGURES.get,
         key=FIGURE_KEY,
-        help="The figure evaluated with one input at its low and at its high, every other input at its mode (distilled arm where there is a student).",
+        help="The figure evaluated with one input at its low and at its high, every other input at its mode (distilled "
+        "arm where there is a student).",
     )
     result = analysis(scenario, samples, seed, figure)
     summary = result["summary"]
@@ -237,7 +238,8 @@ def risk_page() -> None:
     st.subheader("Ranges of the inputs")
     _drag_section(scenario)
     st.caption(
-        "Tick **Ranged** to give an input a range (it starts at -20% / +20% of the mode), then edit low, mode and high. "
+        "Tick **Ranged** to give an input a range (it starts at -20% / +20% of the mode), then edit low, mode and "
+        "high. "
         "The projection on the other pages uses the mode."
     )
     st.data_editor(
@@ -292,5 +294,6 @@ def _drag_section(scenario: Scenario) -> None:
         step=(top - bottom) / 200,
         on_change=_drag,
         args=(ref.path, key),
-        help="The chart and the tornado follow when you release the handle; the bounds must keep the mode between them.",
+        help="The chart and the tornado follow when you release the handle; "
+        "the bounds must keep the mode between them.",
     )
