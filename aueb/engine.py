@@ -422,9 +422,9 @@ def project_features(
     tiers: pd.DataFrame,
 ) -> pd.DataFrame:
     """Rows for every multiplier and arm: one per feature, then the `ALL` total row."""
-    multipliers = np.asarray(multipliers, dtype=float)
-    n_multipliers, n_arms, n_features = len(multipliers), len(ARMS), len(features)
-    scenario_requests = _scenario_requests(features, multipliers)
+    volumes = np.asarray(multipliers, dtype=float)
+    n_multipliers, n_arms, n_features = len(volumes), len(ARMS), len(features)
+    scenario_requests = _scenario_requests(features, volumes)
     # Every number column lives in one block shaped (column, multiplier, arm, feature + total),
     # which becomes the DataFrame without a copy; the last slot of the feature axis is the total.
     block = np.empty((len(_NUMBER_COLUMNS), n_multipliers, n_arms, n_features + 1))
@@ -440,7 +440,7 @@ def project_features(
     for start in range(0, n_features, FEATURES_PER_SLICE):
         part = features.iloc[start : start + FEATURES_PER_SLICE]
         where = slice(start, start + len(part))
-        c = _costs(part, multipliers, growth, fixed_monthly_cost, scenario_requests, n_features)
+        c = _costs(part, volumes, growth, fixed_monthly_cost, scenario_requests, n_features)
         per_feature, student_share = _feature_figures(part, c)
         for name in ADDITIVE_COLUMNS:
             out[name][..., where] = per_feature[name]
@@ -455,7 +455,7 @@ def project_features(
     for name, numerator, denominator in RATIO_COLUMNS:
         _divide_into(out[name], out[numerator], out[denominator])
     np.subtract(1, out["cogs_to_revenue"], out=out["gross_margin"])
-    out["multiplier"][:] = multipliers[:, np.newaxis, np.newaxis]
+    out["multiplier"][:] = volumes[:, np.newaxis, np.newaxis]
     _divide_into(out["routing_coverage"][..., n_features], totals["student_answers"], totals["model_served"])
     out["feature_profitability"][..., :n_features] = np.nan
     _divide_into(out["feature_profitability"][..., n_features], totals["profitable"], totals["revenue_positive"])

@@ -61,7 +61,9 @@ def headline_strip(projection: Projection, scenario: Scenario) -> None:
     for column, card in zip(
         st.columns(5), views.strip(projection, scenario.currency, scenario.horizon_months), strict=False
     ):
-        column.metric(card["label"], card["value"], delta=card.get("delta"), help=card.get("help"), border=True)
+        column.metric(
+            str(card["label"]), str(card["value"]), delta=card.get("delta"), help=card.get("help"), border=True
+        )
 
 
 def sidebar() -> None:
@@ -104,4 +106,5 @@ def notice() -> None:
 def multiplier_picker(key: str, multipliers: list[float], label: str) -> float:
     if st.session_state.get(key) not in multipliers:
         st.session_state[key] = multipliers[0]
-    return st.segmented_control(label, multipliers, format_func=views.multiplier_label, key=key, required=True)
+    chosen = st.segmented_control(label, multipliers, format_func=views.multiplier_label, key=key, required=True)
+    return multipliers[0] if chosen is None else chosen  # required: never None

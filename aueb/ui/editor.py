@@ -184,7 +184,7 @@ def pricing_inputs(feature: str, role: str, pricing: dict[str, Any], currency: s
     st.selectbox(
         "Pricing",
         options=list(scenario_edits.PRICING_KIND_LABELS),
-        format_func=scenario_edits.PRICING_KIND_LABELS.get,
+        format_func=scenario_edits.PRICING_KIND_LABELS.__getitem__,
         key=kind_key,
         help="How this model is paid for: per token at an API's list price, a flat price per request, or replicas you "
         "rent by the hour.",

@@ -95,6 +95,8 @@ def _drag(path: scenario_edits.Path, key: str) -> None:
     low, high = st.session_state[key]
     data = state.scenario().model_dump()
     bounds = scenario_edits.get_range(data, path)
+    if bounds is None:  # the input is no longer a range (edited in the table meanwhile)
+        return
     scenario_edits.set_range(data, path, {"low": low, "mode": bounds["mode"], "high": high})
     if _commit(data):
         st.session_state[TABLE_REV] = st.session_state.get(TABLE_REV, 0) + 1
@@ -166,7 +168,7 @@ def risk_page() -> None:
     )
     c1, c2, c3 = st.columns([1.2, 1, 1.6])
     state.init(SAMPLES_KEY, risk.DEFAULT_SAMPLES)
-    samples = c1.segmented_control(
+    chosen_samples = c1.segmented_control(
         "Samples",
         SAMPLE_CHOICES,
         format_func=lambda n: f"{n:,}",
@@ -174,6 +176,7 @@ def risk_page() -> None:
         required=True,
         help="Monte Carlo samples; every one of them is computed on each change (no subsampling).",
     )
+    samples = risk.DEFAULT_SAMPLES if chosen_samples is None else chosen_samples  # required: never None
     state.init(SEED_KEY, risk.DEFAULT_SEED)
     seed = int(
         c2.number_input(
@@ -181,14 +184,15 @@ def risk_page() -> None:
         )
     )
     state.init(FIGURE_KEY, "cogs_to_revenue")
-    figure = c3.selectbox(
+    chosen_figure = c3.selectbox(
         "Tornado of",
         list(FIGURES),
-        format_func=FIGURES.get,
+        format_func=FIGURES.__getitem__,
         key=FIGURE_KEY,
         help="The figure evaluated with one input at its low and at its high, every other input at its mode (distilled "
         "arm where there is a student).",
     )
+    figure = "cogs_to_revenue" if chosen_figure is None else chosen_figure
     result = analysis(scenario, samples, seed, figure)
     summary = result["summary"]
     cards(summary, cur)
