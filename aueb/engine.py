@@ -145,8 +145,11 @@ def _model_row(pricing: TokenPricing | PerRequestPricing | SelfHostedPricing | N
     return (0.0, unit_cost, 0.0, 1.0, 1.0, 1.0, 0.0)
 
 
-def features_frame(scenario: Scenario) -> pd.DataFrame:
-    """One row per feature with every number the engine needs; index = feature name."""
+def engine_inputs(scenario: Scenario) -> pd.DataFrame:
+    """The engine's inputs: one row per feature with every number it needs; index = feature name.
+
+    (Not the ingest report's table of measured features, aueb.logs.tables.features_frame.)
+    """
     rows = []
     for f in scenario.features:
         student = f.student
@@ -282,7 +285,8 @@ def _costs(
 
 
 def _one_time_cost(features: pd.DataFrame, baseline_served_today: np.ndarray) -> np.ndarray:
-    """Each feature's one-time distillation cost: labelling at the teacher's 1x cost per request, compute, engineering."""
+    """Each feature's one-time distillation cost: labelling at the teacher's 1x cost per request, compute,
+    engineering."""
     teacher_cost_today = _model_cost(features, "teacher", baseline_served_today[np.newaxis, np.newaxis, :])[0, 0]
     # A self-hosted teacher that serves nothing today labels at the cost of a replica at target utilisation.
     replica_cost_per_request = _ratio(
@@ -383,7 +387,7 @@ def project_feature_variants(
     project() for the scenario with that variant applied (the fixed cost share included).
     Columns: the additive figures, the ratios of RATIO_COLUMNS and routing_coverage.
     """
-    features = features_frame(scenario)
+    features = engine_inputs(scenario)
     sizes = {len(np.atleast_1d(values)) for values in inputs.values()}
     if len(sizes) != 1:
         raise ValueError(f"variants of {feature!r}: inputs of different lengths {sorted(sizes)}")
@@ -418,13 +422,13 @@ def project_features(
     tiers: pd.DataFrame,
 ) -> pd.DataFrame:
     """Rows for every multiplier and arm: one per feature, then the `ALL` total row."""
-    multipliers = np.asarray(multipliers, dtype=float)
-    n_multipliers, n_arms, n_features = len(multipliers), len(ARMS), len(features)
-    scenario_requests = _scenario_requests(features, multipliers)
+    volumes = np.asarray(multipliers, dtype=float)
+    n_multipliers, n_arms, n_features = len(volumes), len(ARMS), len(features)
+    scenario_requests = _scenario_requests(features, volumes)
     # Every number column lives in one block shaped (column, multiplier, arm, feature + total),
     # which becomes the DataFrame without a copy; the last slot of the feature axis is the total.
     block = np.empty((len(_NUMBER_COLUMNS), n_multipliers, n_arms, n_features + 1))
-    out = dict(zip(_NUMBER_COLUMNS, block))
+    out = dict(zip(_NUMBER_COLUMNS, block, strict=True))
     for name in ADDITIVE_COLUMNS:
         out[name][..., n_features] = 0.0
     totals = {
@@ -436,7 +440,7 @@ def project_features(
     for start in range(0, n_features, FEATURES_PER_SLICE):
         part = features.iloc[start : start + FEATURES_PER_SLICE]
         where = slice(start, start + len(part))
-        c = _costs(part, multipliers, growth, fixed_monthly_cost, scenario_requests, n_features)
+        c = _costs(part, volumes, growth, fixed_monthly_cost, scenario_requests, n_features)
         per_feature, student_share = _feature_figures(part, c)
         for name in ADDITIVE_COLUMNS:
             out[name][..., where] = per_feature[name]
@@ -451,7 +455,7 @@ def project_features(
     for name, numerator, denominator in RATIO_COLUMNS:
         _divide_into(out[name], out[numerator], out[denominator])
     np.subtract(1, out["cogs_to_revenue"], out=out["gross_margin"])
-    out["multiplier"][:] = multipliers[:, np.newaxis, np.newaxis]
+    out["multiplier"][:] = volumes[:, np.newaxis, np.newaxis]
     _divide_into(out["routing_coverage"][..., n_features], totals["student_answers"], totals["model_served"])
     out["feature_profitability"][..., :n_features] = np.nan
     _divide_into(out["feature_profitability"][..., n_features], totals["profitable"], totals["revenue_positive"])
@@ -567,7 +571,7 @@ def project(
     tiers = load_tiers() if tiers is None else tiers
     rows, summaries = [], []
     for scenario in scenarios:
-        features = features_frame(scenario)
+        features = engine_inputs(scenario)
         rows.append(
             project_features(
                 features,

@@ -16,10 +16,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 
 from aueb import cascade as cascade_math
 from aueb.scenario import RANGES_KEY, Scenario, SelfHostedPricing
+from aueb.strict import StrictModel
 
 METRICS_SCHEMA_VERSION = 2
 READABLE_VERSIONS = (1, 2)  # version 1: no cascade
@@ -37,9 +38,7 @@ class MetricsError(ValueError):
     """A metrics file or an application of metrics to a scenario that cannot be used; one-line message."""
 
 
-class _Model(BaseModel):
-    # Unknown keys are typos in a hand-written file: refuse them rather than drop them.
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+_Model = StrictModel
 
 
 _DESCRIPTIONS = {

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from aueb.cascade import feature_inputs
-from aueb.engine import features_frame, project_feature_variants, project_features
+from aueb.engine import engine_inputs, project_feature_variants, project_features
 from aueb.metrics import Cascade, MetricsError
 from aueb.scenario import Scenario
 from aueb.tiers import load_tiers
@@ -111,7 +111,7 @@ def plan(scenario: Scenario, cascade: Cascade, feature: str) -> Plan:
 def _arms(scenario: Scenario, feature: str) -> dict[str, dict[str, float]]:
     """The feature's figures at 1x in both arms of the scenario as it is: the references a point is compared with."""
     rows = project_features(
-        features_frame(scenario),
+        engine_inputs(scenario),
         scenario=scenario.name,
         multipliers=[PLAN_MULTIPLIER],
         growth=scenario.growth,

@@ -19,3 +19,11 @@ def data_path(*parts: str) -> Path:
     resource = files("aueb").joinpath("data", *parts)
     with as_file(resource) as path:
         return Path(path)
+
+
+def bundled_scenario_files() -> dict[str, Path]:
+    """The example scenarios shipped in the package (aueb/data/scenarios), by file name without .json.
+
+    `aueb project --example NAME` and the dashboard's "Or a bundled example" both list these.
+    """
+    return {path.stem: path for path in sorted(data_path("scenarios").glob("*.json"))}

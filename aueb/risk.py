@@ -17,7 +17,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict
 
 from aueb.engine import ARMS
 from aueb.errors import InputError
@@ -34,6 +33,7 @@ from aueb.risk_samples import (  # noqa: F401  (the risk API in one place: aueb.
     simulate,
 )
 from aueb.scenario import Scenario
+from aueb.strict import StrictModel
 
 PERCENTILES = (0.10, 0.50, 0.90)
 PERCENTILE_COLUMNS = ("scenario", "multiplier", "arm", "figure", "p10", "p50", "p90", "undefined")
@@ -119,8 +119,7 @@ def fan(simulation: Simulation, figure: str = "cogs_to_revenue") -> pd.DataFrame
     return frame
 
 
-class _Report(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+_Report = StrictModel
 
 
 class PercentileRow(_Report):
@@ -243,7 +242,8 @@ def parse_figure(text: str) -> FigureChoice:
     if not match or match["name"] not in (*TOTAL_FIGURES, *SUMMARY_FIGURES):
         raise InputError(
             f"--figure: {text!r} is not a figure; expected NAME[@MULTIPLIERx][/ARM] with NAME one of "
-            f"{', '.join(TOTAL_FIGURES)} (total rows) or {', '.join(SUMMARY_FIGURES)} (summary), e.g. ai_cogs@10x/baseline"
+            f"{', '.join(TOTAL_FIGURES)} (total rows) or {', '.join(SUMMARY_FIGURES)} (summary), e.g. "
+            "ai_cogs@10x/baseline"
         )
     name, multiplier, arm = match["name"], match["multiplier"], match["arm"]
     if name in SUMMARY_FIGURES and (multiplier or arm):

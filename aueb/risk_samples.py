@@ -19,7 +19,7 @@ from aueb.engine import (
     _feature_figures,
     _one_time_cost,
     _ratio,
-    features_frame,
+    engine_inputs,
     token_prices,
     token_unit_cost,
 )
@@ -174,7 +174,7 @@ def _sampled_features(
         name: column.reshape(n, n_features) for name, column in columns.items()
     }  # views: writing them writes the columns
     tokens: dict[tuple[int, str], dict[str, np.ndarray]] = {}
-    for row, item in zip(values, inputs):
+    for row, item in zip(values, inputs, strict=True):
         if item.feature is None:
             continue
         if "." in item.column:
@@ -211,7 +211,7 @@ def _sampled_features(
 
 def _fixed_costs(scenario: Scenario, inputs: list[RangedInput], values: np.ndarray) -> np.ndarray:
     fixed = np.full(values.shape[1], scenario.fixed_monthly_cost)
-    for row, item in zip(values, inputs):
+    for row, item in zip(values, inputs, strict=True):
         if item.feature is None:
             fixed = row
     return fixed
@@ -252,7 +252,8 @@ class Simulation:
         raise KeyError(name)
 
     def summary_figure(self, name: str) -> np.ndarray:
-        """monthly_saving, payback_months, roi or one_time_cost per sample, NaN where undefined (as the engine's nulls)."""
+        """monthly_saving, payback_months, roi or one_time_cost per sample, NaN where undefined
+        (as the engine's nulls)."""
         one = int(np.flatnonzero(self.multipliers == 1.0)[0])
         cogs = self.totals["ai_cogs"][one]
         saving = cogs[0] - cogs[1]
@@ -272,7 +273,7 @@ def _evaluate(
     scenario: Scenario, inputs: list[RangedInput], values: np.ndarray, multipliers: np.ndarray, growth: str
 ) -> Simulation:
     """Project every column of `values` (input, sample) as one sample of the scenario, in chunks of whole samples."""
-    base = features_frame(scenario)
+    base = engine_inputs(scenario)
     token_models = _token_models(scenario, inputs)
     n = values.shape[1]
     totals: dict[str, list[np.ndarray]] = {}

@@ -11,8 +11,6 @@ from types import MappingProxyType, NoneType, UnionType
 from typing import Annotated, Any, ClassVar, Literal, Union, get_args, get_origin
 
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     PrivateAttr,
     TypeAdapter,
@@ -22,6 +20,7 @@ from pydantic import (
 )
 
 from aueb.catalog import lookup
+from aueb.strict import StrictModel
 
 SCHEMA_VERSION = 1
 
@@ -29,11 +28,9 @@ NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 
 
-class _Model(BaseModel):
-    # Unknown keys are typos in a hand-written file: refuse them rather than drop them.
-    # A check across fields starts its message with the field it blames, so that readers
-    # (the CSV's row and column) can point at it.
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+# A check across fields starts its message with the field it blames, so that readers
+# (the CSV's row and column) can point at it.
+_Model = StrictModel
 
 
 RANGE_KEYS = ("low", "mode", "high")

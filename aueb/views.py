@@ -7,7 +7,6 @@ The dashboard's pages and charts read these tables, and tests check them without
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -15,6 +14,18 @@ import numpy as np
 import pandas as pd
 
 from aueb.engine import ARMS, SEARCH_MULTIPLIERS, Projection
+from aueb.formatting import (
+    NA,
+    currency_symbol,
+    missing,
+    money,
+    months,
+    multiplier_label,
+    pct,
+    searched_volume,
+    times,
+    volume,
+)
 from aueb.tiers import BANDS, TIER_METRICS
 
 ARM_LABELS = {"baseline": "Without student", "distilled": "With student"}
@@ -30,98 +41,8 @@ TIER_LABELS = {
     "routing_coverage": "Routing coverage",
     "feature_profitability": "Profitable features",
 }
-NA = "n/a"
-_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹", "CNY": "¥"}
-
-
-# --- formatting -------------------------------------------------------------------------------
-
-
-def _missing(value: Any) -> bool:
-    if value is None or value is pd.NA:
-        return True
-    try:
-        return math.isnan(float(value))
-    except (TypeError, ValueError):
-        return False
-
-
-def money(value: Any, currency: str = "USD", unit: str = "") -> str:
-    """$19,219 / month, $0.0298 / request, 12,000 CHF: 3 significant digits below 1,000."""
-    if _missing(value):
-        return NA
-    v = float(value)
-    if abs(v) >= 1000:
-        number = f"{v:,.0f}"
-    elif abs(v) >= 1:
-        number = f"{v:,.2f}"
-    elif v == 0:
-        number = "0"
-    else:
-        number = f"{v:#.3g}"
-        if "e" in number:
-            number = f"{v:.2e}"
-    symbol = _SYMBOLS.get(currency.upper())
-    text = (
-        (f"-{symbol}{number[1:]}" if number.startswith("-") else f"{symbol}{number}")
-        if symbol
-        else f"{number} {currency}"
-    )
-    return f"{text} / {unit}" if unit else text
-
-
-def pct(value: Any, digits: int = 1) -> str:
-    """A fraction as a percentage: 0.3973 -> 39.7%."""
-    return NA if _missing(value) else f"{float(value) * 100:.{digits}f}%"
-
-
-def times(value: Any) -> str:
-    """A ratio or multiplier: 7.77x, 2.6x, 100x."""
-    if _missing(value):
-        return NA
-    v = float(value)
-    if v >= 100 or v == int(v):
-        return f"{v:,.0f}x"
-    return f"{v:.3g}x"
-
-
-def months(value: Any) -> str:
-    if _missing(value):
-        return NA
-    v = float(value)
-    return f"{v:.1f} month" if round(v, 1) == 1 else f"{v:,.1f} months"
-
-
-def volume(value: Any, unit: str = "") -> str:
-    """A count, compact above 10,000: 950, 25,000, 1.0M, 2.5B."""
-    if _missing(value):
-        return NA
-    v = float(value)
-    if abs(v) >= 1e9:
-        number = f"{v / 1e9:,.1f}B"
-    elif abs(v) >= 1e6:
-        number = f"{v / 1e6:,.1f}M"
-    elif abs(v) >= 1e4 or v == int(v):
-        number = f"{v:,.0f}"
-    else:
-        number = f"{v:,.1f}"
-    return f"{number} {unit}" if unit else number
-
-
-def searched_volume(value: Any) -> str:
-    """A volume of the break-even searches: 'never' (None), 'at any volume' (0), else the count."""
-    if _missing(value):
-        return "never"
-    return "at any volume" if float(value) == 0 else volume(value)
-
-
-def currency_symbol(currency: str) -> str:
-    """$ for USD, € for EUR...; the ISO code itself for the others."""
-    return _SYMBOLS.get(currency.upper(), currency)
-
-
-def multiplier_label(value: float) -> str:
-    return f"{value:g}x"
+# The formatters live in aueb.formatting (one set for the CLI, the dashboard and the reports);
+# views re-exports them so that pages and tests keep writing views.money, views.pct...
 
 
 def arm_label(arm: str) -> str:
@@ -142,7 +63,7 @@ def totals(rows: pd.DataFrame) -> pd.DataFrame:
 def summary_record(projection: Projection) -> dict[str, Any]:
     """The summary of the (first) scenario as a dict, None for undefined figures."""
     record = projection.summary.iloc[0].to_dict()
-    return {k: (None if _missing(v) else v) for k, v in record.items()}
+    return {k: (None if missing(v) else v) for k, v in record.items()}
 
 
 def has_student(rows: pd.DataFrame) -> bool:
@@ -179,7 +100,7 @@ def format_value(kind: str | None, value: Any, currency: str) -> str:
         return money(value, currency)
     if kind == "volume":
         return volume(value)
-    return NA if _missing(value) else f"{value}"
+    return NA if missing(value) else f"{value}"
 
 
 def headline_table(rows: pd.DataFrame, currency: str) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -198,7 +119,7 @@ def headline_table(rows: pd.DataFrame, currency: str) -> tuple[pd.DataFrame, pd.
         for _, metric, kind in HEADLINE_METRICS:
             cell = format_value(kind, record[metric], currency)
             band = record.get(f"{metric}_tier") if metric in TIER_METRICS else None
-            band = None if _missing(band) else band
+            band = None if missing(band) else band
             cells.append(f"{cell} · {band}" if band else cell)
             cell_bands.append(band)
         text[column], bands[column] = cells, cell_bands
@@ -245,7 +166,8 @@ def kpis(projection: Projection, currency: str, horizon_months: float) -> list[d
         {
             "label": "Break-even (requests / month)",
             "value": searched_volume(s["break_even_monthly_requests"]),
-            "help": f"Smallest monthly volume (users growing) at which the student's monthly saving pays back its one-time cost "
+            "help": "Smallest monthly volume (users growing) at which the student's monthly saving pays back its "
+            "one-time cost "
             f"within the {horizon_months:g}-month horizon: saving > 0 and saving x {horizon_months:g} >= one-time cost"
             + (f"; today: {volume(requests_today)} requests / month." if requests_today is not None else ".")
             + " 'at any volume': already at 0.001x today's volume; 'never': not up to 1,000x.",
@@ -253,14 +175,18 @@ def kpis(projection: Projection, currency: str, horizon_months: float) -> list[d
         {
             "label": "Student cheaper from (req./mo)",
             "value": searched_volume(s["student_cheaper_from_monthly_requests"]),
-            "help": "Smallest monthly volume (users growing) at which AI COGS with the student is below AI COGS without it, "
-            "leaving out the one-time cost. 'at any volume': cheaper already at 0.001x today's volume (the bottom of the search); "
+            "help": "Smallest monthly volume (users growing) at which AI COGS with the student is below AI COGS "
+            "without it, "
+            "leaving out the one-time cost. 'at any volume': cheaper already at 0.001x today's volume (the bottom of "
+            "the search); "
             "'never': not up to 1,000x.",
         },
         {
             "label": "Margin collapse: without → with",
-            "value": f"{times(collapse_base) if collapse_base else 'never'} → {times(collapse_dist) if collapse_dist else 'never'}",
-            "help": "Usage per user, as a multiple of today's, at which AI COGS reaches revenue when revenue per user stays fixed. "
+            "value": f"{times(collapse_base) if collapse_base else 'never'} → "
+            f"{times(collapse_dist) if collapse_dist else 'never'}",
+            "help": "Usage per user, as a multiple of today's, at which AI COGS reaches revenue when revenue per user "
+            "stays fixed. "
             "'never' below 1,000x.",
         },
     ]
@@ -275,15 +201,17 @@ def strip(projection: Projection, currency: str, horizon_months: float) -> list[
     for m in (multipliers[0], multipliers[-1]):
         at = total.loc[total["multiplier"] == m].set_index("arm")
         base, dist = at.loc["baseline", "gross_margin"], at.loc["distilled", "gross_margin"]
-        gain = None if _missing(base) or _missing(dist) else f"{(dist - base) * 100:+.1f} pp"
+        gain = None if missing(base) or missing(dist) else f"{(dist - base) * 100:+.1f} pp"
         band = at.loc["distilled", "cogs_to_revenue_tier"]
         cards.append(
             {
                 "label": f"Margin {multiplier_label(m)} · with student",
                 "value": pct(dist),
                 "delta": gain,
-                "help": f"Gross margin (1 - AI COGS / revenue) at {multiplier_label(m)}: {pct(base)} without the student, {pct(dist)} with it; "
-                f"the change is in percentage points. AI COGS / revenue with the student: {pct(at.loc['distilled', 'cogs_to_revenue'])}"
+                "help": f"Gross margin (1 - AI COGS / revenue) at {multiplier_label(m)}: {pct(base)} without the "
+                f"student, {pct(dist)} with it; "
+                "the change is in percentage points. AI COGS / revenue with the student: "
+                f"{pct(at.loc['distilled', 'cogs_to_revenue'])}"
                 + (f", {band} band." if isinstance(band, str) else "."),
             }
         )
@@ -320,7 +248,7 @@ def pays(rows: pd.DataFrame) -> pd.DataFrame:
     """Whether AI COGS stays below revenue: index multiplier, columns arms (None for a cost centre)."""
     total = totals(rows)
     values = total.pivot(index="multiplier", columns="arm", values="gross_margin")
-    return values.map(lambda v: None if _missing(v) else bool(v > 0))
+    return values.map(lambda v: None if missing(v) else bool(v > 0))
 
 
 def _listing(labels: Sequence[str]) -> str:
@@ -363,12 +291,14 @@ def verdict(
     at_first = total.loc[total["multiplier"] == first].set_index("arm")
     if student:
         base, dist = at_first.loc["baseline"], at_first.loc["distilled"]
-        band = lambda r: f" ({r['cogs_to_revenue_tier']})" if not _missing(r["cogs_to_revenue_tier"]) else ""  # noqa: E731
+        band = lambda r: f" ({r['cogs_to_revenue_tier']})" if not missing(r["cogs_to_revenue_tier"]) else ""  # noqa: E731
         saving = s["monthly_saving"]
-        if _missing(base["cogs_to_revenue"]) and _missing(dist["cogs_to_revenue"]):
-            change = f"cost per request from {money(base['cost_per_request'], currency)} to {money(dist['cost_per_request'], currency)}"
+        if missing(base["cogs_to_revenue"]) and missing(dist["cogs_to_revenue"]):
+            before, after = money(base["cost_per_request"], currency), money(dist["cost_per_request"], currency)
+            change = f"cost per request from {before} to {after}"
         else:
-            change = f"AI COGS / revenue from {pct(base['cogs_to_revenue'])}{band(base)} to {pct(dist['cogs_to_revenue'])}{band(dist)}"
+            before = f"{pct(base['cogs_to_revenue'])}{band(base)}"
+            change = f"AI COGS / revenue from {before} to {pct(dist['cogs_to_revenue'])}{band(dist)}"
         if saving > 0:
             effect = f"saves {money(saving, currency, 'month')}"
         elif saving < 0:
@@ -377,7 +307,8 @@ def verdict(
             effect = "saves nothing"
         sentence = f"At {multiplier_label(first)} the student takes {change} and {effect}"
         if s["payback_months"] is not None:
-            sentence += f"; its one-time cost of {money(s['one_time_cost'], currency)} pays back in {months(s['payback_months'])}"
+            cost = money(s["one_time_cost"], currency)
+            sentence += f"; its one-time cost of {cost} pays back in {months(s['payback_months'])}"
             if s["roi"] is not None:
                 sentence += f" (ROI {times(s['roi'])} over {horizon_months:g} months)"
         lines.append(sentence + ".")
@@ -432,7 +363,7 @@ def tier_positions(rows: pd.DataFrame, multiplier: float) -> pd.DataFrame:
                     "label": TIER_LABELS[metric],
                     "arm": record["arm"],
                     "value": record[metric],
-                    "band": None if _missing(band) else band,
+                    "band": None if missing(band) else band,
                 }
             )
     return pd.DataFrame(records, columns=["metric", "label", "arm", "value", "band"])

@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from aueb.cascade import HeldOut, curve  # noqa: E402
-from aueb.engine import features_frame, project_features  # noqa: E402
+from aueb.engine import engine_inputs, project_features  # noqa: E402
 from aueb.formats import DEFAULT_SCENARIO_PATH, load_scenarios  # noqa: E402
 from aueb.metrics import Cascade, CascadePoint  # noqa: E402
 from aueb.planner import PRICED, plan  # noqa: E402
@@ -55,7 +55,7 @@ def cascade_of(points: int) -> Cascade:
 
 def loop(scenario, priced) -> list[list[float]]:
     """One projection per point: the same figures, a Python loop over points."""
-    base = features_frame(scenario)
+    base = engine_inputs(scenario)
     tiers = load_tiers()
     figures = []
     for _, point in priced.points.iterrows():

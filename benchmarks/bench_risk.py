@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from bench_engine import best_of
 
-from aueb.engine import features_frame, project_features
+from aueb.engine import engine_inputs, project_features
 from aueb.risk import percentile_rows, pert, ranged_inputs, risk_summary, simulate
 from aueb.risk_samples import _sampled_features, _token_models
 from aueb.scenario import Scenario
@@ -89,7 +89,7 @@ def vectorised(s: Scenario):
 def loop(s: Scenario, n: int, tiers: pd.DataFrame) -> list[float]:
     """n point projections, one sample at a time (the same draws as simulate(seed=1))."""
     inputs = ranged_inputs(s)
-    base, token_models = features_frame(s), _token_models(s, inputs)
+    base, token_models = engine_inputs(s), _token_models(s, inputs)
     bounds = np.array([(i.range.low, i.range.mode, i.range.high) for i in inputs])
     values = pert(np.random.default_rng(1), bounds[:, 0], bounds[:, 1], bounds[:, 2], SAMPLES)
     cogs = []

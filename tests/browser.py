@@ -1,7 +1,8 @@
 """Shared pieces of the browser tests: Debian's Chromium, a `streamlit run app.py` server, page helpers.
 
 Every tests/test_browser*.py uses these through the `server` fixture of conftest.py (one server a session)
-and `launch(p)`; screenshots go to test-artifacts/ (git-ignored).
+and `with browser_page(server) as page:` (or `with chromium() as browser:` for several pages);
+screenshots go to test-artifacts/ (git-ignored).
 """
 
 from __future__ import annotations
@@ -12,7 +13,10 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -93,7 +97,8 @@ def headline_cell(page, row: str, column: str) -> str:
             const table = document.querySelector('[data-testid="stTable"] table');
             const headers = Array.from(table.querySelectorAll('thead th')).map(th => th.innerText.trim());
             const index = headers.indexOf(column);
-            const tr = Array.from(table.querySelectorAll('tbody tr')).find(r => r.querySelector('th').innerText.trim() === row);
+            const tr = Array.from(table.querySelectorAll('tbody tr'))
+                .find(r => r.querySelector('th').innerText.trim() === row);
             return tr.querySelectorAll('th, td')[index].innerText.trim();
         }""",
         [row, column],
@@ -121,3 +126,26 @@ def artifacts_dir() -> Path:
     path = ROOT / "test-artifacts"
     path.mkdir(exist_ok=True)
     return path
+
+
+@contextmanager
+def chromium() -> Iterator[Any]:
+    """Debian's Chromium under playwright, closed on the way out (also when the test fails)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = launch(p)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@contextmanager
+def browser_page(url: str, *, width: int = 1440, height: int = 2000, accept_downloads: bool = False) -> Iterator[Any]:
+    """A page of a fresh Chromium opened at url, once the app has run its script (READY)."""
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": width, "height": height}, accept_downloads=accept_downloads)
+        page.goto(url)
+        page.wait_for_selector(READY, timeout=60_000)
+        yield page

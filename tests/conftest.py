@@ -157,3 +157,21 @@ def customer_support() -> Scenario:
 @pytest.fixture(scope="session")
 def saas_portfolio() -> Scenario:
     return Scenario.model_validate(json.loads(SAAS_PORTFOLIO_PATH.read_text(encoding="utf-8")))
+
+
+@pytest.fixture
+def default() -> Scenario:
+    """The default scenario (the bundled customer_support.json), as the dashboard opens with it."""
+    from aueb.formats import DEFAULT_SCENARIO_PATH, load_scenarios
+
+    return load_scenarios(DEFAULT_SCENARIO_PATH)[0]
+
+
+@pytest.fixture
+def clear_cache():
+    """Streamlit's st.cache_data cleared before and after the test (the AppTest modules use it on every test)."""
+    import streamlit as st
+
+    st.cache_data.clear()
+    yield
+    st.cache_data.clear()

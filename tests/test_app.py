@@ -10,14 +10,12 @@ import io
 import json
 import sys
 import time
-from pathlib import Path
 
 import pandas as pd
 import pytest
-import streamlit as st
-from streamlit.testing.v1 import AppTest
+from helpers import EXAMPLE_METRICS, ROOT, headline, metric, start, total, visit
 
-from aueb import views
+from aueb import formatting, views
 from aueb.catalog import lookup
 from aueb.engine import project
 from aueb.errors import InputError
@@ -33,68 +31,24 @@ from aueb.formats import (
 )
 from aueb.metrics import apply_metrics, load_metrics
 from aueb.scenario import Scenario
-from aueb.ui import editing, files, runner
+from aueb.ui import files, runner, scenario_edits
 
-ROOT = Path(__file__).resolve().parent.parent
-APP = str(ROOT / "app.py")
 PAGES = ("overview", "costs", "edit", "distillation", "data", "economics")
-EXAMPLE_METRICS = ROOT / "data" / "metrics_example.json"
 SAAS = ROOT / "data" / "scenarios" / "saas_portfolio.json"
 FEATURE = "in|features|Support chat|"
 
 
-@pytest.fixture(autouse=True)
-def clear_cache():
-    st.cache_data.clear()
-    yield
-    st.cache_data.clear()
-
-
-@pytest.fixture
-def default() -> Scenario:
-    return load_scenarios(DEFAULT_SCENARIO_PATH)[0]
-
-
-def start() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
-    assert not at.exception
-    return at
-
-
-def visit(at: AppTest, page: str) -> AppTest:
-    at.switch_page(f"aueb/ui/routes/{page}.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+pytestmark = pytest.mark.usefixtures("clear_cache")
 
 
 def edited(scenario: Scenario, path: tuple[str, ...], value) -> Scenario:
     data = scenario.model_dump()
-    assert editing.set_path(data, path, value)
+    assert scenario_edits.set_path(data, path, value)
     return Scenario.model_validate(data)
 
 
 def pct(value: float) -> str:
     return f"{value * 100:.1f}%"
-
-
-def total(scenario: Scenario, multiplier: float, arm: str) -> pd.Series:
-    rows = project(scenario).rows
-    hit = rows[
-        (rows["feature"].astype(str) == "ALL") & (rows["multiplier"] == multiplier) & (rows["arm"].astype(str) == arm)
-    ]
-    assert len(hit) == 1
-    return hit.iloc[0]
-
-
-def headline(at: AppTest) -> pd.DataFrame:
-    return at.table[0].value
-
-
-def metric(at: AppTest, label_start: str) -> str:
-    found = [m.value for m in at.metric if m.label.startswith(label_start)]
-    assert found, [m.label for m in at.metric]
-    return found[0]
 
 
 # --- every page -------------------------------------------------------------------------------------------
@@ -207,7 +161,7 @@ def test_pricing_kinds_and_the_catalog_picker(default):
     at.selectbox(key=FEATURE + "teacher|pricing|kind").set_value("tokens").run()
     picker = at.selectbox(key=FEATURE + "teacher|pricing|catalog")
     assert len(picker.options) > 1000
-    choice = editing.catalog_label(lookup("gpt-4o", "openai"))
+    choice = scenario_edits.catalog_label(lookup("gpt-4o", "openai"))
     assert choice in picker.options and "gpt-4o, openai" in choice
     picker.set_value(choice).run()
     pricing = at.session_state["scenario"].features[0].teacher.pricing
@@ -531,18 +485,20 @@ def test_upload_checks():
 
 
 def test_table_edits_keep_models_and_fill_new_rows(default):
-    data = editing.apply_table_edits(default, {"added_rows": [{}], "edited_rows": {"0": {"users": float("nan")}}})
+    data = scenario_edits.apply_table_edits(
+        default, {"added_rows": [{}], "edited_rows": {"0": {"users": float("nan")}}}
+    )
     assert data["features"][1]["name"] == "Feature 2" and data["features"][1]["users"] == 0.0
     assert data["features"][0]["users"] is None
-    scenario, problems = editing.validate(data)
+    scenario, problems = scenario_edits.validate(data)
     assert scenario is None and problems[0].path == ("features", "Support chat", "users")
 
 
 def test_parse_multipliers():
-    assert editing.parse_multipliers("1, 10x; 100") == [1.0, 10.0, 100.0]
+    assert formatting.parse_multipliers("1, 10x; 100") == [1.0, 10.0, 100.0]
     for bad in ("", "0", "1, x"):
         with pytest.raises(ValueError):
-            editing.parse_multipliers(bad)
+            formatting.parse_multipliers(bad)
 
 
 def test_views_cost_components_sum_to_cost_per_request(default):

@@ -4,19 +4,13 @@ point, applying it, and Overview's routing coverage showing the measured value."
 from __future__ import annotations
 
 import pytest
-import streamlit as st
-from test_app import EXAMPLE_METRICS, default, headline, metric, start, total, visit  # noqa: F401  (default: a fixture)
+from helpers import EXAMPLE_METRICS, headline, metric, start, total, visit
 
 from aueb import views
 from aueb.metrics import apply_metrics, load_metrics
 from aueb.planner import plan
 
-
-@pytest.fixture(autouse=True)
-def clear_cache():
-    st.cache_data.clear()
-    yield
-    st.cache_data.clear()
+pytestmark = pytest.mark.usefixtures("clear_cache")
 
 
 def with_example_metrics():

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import io
 import json
-from pathlib import Path
 
 import pandas as pd
 import pytest
-import streamlit as st
 from browser import requires_chromium
+from helpers import APP, EXAMPLE_METRICS
 from streamlit.testing.v1 import AppTest
 from typer.testing import CliRunner
 
@@ -19,16 +18,7 @@ from aueb.formats import DEFAULT_SCENARIO_PATH, projection_to_json
 from aueb.metrics import load_metrics
 from aueb.ui import files, state
 
-ROOT = Path(__file__).resolve().parent.parent
-APP = str(ROOT / "app.py")
-EXAMPLE_METRICS = ROOT / "data" / "metrics_example.json"
-
-
-@pytest.fixture(autouse=True)
-def clear_cache():
-    st.cache_data.clear()
-    yield
-    st.cache_data.clear()
+pytestmark = pytest.mark.usefixtures("clear_cache")
 
 
 def data_page() -> AppTest:

@@ -6,11 +6,13 @@ from __future__ import annotations
 import json
 
 import pytest
+from helpers import start, visit
 from streamlit.testing.v1 import AppTest
-from test_app import clear_cache, default, start, visit  # noqa: F401  (fixtures: the cache cleared, the default scenario)
 
 from aueb import risk, views
 from aueb.ui import ranges
+
+pytestmark = pytest.mark.usefixtures("clear_cache")
 
 KEY = "in|features|Support chat|"
 

@@ -6,7 +6,6 @@ import gzip
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from aueb.charts.usage import cost_per_call_chart, daily_cost_chart
@@ -21,11 +20,7 @@ APP = str(ROOT / "app.py")
 SAMPLES = ROOT / "data" / "logs"
 
 
-@pytest.fixture(autouse=True)
-def clear_cache():
-    st.cache_data.clear()
-    yield
-    st.cache_data.clear()
+pytestmark = pytest.mark.usefixtures("clear_cache")
 
 
 def usage_page() -> AppTest:

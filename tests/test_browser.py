@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from browser import CHARTS_DRAWN, READY, artifacts_dir, go, headline_cell, launch, requires_chromium
+from browser import CHARTS_DRAWN, artifacts_dir, browser_page, go, headline_cell, requires_chromium
 
 from aueb.engine import project
 from aueb.formats import DEFAULT_SCENARIO_PATH, PROJECTION_CSV_COLUMNS, load_scenarios
@@ -17,8 +17,6 @@ pytestmark = requires_chromium
 
 
 def test_dashboard_in_chromium(server, tmp_path):
-    from playwright.sync_api import sync_playwright
-
     scenario = load_scenarios(DEFAULT_SCENARIO_PATH)[0]
     data = scenario.model_dump()
     data["features"][0]["teacher"]["pricing"]["cost"] = 0.05
@@ -28,57 +26,48 @@ def test_dashboard_in_chromium(server, tmp_path):
     one = total[(total["multiplier"] == 1.0) & (total["arm"].astype(str) == "baseline")].iloc[0]
     new_cell = f"{one['cogs_to_revenue'] * 100:.1f}% · {one['cogs_to_revenue_tier']}"
 
-    with sync_playwright() as p:
-        browser = launch(p)
-        try:
-            page = browser.new_page(viewport={"width": 1440, "height": 2000}, accept_downloads=True)
-            page.goto(server)
-            page.wait_for_selector(READY, timeout=60_000)
-            page.wait_for_function(CHARTS_DRAWN, timeout=60_000)
-            before = headline_cell(page, "AI COGS / revenue (%)", "1x · without")
-            assert before == "39.7% · Median-Low"
-            bars_before = page.locator('[data-testid="stPlotlyChart"] .bartext').all_text_contents()
-            assert "39.7%" in bars_before
+    with browser_page(server, height=2000, accept_downloads=True) as page:
+        page.wait_for_function(CHARTS_DRAWN, timeout=60_000)
+        before = headline_cell(page, "AI COGS / revenue (%)", "1x · without")
+        assert before == "39.7% · Median-Low"
+        bars_before = page.locator('[data-testid="stPlotlyChart"] .bartext').all_text_contents()
+        assert "39.7%" in bars_before
 
-            # Edit the teacher's price per request.
-            go(page, "Edit scenario")
-            cost = page.get_by_label("Cost ($ / request)", exact=True).first
-            cost.wait_for(timeout=30_000)
-            cost.fill("0.05")
-            cost.press("Enter")
-            margin = page.locator('[data-testid="stMetric"]', has_text="Margin 1x").locator(
-                '[data-testid="stMetricValue"]'
-            )
-            one_distilled = total[(total["multiplier"] == 1.0) & (total["arm"].astype(str) == "distilled")].iloc[0]
-            page.wait_for_function(
-                "([selector, text]) => Array.from(document.querySelectorAll(selector)).some(e => e.innerText.trim() === text)",
-                arg=['[data-testid="stMetricValue"]', f"{one_distilled['gross_margin'] * 100:.1f}%"],
-                timeout=30_000,
-            )
-            assert margin.inner_text().strip() == f"{one_distilled['gross_margin'] * 100:.1f}%"
+        # Edit the teacher's price per request.
+        go(page, "Edit scenario")
+        cost = page.get_by_label("Cost ($ / request)", exact=True).first
+        cost.wait_for(timeout=30_000)
+        cost.fill("0.05")
+        cost.press("Enter")
+        margin = page.locator('[data-testid="stMetric"]', has_text="Margin 1x").locator('[data-testid="stMetricValue"]')
+        one_distilled = total[(total["multiplier"] == 1.0) & (total["arm"].astype(str) == "distilled")].iloc[0]
+        page.wait_for_function(
+            "([selector, text]) => Array.from(document.querySelectorAll(selector)).some(e => e.innerText.trim() === text)",
+            arg=['[data-testid="stMetricValue"]', f"{one_distilled['gross_margin'] * 100:.1f}%"],
+            timeout=30_000,
+        )
+        assert margin.inner_text().strip() == f"{one_distilled['gross_margin'] * 100:.1f}%"
 
-            # The overview follows: headline and chart redrawn with the engine's figures.
-            go(page, "Overview", expected.name)
-            page.wait_for_function(CHARTS_DRAWN, timeout=60_000)
-            assert headline_cell(page, "AI COGS / revenue (%)", "1x · without") == new_cell != before
-            page.wait_for_function(
-                "(text) => Array.from(document.querySelectorAll('[data-testid=\"stPlotlyChart\"] .bartext')).some(e => e.textContent === text)",
-                arg=f"{one['cogs_to_revenue'] * 100:.1f}%",
-                timeout=30_000,
-            )
-            page.screenshot(path=str(artifacts_dir() / "dashboard.png"), full_page=True)
+        # The overview follows: headline and chart redrawn with the engine's figures.
+        go(page, "Overview", expected.name)
+        page.wait_for_function(CHARTS_DRAWN, timeout=60_000)
+        assert headline_cell(page, "AI COGS / revenue (%)", "1x · without") == new_cell != before
+        page.wait_for_function(
+            "(text) => Array.from(document.querySelectorAll('[data-testid=\"stPlotlyChart\"] .bartext')).some(e => e.textContent === text)",
+            arg=f"{one['cogs_to_revenue'] * 100:.1f}%",
+            timeout=30_000,
+        )
+        page.screenshot(path=str(artifacts_dir() / "dashboard.png"), full_page=True)
 
-            # Download the projection CSV and read it back.
-            go(page, "Import and export")
-            with page.expect_download(timeout=30_000) as download:
-                page.get_by_role("button", name="Projection (CSV)").click()
-            path = tmp_path / download.value.suggested_filename
-            download.value.save_as(path)
-            frame = pd.read_csv(path, encoding="utf-8-sig")
-            assert list(frame.columns) == list(PROJECTION_CSV_COLUMNS)
-            totals = frame[frame["feature"] == "ALL"]
-            assert len(totals) == len(expected.multipliers) * 2
-            assert totals["ai_cogs"].tolist() == pytest.approx(total["ai_cogs"].tolist(), rel=1e-12)
-            assert path.name == "customer_support_assistant_projection.csv"
-        finally:
-            browser.close()
+        # Download the projection CSV and read it back.
+        go(page, "Import and export")
+        with page.expect_download(timeout=30_000) as download:
+            page.get_by_role("button", name="Projection (CSV)").click()
+        path = tmp_path / download.value.suggested_filename
+        download.value.save_as(path)
+        frame = pd.read_csv(path, encoding="utf-8-sig")
+        assert list(frame.columns) == list(PROJECTION_CSV_COLUMNS)
+        totals = frame[frame["feature"] == "ALL"]
+        assert len(totals) == len(expected.multipliers) * 2
+        assert totals["ai_cogs"].tolist() == pytest.approx(total["ai_cogs"].tolist(), rel=1e-12)
+        assert path.name == "customer_support_assistant_projection.csv"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from urllib.parse import urlparse
 
-from browser import CHARTS_DRAWN, READY, artifacts_dir, launch, requires_chromium
+from browser import CHARTS_DRAWN, READY, artifacts_dir, chromium, requires_chromium
 
 pytestmark = requires_chromium
 
@@ -63,56 +63,50 @@ def outside(item: dict, box: dict, slack: float = 1.0) -> bool:
 
 
 def test_every_legend_item_fits_at_1280_and_1920(server):
-    from playwright.sync_api import sync_playwright
-
     problems: list[str] = []
     checked: dict[str, int] = {}
-    with sync_playwright() as p:
-        browser = launch(p)
-        try:
-            for width in WIDTHS:
-                page = browser.new_page(viewport={"width": width, "height": 2400})
-                open_page(page, server)
-                links = page.locator('[data-testid="stSidebarNavLink"]')
-                # a link's text starts with its icon's name: keep the label
-                pages = [
-                    (links.nth(i).inner_text().strip().splitlines()[-1], links.nth(i).get_attribute("href"))
-                    for i in range(links.count())
-                ]
-                for name, href in pages:
-                    open_page(page, href)
-                    example = page.get_by_role("button", name="Use the example metrics")
-                    if example.count():
-                        example.click()
-                        page.wait_for_selector('[data-testid="stPlotlyChart"]', timeout=30_000)
-                        page.wait_for_selector(READY, timeout=30_000)
-                    if not has_charts(page):
-                        continue
-                    page.wait_for_function(CHARTS_DRAWN, timeout=60_000)
-                    slug = urlparse(href).path.strip("/") or "overview"
-                    page.screenshot(path=str(artifacts_dir() / f"layout-{slug}-{width}.png"), full_page=True)
-                    charts = page.evaluate(BOXES)
-                    checked[f"{slug}@{width}"] = len(charts)
-                    for chart in charts:
-                        for ticks in chart["xticks"]:
-                            for left, right in zip(ticks, ticks[1:]):
-                                if left["right"] > right["left"] + 1:
-                                    problems.append(
-                                        f"{name} at {width} px, chart {chart['title']!r}: tick labels "
-                                        f"{left['text']!r} and {right['text']!r} overlap"
-                                    )
-                        assert chart["items"] or chart["title"], f"{name}: a chart without title or legend"
-                        for item in chart["items"]:
-                            if outside(item, chart["box"]):
+    with chromium() as browser:
+        for width in WIDTHS:
+            page = browser.new_page(viewport={"width": width, "height": 2400})
+            open_page(page, server)
+            links = page.locator('[data-testid="stSidebarNavLink"]')
+            # a link's text starts with its icon's name: keep the label
+            pages = [
+                (links.nth(i).inner_text().strip().splitlines()[-1], links.nth(i).get_attribute("href"))
+                for i in range(links.count())
+            ]
+            for name, href in pages:
+                open_page(page, href)
+                example = page.get_by_role("button", name="Use the example metrics")
+                if example.count():
+                    example.click()
+                    page.wait_for_selector('[data-testid="stPlotlyChart"]', timeout=30_000)
+                    page.wait_for_selector(READY, timeout=30_000)
+                if not has_charts(page):
+                    continue
+                page.wait_for_function(CHARTS_DRAWN, timeout=60_000)
+                slug = urlparse(href).path.strip("/") or "overview"
+                page.screenshot(path=str(artifacts_dir() / f"layout-{slug}-{width}.png"), full_page=True)
+                charts = page.evaluate(BOXES)
+                checked[f"{slug}@{width}"] = len(charts)
+                for chart in charts:
+                    for ticks in chart["xticks"]:
+                        for left, right in zip(ticks, ticks[1:]):
+                            if left["right"] > right["left"] + 1:
                                 problems.append(
-                                    f"{name} at {width} px, chart {chart['title']!r}: {item['text']!r} is clipped "
-                                    f"({item['left']:.0f}-{item['right']:.0f} x {item['top']:.0f}-{item['bottom']:.0f} "
-                                    f"outside {chart['box']['left']:.0f}-{chart['box']['right']:.0f} x "
-                                    f"{chart['box']['top']:.0f}-{chart['box']['bottom']:.0f})"
+                                    f"{name} at {width} px, chart {chart['title']!r}: tick labels "
+                                    f"{left['text']!r} and {right['text']!r} overlap"
                                 )
-                page.close()
-        finally:
-            browser.close()
+                    assert chart["items"] or chart["title"], f"{name}: a chart without title or legend"
+                    for item in chart["items"]:
+                        if outside(item, chart["box"]):
+                            problems.append(
+                                f"{name} at {width} px, chart {chart['title']!r}: {item['text']!r} is clipped "
+                                f"({item['left']:.0f}-{item['right']:.0f} x {item['top']:.0f}-{item['bottom']:.0f} "
+                                f"outside {chart['box']['left']:.0f}-{chart['box']['right']:.0f} x "
+                                f"{chart['box']['top']:.0f}-{chart['box']['bottom']:.0f})"
+                            )
+            page.close()
     # the pages known to have charts were all seen, at both widths
     for slug in ("overview", "costs", "distillation"):
         for width in WIDTHS:

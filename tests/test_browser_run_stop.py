@@ -8,7 +8,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-from browser import READY, go, launch, requires_chromium
+from browser import READY, browser_page, go, requires_chromium
 
 from aueb.ui import runner
 
@@ -42,29 +42,20 @@ def distill_runs_of(port: int) -> list[int]:
 
 
 def test_closing_the_tab_stops_the_run(server):
-    from playwright.sync_api import sync_playwright
-
     port = urlparse(server).port
     assert not distill_runs_of(port)
-    with sync_playwright() as p:
-        browser = launch(p)
-        try:
-            page = browser.new_page(viewport={"width": 1440, "height": 1200})
-            page.goto(server)
-            page.wait_for_selector(READY, timeout=60_000)
-            go(page, "Distillation")
-            assert page.get_by_text(f"stops by itself after {runner.time_limit_text(runner.RUN_TIME_LIMIT_S)}").count()
-            # The full run (a minute or more here) cannot end by itself within the grace period.
-            page.get_by_text("Quick mode", exact=True).click()
-            page.wait_for_selector(READY, timeout=30_000)
-            page.get_by_role("button", name="Run distillation").click()
-            page.get_by_role("button", name="Cancel the run").wait_for(timeout=30_000)
-            running = distill_runs_of(port)
-            assert len(running) == 1, running
-            page.close()
-            deadline = time.monotonic() + runner.DISCONNECT_GRACE_S + 15
-            while distill_runs_of(port) and time.monotonic() < deadline:
-                time.sleep(0.2)
-            assert not distill_runs_of(port), "the run outlived its closed tab"
-        finally:
-            browser.close()
+    with browser_page(server, height=1200) as page:
+        go(page, "Distillation")
+        assert page.get_by_text(f"stops by itself after {runner.time_limit_text(runner.RUN_TIME_LIMIT_S)}").count()
+        # The full run (a minute or more here) cannot end by itself within the grace period.
+        page.get_by_text("Quick mode", exact=True).click()
+        page.wait_for_selector(READY, timeout=30_000)
+        page.get_by_role("button", name="Run distillation").click()
+        page.get_by_role("button", name="Cancel the run").wait_for(timeout=30_000)
+        running = distill_runs_of(port)
+        assert len(running) == 1, running
+        page.close()
+        deadline = time.monotonic() + runner.DISCONNECT_GRACE_S + 15
+        while distill_runs_of(port) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not distill_runs_of(port), "the run outlived its closed tab"

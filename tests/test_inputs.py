@@ -18,6 +18,7 @@ import jsonschema
 import pandas as pd
 import pytest
 from conftest import CUSTOMER_SUPPORT_PATH, SAAS_PORTFOLIO_PATH
+from helpers import assert_cli_error
 from pydantic import ValidationError
 from typer.testing import CliRunner
 
@@ -33,20 +34,6 @@ CS = json.loads(CUSTOMER_SUPPORT_PATH.read_text(encoding="utf-8"))
 
 def cli(*args: str):
     return RUNNER.invoke(app, [str(a) for a in args])
-
-
-def assert_cli_error(result, *fragments: str) -> str:
-    assert result.exit_code == 2, (result.exit_code, result.output)
-    assert "Traceback" not in result.output
-    assert result.exception is None or isinstance(result.exception, SystemExit)
-    assert result.stdout == ""
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1, result.stderr
-    line = lines[0]
-    assert line.startswith("error: "), line
-    for fragment in fragments:
-        assert fragment in line, (fragment, line)
-    return line
 
 
 # --------------------------------------------------------------------------------------------

@@ -2,30 +2,19 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from helpers import EXAMPLE_METRICS as EXAMPLE
+from helpers import example_metrics as example
+from helpers import load_error
 
 from aueb.metrics import DistillationMetrics, MetricsError, apply_metrics, load_metrics, save_metrics
 from aueb.scenario import Scenario, SelfHostedPricing
 
 ROOT = Path(__file__).resolve().parents[1]
-EXAMPLE = ROOT / "data" / "metrics_example.json"
-
-
-def example() -> dict:
-    return json.loads(EXAMPLE.read_text())
-
-
-def load_error(data: dict | str) -> str:
-    with pytest.raises(MetricsError) as caught:
-        load_metrics(data if isinstance(data, str) else json.dumps(data))
-    message = str(caught.value)
-    assert "\n" not in message
-    return message
 
 
 def scenario(name: str) -> Scenario:

@@ -8,11 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import CUSTOMER_SUPPORT_PATH, SAAS_PORTFOLIO_PATH
-from test_cascade import TIES, HeldOut
-from test_inputs import assert_cli_error
-from test_metrics import EXAMPLE
+from helpers import EXAMPLE_METRICS as EXAMPLE
+from helpers import TIES, assert_cli_error
 from typer.testing import CliRunner
 
+from aueb.cascade import HeldOut
 from aueb.cli import app
 from aueb.engine import project
 from aueb.metrics import Cascade, MetricsError, apply_metrics, load_metrics

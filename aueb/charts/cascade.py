@@ -73,7 +73,8 @@ def cascade_chart(
             continue
         row = points.iloc[index]
         marker = dict(symbol=symbol, size=size, color="#f59e0b", line=dict(width=2, color="#b45309"))
-        hover = f"{label}: coverage {views.pct(row['coverage'])}, net AI value {views.money(row['net_ai_value'], currency)}<extra></extra>"
+        net = views.money(row["net_ai_value"], currency)
+        hover = f"{label}: coverage {views.pct(row['coverage'])}, net AI value {net}<extra></extra>"
         # One marker on each curve: a plotly trace lives on one y axis.
         for axis, value, legend in (("y", row["system_accuracy"], True), ("y2", row["ai_cogs"], False)):
             traces.append(

@@ -165,7 +165,8 @@ def tier_strip_chart(positions: pd.DataFrame, tiers: pd.DataFrame, currency: str
                     name=views.arm_label(arm),
                     legendgroup=arm,
                     showlegend=(i == 1),
-                    hovertemplate=f"{views.arm_label(arm)}<br>{views.TIER_LABELS[metric]}: {shown}<br>Band: {band}<extra></extra>",
+                    hovertemplate=f"{views.arm_label(arm)}<br>{views.TIER_LABELS[metric]}: {shown}<br>Band: "
+                    f"{band}<extra></extra>",
                 )
             )
     return figure(
@@ -317,8 +318,8 @@ def volume_chart(curve: pd.DataFrame, marks: dict[str, float | None], currency: 
                 hovertemplate="%{x:,.3s} requests / month<br>AI COGS: %{customdata}<extra></extra>",
             )
         )
-    if marks.get("requests_today"):
-        x = marks["requests_today"]
+    x = marks.get("requests_today")
+    if x:
         vertical(
             x,
             f"Today: {views.volume(x)} requests / month",
@@ -326,17 +327,18 @@ def volume_chart(curve: pd.DataFrame, marks: dict[str, float | None], currency: 
             "dot",
             f"Today (1x): {views.volume(x)} requests / month",
         )
-    if marks.get("break_even_requests"):
-        x = marks["break_even_requests"]
+    x = marks.get("break_even_requests")
+    if x:
         vertical(
             x,
             f"Break-even: {views.volume(x)} requests / month",
             ARM_COLORS["distilled"],
             "dash",
-            f"Break-even: from {views.volume(x)} requests / month the monthly saving pays back the one-time cost within the horizon",
+            f"Break-even: from {views.volume(x)} requests / month the monthly saving pays back the one-time cost "
+            "within the horizon",
         )
-    if marks.get("student_cheaper_requests"):
-        x = marks["student_cheaper_requests"]
+    x = marks.get("student_cheaper_requests")
+    if x:
         vertical(
             x,
             f"Student cheaper from {views.volume(x)} requests / month",
@@ -429,4 +431,5 @@ def band_legend_html() -> str:
         f'margin-right:6px;font-size:0.8rem;white-space:nowrap">{b}</span>'
         for b in BANDS
     )
-    return f'<div style="margin:2px 0 8px 0"><span style="font-size:0.8rem;color:#6b7280;margin-right:8px">Industry bands:</span>{chips}</div>'
+    title = '<span style="font-size:0.8rem;color:#6b7280;margin-right:8px">Industry bands:</span>'
+    return f'<div style="margin:2px 0 8px 0">{title}{chips}</div>'

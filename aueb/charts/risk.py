@@ -47,7 +47,7 @@ def fan_chart(fan: pd.DataFrame, tiers: pd.DataFrame, samples: int) -> go.Figure
                 fillcolor=BAND_FILL[arm],
                 name=f"{label}: P10-P90 of {samples:,} samples",
                 legendgroup=arm,
-                customdata=[[views.pct(a), views.pct(b)] for a, b in zip(part["p10"], part["p90"])],
+                customdata=[[views.pct(a), views.pct(b)] for a, b in zip(part["p10"], part["p90"], strict=True)],
                 hovertemplate="%{x:g}x · "
                 + label.lower()
                 + "<br>P10-P90: %{customdata[0]} to %{customdata[1]}<extra></extra>",

@@ -40,7 +40,8 @@ def daily_cost_chart(daily: pd.DataFrame, anomalies: pd.DataFrame) -> go.Figure:
                 y=[float(stack.get(d, 0.0)) for d in anomalies["date"]],
                 marker=dict(symbol="x", size=13, color=ANOMALY_COLOR, line=dict(width=1, color="#ffffff")),
                 customdata=anomalies[["feature", "cost", "threshold"]].to_numpy().tolist(),
-                hovertemplate="%{customdata[0]} on %{x|%d %b %Y}: $%{customdata[1]:,.2f}, above its threshold $%{customdata[2]:,.2f}<extra></extra>",
+                hovertemplate="%{customdata[0]} on %{x|%d %b %Y}: $%{customdata[1]:,.2f}, above its threshold "
+                "$%{customdata[2]:,.2f}<extra></extra>",
             )
         )
     return figure(

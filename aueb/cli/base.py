@@ -1,19 +1,23 @@
-"""What every `aueb` command shares: the typer app, the consoles, one-line errors, file I/O and number formats."""
+"""What every `aueb` command shares: the typer app, the consoles, one-line errors and file I/O.
+
+Numbers are written by aueb.formatting (the same formatters as the dashboard and the reports).
+"""
 
 from __future__ import annotations
 
 import io
-import math
 import sys
 from collections.abc import Callable
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
+from typing import NoReturn, cast
 
 import typer
 from rich import box
-from rich.console import Console
+from rich.console import Console, JustifyMethod
 from rich.table import Table
 
+from aueb import formatting
 from aueb.errors import InputError
 from aueb.formats import (
     load_scenarios,
@@ -32,35 +36,28 @@ out = Console(width=80)
 err = Console(stderr=True, width=200)
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     table = "table"
     csv = "csv"
     json = "json"
 
 
-class Growth(str, Enum):
+class Growth(StrEnum):
     users = "users"
     usage = "usage"
 
 
-def fail(message: str) -> None:
+def fail(message: str) -> NoReturn:
     err.print(f"error: {message}", markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(2)
 
 
 def parse_multipliers(text: str) -> list[float]:
-    values = []
-    for part in text.split(","):
-        try:
-            value = float(part)
-        except ValueError:
-            fail(f"--multipliers: {part.strip()!r} is not a number (expected e.g. 1,10,100)")
-        if not math.isfinite(value) or value <= 0:
-            fail(f"--multipliers: {part.strip()!r} must be a number above 0")
-        values.append(value)
-    if len(set(values)) != len(values):
-        fail(f"--multipliers: {text!r} repeats a value")
-    return values
+    """--multipliers as a list (aueb.formatting.parse_multipliers); a bad part exits 2 naming it."""
+    try:
+        return formatting.parse_multipliers(text)
+    except ValueError as exc:
+        fail(f"--multipliers: {exc}")
 
 
 def load_scenario_file(path: Path) -> list[Scenario]:
@@ -87,9 +84,9 @@ def emit(
     """A command's output: the rich table (render_table) or the csv / json text, to the terminal or to out_path."""
     if format is Format.table:
         if out_path:
-            page = Console(file=io.StringIO(), width=width)
-            render_table(page)
-            write_text(out_path, page.file.getvalue())
+            buffer = io.StringIO()
+            render_table(Console(file=buffer, width=width))
+            write_text(out_path, buffer.getvalue())
         else:
             render_table(out)
         return
@@ -97,28 +94,6 @@ def emit(
         write_text(out_path, text())
     else:
         sys.stdout.write(text())
-
-
-def money(value: float | None, currency: str = "") -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a"
-    digits = 2 if abs(value) >= 1 else 4
-    return f"{value:,.{digits}f}{' ' + currency if currency else ''}"
-
-
-def percent(value: float | None) -> str:
-    return "n/a" if value is None or math.isnan(value) else f"{value:.1%}"
-
-
-def count(value: float) -> str:
-    return f"{value:,.0f}"
-
-
-def compact(value: float) -> str:
-    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if abs(value) >= size:
-            return f"{value / size:.1f}{suffix}"
-    return f"{value:,.0f}"
 
 
 def rich_table(title: str, columns: list[tuple[str, str]]) -> Table:
@@ -132,5 +107,5 @@ def rich_table(title: str, columns: list[tuple[str, str]]) -> Table:
         collapse_padding=True,
     )
     for name, justify in columns:
-        table.add_column(name, justify=justify, overflow="fold")
+        table.add_column(name, justify=cast(JustifyMethod, justify), overflow="fold")
     return table

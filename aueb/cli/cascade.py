@@ -4,21 +4,22 @@ from __future__ import annotations
 
 import json
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from aueb.cli.base import app, count, err, fail, load_scenario_file, money, out, percent, rich_table
+from aueb.cli.base import app, err, fail, load_scenario_file, out, rich_table
 from aueb.errors import InputError
+from aueb.formatting import amount, count, pct
 from aueb.metrics import METRICS_SCHEMA_VERSION, Cascade, MetricsError, load_metrics, save_metrics
 from aueb.planner import Plan, plan
 
 TABLE_ROWS = 25  # a longer curve is shown at evenly spread coverages, with the best point and both ends
 
 
-class PlanFormat(str, Enum):
+class PlanFormat(StrEnum):
     table = "table"
     json = "json"
 
@@ -59,8 +60,8 @@ def cascade_command(
     cpt = cascade.cpt["0.95"]
     err.print(
         f"wrote the cascade into {into}: {cascade.n_examples:,} examples, {len(cascade.points)} points, "
-        f"teacher {percent(cascade.teacher_accuracy)}, student {percent(cascade.student_accuracy)}, "
-        f"APGR {_number(cascade.apgr)}, 95% of the gap at teacher share {percent(cpt)}, AURC {cascade.aurc:.4f}",
+        f"teacher {pct(cascade.teacher_accuracy)}, student {pct(cascade.student_accuracy)}, "
+        f"APGR {_number(cascade.apgr)}, 95% of the gap at teacher share {pct(cpt)}, AURC {cascade.aurc:.4f}",
         highlight=False,
     )
 
@@ -135,19 +136,20 @@ def _render(priced: Plan) -> None:
         table.add_row(
             mark,
             f"{p['threshold']:.4f}",
-            percent(p["coverage"]),
-            percent(p["escalation"]),
-            percent(p["system_accuracy"]),
+            pct(p["coverage"]),
+            pct(p["escalation"]),
+            pct(p["system_accuracy"]),
             f"{p['quality_retention']:.3f}",
             count(p["ai_cogs"]),
             count(p["error_cost"]),
             count(p["net_ai_value"]),
-            percent(p["cogs_to_revenue"]),
+            pct(p["cogs_to_revenue"]),
             style="bold" if i == priced.best else None,
         )
     out.print(table)
     out.print(
-        "cover: answered by the student; escal: sent to the teacher; acc: system accuracy; retain: quality retention; errors: error cost; net: net AI value.",
+        "cover: answered by the student; escal: sent to the teacher; acc: system accuracy; retain: quality retention; "
+        "errors: error cost; net: net AI value.",
         highlight=False,
     )
     cascade = priced.cascade
@@ -165,13 +167,15 @@ def _render(priced: Plan) -> None:
     else:
         best = points.iloc[priced.best]
         out.print(
-            f"Best: threshold {best['threshold']:.4g}, coverage {percent(best['coverage'])} (escalation {percent(best['escalation'])}), "
-            f"net AI value {money(best['net_ai_value'], cur)} a month.",
+            f"Best: threshold {best['threshold']:.4g}, coverage {pct(best['coverage'])} (escalation "
+            f"{pct(best['escalation'])}), "
+            f"net AI value {amount(best['net_ai_value'], cur)} a month.",
             highlight=False,
         )
-    cpt = ", ".join(f"{float(k):.0%} {percent(v)}" for k, v in cascade.cpt.items())
+    cpt = ", ".join(f"{float(k):.0%} {pct(v)}" for k, v in cascade.cpt.items())
     out.print(
-        f"Measured on {cascade.n_examples:,} examples: teacher {percent(cascade.teacher_accuracy)}, student {percent(cascade.student_accuracy)}; "
+        f"Measured on {cascade.n_examples:,} examples: teacher {pct(cascade.teacher_accuracy)}, student "
+        f"{pct(cascade.student_accuracy)}; "
         f"APGR {_number(cascade.apgr)}; teacher share to recover the gap (CPT): {cpt}; AURC {cascade.aurc:.4f}.",
         highlight=False,
     )

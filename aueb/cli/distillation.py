@@ -55,7 +55,9 @@ def apply_metrics_command(
         ),
     ] = None,
 ) -> None:
-    """Set a feature's student quality retention (optionally self-hosted pricing, or a cascade operating point) from a metrics JSON."""
+    """Set a feature's student quality retention (optionally self-hosted pricing, or a cascade operating point) from a
+    metrics JSON.
+    """
     from aueb.formats import scenario_to_json
     from aueb.metrics import apply_metrics, load_metrics
 

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from aueb.cli.base import app, compact, count, err, fail, money, out, percent, rich_table, write_text
+from aueb.cli.base import app, err, fail, out, rich_table, write_text
 from aueb.errors import InputError
 from aueb.formats import scenario_to_json
+from aueb.formatting import amount, compact, count, pct
 from aueb.logs import DEFAULT_WINDOW_HOURS, Measured, ingest
 from aueb.logs.figures import HOURS_PER_MONTH
 from aueb.logs.report import FeatureFigures
@@ -19,7 +20,7 @@ from aueb.logs.report import FeatureFigures
 FEATURES_PER_TABLE = 4
 
 
-class LogFormat(str, Enum):
+class LogFormat(StrEnum):
     auto = "auto"
     otel = "otel"
     litellm = "litellm"
@@ -53,11 +54,11 @@ ROWS: list[tuple[str, Callable[[FeatureFigures], str]]] = [
     ("input tok/req mean·p50·p95", lambda f: _tokens(f.input_tokens_mean, f.input_tokens_p50, f.input_tokens_p95)),
     ("cached input tok/req mean", lambda f: _tokens(f.cached_input_tokens_mean)),
     ("output tok/req mean·p50·p95", lambda f: _tokens(f.output_tokens_mean, f.output_tokens_p50, f.output_tokens_p95)),
-    ("cache hit rate", lambda f: percent(f.cache_hit_rate)),
+    ("cache hit rate", lambda f: pct(f.cache_hit_rate)),
     ("model mix (model calls)", lambda f: _mix(f.models)),
-    ("cost / request (USD)", lambda f: money(f.cost_per_request)),
-    ("cost / month (USD)", lambda f: money(f.cost)),
-    ("growth / month", lambda f: percent(f.growth_monthly)),
+    ("cost / request (USD)", lambda f: amount(f.cost_per_request)),
+    ("cost / month (USD)", lambda f: amount(f.cost)),
+    ("growth / month", lambda f: pct(f.growth_monthly)),
     ("months to 10x", lambda f: _months(f.months_to_10x)),
     ("months to 100x", lambda f: _months(f.months_to_100x)),
 ]
@@ -68,7 +69,10 @@ def render(measured: Measured) -> None:
     window, records = report.window, report.records
     items: list[tuple[str, FeatureFigures]] = list(report.features.items())
     scaled = f", scaled to a month x{HOURS_PER_MONTH / window.hours:.3g}" if window.scaled else ""
-    title = f"Measured per feature: {window.start:%Y-%m-%d %H:%M} to {window.end:%Y-%m-%d %H:%M} UTC ({window.hours:,.0f} h{scaled})"
+    title = (
+        f"Measured per feature: {window.start:%Y-%m-%d %H:%M} to {window.end:%Y-%m-%d %H:%M} UTC "
+        f"({window.hours:,.0f} h{scaled})"
+    )
     for start in range(0, len(items), FEATURES_PER_TABLE):
         chunk = items[start : start + FEATURES_PER_TABLE]
         table = rich_table(title if start == 0 else "", [("", "left")] + [(name, "right") for name, _ in chunk])
@@ -78,7 +82,7 @@ def render(measured: Measured) -> None:
     total_cost = sum(f.cost for _, f in items)
     total_requests = sum(f.requests for _, f in items)
     out.print(
-        f"All features: {compact(total_requests)} requests / month, {money(total_cost)} USD / month", highlight=False
+        f"All features: {compact(total_requests)} requests / month, {amount(total_cost)} USD / month", highlight=False
     )
     line = f"Records: read {count(records.read)} = used {count(records.used)} + bad {count(records.bad)}"
     if records.first_bad:
@@ -94,7 +98,7 @@ def render(measured: Measured) -> None:
             [("feature", "left"), ("date", "left"), ("cost", "right"), ("median", "right"), ("threshold", "right")],
         )
         for a in report.anomalies:
-            table.add_row(a.feature, a.date.isoformat(), money(a.cost), money(a.median), money(a.threshold))
+            table.add_row(a.feature, a.date.isoformat(), amount(a.cost), amount(a.median), amount(a.threshold))
         out.print(table)
     if report.price_checks:
         table = rich_table(
@@ -104,8 +108,8 @@ def render(measured: Measured) -> None:
         for c in report.price_checks:
             table.add_row(
                 c.model,
-                money(c.recorded_cost),
-                money(c.recomputed_cost),
+                amount(c.recorded_cost),
+                amount(c.recomputed_cost),
                 "n/a" if c.ratio is None else f"{c.ratio:.3f}",
                 "differs > 1%" if c.flagged else "ok",
             )
@@ -123,7 +127,8 @@ def ingest_command(
     feature_key: Annotated[
         str | None,
         typer.Option(
-            help="Where a call names its feature: OTel attribute (span, then resource), LiteLLM metadata key or KEY:value tag, "
+            help="Where a call names its feature: OTel attribute (span, then resource), LiteLLM metadata key or "
+            "KEY:value tag, "
             "Langfuse metadata key or tag (or `name` for the trace name), CSV column (default: feature)"
         ),
     ] = None,
@@ -139,7 +144,9 @@ def ingest_command(
         bool, typer.Option(help="Price models the catalog does not know at 0 instead of stopping")
     ] = False,
 ) -> None:
-    """Measure cost per feature, per user and per day, growth and anomalies from request logs (OTel, LiteLLM, Langfuse, CSV)."""
+    """Measure cost per feature, per user and per day, growth and anomalies from request logs (OTel, LiteLLM, Langfuse,
+    CSV).
+    """
     try:
         with err.status("Reading the logs", spinner="dots") as status:
             measured = ingest(
@@ -156,7 +163,7 @@ def ingest_command(
     render(measured)
     if measured.unpriced:
         err.print(
-            "warning: priced 0 (not in the catalog): " + "; ".join(p.problem for p in measured.unpriced),
+            "warning: priced 0 (not in the catalog): " + "; ".join(str(p.problem) for p in measured.unpriced),
             highlight=False,
             soft_wrap=True,
         )

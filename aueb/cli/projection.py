@@ -14,38 +14,24 @@ import typer
 from rich.console import Console
 
 from aueb.catalog import catalog_models
-from aueb.cli.base import (
-    Format,
-    Growth,
-    app,
-    compact,
-    count,
-    emit,
-    err,
-    fail,
-    load_scenario_file,
-    money,
-    out,
-    parse_multipliers,
-    percent,
-    rich_table,
-)
+from aueb.cli.base import Format, Growth, app, emit, err, fail, load_scenario_file, out, parse_multipliers, rich_table
 from aueb.engine import Projection, project
 from aueb.errors import InputError
 from aueb.formats import (
-    DATA_DIR,
     ECONOMICS_PATH,
     projection_to_csv,
     projection_to_json,
     write_scenarios,
 )
+from aueb.formatting import amount, compact, count, money, months, pct, times
+from aueb.resources import bundled_scenario_files
 from aueb.scenario import Scenario
 from aueb.tiers import TIER_METRICS, load_tiers
 
 
 def _render_table(projection: Projection, scenarios: list[Scenario], out: Console) -> None:
     rows = projection.rows
-    for scenario, summary in zip(scenarios, projection.summary.to_dict("records")):
+    for scenario, summary in zip(scenarios, projection.summary.to_dict("records"), strict=True):
         cur = scenario.currency
         mine = rows[rows["scenario"] == scenario.name]
         totals = mine[mine["feature"] == "ALL"].to_dict("records")
@@ -68,11 +54,11 @@ def _render_table(projection: Projection, scenarios: list[Scenario], out: Consol
                 f"{r['multiplier']:g}x",
                 r["arm"],
                 compact(r["requests"]),
-                money(r["ai_cogs"]),
-                percent(r["cogs_to_revenue"]),
-                percent(r["gross_margin"]),
-                money(r["cost_per_request"]),
-                money(r["cost_per_correct_output"]),
+                amount(r["ai_cogs"]),
+                pct(r["cogs_to_revenue"]),
+                pct(r["gross_margin"]),
+                amount(r["cost_per_request"]),
+                amount(r["cost_per_correct_output"]),
             )
         out.print(table)
 
@@ -92,7 +78,7 @@ def _render_table(projection: Projection, scenarios: list[Scenario], out: Consol
                 f"{r['multiplier']:g}x",
                 r["arm"],
                 *(
-                    f"{money(r[m]) if m == 'inference_cost_per_request' else percent(r[m])}\n{r[m + '_tier'] or ''}"
+                    f"{amount(r[m]) if m == 'inference_cost_per_request' else pct(r[m])}\n{r[m + '_tier'] or ''}"
                     for m in TIER_METRICS
                 ),
             )
@@ -115,24 +101,25 @@ def _render_table(projection: Projection, scenarios: list[Scenario], out: Consol
             per_feature.add_row(
                 str(r["feature"]),
                 r["arm"],
-                money(r["revenue"]),
-                money(r["ai_cogs"]),
-                percent(r["cogs_to_revenue"]),
-                money(r["cost_per_request"]),
+                amount(r["revenue"]),
+                amount(r["ai_cogs"]),
+                pct(r["cogs_to_revenue"]),
+                amount(r["cost_per_request"]),
             )
         out.print(per_feature)
 
         payback, roi = summary["payback_months"], summary["roi"]
         collapse = " / ".join(
-            "never" if c is None else f"{c:.3g}x"
+            "never" if c is None else times(c)
             for c in (summary[f"margin_collapse_multiplier_{arm}"] for arm in ("baseline", "distilled"))
         )
         out.print(
             f"One-time distillation cost {money(summary['one_time_cost'], cur)}; "
             f"monthly saving at 1x {money(summary['monthly_saving'], cur)}\n"
-            f"Payback {'never' if payback is None else f'{payback:.1f} months'}; "
-            f"ROI over {scenario.horizon_months:g} months {'n/a' if roi is None else f'{roi:.0%}'}\n"
-            f"Break-even (pays back within {scenario.horizon_months:g} months) {_volume(summary['break_even_monthly_requests'])}\n"
+            f"Payback {'never' if payback is None else months(payback)}; "
+            f"ROI over {scenario.horizon_months:g} months {times(roi)}\n"
+            f"Break-even (pays back within {scenario.horizon_months:g} months) "
+            f"{_volume(summary['break_even_monthly_requests'])}\n"
             f"Student cheaper per month {_volume(summary['student_cheaper_from_monthly_requests'])}\n"
             f"Margin collapse (usage growth) at {collapse} (baseline / distilled)\n",
             highlight=False,
@@ -141,7 +128,7 @@ def _render_table(projection: Projection, scenarios: list[Scenario], out: Consol
 
 def bundled_examples() -> dict[str, Path]:
     """The scenarios shipped in the package (aueb/data/scenarios), by file name without .json."""
-    return {path.stem: path for path in sorted((DATA_DIR / "scenarios").glob("*.json"))}
+    return bundled_scenario_files()
 
 
 def _volume(requests: float | None) -> str:
@@ -188,6 +175,7 @@ def project_command(
         if example not in bundled_examples():
             fail(f"--example: no bundled scenario {example!r}; the bundled ones are {', '.join(bundled_examples())}")
         file = bundled_examples()[example]
+    assert file is not None  # given, or the bundled example's
     scenarios = load_scenario_file(file)
     try:
         projection = project(
@@ -231,7 +219,7 @@ def tiers() -> None:
         [(name, "left") for name in ("metric", "better", "Elite", "Median", "Low")],
     )
     for metric, r in table_data.iterrows():
-        fmt = money if metric == "inference_cost_per_request" else percent
+        fmt = amount if metric == "inference_cost_per_request" else pct
         elite, low = ("<", ">") if r["better"] == "lower" else (">", "<")
         table.add_row(
             r["label"],

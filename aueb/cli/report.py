@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -16,7 +16,7 @@ from aueb.metrics import MetricsError, load_metrics
 from aueb.risk import DEFAULT_SAMPLES, DEFAULT_SEED
 
 
-class Paper(str, Enum):
+class Paper(StrEnum):
     a4 = "a4"
     letter = "letter"
 
@@ -68,7 +68,10 @@ def report_command(
 ) -> None:
     """Write the analysis as a self-contained HTML report, a PDF or an Excel workbook.
 
-    The verdict, the headline with industry bands, the Overview and Costs-and-scale charts, the investment figures, every input with its unit and, where given, the distillation metrics, the Monte Carlo percentiles and tornado (a scenario with ranges) and the measured log figures; each figure links to its definition (docs/economics.md has them all).
+    The verdict, the headline with industry bands, the Overview and Costs-and-scale charts, the investment figures,
+    every input with its unit and, where given, the distillation metrics, the Monte Carlo percentiles and tornado (a
+    scenario with ranges) and the measured log figures; each figure links to its definition (docs/economics.md has
+    them all).
     """
     try:
         from aueb.report import KINDS, RendererMissing, build_report, render
@@ -81,11 +84,11 @@ def report_command(
     scenarios = load_scenario_file(file)
     chosen = scenarios[0]
     if scenario is not None:
-        chosen = next((s for s in scenarios if s.name == scenario), None)
-        if chosen is None:
-            fail(
-                f"--scenario: {file} holds no scenario named {scenario!r}; it holds {', '.join(repr(s.name) for s in scenarios)}"
-            )
+        found = next((s for s in scenarios if s.name == scenario), None)
+        if found is None:
+            held = ", ".join(repr(s.name) for s in scenarios)
+            fail(f"--scenario: {file} holds no scenario named {scenario!r}; it holds {held}")
+        chosen = found
     elif len(scenarios) > 1:
         err.print(
             f"{file} holds {len(scenarios)} scenarios; reporting the first, {chosen.name!r} (choose with --scenario)",

@@ -8,27 +8,13 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from aueb.cli.base import Format, app, emit, fail, load_scenario_file, money, percent, rich_table
+from aueb.cli.base import Format, app, emit, fail, load_scenario_file, rich_table
 from aueb.errors import InputError
+from aueb.formatting import pct, risk_value
 from aueb.risk import DEFAULT_SAMPLES, DEFAULT_SEED, RiskReport, parse_figure, risk_report, risk_to_csv, risk_to_json
 from aueb.scenario import Scenario
 
 MAX_SAMPLES = 10_000_000
-_SHARES = ("cogs_to_revenue", "gross_margin", "quality")
-
-
-def _value(figure: str, value: float | None) -> str:
-    if value is None:
-        return "n/a"
-    if figure.split("@")[0] in _SHARES:
-        return percent(value)
-    if figure == "payback_months":
-        return f"{value:.1f} mo"
-    if figure == "roi":
-        return f"{value:.0%}"
-    if figure.split("@")[0] in ("users", "requests", "correct_outputs"):
-        return f"{value:,.0f}"
-    return money(value)
 
 
 def _render(report: RiskReport, scenarios: list[Scenario], console: Console) -> None:
@@ -59,7 +45,7 @@ def _render(report: RiskReport, scenarios: list[Scenario], console: Console) -> 
                 f"{row.multiplier:g}x",
                 row.arm,
                 labels[row.figure],
-                *(_value(row.figure, v) for v in (row.p10, row.p50, row.p90)),
+                *(risk_value(row.figure, v, cur) for v in (row.p10, row.p50, row.p90)),
                 str(row.undefined),
             )
         console.print(table)
@@ -74,12 +60,12 @@ def _render(report: RiskReport, scenarios: list[Scenario], console: Console) -> 
             ("roi", f"ROI over {summary.horizon_months:g} months"),
         ):
             p = getattr(summary, name)
-            head.add_row(label, *(_value(name, v) for v in (p.p10, p.p50, p.p90)), str(p.undefined))
+            head.add_row(label, *(risk_value(name, v, cur) for v in (p.p10, p.p50, p.p90)), str(p.undefined))
         console.print(head)
         probability = summary.payback_within_horizon_probability
         console.print(
             "Probability that the student pays back within the horizon: "
-            + ("n/a (no feature has a student)" if probability is None else f"{probability:.1%}")
+            + ("n/a (no feature has a student)" if probability is None else pct(probability))
             + "\n",
             highlight=False,
         )
@@ -89,7 +75,8 @@ def _render(report: RiskReport, scenarios: list[Scenario], console: Console) -> 
             continue
         figure = bars[0].figure
         tornado = rich_table(
-            f"Tornado of {figure}: one input at low / high, the others at mode (base {_value(figure, bars[0].figure_at_mode)})",
+            f"Tornado of {figure}: one input at low / high, the others at mode "
+            f"(base {risk_value(figure, bars[0].figure_at_mode, cur)})",
             [
                 ("input", "left"),
                 ("low", "right"),
@@ -104,9 +91,9 @@ def _render(report: RiskReport, scenarios: list[Scenario], console: Console) -> 
                 t.input,
                 f"{t.low:,.6g}",
                 f"{t.high:,.6g}",
-                _value(figure, t.figure_at_low),
-                _value(figure, t.figure_at_high),
-                _value(figure, t.swing),
+                risk_value(figure, t.figure_at_low, cur),
+                risk_value(figure, t.figure_at_high, cur),
+                risk_value(figure, t.swing, cur),
             )
         console.print(tornado)
         console.print()
@@ -124,7 +111,8 @@ def risk_command(
     figure: Annotated[
         str,
         typer.Option(
-            help="Figure of the tornado: NAME[@Mx][/ARM], e.g. cogs_to_revenue (default, 1x, distilled), ai_cogs@10x/baseline, payback_months"
+            help="Figure of the tornado: NAME[@Mx][/ARM], e.g. cogs_to_revenue (default, 1x, distilled), "
+            "ai_cogs@10x/baseline, payback_months"
         ),
     ] = "cogs_to_revenue",
     format: Annotated[
@@ -137,7 +125,9 @@ def risk_command(
         Path | None, typer.Option("--out", "-o", help="Write to this file instead of the terminal")
     ] = None,
 ) -> None:
-    """Percentiles (P10/P50/P90) of the projection over the ranged inputs, the payback probability, and a tornado of what matters."""
+    """Percentiles (P10/P50/P90) of the projection over the ranged inputs, the payback probability, and a tornado of
+    what matters.
+    """
     if not 1 <= samples <= MAX_SAMPLES:
         fail(f"--samples: {samples} must be between 1 and {MAX_SAMPLES:,}")
     if seed < 0:

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from aueb.strict import StrictModel
 
 REPORT_KEYS = ("window", "records", "features", "daily", "anomalies", "price_checks")
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+_Model = StrictModel
 
 
 class Window(_Model):

@@ -1,6 +1,7 @@
 """The report's optional sections, from the other capabilities' documents as their contracts shape them.
 
-- distillation: the metrics contract (aueb.metrics.DistillationMetrics); its `cascade` (schema version 2) priced by aueb.planner;
+- distillation: the metrics contract (aueb.metrics.DistillationMetrics); its `cascade` (schema version 2)
+  priced by aueb.planner;
 - risk: a scenario with ranged inputs, through aueb.risk (the figures of `aueb risk`);
 - usage: the `aueb ingest --report` JSON as its model, aueb.logs.IngestReport.
 
@@ -14,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from aueb import charts, risk, views
+from aueb import charts, formatting, risk, views
 from aueb.charts.risk import fan_chart, tornado_chart
 from aueb.charts.usage import daily_cost_chart
 from aueb.metrics import CPT_KEYS, Cascade, DistillationMetrics, MetricsError
@@ -22,7 +23,6 @@ from aueb.planner import plan
 from aueb.report.model import DEFINITIONS, Chart, Figure, Figures, Section, Sheet, Table, Text
 from aueb.scenario import Scenario
 
-RISK_SHARES = ("cogs_to_revenue", "gross_margin")
 LOG_CURRENCY = "USD"  # the price catalog's: `aueb ingest` prices every call with it
 RISK_FIGURES = (
     "cogs_to_revenue",
@@ -86,7 +86,8 @@ def distillation_section(metrics: DistillationMetrics, scenario: Scenario) -> tu
             "distill_accuracy",
             charts.accuracy_chart(views.distill_accuracy(metrics)),
             "quality_retention",
-            "Held-out accuracy of the teacher, the distilled student and the students trained without the teacher's soft targets.",
+            "Held-out accuracy of the teacher, the distilled student and the students trained without the teacher's "
+            "soft targets.",
         ),
     ]
     speed = views.distill_speed(metrics)
@@ -113,12 +114,16 @@ def distillation_section(metrics: DistillationMetrics, scenario: Scenario) -> tu
         cascade_blocks, cascade_sheet = _cascade(metrics.cascade, scenario)
         blocks += cascade_blocks
         sheets.append(cascade_sheet)
-    intro = "What the distillation run (or the team's own eval) measured, and what it puts into the scenario: the student's quality retention."
+    intro = (
+        "What the distillation run (or the team's own eval) measured, and what it puts into the scenario: "
+        "the student's quality retention."
+    )
     return Section("distillation", "Distillation metrics", intro=intro, blocks=blocks), sheets
 
 
 def _cascade(cascade: Cascade, scenario: Scenario) -> tuple[list[Any], Sheet]:
-    """The cascade's summary figures and, priced for the first feature with a student (aueb.planner), its curve and best point."""
+    """The cascade's summary figures and, priced for the first feature with a student (aueb.planner),
+    its curve and best point."""
     cpt = cascade.cpt
     figures = [
         Figure("apgr", "APGR", views.NA if cascade.apgr is None else f"{cascade.apgr:.3f}", cascade.apgr),
@@ -137,7 +142,8 @@ def _cascade(cascade: Cascade, scenario: Scenario) -> tuple[list[Any], Sheet]:
     blocks: list[Any] = [
         Text(
             [
-                "**Confidence cascade**: the student answers and hands a request to the teacher when its confidence is below a threshold."
+                "**Confidence cascade**: the student answers and hands a request to the teacher when its confidence is "
+                "below a threshold."
             ]
         ),
         Figures(figures),
@@ -166,7 +172,8 @@ def _cascade(cascade: Cascade, scenario: Scenario) -> tuple[list[Any], Sheet]:
             "cascade",
             charts.cascade_chart(priced.points, priced.best, None, references, currency),
             "cascade",
-            f"Every measured operating point priced for {feature} at 1x (the rest of the scenario as it is); the star is the point "
+            f"Every measured operating point priced for {feature} at 1x (the rest of the scenario as it is); the star "
+            "is the point "
             "with the highest net AI value.",
         )
     )
@@ -232,29 +239,9 @@ def _cascade(cascade: Cascade, scenario: Scenario) -> tuple[list[Any], Sheet]:
 # --- risk ---------------------------------------------------------------------------------------------
 
 
-def _risk_value(figure: str, value: Any, currency: str) -> str:
-    if value is None:
-        return views.NA
-    if figure in RISK_SHARES or figure.endswith("probability"):
-        return views.pct(value)
-    if figure == "payback_months":
-        return views.months(value)
-    if figure == "roi":
-        return views.times(value)
-    return views.money(value, currency)
-
-
-def _tornado_frame(bars: list[risk.TornadoRow], figure: str, currency: str) -> pd.DataFrame:
-    """The tornado rows with the labels and shown values the tornado chart draws."""
-    frame = pd.DataFrame([b.model_dump() for b in bars])
-    frame["label"] = frame["input"]
-    for end in ("low", "high"):
-        frame[f"shown_{end}"] = [_risk_value(figure, v, currency) for v in frame[f"figure_at_{end}"]]
-    return frame
-
-
 def risk_section(scenario: Scenario, samples: int, seed: int, tiers: pd.DataFrame) -> tuple[Section, list[Sheet]]:
-    """Percentiles, payback probability and tornado of a scenario with ranged inputs (aueb.risk, the default tornado figure)."""
+    """Percentiles, payback probability and tornado of a scenario with ranged inputs
+    (aueb.risk, the default tornado figure)."""
     currency = scenario.currency
     simulation = risk.simulate(scenario, samples, seed, multipliers=risk.fan_multipliers(scenario))
     rows = risk.percentile_rows(simulation)
@@ -266,13 +253,15 @@ def risk_section(scenario: Scenario, samples: int, seed: int, tiers: pd.DataFram
         Figure(
             "payback_within_horizon_probability",
             f"Pays back within {summary.horizon_months:g} months",
-            views.NA if probability is None else views.pct(probability),
+            formatting.risk_value("payback_within_horizon_probability", probability, currency),
             probability,
         )
     ]
     for key in ("monthly_saving", "payback_months", "roi"):
         p = getattr(summary, key)
-        shown = " · ".join(f"P{q[1:]} {_risk_value(key, getattr(p, q), currency)}" for q in ("p10", "p50", "p90"))
+        shown = " · ".join(
+            f"P{q[1:]} {formatting.risk_value(key, getattr(p, q), currency)}" for q in ("p10", "p50", "p90")
+        )
         figures.append(
             Figure(
                 key, DEFINITIONS[key]["label"], shown + (f" ({p.undefined:,} samples undefined)" if p.undefined else "")
@@ -286,7 +275,7 @@ def risk_section(scenario: Scenario, samples: int, seed: int, tiers: pd.DataFram
             DEFINITIONS[r["figure"]]["label"],
             views.multiplier_label(r["multiplier"]),
             views.arm_label(r["arm"]),
-            *(_risk_value(r["figure"], r[q], currency) for q in ("p10", "p50", "p90")),
+            *(formatting.risk_value(r["figure"], r[q], currency) for q in ("p10", "p50", "p90")),
             f"{r['undefined']:,}",
         ]
         for r in records
@@ -295,7 +284,8 @@ def risk_section(scenario: Scenario, samples: int, seed: int, tiers: pd.DataFram
     blocks: list[Any] = [
         Text(
             [
-                f"{n_ranged} input{'s' if n_ranged != 1 else ''} given as ranges; **{samples:,} Monte Carlo samples** (seed {seed}), "
+                f"{n_ranged} input{'s' if n_ranged != 1 else ''} given as ranges; **{samples:,} Monte Carlo samples** "
+                f"(seed {seed}), "
                 "each input drawn from its PERT distribution."
             ]
         ),
@@ -316,11 +306,16 @@ def risk_section(scenario: Scenario, samples: int, seed: int, tiers: pd.DataFram
     if bars:
         label = DEFINITIONS[figure_name]["label"]
         arm = views.arm_label(risk.DEFAULT_FIGURE.arm_for(scenario)).lower()
-        title = f"Tornado: {label} at 1x, {arm} (base {_risk_value(figure_name, bars[0].figure_at_mode, currency)})"
+        base = formatting.risk_value(figure_name, bars[0].figure_at_mode, currency)
+        title = f"Tornado: {label} at 1x, {arm} (base {base})"
         blocks.append(
             Chart(
                 "risk_tornado",
-                tornado_chart(_tornado_frame(bars, figure_name, currency), title, ".1%"),
+                tornado_chart(
+                    formatting.tornado_frame(bars, figure_name, currency),
+                    title,
+                    formatting.risk_axis_format(figure_name),
+                ),
                 "tornado",
                 "Each bar spans the figure with one input at its low and at its high, every other input at its mode.",
             )
@@ -335,7 +330,10 @@ def risk_section(scenario: Scenario, samples: int, seed: int, tiers: pd.DataFram
                         f"{b.low:,.6g}",
                         f"{b.mode:,.6g}",
                         f"{b.high:,.6g}",
-                        *(_risk_value(figure_name, v, currency) for v in (b.figure_at_low, b.figure_at_high, b.swing)),
+                        *(
+                            formatting.risk_value(figure_name, v, currency)
+                            for v in (b.figure_at_low, b.figure_at_high, b.swing)
+                        ),
                     ]
                     for b in bars
                 ],
@@ -464,7 +462,8 @@ def usage_section(logs: Any) -> tuple[Section, list[Sheet]]:
         Sheet("Usage daily", daily, {"date": "text", "feature": "text", "requests": "count", "cost": "money"}),
     ]
     intro = (
-        "Figures measured from the team's own request logs (aueb ingest), the source of the scenario's measured inputs; "
+        "Figures measured from the team's own request logs (aueb ingest), the source of the scenario's measured "
+        "inputs; "
         f"money in {currency}, the price catalog's currency."
     )
     return Section("usage", "Measured from request logs", intro=intro, blocks=blocks), sheets

@@ -34,7 +34,7 @@ def kpi_cards(projection: Projection, scenario: Scenario) -> None:
     cards = views.kpis(projection, scenario.currency, scenario.horizon_months)
     per_row = 3
     for start in range(0, len(cards), per_row):
-        for column, card in zip(st.columns(per_row), cards[start : start + per_row]):
+        for column, card in zip(st.columns(per_row), cards[start : start + per_row], strict=False):
             column.metric(card["label"], card["value"], help=card["help"], border=True)
 
 
@@ -52,13 +52,18 @@ def headline_table(projection: Projection, scenario: Scenario) -> None:
     table, bands = views.headline_table(projection.rows, scenario.currency)
     styler = table.style.apply(lambda _: _band_style(bands), axis=None)
     st.table(styler)
-    st.html(charts.band_legend_html())
+    # Markdown, not st.html: the same chips without loading st.html's code (and its sanitiser) on a first render.
+    st.markdown(charts.band_legend_html(), unsafe_allow_html=True)
 
 
 def headline_strip(projection: Projection, scenario: Scenario) -> None:
     """A compact headline for the pages that change the scenario: margins with the student, saving, payback, ROI."""
-    for column, card in zip(st.columns(5), views.strip(projection, scenario.currency, scenario.horizon_months)):
-        column.metric(card["label"], card["value"], delta=card.get("delta"), help=card.get("help"), border=True)
+    for column, card in zip(
+        st.columns(5), views.strip(projection, scenario.currency, scenario.horizon_months), strict=False
+    ):
+        column.metric(
+            str(card["label"]), str(card["value"]), delta=card.get("delta"), help=card.get("help"), border=True
+        )
 
 
 def sidebar() -> None:
@@ -67,7 +72,8 @@ def sidebar() -> None:
         st.markdown(f"**Scenario**  \n{scenario.name}")
         n = len(scenario.features)
         st.caption(
-            f"{n} AI feature{'s' if n != 1 else ''} · {scenario.currency} · multipliers {', '.join(views.multiplier_label(m) for m in scenario.multipliers)}"
+            f"{n} AI feature{'s' if n != 1 else ''} · {scenario.currency} · multipliers "
+            f"{', '.join(views.multiplier_label(m) for m in scenario.multipliers)}"
         )
         if state.errors() or st.session_state.get(state.TABLE_ERRORS):
             st.warning("Some inputs are invalid: the figures use the last valid scenario.", icon=":material/warning:")
@@ -100,4 +106,5 @@ def notice() -> None:
 def multiplier_picker(key: str, multipliers: list[float], label: str) -> float:
     if st.session_state.get(key) not in multipliers:
         st.session_state[key] = multipliers[0]
-    return st.segmented_control(label, multipliers, format_func=views.multiplier_label, key=key, required=True)
+    chosen = st.segmented_control(label, multipliers, format_func=views.multiplier_label, key=key, required=True)
+    return multipliers[0] if chosen is None else chosen  # required: never None

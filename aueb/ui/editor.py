@@ -6,6 +6,7 @@ from typing import Any
 
 import streamlit as st
 
+from aueb import formatting
 from aueb.scenario import (
     Distillation,
     Feature,
@@ -16,7 +17,7 @@ from aueb.scenario import (
     Teacher,
     TokenPricing,
 )
-from aueb.ui import editing, inputs, state
+from aueb.ui import inputs, scenario_edits, state
 
 TABLE_KEY = "ui_features_table"
 TABLE_REV = state.TABLE_REV
@@ -44,12 +45,14 @@ def scenario_inputs(scenario: Scenario) -> None:
             ("multipliers",),
             Scenario,
             "multipliers",
-            editing.format_multipliers(scenario.multipliers),
-            parse=editing.parse_multipliers,
+            formatting.format_multipliers(scenario.multipliers),
+            parse=formatting.parse_multipliers,
             help="Volumes to project, as multiples of today's volume, e.g. 1, 10, 100.",
         )
     with c6:
-        inputs.choice(("growth",), Scenario, "growth", scenario.growth, ("users", "usage"), editing.GROWTH_LABELS)
+        inputs.choice(
+            ("growth",), Scenario, "growth", scenario.growth, ("users", "usage"), scenario_edits.GROWTH_LABELS
+        )
 
 
 # --- the features table ----------------------------------------------------------------------------------
@@ -58,16 +61,19 @@ def scenario_inputs(scenario: Scenario) -> None:
 def _column_config(currency: str) -> dict[str, Any]:
     config: dict[str, Any] = {
         "name": st.column_config.TextColumn(
-            editing.label(Feature, "name"), help=editing.help_text(Feature, "name"), required=True, width="medium"
+            scenario_edits.label(Feature, "name"),
+            help=scenario_edits.help_text(Feature, "name"),
+            required=True,
+            width="medium",
         ),
         "teacher": st.column_config.TextColumn("Teacher", help="Set below, under the feature's models", disabled=True),
         "student": st.column_config.TextColumn("Student", help="Set below, under the feature's models", disabled=True),
     }
-    for field in editing.TABLE_FIELDS:
-        s = editing.spec(Feature, field, currency)
+    for field in scenario_edits.TABLE_FIELDS:
+        s = scenario_edits.spec(Feature, field, currency)
         config[field] = st.column_config.NumberColumn(
             s.label,
-            help=editing.help_text(Feature, field),
+            help=scenario_edits.help_text(Feature, field),
             min_value=s.min_value,
             max_value=s.max_value,
             step=s.step,
@@ -92,10 +98,10 @@ def apply_table_edits() -> None:
         st.session_state[state.TABLE_ERRORS] = []
         return
     current = state.scenario()
-    data = editing.apply_table_edits(current, edits)
-    new, problems = editing.validate(data)
+    data = scenario_edits.apply_table_edits(current, edits)
+    new, problems = scenario_edits.validate(data)
     if new is None:
-        st.session_state[state.TABLE_ERRORS] = [editing.table_problem(p) for p in problems]
+        st.session_state[state.TABLE_ERRORS] = [scenario_edits.table_problem(p) for p in problems]
         return
     st.session_state[state.TABLE_ERRORS] = []
     # Keep the models panel on the same feature when it was renamed.
@@ -112,7 +118,7 @@ def apply_table_edits() -> None:
 
 def features_table(scenario: Scenario) -> None:
     st.data_editor(
-        editing.features_table(scenario),
+        scenario_edits.features_table(scenario),
         key=table_key(),
         num_rows="dynamic",
         hide_index=True,
@@ -127,16 +133,18 @@ def features_table(scenario: Scenario) -> None:
 
 
 def _feature_data(name: str) -> dict[str, Any]:
-    return editing.get_path(state.scenario().model_dump(), ("features", name))
+    return scenario_edits.get_path(state.scenario().model_dump(), ("features", name))
 
 
 def change_kind(feature: str, role: str, key: str) -> None:
     """Switch the pricing of the teacher or student to another kind, starting from valid defaults."""
     data = state.scenario().model_dump()
-    editing.set_path(data, ("features", feature, role, "pricing"), editing.default_pricing(st.session_state[key]))
-    prefix = editing.key_of(("features", feature, role, "pricing")) + "|"
+    scenario_edits.set_path(
+        data, ("features", feature, role, "pricing"), scenario_edits.default_pricing(st.session_state[key])
+    )
+    prefix = scenario_edits.key_of(("features", feature, role, "pricing")) + "|"
     if not state.commit_data(data, forget_prefix=prefix, error_key=key):
-        st.session_state[key] = editing.get_path(
+        st.session_state[key] = scenario_edits.get_path(
             state.scenario().model_dump(), ("features", feature, role, "pricing", "kind")
         )
 
@@ -145,40 +153,41 @@ def pick_model(feature: str, role: str, key: str) -> None:
     """Fill a token pricing's model and prices from the catalog; the prices stay editable."""
     label = st.session_state[key]
     data = state.scenario().model_dump()
-    pricing = editing.get_path(data, ("features", feature, role, "pricing"))
+    pricing = scenario_edits.get_path(data, ("features", feature, role, "pricing"))
     if label == NOT_FROM_CATALOG:
         pricing.update(model=None, provider=None)
     else:
         labels = state.catalog_labels(state.scenario().currency)
-        pricing.update(editing.catalog_prices(state.catalog()[labels.index(label)]))
-    prefix = editing.key_of(("features", feature, role, "pricing")) + "|"
+        pricing.update(scenario_edits.catalog_prices(state.catalog()[labels.index(label)]))
+    prefix = scenario_edits.key_of(("features", feature, role, "pricing")) + "|"
     state.commit_data(data, forget_prefix=prefix, error_key=key)
 
 
 def toggle_student(feature: str, key: str) -> None:
     data = state.scenario().model_dump()
-    target = editing.get_path(data, ("features", feature))
+    target = scenario_edits.get_path(data, ("features", feature))
     if st.session_state[key]:
-        target["student"] = editing.default_student(target["teacher"]["quality"])
+        target["student"] = scenario_edits.default_student(target["teacher"]["quality"])
         target["coverage"] = 0.8 if target.get("coverage") is None else target["coverage"]
     else:
         target["student"], target["coverage"] = None, None
-    prefix = editing.key_of(("features", feature, "student")) + "|"
-    state.forget(editing.key_of(("features", feature, "coverage")))
-    state.forget(editing.key_of(("features", feature, "escalation")))
+    prefix = scenario_edits.key_of(("features", feature, "student")) + "|"
+    state.forget(scenario_edits.key_of(("features", feature, "coverage")))
+    state.forget(scenario_edits.key_of(("features", feature, "escalation")))
     state.commit_data(data, forget_prefix=prefix, error_key=key)
 
 
 def pricing_inputs(feature: str, role: str, pricing: dict[str, Any], currency: str) -> None:
-    base: editing.Path = ("features", feature, role, "pricing")
-    kind_key = editing.key_of((*base, "kind"))
+    base: scenario_edits.Path = ("features", feature, role, "pricing")
+    kind_key = scenario_edits.key_of((*base, "kind"))
     state.init(kind_key, pricing["kind"])
     st.selectbox(
         "Pricing",
-        options=list(editing.PRICING_KIND_LABELS),
-        format_func=editing.PRICING_KIND_LABELS.get,
+        options=list(scenario_edits.PRICING_KIND_LABELS),
+        format_func=scenario_edits.PRICING_KIND_LABELS.__getitem__,
         key=kind_key,
-        help="How this model is paid for: per token at an API's list price, a flat price per request, or replicas you rent by the hour.",
+        help="How this model is paid for: per token at an API's list price, a flat price per request, or replicas you "
+        "rent by the hour.",
         on_change=change_kind,
         args=(feature, role, kind_key),
     )
@@ -198,17 +207,18 @@ def pricing_inputs(feature: str, role: str, pricing: dict[str, Any], currency: s
         _token_inputs(feature, role, base, pricing, currency)
 
 
-def _token_inputs(feature: str, role: str, base: editing.Path, pricing: dict[str, Any], currency: str) -> None:
+def _token_inputs(feature: str, role: str, base: scenario_edits.Path, pricing: dict[str, Any], currency: str) -> None:
     catalog = state.catalog()
     labels = state.catalog_labels(currency)
-    match = editing.catalog_match(pricing, catalog)
-    key = editing.key_of((*base, "catalog"))
+    match = scenario_edits.catalog_match(pricing, catalog)
+    key = scenario_edits.key_of((*base, "catalog"))
     state.init(key, labels[match] if match is not None else NOT_FROM_CATALOG)
     st.selectbox(
         f"Catalog model ({len(catalog):,} models; type to search)",
         options=[NOT_FROM_CATALOG, *labels],
         key=key,
-        help="List prices from the pinned genai-prices catalog. Picking a model fills in its prices below; you can still override them.",
+        help="List prices from the pinned genai-prices catalog. Picking a model fills in its prices below; you can "
+        "still override them.",
         on_change=pick_model,
         args=(feature, role, key),
     )
@@ -240,7 +250,7 @@ def model_panels(scenario: Scenario) -> None:
         pricing_inputs(feature, "teacher", teacher["pricing"], cur)
     with student_col, st.container(border=True):
         st.markdown("**Student** · the distilled model that takes part of the traffic")
-        key = editing.key_of(("features", feature, "has_student"))
+        key = scenario_edits.key_of(("features", feature, "has_student"))
         state.init(key, data["student"] is not None)
         st.toggle(
             "This feature has a distilled student",

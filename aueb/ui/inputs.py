@@ -8,8 +8,8 @@ from typing import Any
 import streamlit as st
 from pydantic import BaseModel
 
-from aueb.ui import editing, state
-from aueb.ui.editing import Path
+from aueb.ui import scenario_edits, state
+from aueb.ui.scenario_edits import Path
 
 
 def show_error(key: str) -> None:
@@ -32,13 +32,13 @@ def number(
 
     With defer_error the caller shows the message (show_error(key)), e.g. under a row of narrow columns.
     """
-    key = editing.key_of(path)
-    s = editing.spec(model, field, currency)
+    key = scenario_edits.key_of(path)
+    s = scenario_edits.spec(model, field, currency)
     if value is not None:
         value = int(value) if s.integer else float(value)
     state.init(key, value)
     cast = int if s.integer else float
-    ranged = editing.model_range(state.scenario(), path)
+    ranged = scenario_edits.model_range(state.scenario(), path)
     st.number_input(
         f"{label or s.label} · mode" if ranged else label or s.label,
         min_value=None if s.min_value is None else cast(s.min_value),
@@ -46,13 +46,13 @@ def number(
         step=cast(s.step),
         format=s.fmt,
         key=key,
-        help=editing.help_text(model, field)
-        + (f"; given as a {editing.range_note(ranged)}: this is its mode" if ranged else ""),
+        help=scenario_edits.help_text(model, field)
+        + (f"; given as a {scenario_edits.range_note(ranged)}: this is its mode" if ranged else ""),
         on_change=state.commit,
         args=(key,),
     )
     if ranged:
-        note = editing.range_note(ranged)
+        note = scenario_edits.range_note(ranged)
         st.caption(note[:1].upper() + note[1:])
     state.bind(key, path)
     if not defer_error:
@@ -70,12 +70,12 @@ def text(
     parse: Callable[[Any], Any] | None = None,
     help: str | None = None,
 ) -> None:
-    key = editing.key_of(path)
+    key = scenario_edits.key_of(path)
     state.init(key, value)
     st.text_input(
-        editing.label(model, field, currency),
+        scenario_edits.label(model, field, currency),
         key=key,
-        help=help or editing.help_text(model, field),
+        help=help or scenario_edits.help_text(model, field),
         on_change=state.commit,
         args=(key,),
     )
@@ -86,14 +86,14 @@ def text(
 def choice(
     path: Path, model: type[BaseModel], field: str, value: Any, options: Sequence[Any], labels: dict[Any, str]
 ) -> None:
-    key = editing.key_of(path)
+    key = scenario_edits.key_of(path)
     state.init(key, value)
     st.radio(
-        editing.label(model, field),
+        scenario_edits.label(model, field),
         options=list(options),
         format_func=lambda o: labels.get(o, str(o)),
         key=key,
-        help=editing.help_text(model, field),
+        help=scenario_edits.help_text(model, field),
         on_change=state.commit,
         args=(key,),
         horizontal=True,

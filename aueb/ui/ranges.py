@@ -14,8 +14,8 @@ import pandas as pd
 from pydantic import BaseModel
 
 from aueb.scenario import Scenario
-from aueb.ui import editing
-from aueb.ui.editing import Path
+from aueb.ui import scenario_edits
+from aueb.ui.scenario_edits import Path
 
 COLUMNS = ["key", "feature", "input", "ranged", "low", "mode", "high"]
 DEFAULT_SPREAD = 0.2
@@ -46,7 +46,7 @@ def inputs(scenario: Scenario) -> list[InputRef]:
             ]
         for where, model in parts:
             for name in type(model).RANGEABLE:
-                if getattr(model, name) is not None and (type(model), name) in editing.SPECS:
+                if getattr(model, name) is not None and (type(model), name) in scenario_edits.SPECS:
                     found.append(InputRef((*where, name), type(model), name))
     return found
 
@@ -58,7 +58,7 @@ def key_of(path: Path) -> str:
 def label(ref: InputRef, currency: str) -> str:
     inner = [p for p in ref.path[2:-1] if p not in ("pricing", "distillation")] if ref.path[0] == "features" else []
     prefix = " ".join(inner).capitalize()
-    text = editing.label(ref.model, ref.field, currency)
+    text = scenario_edits.label(ref.model, ref.field, currency)
     return f"{prefix}: {text}" if prefix else text
 
 
@@ -67,8 +67,8 @@ def table(scenario: Scenario) -> pd.DataFrame:
     data = scenario.model_dump()
     rows = []
     for ref in inputs(scenario):
-        bounds = editing.get_range(data, ref.path)
-        mode = editing.get_path(data, ref.path)
+        bounds = scenario_edits.get_range(data, ref.path)
+        mode = scenario_edits.get_path(data, ref.path)
         rows.append(
             {
                 "key": key_of(ref.path),
@@ -85,7 +85,7 @@ def table(scenario: Scenario) -> pd.DataFrame:
 
 def default_bounds(ref: InputRef, mode: float) -> dict[str, float]:
     """mode -20% / +20%, kept within the field's own bounds (a share stays at most 1)."""
-    spec = editing.spec(ref.model, ref.field)
+    spec = scenario_edits.spec(ref.model, ref.field)
     low, high = mode * (1 - DEFAULT_SPREAD), mode * (1 + DEFAULT_SPREAD)
     if spec.min_value is not None:
         low = max(low, float(spec.min_value))
@@ -109,16 +109,16 @@ def apply_edits(scenario: Scenario, edits: dict[str, Any]) -> tuple[dict[str, An
         if not 0 <= row < len(refs):
             continue
         ref = refs[row]
-        current = editing.get_range(data, ref.path)
-        mode = _number(change.get("mode", editing.get_path(data, ref.path)))
+        current = scenario_edits.get_range(data, ref.path)
+        mode = _number(change.get("mode", scenario_edits.get_path(data, ref.path)))
         ranged = change.get("ranged", current is not None)
         name = label(ref, scenario.currency)
         if mode is None:
             problems.append(f"{ref.path[1] if ref.path[0] == 'features' else 'Scenario'} › {name}: the mode is empty")
             continue
         if not ranged:
-            editing.set_range(data, ref.path, None)
-            editing.set_path(data, ref.path, mode)
+            scenario_edits.set_range(data, ref.path, None)
+            scenario_edits.set_path(data, ref.path, mode)
             continue
         bounds = dict(current) if current is not None else default_bounds(ref, mode)
         bounds["mode"] = mode
@@ -131,5 +131,5 @@ def apply_edits(scenario: Scenario, edits: dict[str, Any]) -> tuple[dict[str, An
                     )
                     continue
                 bounds[end] = value
-        editing.set_range(data, ref.path, bounds)
+        scenario_edits.set_range(data, ref.path, bounds)
     return data, problems

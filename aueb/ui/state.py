@@ -15,10 +15,11 @@ import streamlit as st
 
 from aueb.catalog import CatalogPrice, catalog_models
 from aueb.engine import Projection, project
-from aueb.formats import DATA_DIR, DEFAULT_SCENARIO_PATH, load_scenarios
+from aueb.formats import DEFAULT_SCENARIO_PATH, load_scenarios
+from aueb.resources import bundled_scenario_files
 from aueb.scenario import Scenario
 from aueb.tiers import load_tiers
-from aueb.ui import editing
+from aueb.ui import scenario_edits
 from aueb.views import curve_multipliers
 
 SCENARIO = "scenario"
@@ -46,7 +47,7 @@ def default_scenario() -> Scenario:
 def bundled_scenarios() -> dict[str, Scenario]:
     """The example scenarios shipped in data/scenarios, by file name."""
     found = {}
-    for path in sorted((DATA_DIR / "scenarios").glob("*.json")):
+    for path in bundled_scenario_files().values():
         for scenario in load_scenarios(path):
             found[f"{scenario.name} ({path.name})"] = scenario
     return found
@@ -64,7 +65,7 @@ def catalog() -> tuple[CatalogPrice, ...]:
 
 @st.cache_data(show_spinner=False)
 def catalog_labels(currency: str) -> list[str]:
-    return [editing.catalog_label(row, currency) for row in catalog()]
+    return [scenario_edits.catalog_label(row, currency) for row in catalog()]
 
 
 # --- the scenario and its projections -----------------------------------------------------------------
@@ -131,7 +132,7 @@ def begin_run() -> None:
     st.session_state.setdefault(TABLE_ERRORS, [])
 
 
-def bind(key: str, path: editing.Path, parse: Callable[[Any], Any] | None = None) -> None:
+def bind(key: str, path: scenario_edits.Path, parse: Callable[[Any], Any] | None = None) -> None:
     st.session_state[BINDINGS][key] = (path, parse)
 
 
@@ -149,7 +150,7 @@ def commit(changed: str) -> None:
     """Callback of every bound widget: gather the bound values, validate, commit or explain."""
     data = scenario().model_dump()
     messages: dict[str, str] = {}
-    bindings: dict[str, tuple[editing.Path, Callable | None]] = st.session_state.get(BINDINGS, {})
+    bindings: dict[str, tuple[scenario_edits.Path, Callable | None]] = st.session_state.get(BINDINGS, {})
     paths = {}
     for key, (path, parse) in bindings.items():
         if key not in st.session_state:
@@ -161,12 +162,12 @@ def commit(changed: str) -> None:
             except ValueError as exc:
                 messages[key] = str(exc)
                 continue
-        if editing.set_path(data, path, value):
+        if scenario_edits.set_path(data, path, value):
             paths[path] = key
     if messages:
         st.session_state[ERRORS] = messages
         return
-    new, problems = editing.validate(data)
+    new, problems = scenario_edits.validate(data)
     if new is not None:
         set_scenario(new, reset_widgets=False)
         st.session_state[ERRORS] = {}
@@ -179,7 +180,10 @@ def commit(changed: str) -> None:
 
 
 def _place(
-    problem: editing.Problem, paths: dict[editing.Path, str], changed: str, changed_path: editing.Path
+    problem: scenario_edits.Problem,
+    paths: dict[scenario_edits.Path, str],
+    changed: str,
+    changed_path: scenario_edits.Path,
 ) -> tuple[str, str]:
     """The widget beside which a problem shows, and its text there.
 
@@ -195,15 +199,15 @@ def _place(
     inside = [key for path, key in paths.items() if path[:n] == problem.path]
     if inside:
         return inside[0], problem.message
-    return changed, editing.describe(problem)
+    return changed, scenario_edits.describe(problem)
 
 
 def commit_data(data: dict[str, Any], *, forget_prefix: str | None = None, error_key: str | None = None) -> bool:
     """Validate edited scenario data and commit it; else put the problems under `error_key`."""
-    new, problems = editing.validate(data)
+    new, problems = scenario_edits.validate(data)
     if new is None:
         if error_key is not None:
-            errors()[error_key] = "; ".join(editing.describe(p) for p in problems)
+            errors()[error_key] = "; ".join(scenario_edits.describe(p) for p in problems)
         return False
     set_scenario(new, reset_widgets=False)
     if forget_prefix:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from aueb.errors import InputError
-from aueb.ui import ROUTES, files, report, state
+from aueb.ui import ROUTES, files, report_download, state
 from aueb.ui.files import MAX_UPLOAD_MB, read_scenario_upload
 
 SCENARIO_UPLOAD_KEY = "ui_scenario_upload"
@@ -32,7 +32,7 @@ def data() -> None:
     scenario, projection = state.scenario(), state.projection()
     st.title("Import and export")
     st.subheader("Download")
-    for column, item in zip(st.columns(4), files.downloads(scenario, projection)):
+    for column, item in zip(st.columns(4), files.downloads(scenario, projection), strict=False):
         column.download_button(
             item.label,
             item.data,
@@ -44,7 +44,7 @@ def data() -> None:
             width="stretch",
         )
     st.caption("Downloads are byte for byte what the command line writes (`aueb project`, `aueb convert`).")
-    report.download_section(scenario)
+    report_download.download_section(scenario)
     st.subheader("Load a scenario")
     left, right = st.columns(2, gap="large")
     with left:
@@ -52,7 +52,8 @@ def data() -> None:
             f"Scenario file: .json or .csv, at most {MAX_UPLOAD_MB} MB",
             key=SCENARIO_UPLOAD_KEY,
             max_upload_size=MAX_UPLOAD_MB,
-            help="A scenario JSON (as the CLI and the download above write it) or a scenario CSV with one row per feature.",
+            help="A scenario JSON (as the CLI and the download above write it) or a scenario CSV with one row per "
+            "feature.",
         )
         if uploaded is not None and st.session_state.get("ui_scenario_file") != uploaded.file_id:
             st.session_state["ui_scenario_file"] = uploaded.file_id

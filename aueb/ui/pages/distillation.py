@@ -13,8 +13,8 @@ from aueb.errors import InputError
 from aueb.formats import DATA_DIR
 from aueb.metrics import DistillationMetrics, MetricsError, apply_metrics, load_metrics
 from aueb.ui import components, state
-from aueb.ui.cascade import cascade_section
 from aueb.ui.files import MAX_UPLOAD_MB, read_metrics_upload
+from aueb.ui.pages.distillation_cascade import cascade_section
 from aueb.ui.runner import (
     INSTALL_HINT,
     RUN_TIME_LIMIT_S,
@@ -128,7 +128,8 @@ def run_section() -> None:
         "Trains a tiny student with and without a big teacher's soft targets, then times both on this machine. "
         "Digits: quick mode about ten seconds. Customer text: the MiniLM teacher embeds the tweets first "
         "(cached for the next run), then the students train: a few minutes for the full run on 2 cores. "
-        f"A run stops by itself after {time_limit_text(RUN_TIME_LIMIT_S)}, and when you close this tab; one run at a time per tab."
+        f"A run stops by itself after {time_limit_text(RUN_TIME_LIMIT_S)}, and when you close this tab; one run at a "
+        "time per tab."
     )
     run: DistillRun | None = st.session_state.get(state.RUN)
     if run is not None:
@@ -226,7 +227,8 @@ def _use_example() -> None:
 def metrics_view(metrics: DistillationMetrics, source: str, currency: str) -> None:
     st.markdown(f"#### Teacher against student · from {source}")
     st.caption(
-        f"{metrics.dataset} · measured on {metrics.hardware.device} at {views.money(metrics.hardware.hourly_price, currency, 'hour')} · seeds {', '.join(map(str, metrics.seeds))}"
+        f"{metrics.dataset} · measured on {metrics.hardware.device} at "
+        f"{views.money(metrics.hardware.hourly_price, currency, 'hour')} · seeds {', '.join(map(str, metrics.seeds))}"
     )
     t, s = metrics.teacher, metrics.student
     cards = [
@@ -248,10 +250,11 @@ def metrics_view(metrics: DistillationMetrics, source: str, currency: str) -> No
         (
             "KD gain over true labels",
             f"{metrics.kd_gain_pp:+.1f} pp" if metrics.kd_gain_pp is not None else views.NA,
-            "Accuracy of the distilled student minus the same student trained on true labels alone (percentage points).",
+            "Accuracy of the distilled student minus the same student trained on true labels alone "
+            "(percentage points).",
         ),
     ]
-    for column, (label, value, help) in zip(st.columns(len(cards)), cards):
+    for column, (label, value, help) in zip(st.columns(len(cards)), cards, strict=True):
         column.metric(label, value, help=help, border=True)
     c1, c2, c3 = st.columns(3)
     with c1:
@@ -290,7 +293,11 @@ def apply(metrics: DistillationMetrics) -> None:
         f"Applied to **{feature}**: quality retention {old_student.quality_retention:g} → {metrics.quality_retention:g}"
     )
     if hourly is not None:
-        text += f"; student self-hosted at {views.money(hourly, new.currency, 'hour')} per replica, {views.volume(metrics.student.throughput_batch256)} requests / s each"
+        per_replica = views.volume(metrics.student.throughput_batch256)
+        text += (
+            f"; student self-hosted at {views.money(hourly, new.currency, 'hour')} per replica, "
+            f"{per_replica} requests / s each"
+        )
     text += f". AI COGS / revenue at {views.multiplier_label(first)} with the student: {was} → {now}."
     st.session_state[APPLIED] = ("success", text)
 
@@ -311,7 +318,8 @@ def apply_section(metrics: DistillationMetrics, scenario) -> None:
     c2.toggle(
         "Self-hosted at measured speed",
         key=SELF_HOSTED_KEY,
-        help="Also price the student as self-hosted: replicas at the hourly price beside, each serving the measured throughput at batch 256.",
+        help="Also price the student as self-hosted: replicas at the hourly price beside, each serving the measured "
+        "throughput at batch 256.",
     )
     c3.number_input(
         f"Replica price ({views.currency_symbol(scenario.currency)} / hour)",
@@ -339,7 +347,8 @@ def distillation() -> None:
     scenario = state.scenario()
     st.title("Distillation")
     st.caption(
-        "How much of the teacher's quality a small student keeps, how fast it runs and what it costs, carried into the scenario in one click."
+        "How much of the teacher's quality a small student keeps, how fast it runs and what it costs, carried into the "
+        "scenario in one click."
     )
     components.headline_strip(state.projection(), scenario)
     left, right = st.columns([1.3, 1], gap="large")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from aueb.scenario import Feature
-from aueb.ui import components, editing, editor, state
+from aueb.ui import components, editor, scenario_edits, state
 
 
 def edit() -> None:
@@ -17,18 +17,22 @@ def edit() -> None:
     editor.scenario_inputs(scenario)
     st.subheader("Features")
     st.caption(
-        "Add a feature in the empty last row, rename one in its first cell, delete one by selecting its row and pressing Delete. "
+        "Add a feature in the empty last row, rename one in its first cell, delete one by selecting its row and "
+        "pressing Delete. "
         "Hover a column header for its meaning and unit."
     )
     editor.features_table(scenario)
     ranged = [
-        (f.name, name, r) for f in scenario.features for name, r in f.ranges.items() if name in editing.TABLE_FIELDS
+        (f.name, name, r)
+        for f in scenario.features
+        for name, r in f.ranges.items()
+        if name in scenario_edits.TABLE_FIELDS
     ]
     if ranged:
         st.caption(
             "Given as ranges (the table shows the mode): "
             + "; ".join(
-                f"{feature} › {editing.label(Feature, name, scenario.currency)}: {editing.range_note(r)}"
+                f"{feature} › {scenario_edits.label(Feature, name, scenario.currency)}: {scenario_edits.range_note(r)}"
                 for feature, name, r in ranged
             )
         )

@@ -10,10 +10,10 @@ import time
 import pandas as pd
 import streamlit as st
 
-from aueb import risk, views
+from aueb import formatting, risk, views
 from aueb.charts.risk import fan_chart, tornado_chart
 from aueb.scenario import Scenario
-from aueb.ui import components, editing, files, ranges, state
+from aueb.ui import components, files, ranges, scenario_edits, state
 
 SAMPLES_KEY = "risk|samples"
 SEED_KEY = "risk|seed"
@@ -32,7 +32,6 @@ FIGURES = {
     "payback_months": "Payback (months)",
     "roi": "ROI over the horizon",
 }
-_SHARES = ("cogs_to_revenue", "roi")
 
 
 def analysis(scenario: Scenario, samples: int, seed: int, figure: str) -> dict:
@@ -66,9 +65,9 @@ def risk_report_of(scenario: Scenario, result: dict, samples: int, seed: int) ->
 
 
 def _commit(data: dict, notice: str | None = None) -> bool:
-    new, problems = editing.validate(data)
+    new, problems = scenario_edits.validate(data)
     if new is None:
-        st.session_state[ERRORS] = [editing.describe(p) for p in problems]
+        st.session_state[ERRORS] = [scenario_edits.describe(p) for p in problems]
         return False
     st.session_state[ERRORS] = []
     state.set_scenario(new, notice=notice)
@@ -92,23 +91,15 @@ def apply_table_edits() -> None:
         st.session_state[TABLE_REV] += 1
 
 
-def _drag(path: editing.Path, key: str) -> None:
+def _drag(path: scenario_edits.Path, key: str) -> None:
     low, high = st.session_state[key]
     data = state.scenario().model_dump()
-    bounds = editing.get_range(data, path)
-    editing.set_range(data, path, {"low": low, "mode": bounds["mode"], "high": high})
+    bounds = scenario_edits.get_range(data, path)
+    if bounds is None:  # the input is no longer a range (edited in the table meanwhile)
+        return
+    scenario_edits.set_range(data, path, {"low": low, "mode": bounds["mode"], "high": high})
     if _commit(data):
         st.session_state[TABLE_REV] = st.session_state.get(TABLE_REV, 0) + 1
-
-
-def _value(figure: str, value: float | None, currency: str) -> str:
-    if value is None:
-        return views.NA
-    if figure in _SHARES:
-        return views.pct(value)
-    if figure == "payback_months":
-        return f"{value:.1f} months"
-    return views.money(value, currency, "month")
 
 
 def cards(summary: risk.RiskSummary, currency: str) -> None:
@@ -116,8 +107,9 @@ def cards(summary: risk.RiskSummary, currency: str) -> None:
     c1, c2, c3, c4 = st.columns(4)
     c1.metric(
         f"Pays back within {summary.horizon_months:g} months",
-        views.NA if probability is None else views.pct(probability),
-        help="Share of the samples in which the one-time distillation cost is paid back by the monthly saving at 1x within the ROI horizon.",
+        formatting.risk_value("payback_within_horizon_probability", probability, currency),
+        help="Share of the samples in which the one-time distillation cost is paid back "
+        "by the monthly saving at 1x within the ROI horizon.",
         border=True,
     )
     symbol = views.currency_symbol(currency)
@@ -128,12 +120,13 @@ def cards(summary: risk.RiskSummary, currency: str) -> None:
     )
     for column, name, title in titles:
         p = getattr(summary, name)
-        shown = views.money(p.p50, currency) if name == "monthly_saving" else _value(name, p.p50, currency)
+        shown = (formatting.risk_value(name, v, currency) for v in (p.p10, p.p50, p.p90))
+        p10, p50, p90 = shown
         column.metric(
             title,
-            shown,
+            p50,
             border=True,
-            help=f"P10 {_value(name, p.p10, currency)} · P90 {_value(name, p.p90, currency)}"
+            help=f"P10 {p10} · P90 {p90}"
             + (f" · undefined in {p.undefined:,} samples (left out)" if p.undefined else ""),
         )
 
@@ -149,19 +142,7 @@ def _percentile_table(rows: list[risk.PercentileRow], currency: str) -> pd.DataF
     }
     records = []
     for r in rows:
-        share = r.figure in ("cogs_to_revenue", "gross_margin")
-        unit = (
-            ""
-            if share
-            else (
-                "request"
-                if r.figure == "cost_per_request"
-                else "output"
-                if r.figure == "cost_per_correct_output"
-                else "month"
-            )
-        )
-        shown = [views.pct(v) if share else views.money(v, currency, unit) for v in (r.p10, r.p50, r.p90)]
+        shown = [formatting.risk_value(r.figure, v, currency) for v in (r.p10, r.p50, r.p90)]
         records.append(
             {
                 "Volume": views.multiplier_label(r.multiplier),
@@ -176,14 +157,6 @@ def _percentile_table(rows: list[risk.PercentileRow], currency: str) -> pd.DataF
     return pd.DataFrame(records)
 
 
-def _tornado_frame(bars: list[risk.TornadoRow], figure: str, currency: str) -> pd.DataFrame:
-    frame = pd.DataFrame([b.model_dump() for b in bars])
-    frame["label"] = [b.input.replace("features[", "").replace("]", " ›").replace(".", " ") for b in bars]
-    for end in ("low", "high"):
-        frame[f"shown_{end}"] = [_value(figure, v, currency) for v in frame[f"figure_at_{end}"]]
-    return frame
-
-
 def risk_page() -> None:
     apply_table_edits()
     scenario = state.scenario()
@@ -195,7 +168,7 @@ def risk_page() -> None:
     )
     c1, c2, c3 = st.columns([1.2, 1, 1.6])
     state.init(SAMPLES_KEY, risk.DEFAULT_SAMPLES)
-    samples = c1.segmented_control(
+    chosen_samples = c1.segmented_control(
         "Samples",
         SAMPLE_CHOICES,
         format_func=lambda n: f"{n:,}",
@@ -203,6 +176,7 @@ def risk_page() -> None:
         required=True,
         help="Monte Carlo samples; every one of them is computed on each change (no subsampling).",
     )
+    samples = risk.DEFAULT_SAMPLES if chosen_samples is None else chosen_samples  # required: never None
     state.init(SEED_KEY, risk.DEFAULT_SEED)
     seed = int(
         c2.number_input(
@@ -210,13 +184,15 @@ def risk_page() -> None:
         )
     )
     state.init(FIGURE_KEY, "cogs_to_revenue")
-    figure = c3.selectbox(
+    chosen_figure = c3.selectbox(
         "Tornado of",
         list(FIGURES),
-        format_func=FIGURES.get,
+        format_func=FIGURES.__getitem__,
         key=FIGURE_KEY,
-        help="The figure evaluated with one input at its low and at its high, every other input at its mode (distilled arm where there is a student).",
+        help="The figure evaluated with one input at its low and at its high, every other input at its mode (distilled "
+        "arm where there is a student).",
     )
+    figure = "cogs_to_revenue" if chosen_figure is None else chosen_figure
     result = analysis(scenario, samples, seed, figure)
     summary = result["summary"]
     cards(summary, cur)
@@ -231,9 +207,11 @@ def risk_page() -> None:
     with right:
         bars = result["tornado"]
         if bars:
-            title = f"Tornado: {FIGURES[figure]} (base {_value(figure, bars[0].figure_at_mode, cur)})"
-            fmt = ".1%" if figure in _SHARES else ",.1f" if figure == "payback_months" else ",.0f"
-            components.plot(tornado_chart(_tornado_frame(bars, figure, cur), title, fmt), "chart_risk_tornado")
+            title = f"Tornado: {FIGURES[figure]} (base {formatting.risk_value(figure, bars[0].figure_at_mode, cur)})"
+            fmt = formatting.risk_axis_format(figure)
+            components.plot(
+                tornado_chart(formatting.tornado_frame(bars, figure, cur), title, fmt), "chart_risk_tornado"
+            )
         else:
             st.info("No input is given as a range yet: turn one on in the table below.", icon=":material/info:")
     with st.expander("P10 / P50 / P90 of the total rows at each volume"):
@@ -264,7 +242,8 @@ def risk_page() -> None:
     st.subheader("Ranges of the inputs")
     _drag_section(scenario)
     st.caption(
-        "Tick **Ranged** to give an input a range (it starts at -20% / +20% of the mode), then edit low, mode and high. "
+        "Tick **Ranged** to give an input a range (it starts at -20% / +20% of the mode), then edit low, mode and "
+        "high. "
         "The projection on the other pages uses the mode."
     )
     st.data_editor(
@@ -305,7 +284,7 @@ def _drag_section(scenario: Scenario) -> None:
     left, right = st.columns([1, 2])
     chosen = left.selectbox("Drag the range of", options, key=DRAG_KEY, format_func=lambda k: by_path[k].path)
     item, ref = by_path[chosen], refs[chosen]
-    spec = editing.spec(ref.model, ref.field, scenario.currency)
+    spec = scenario_edits.spec(ref.model, ref.field, scenario.currency)
     r = item.range
     top = float(spec.max_value) if spec.max_value is not None else max(r.high * 2, r.mode * 3, 1.0)
     bottom = float(spec.min_value) if spec.min_value is not None else min(r.low * 2, 0.0)
@@ -319,5 +298,6 @@ def _drag_section(scenario: Scenario) -> None:
         step=(top - bottom) / 200,
         on_change=_drag,
         args=(ref.path, key),
-        help="The chart and the tornado follow when you release the handle; the bounds must keep the mode between them.",
+        help="The chart and the tornado follow when you release the handle; "
+        "the bounds must keep the mode between them.",
     )

@@ -52,7 +52,7 @@ def _render_pdf(scenario: Scenario, inputs: dict[str, Any], paper: str) -> None:
 
 
 def _same(shown: tuple, now: tuple) -> bool:
-    return len(shown) == len(now) and all(a is b or a == b for a, b in zip(shown, now))
+    return len(shown) == len(now) and all(a is b or a == b for a, b in zip(shown, now, strict=True))
 
 
 def download_section(scenario: Scenario) -> None:
@@ -64,13 +64,15 @@ def download_section(scenario: Scenario) -> None:
         if inputs[key] is not None
     ]
     st.caption(
-        "A document to forward: the verdict, the headline with industry bands, the charts, the investment figures and every input "
-        "with its unit, each figure with its definition; the Monte Carlo percentiles and tornado when the scenario has ranges"
+        "A document to forward: the verdict, the headline with industry bands, the charts, the investment figures and "
+        "every input "
+        "with its unit, each figure with its definition; the Monte Carlo percentiles and tornado when the scenario has "
+        "ranges"
         + (f"; {' and '.join(loaded)}" if loaded else "")
         + ". The same documents as `aueb report --out report.html|report.pdf|report.xlsx`."
     )
     columns = st.columns(3)
-    for column, kind in zip(columns, (".html", ".xlsx")):
+    for column, kind in zip(columns[:2], (".html", ".xlsx"), strict=True):
         label, mime, help = files.REPORT_KINDS[kind]
         column.download_button(
             label,

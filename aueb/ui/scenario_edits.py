@@ -8,7 +8,6 @@ A path names features by their name, not their position: ("features", "Support c
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 
 from aueb.catalog import CatalogPrice, UnknownModelError, lookup
 from aueb.errors import PRICING_KINDS, error_message
+from aueb.formatting import currency_symbol
 from aueb.scenario import (
     RANGES_KEY,
     Distillation,
@@ -30,7 +30,6 @@ from aueb.scenario import (
     Teacher,
     TokenPricing,
 )
-from aueb.views import currency_symbol
 
 Path = tuple[str, ...]
 
@@ -62,8 +61,8 @@ class Spec:
     integer: bool = False
 
 
-SHARE = dict(fmt="%.3f", step=0.01, min_value=0.0, max_value=1.0)
-PER_REQUEST = dict(fmt="%.5f", step=0.0001)
+SHARE: dict[str, Any] = dict(fmt="%.3f", step=0.01, min_value=0.0, max_value=1.0)
+PER_REQUEST: dict[str, Any] = dict(fmt="%.5f", step=0.0001)
 
 SPECS: dict[tuple[type[BaseModel], str], Spec] = {
     (Scenario, "horizon_months"): Spec("ROI horizon (months)", "%.0f", 1.0),
@@ -261,7 +260,9 @@ def validate(data: dict[str, Any]) -> tuple[Scenario | None, list[Problem]]:
     try:
         return Scenario.model_validate(data), []
     except ValidationError as err:
-        problems = [Problem(named_location(e["loc"], data), error_message(e)) for e in err.errors(include_url=False)]
+        problems = [
+            Problem(named_location(e["loc"], data), error_message(dict(e))) for e in err.errors(include_url=False)
+        ]
         return None, problems
 
 
@@ -269,29 +270,6 @@ def describe(problem: Problem) -> str:
     """`features › Support chat › teacher › quality: input should be ...`"""
     where = " › ".join(problem.path)
     return f"{where}: {problem.message}" if where else problem.message
-
-
-def parse_multipliers(text: str) -> list[float]:
-    """'1, 10, 100' -> [1.0, 10.0, 100.0]; a ValueError names the part that is not a number."""
-    parts = [p.strip() for p in text.replace(";", ",").split(",")]
-    values = []
-    for part in parts:
-        if not part:
-            continue
-        try:
-            value = float(re.sub(r"(?<=[0-9.])\s*[xX]$", "", part))
-        except ValueError:
-            raise ValueError(f"{part!r} is not a number; write multipliers like 1, 10, 100") from None
-        if not math.isfinite(value) or value <= 0:
-            raise ValueError(f"{part!r}: multipliers must be positive numbers")
-        values.append(value)
-    if not values:
-        raise ValueError("give at least one multiplier, e.g. 1, 10, 100")
-    return values
-
-
-def format_multipliers(values: Iterable[float]) -> str:
-    return ", ".join(f"{v:g}" for v in values)
 
 
 # --- the features table --------------------------------------------------------------------------
@@ -339,22 +317,22 @@ def apply_table_edits(scenario: Scenario, edits: dict[str, Any]) -> dict[str, An
     template = features[0]["teacher"] if features else default_teacher()
     names = {f["name"] for f in kept}
     for added in edits.get("added_rows") or []:
-        row = {"name": None, **{field: None for field in TABLE_FIELDS}}
-        row.update({k: _clean(v) for k, v in added.items() if k == "name" or k in TABLE_FIELDS})
-        if not row["name"]:
+        new_row: dict[str, Any] = {"name": None, **{field: None for field in TABLE_FIELDS}}
+        new_row.update({k: _clean(v) for k, v in added.items() if k == "name" or k in TABLE_FIELDS})
+        if not new_row["name"]:
             n = len(kept) + 1
             while f"Feature {n}" in names:
                 n += 1
-            row["name"] = f"Feature {n}"
+            new_row["name"] = f"Feature {n}"
         for field in TABLE_FIELDS:
-            if row[field] is None:
-                row[field] = (
+            if new_row[field] is None:
+                new_row[field] = (
                     Feature.model_fields[field].default if not Feature.model_fields[field].is_required() else 0.0
                 )
-        names.add(row["name"])
+        names.add(new_row["name"])
         kept.append(
             {
-                **row,
+                **new_row,
                 "teacher": dict(template, pricing=dict(template["pricing"])),
                 "student": None,
                 "coverage": None,
@@ -392,7 +370,7 @@ def default_pricing(kind: str) -> dict[str, Any]:
     if kind == "per_request":
         return {"kind": "per_request", "cost": 0.01}
     if kind == "self_hosted":
-        return SelfHostedPricing(hourly_price=1.0, throughput_rps=10.0).model_dump()
+        return SelfHostedPricing.model_validate({"hourly_price": 1.0, "throughput_rps": 10.0}).model_dump()
     pricing: dict[str, Any] = {"kind": "tokens", "input_tokens": 1000.0, "output_tokens": 250.0}
     try:
         pricing.update(catalog_prices(lookup("gpt-4o-mini", "openai")))

@@ -51,7 +51,8 @@ def _point_cards(priced: Plan, index: int) -> list[tuple[str, str, str | None, s
             "Quality retention",
             f"{point['quality_retention']:.3f}",
             None,
-            "(Q / A_T - escalation) / coverage: what the scenario's student gets, so the feature keeps Q / A_T of its teacher's quality.",
+            "(Q / A_T - escalation) / coverage: what the scenario's student gets, so the feature keeps Q / A_T of its "
+            "teacher's quality.",
         ),
         (
             f"AI COGS ({unit})",
@@ -89,8 +90,10 @@ def apply_point(metrics: DistillationMetrics, feature: str, threshold: float) ->
     st.session_state[APPLIED] = (
         "success",
         f"Applied to **{feature}**: the student answers {views.pct(1 - now.escalation)} of model-served requests "
-        f"(coverage {views.pct(old.coverage)} → {views.pct(now.coverage)}, escalation {views.pct(old.escalation)} → {views.pct(now.escalation)}, "
-        f"quality retention {old.student.quality_retention:g} → {now.student.quality_retention:.4f}). Overview's routing coverage shows it.",
+        f"(coverage {views.pct(old.coverage)} → {views.pct(now.coverage)}, escalation {views.pct(old.escalation)} → "
+        f"{views.pct(now.escalation)}, "
+        f"quality retention {old.student.quality_retention:g} → {now.student.quality_retention:.4f}). Overview's "
+        "routing coverage shows it.",
     )
 
 
@@ -99,7 +102,8 @@ def cascade_section(metrics: DistillationMetrics, source: str, scenario: Scenari
     cascade = metrics.cascade
     if cascade is None:
         st.info(
-            "These metrics have no cascade (a schema_version 1 file). Run the distillation, or add your eval's per-example "
+            "These metrics have no cascade (a schema_version 1 file). Run the distillation, or add your eval's "
+            "per-example "
             "results with `aueb cascade predictions.csv ... --into metrics.json`.",
             icon=":material/info:",
         )
@@ -111,8 +115,10 @@ def cascade_section(metrics: DistillationMetrics, source: str, scenario: Scenari
         )
         return
     st.caption(
-        "The student answers when its confidence is at or above a threshold and hands the request to the teacher otherwise. "
-        f"Each point of the curve was measured on {cascade.n_examples:,} held-out examples and is priced with this scenario at 1x "
+        "The student answers when its confidence is at or above a threshold and hands the request to the teacher "
+        "otherwise. "
+        f"Each point of the curve was measured on {cascade.n_examples:,} held-out examples and is priced with this "
+        "scenario at 1x "
         "(the student sees every request, escalation = 1 - coverage)."
     )
     if st.session_state.get(FEATURE_KEY) not in with_student:
@@ -133,17 +139,20 @@ def cascade_section(metrics: DistillationMetrics, source: str, scenario: Scenari
         (
             "APGR",
             views.NA if cascade.apgr is None else f"{cascade.apgr:.3f}",
-            "Average quality gap recovered over every teacher share from 0 to 1: 1 = the teacher's quality at any share (RouteLLM's APGR).",
+            "Average quality gap recovered over every teacher share from 0 to 1: 1 = the teacher's quality at any "
+            "share (RouteLLM's APGR).",
         ),
         (
             "CPT 95% (teacher share)",
             views.pct(cascade.cpt["0.95"]),
-            f"CPT(95%): requests escalated to recover 95% of the gap between student and teacher. CPT(50%) {views.pct(cascade.cpt['0.5'])}, CPT(80%) {views.pct(cascade.cpt['0.8'])}.",
+            "CPT(95%): requests escalated to recover 95% of the gap between student and teacher. CPT(50%) "
+            f"{views.pct(cascade.cpt['0.5'])}, CPT(80%) {views.pct(cascade.cpt['0.8'])}.",
         ),
         (
             "AURC",
             f"{cascade.aurc:.4f}",
-            "Area under the risk-coverage curve: how well the student's confidence ranks its own errors (lower is better).",
+            "Area under the risk-coverage curve: how well the student's confidence ranks its own errors (lower is "
+            "better).",
         ),
         (
             "Best coverage",
@@ -151,7 +160,7 @@ def cascade_section(metrics: DistillationMetrics, source: str, scenario: Scenari
             "The point with the highest net AI value of the feature at 1x.",
         ),
     ]
-    for column, (label, value, help) in zip(st.columns(len(summary)), summary):
+    for column, (label, value, help) in zip(st.columns(len(summary)), summary, strict=True):
         column.metric(label, value, help=help, border=True)
 
     coverage = priced.points["coverage"].tolist()
@@ -183,7 +192,7 @@ def cascade_section(metrics: DistillationMetrics, source: str, scenario: Scenari
     )
     cards = _point_cards(priced, chosen)
     for start in range(0, len(cards), 4):
-        for column, (label, value, delta, help) in zip(st.columns(4), cards[start : start + 4]):
+        for column, (label, value, delta, help) in zip(st.columns(4), cards[start : start + 4], strict=False):
             column.metric(
                 label,
                 value,
@@ -200,7 +209,8 @@ def cascade_section(metrics: DistillationMetrics, source: str, scenario: Scenari
         icon=":material/input:",
         key="ui_apply_cascade",
         disabled=not bool(point["applicable"]),
-        help="Sets the feature's coverage to 100%, its escalation to 1 - coverage and its quality retention from this point.",
+        help="Sets the feature's coverage to 100%, its escalation to 1 - coverage and its quality retention from this "
+        "point.",
     )
     outcome = st.session_state.get(APPLIED)
     if outcome:
