@@ -195,3 +195,24 @@ def verdict(kd_gain_ci95: tuple[float, float] | None) -> str:
     if high < 0:
         return "distillation hurts (95% interval below 0)"
     return "cannot tell: the 95% interval of the KD gain includes 0 (more test examples would narrow it)"
+
+
+def system_accuracy_intervals(
+    held_out: cascade_math.HeldOut, thresholds: Sequence[float], resamples: int = RESAMPLES, seed: int = SEED
+) -> list[tuple[float, float] | None]:
+    """95% paired-bootstrap intervals of the cascade's system accuracy Q(tau) at each threshold, all
+    thresholds on the same resamples (each resample as per-example counts, so one matrix product)."""
+    if len(thresholds) == 0:
+        return []
+    n = held_out.n
+    keep = held_out.confidence[None, :] >= np.asarray(thresholds, dtype=float)[:, None]
+    answered = np.where(keep, held_out.student_correct[None, :], held_out.teacher_correct[None, :]).astype(float)
+    rng = np.random.default_rng(seed)
+    quality = np.empty((resamples, len(thresholds)))
+    block = max(1, _BLOCK_CELLS // n)
+    uniform = np.full(n, 1 / n)
+    for start in range(0, resamples, block):
+        stop = min(resamples, start + block)
+        counts = rng.multinomial(n, uniform, size=stop - start).astype(float)
+        quality[start:stop] = counts @ answered.T / n
+    return [_interval(quality[:, j]) for j in range(len(thresholds))]

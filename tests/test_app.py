@@ -18,6 +18,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from aueb import views
+from aueb.apply import apply_metrics
 from aueb.catalog import lookup
 from aueb.engine import project
 from aueb.errors import InputError
@@ -31,7 +32,7 @@ from aueb.formats import (
     scenario_to_json,
     scenarios_to_csv,
 )
-from aueb.metrics import apply_metrics, load_metrics
+from aueb.metrics import load_metrics
 from aueb.scenario import Scenario
 from aueb.ui import editing, files, runner
 

@@ -8,7 +8,8 @@ import streamlit as st
 from test_app import EXAMPLE_METRICS, default, headline, metric, start, total, visit  # noqa: F401  (default: a fixture)
 
 from aueb import views
-from aueb.metrics import apply_metrics, load_metrics
+from aueb.apply import apply_metrics
+from aueb.metrics import load_metrics
 from aueb.planner import plan
 
 

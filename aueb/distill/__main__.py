@@ -216,7 +216,7 @@ def _silent(phase: str, done: int, total: int, message: str) -> None:
 
 
 def _load_text(args: argparse.Namespace):
-    from aueb.distill.text import DEFAULT_TRANSFER, QUICK_TEST, QUICK_TRANSFER, load_airline_tweets, load_text_csv
+    from aueb.distill.text_task import DEFAULT_TRANSFER, QUICK_TEST, QUICK_TRANSFER, load_airline_tweets, load_text_csv
 
     if args.feature_columns is not None:
         raise _InputError("--feature-columns is for numeric data: with --task text give --text-column")

@@ -9,9 +9,10 @@ from streamlit.runtime import Runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from aueb import charts, views
+from aueb.apply import apply_metrics
 from aueb.errors import InputError
 from aueb.formats import DATA_DIR
-from aueb.metrics import DistillationMetrics, MetricsError, apply_metrics, load_metrics
+from aueb.metrics import DistillationMetrics, MetricsError, load_metrics
 from aueb.ui import components, state
 from aueb.ui.cascade import cascade_section
 from aueb.ui.files import MAX_UPLOAD_MB, read_metrics_upload
