@@ -296,20 +296,26 @@ def _head(embeddings: np.ndarray, labels: np.ndarray, classes: int, seed: int) -
 
 
 class TextTask(Task):
-    features = None  # the training texts' n-gram matrix, built once per run and shared by every arm and seed
+    features = None  # the training texts' n-gram matrix, built once per seed's split and shared by its arms
+    features_of: Dataset | None = None
 
-    def teachers(self, data: Dataset, settings: Settings, progress: Progress) -> Teachers:
-        texts = data.texts_train + data.texts_test
+    def teachers(self, datasets: list[Dataset], settings: Settings, progress: Progress) -> Teachers:
+        """Per seed, a head on its split's labelled texts. Every text of every seed's split is embedded once
+        (sorted, so the cache hits whatever the seeds)."""
+        texts = sorted({t for d in datasets for t in d.texts_train + d.texts_test})
+        where = {t: i for i, t in enumerate(texts)}
         encoder = minilm.load_encoder()
         embeddings, cached = minilm.embed(
             texts, lambda done, total, message: progress("embed", done, total, message), encoder
         )
         self.cached = cached
-        train, test = embeddings[: len(data.texts_train)], embeddings[len(data.texts_train) :]
         bf16 = minilm.bf16_supported()
-        tokens = minilm.mean_tokens(encoder, data.texts_test)
+        tokens = minilm.mean_tokens(encoder, datasets[0].texts_test)
         result = Teachers(f"{minilm.MODEL_NAME} + logistic regression", [], [])
         for i, seed in enumerate(settings.seeds):
+            data = datasets[i]
+            train = embeddings[[where[t] for t in data.texts_train]]
+            test = embeddings[[where[t] for t in data.texts_test]]
             rows = choose_labelled(data.y_train, settings.labels_per_class, seed)
             coef, intercept = _head(train[rows], data.y_train[rows], data.classes, seed)
             result.logits_train.append(torch.from_numpy(train @ coef.T + intercept))
@@ -335,8 +341,8 @@ class TextTask(Task):
     ) -> nn.Module:
         """The arm's loss, as on digits (alpha * true-label CE + (1 - alpha) * teacher term), minimised exactly:
         full-batch L-BFGS over every training text at once, from zero weights."""
-        if self.features is None or self.features.shape[0] != len(data.x_train):
-            self.features = ngram_matrix(data.x_train)
+        if self.features is None or self.features_of is not data:  # one matrix per seed's split
+            self.features, self.features_of = ngram_matrix(data.x_train), data
         rows = labelled.numpy()
         logits = teacher_logits.double().numpy()
         if arm == "hard":
