@@ -216,3 +216,23 @@ def system_accuracy_intervals(
         counts = rng.multinomial(n, uniform, size=stop - start).astype(float)
         quality[start:stop] = counts @ answered.T / n
     return [_interval(quality[:, j]) for j in range(len(thresholds))]
+
+
+def smallest_sufficient(sizes: Sequence[str], bands: Sequence[tuple[float, float] | None], target: float) -> str | None:
+    """The first size (in the order tried, smallest first) whose interval's lower end reaches `target`;
+    None when none of the sizes tried does."""
+    for size, band in zip(sizes, bands, strict=True):
+        if band is not None and band[0] >= target:
+            return size
+    return None
+
+
+def bootstrap_seconds(n: int = 10_000, resamples: int = RESAMPLES) -> float:
+    """Wall time of one paired bootstrap of retention and KD gain over n simulated test examples (seconds)."""
+    import time
+
+    rng = np.random.default_rng(0)
+    seeds = [SeedCorrectness(rng.random(n) < 0.9, rng.random(n) < 0.85, rng.random(n) < 0.8)]
+    started = time.perf_counter()
+    intervals(seeds, resamples)
+    return time.perf_counter() - started

@@ -87,3 +87,12 @@ def test_verdict_says_when_the_run_cannot_tell():
     assert verdict((-1.0, 2.0)).startswith("cannot tell")
     assert verdict((0.5, 2.0)).startswith("distillation helps")
     assert verdict((-3.0, -0.1)).startswith("distillation hurts")
+
+
+def test_smallest_size_whose_lower_end_reaches_the_target():
+    from aueb.quality import smallest_sufficient
+
+    sizes = ["8", "16", "64", "all"]
+    bands = [(0.80, 0.97), (0.93, 0.99), (0.951, 1.0), (0.96, 1.01)]
+    assert smallest_sufficient(sizes, bands, 0.95) == "64"
+    assert smallest_sufficient(sizes, bands, 0.97) is None
