@@ -25,6 +25,7 @@ from pathlib import Path
 
 from aueb.catalog import lookup
 from aueb.resources import data_path
+from aueb.scenario import Scenario
 
 PRICE_COLUMNS = (
     "provider",
@@ -286,3 +287,24 @@ def estimate(inputs: CostInputs, table: list[FineTunePrice] | None = None) -> Co
         fine_tune=fine_tune,
         notes=notes,
     )
+
+
+def into_scenario(scenario: Scenario, feature: str, inputs: CostInputs, found: CostEstimate) -> Scenario:
+    """The scenario with `feature`'s student.distillation set from the estimate: training_examples = examples
+    (labelled at the feature's teacher cost per request by the projection), training_compute = training,
+    engineering = engineering + evaluation."""
+    names = [f.name for f in scenario.features]
+    if feature not in names:
+        raise CostError(f"--feature: {feature!r} is not in scenario {scenario.name!r} (features: {', '.join(names)})")
+    data = scenario.model_dump()
+    target = data["features"][names.index(feature)]
+    if target["student"] is None:
+        raise CostError(f"--feature: {feature!r} has no student; add one before estimating its distillation cost")
+    distillation = target["student"]["distillation"]
+    distillation.update(
+        training_examples=inputs.examples,
+        training_compute=found.training,
+        engineering=found.engineering + found.evaluation,
+    )
+    distillation.pop("ranges", None)
+    return Scenario.model_validate(data)

@@ -11,34 +11,12 @@ from typing import Annotated
 import typer
 
 from aueb.cli.base import app, err, fail, load_scenario_file
-from aueb.distill_cost import DEFAULT_EPOCHS, CostError, CostEstimate, CostInputs, estimate, load_price_table
-from aueb.scenario import Scenario
+from aueb.distill_cost import DEFAULT_EPOCHS, CostError, CostInputs, estimate, into_scenario, load_price_table
 
 
 class CostFormat(StrEnum):
     table = "table"
     json = "json"
-
-
-def into_scenario(scenario: Scenario, feature: str, inputs: CostInputs, found: CostEstimate) -> Scenario:
-    """The scenario with `feature`'s student.distillation set from the estimate: training_examples = examples
-    (labelled at the feature's teacher cost per request by the projection), training_compute = training,
-    engineering = engineering + evaluation."""
-    names = [f.name for f in scenario.features]
-    if feature not in names:
-        raise CostError(f"--feature: {feature!r} is not in scenario {scenario.name!r} (features: {', '.join(names)})")
-    data = scenario.model_dump()
-    target = data["features"][names.index(feature)]
-    if target["student"] is None:
-        raise CostError(f"--feature: {feature!r} has no student; add one before estimating its distillation cost")
-    distillation = target["student"]["distillation"]
-    distillation.update(
-        training_examples=inputs.examples,
-        training_compute=found.training,
-        engineering=found.engineering + found.evaluation,
-    )
-    distillation.pop("ranges", None)
-    return Scenario.model_validate(data)
 
 
 def _money(value: float) -> str:
