@@ -19,6 +19,7 @@ def _inputs() -> CostInputs:
     fine_tune = get(PREFIX + "training") == "provider fine-tuning"
     model = get(PREFIX + "fine_tune")
     provider, ft_model = model.split(" / ", 1) if fine_tune and model else (None, None)
+    price = get(PREFIX + "price")
     return CostInputs(
         teacher_model=str(get(PREFIX + "teacher") or ""),
         examples=float(get(PREFIX + "examples") or 0),
@@ -27,7 +28,7 @@ def _inputs() -> CostInputs:
         fine_tune_provider=provider,
         fine_tune_model=ft_model,
         epochs=float(get(PREFIX + "epochs") or DEFAULT_EPOCHS),
-        training_price_per_mtok=float(get(PREFIX + "price")) if fine_tune and get(PREFIX + "price") else None,
+        training_price_per_mtok=float(price) if fine_tune and price is not None else None,
         gpu_hours=None if fine_tune else float(get(PREFIX + "gpu_hours") or 0),
         gpu_hourly_price=None if fine_tune else float(get(PREFIX + "gpu_price") or 0),
         eval_examples=float(get(PREFIX + "eval") or 0),
