@@ -55,8 +55,7 @@ def cost_section(scenario: Scenario) -> None:
         "evaluation + engineering."
     )
     table = load_price_table()
-    teacher_default = next((f.teacher.name for f in scenario.features if f.student is not None), "gpt-4o")
-    st.session_state.setdefault(PREFIX + "teacher", teacher_default)
+    st.session_state.setdefault(PREFIX + "teacher", "gpt-4o")  # a catalog name; the scenario holds display names
     c1, c2, c3, c4 = st.columns(4)
     c1.text_input("Teacher model (catalog)", key=PREFIX + "teacher")
     c2.number_input("Training examples", min_value=0, value=10_000, step=1_000, key=PREFIX + "examples")
