@@ -19,11 +19,11 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, ValidationError, model_validator
 
 from aueb import cascade as cascade_math
-from aueb.scenario import RANGES_KEY, Scenario, SelfHostedPricing
+from aueb import quality
 from aueb.strict import StrictModel
 
-METRICS_SCHEMA_VERSION = 2
-READABLE_VERSIONS = (1, 2)  # version 1: no cascade
+METRICS_SCHEMA_VERSION = 3
+READABLE_VERSIONS = (1, 2, 3)  # version 1: no cascade; version 2: no intervals
 
 # quality_retention and student.accuracy / teacher.accuracy may differ by rounding, not more.
 RETENTION_TOLERANCE = 0.01
@@ -32,6 +32,16 @@ Accuracy = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 Finite = Annotated[float, Field(allow_inf_nan=False)]
+# A 95% interval [low, high] (ECONOMICS.md, "How sure a measured quality is"), in the unit of its figure.
+Interval = tuple[Finite, Finite]
+
+
+def _check_interval(name: str, interval: Interval | None, value: float | None = None) -> None:
+    if interval is None:
+        return
+    low, high = interval
+    if low > high:
+        raise ValueError(f"{name}: low {low:g} is above high {high:g}")
 
 
 class MetricsError(ValueError):
@@ -51,6 +61,8 @@ _DESCRIPTIONS = {
     "latency_ms_p95": "95th-percentile latency of one request at batch size 1 (milliseconds)",
     "throughput_batch1": "Examples per second, one example per call (examples/s)",
     "throughput_batch256": "Examples per second in batches of 256: the sustained rate of a batching server (examples/s)",
+    "accuracy_ci95": "95% Wilson interval [low, high] of the accuracy on test_examples (fraction 0-1; schema 3)",
+    "test_examples": "Held-out test examples behind the accuracy, every seed's split together (count; schema 3)",
     "cost_per_million_requests": "Cost of a million requests (currency); for a measured model hardware.hourly_price / (throughput_batch256 * 3600) * 1e6",
 }
 
@@ -65,6 +77,8 @@ class ModelMetrics(_Model):
     name: str | None = _field("name")
     accuracy: Accuracy = _field("accuracy", required=True)
     accuracy_std: NonNegative | None = _field("accuracy_std")
+    accuracy_ci95: Interval | None = _field("accuracy_ci95")
+    test_examples: Annotated[int, Field(ge=1)] | None = _field("test_examples")
     parameters: Annotated[int, Field(gt=0)] | None = _field("parameters")
     flops_per_example: Positive | None = _field("flops_per_example")
     latency_ms_p50: Positive | None = _field("latency_ms_p50")
@@ -75,6 +89,7 @@ class ModelMetrics(_Model):
 
     @model_validator(mode="after")
     def _check(self) -> ModelMetrics:
+        _check_interval("accuracy_ci95", self.accuracy_ci95)
         if (
             self.latency_ms_p50 is not None
             and self.latency_ms_p95 is not None
@@ -139,6 +154,10 @@ class CascadePoint(_Model):
     system_accuracy: Accuracy = Field(
         description="Accuracy of the cascade: kept examples answered by the student, the rest by the teacher (fraction 0-1)"
     )
+    system_accuracy_ci95: Interval | None = Field(
+        None,
+        description="95% paired-bootstrap interval [low, high] of system_accuracy at this threshold (schema 3)",
+    )
 
 
 CPT_KEYS = tuple(str(level) for level in cascade_math.CPT_LEVELS)
@@ -160,6 +179,9 @@ class Cascade(_Model):
     apgr: Finite | None = Field(
         description="Area under the quality gap recovered against the teacher share, 0 to 1 (fraction; null when A_T = A_S)"
     )
+    apgr_ci95: Interval | None = Field(
+        None, description="95% paired-bootstrap interval [low, high] of apgr over the held-out examples (schema 3)"
+    )
     cpt: dict[str, Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)] | None] = Field(
         description="Smallest teacher share (fraction 0-1) at which the cascade recovers 50%, 80% and 95% of the quality gap, keys '0.5', '0.8', '0.95' (null when not reached or A_T = A_S)"
     )
@@ -178,23 +200,32 @@ class Cascade(_Model):
         return self
 
     @classmethod
-    def measure(cls, held_out: cascade_math.HeldOut) -> Cascade:
-        """The curve and its summary figures, from per-example held-out results."""
+    def measure(cls, held_out: cascade_math.HeldOut, with_intervals: bool = True) -> Cascade:
+        """The curve and its summary figures, from per-example held-out results; with_intervals adds the
+        paired-bootstrap intervals of APGR and of each point's system accuracy."""
         curve = cascade_math.curve(held_out)
         stored = cascade_math.stored_points(curve)
+        thresholds = curve.threshold[stored].tolist()
+        bands: list[Interval | None] = [None] * len(thresholds)
+        apgr_band = None
+        if with_intervals:
+            bands = list(quality.system_accuracy_intervals(held_out, thresholds))
+            apgr_band = quality.cascade_bootstrap(held_out).apgr
         return cls(
             points=[
-                CascadePoint(threshold=t, coverage=c, selective_accuracy=a, system_accuracy=q)
-                for t, c, a, q in zip(
-                    curve.threshold[stored].tolist(),
+                CascadePoint(threshold=t, coverage=c, selective_accuracy=a, system_accuracy=q, system_accuracy_ci95=b)
+                for t, c, a, q, b in zip(
+                    thresholds,
                     curve.coverage[stored].tolist(),
                     curve.selective_accuracy[stored].tolist(),
                     curve.system_accuracy[stored].tolist(),
+                    bands,
                 )
             ],
             teacher_accuracy=curve.teacher_accuracy,
             student_accuracy=curve.student_accuracy,
             apgr=cascade_math.apgr(curve),
+            apgr_ci95=apgr_band,
             cpt={key: cascade_math.cpt(curve, level) for key, level in zip(CPT_KEYS, cascade_math.CPT_LEVELS)},
             aurc=cascade_math.aurc(held_out),
             n_examples=held_out.n,
@@ -230,8 +261,8 @@ class SeedResult(_Model):
 class DistillationMetrics(_Model):
     """What a distillation run (or a team's own eval) measured: quality retained, speed, cost."""
 
-    schema_version: Literal[1, 2] = Field(
-        description="Version of this contract: 2 (1 = before the cascade; this aueb reads both)"
+    schema_version: Literal[1, 2, 3] = Field(
+        description="Version of this contract: 3 (2: no intervals, 1: no cascade; this aueb reads all three)"
     )
     dataset: str = Field(min_length=1, description="What the models were evaluated on (free text)")
     teacher: ModelMetrics = Field(description="The teacher; size and speed null for an external teacher")
@@ -240,6 +271,16 @@ class DistillationMetrics(_Model):
         description="student.accuracy / teacher.accuracy (ratio; above 1 when the student beats the teacher). "
         "This is what apply-metrics puts into a scenario's student.quality_retention"
     )
+    quality_retention_ci95: Interval | None = Field(
+        None,
+        description="95% paired-bootstrap interval [low, high] of quality_retention (2,000 resamples, seeded; schema 3)",
+    )
+    quality_retention_std: NonNegative | None = Field(
+        None, description="Sample standard deviation of the per-seed retention across seeds (ratio; schema 3)"
+    )
+    test_examples: Annotated[int, Field(ge=1)] | None = Field(
+        None, description="Held-out test examples behind the accuracies, every seed's split together (count; schema 3)"
+    )
     kd_gain_pp: Finite | None = Field(
         None,
         description="Mean over seeds of student accuracy minus hard-label student accuracy (percentage points); null if not measured",
@@ -247,15 +288,25 @@ class DistillationMetrics(_Model):
     kd_gain_pp_std: NonNegative | None = Field(
         None, description="Sample standard deviation of kd_gain_pp over seeds (percentage points)"
     )
+    kd_gain_pp_ci95: Interval | None = Field(
+        None,
+        description="95% paired-bootstrap interval [low, high] of kd_gain_pp (percentage points; schema 3)",
+    )
     kd_wins: Annotated[int, Field(ge=0)] | None = Field(
         None, description="Seeds on which the distilled student beat the hard-label student (count)"
     )
     hard_label_accuracy: Accuracy | None = Field(
         None, description="Mean accuracy of the student trained on the true labels alone (fraction 0-1)"
     )
+    hard_label_accuracy_ci95: Interval | None = Field(
+        None, description="95% Wilson interval [low, high] of hard_label_accuracy (fraction 0-1; schema 3)"
+    )
     pseudo_label_accuracy: Accuracy | None = Field(
         None,
         description="Mean accuracy of the student trained on the teacher's argmax labels: all an API teacher that returns only labels gives (fraction 0-1)",
+    )
+    pseudo_label_accuracy_ci95: Interval | None = Field(
+        None, description="95% Wilson interval [low, high] of pseudo_label_accuracy (fraction 0-1; schema 3)"
     )
     agreement: Accuracy | None = Field(
         None, description="Mean share of test inputs where student and teacher predict the same class (fraction 0-1)"
@@ -291,6 +342,13 @@ class DistillationMetrics(_Model):
             self.cascade is not None or any(r.cascade is not None for r in self.per_seed or [])
         ):
             raise ValueError("cascade: needs schema_version 2")
+        for name in (
+            "quality_retention_ci95",
+            "kd_gain_pp_ci95",
+            "hard_label_accuracy_ci95",
+            "pseudo_label_accuracy_ci95",
+        ):
+            _check_interval(name, getattr(self, name))
         if self.teacher.accuracy == 0:
             raise ValueError("teacher.accuracy is 0: retention (student / teacher accuracy) is undefined")
         ratio = self.student.accuracy / self.teacher.accuracy
@@ -369,7 +427,7 @@ def parse_metrics(text: str, path: Path | None = None) -> DistillationMetrics:
             f"metrics JSON: {source} has no schema_version: not an aueb metrics file (see data/metrics_example.json)"
         )
     if data["schema_version"] not in READABLE_VERSIONS or isinstance(data["schema_version"], bool):
-        readable = " and ".join(map(str, READABLE_VERSIONS))
+        readable = ", ".join(map(str, READABLE_VERSIONS[:-1])) + f" and {READABLE_VERSIONS[-1]}"
         raise MetricsError(
             f"metrics JSON: schema_version: this aueb reads versions {readable} (got {json.dumps(data['schema_version'])})"
         )
@@ -399,94 +457,3 @@ def save_metrics(metrics: DistillationMetrics, path: str | Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(metrics.model_dump_json(indent=2) + "\n", encoding="utf-8")
     return path
-
-
-def apply_metrics(
-    scenario: Scenario,
-    metrics: DistillationMetrics,
-    feature: str,
-    hourly_price: float | None = None,
-    operating_point: str | None = None,
-) -> Scenario:
-    """A new scenario where `feature`'s student has the measured quality retention.
-
-    With operating_point (`best`, `coverage=X` or `threshold=T`, see aueb.planner.choose_point), the
-    feature runs the cascade at that point of metrics.cascade: coverage 1, escalation 1 - c and the
-    retention of docs/economics.md. The point is chosen after the self-hosted pricing is applied.
-
-    With hourly_price, the student is priced as self-hosted at that price per replica-hour, one replica
-    serving metrics.student.throughput_batch256 requests per second (a server that batches requests);
-    utilisation, peak-to-average and minimum replicas are kept if the student was already self-hosted.
-    Raises MetricsError (a ValueError) for an unknown feature, a feature without a student, or a
-    retention that would make the student's quality above 1.
-    """
-    names = [f.name for f in scenario.features]
-    if feature not in names:
-        raise MetricsError(
-            f"feature {feature!r} is not in scenario {scenario.name!r} (features: {', '.join(map(repr, names))})"
-        )
-    data = scenario.model_dump()
-    target = data["features"][names.index(feature)]
-    if target["student"] is None:
-        raise MetricsError(
-            f"feature {feature!r} has no student: add one to the scenario (with its coverage) before applying metrics"
-        )
-    teacher_quality = target["teacher"]["quality"]
-    if operating_point is None and metrics.quality_retention * teacher_quality > 1:
-        raise MetricsError(
-            f"quality_retention {metrics.quality_retention:g} x teacher quality {teacher_quality:g} of feature {feature!r} "
-            f"= {metrics.quality_retention * teacher_quality:.4f}, a share of correct outputs above 1: "
-            "the measured retention does not fit this scenario's teacher quality"
-        )
-    if operating_point is None:
-        _measured(target["student"], quality_retention=metrics.quality_retention)
-    if hourly_price is not None:
-        kept = {}
-        if target["student"]["pricing"]["kind"] == "self_hosted":
-            kept = {k: target["student"]["pricing"][k] for k in ("utilization", "peak_to_average", "min_replicas")}
-        try:
-            pricing = SelfHostedPricing(
-                hourly_price=hourly_price, throughput_rps=metrics.student.throughput_batch256, **kept
-            )
-        except ValidationError as error:
-            raise MetricsError(f"self-hosted pricing: {_one_line(error)}") from None
-        target["student"]["pricing"] = pricing.model_dump()
-    try:
-        updated = Scenario.model_validate(data)
-    except ValidationError as error:
-        raise MetricsError(f"scenario after applying metrics: {_one_line(error)}") from None
-    if operating_point is None:
-        return updated
-    return _apply_operating_point(updated, metrics, feature, operating_point)
-
-
-def _measured(model: dict[str, Any], **values: float) -> None:
-    """Set measured values in a dumped model, dropping their ranges: a measured value is not uncertain."""
-    model.update(values)
-    ranges = model.get(RANGES_KEY)
-    if ranges:
-        model[RANGES_KEY] = {name: r for name, r in ranges.items() if name not in values}
-
-
-def _apply_operating_point(scenario: Scenario, metrics: DistillationMetrics, feature: str, spec: str) -> Scenario:
-    from aueb.planner import choose_point  # the planner prices with the engine, which imports this module's users
-
-    if metrics.cascade is None:
-        raise MetricsError(
-            "operating point: the metrics file has no cascade (schema_version 2; add one with `aueb cascade`)"
-        )
-    index = choose_point(scenario, metrics.cascade, feature, spec)
-    point = metrics.cascade.points[index]
-    routed, escalation, retention = cascade_math.feature_inputs(
-        [point.coverage], [point.system_accuracy], metrics.cascade.teacher_accuracy
-    )
-    data = scenario.model_dump()
-    target = data["features"][[f.name for f in scenario.features].index(feature)]
-    _measured(target, coverage=float(routed[0]), escalation=float(escalation[0]))
-    _measured(target["student"], quality_retention=float(retention[0]))
-    try:
-        return Scenario.model_validate(data)
-    except ValidationError as error:
-        raise MetricsError(
-            f"scenario at operating point {spec} (coverage {point.coverage:.4f}): {_one_line(error)}"
-        ) from None

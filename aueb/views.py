@@ -430,17 +430,36 @@ def feature_table(rows: pd.DataFrame, multiplier: float) -> pd.DataFrame:
 # --- distillation metrics -------------------------------------------------------------------------
 
 
+def interval_text(band: Any, fmt: str = ".3f", unit: str = "") -> str:
+    """' (95% CI a to b)' after a figure, or '' when the metrics carry no interval (before schema 3)."""
+    if band is None:
+        return ""
+    return f" (95% CI {band[0]:{fmt}}{unit} to {band[1]:{fmt}}{unit})"
+
+
 def distill_accuracy(metrics: Any) -> pd.DataFrame:
-    """model, accuracy, std: teacher, distilled student and, when measured, the hard- and pseudo-label students."""
+    """model, accuracy, std, low, high: teacher, distilled student and, when measured, the hard- and
+    pseudo-label students; low and high are the 95% Wilson interval (None before schema 3)."""
+
+    def row(model: str, accuracy: float, std: float | None, band: Any) -> dict[str, Any]:
+        low, high = (None, None) if band is None else band
+        return {"model": model, "accuracy": accuracy, "std": std, "low": low, "high": high}
+
     records = [
-        {"model": "Teacher", "accuracy": metrics.teacher.accuracy, "std": metrics.teacher.accuracy_std},
-        {"model": "Student (distilled)", "accuracy": metrics.student.accuracy, "std": metrics.student.accuracy_std},
+        row("Teacher", metrics.teacher.accuracy, metrics.teacher.accuracy_std, metrics.teacher.accuracy_ci95),
+        row(
+            "Student (distilled)", metrics.student.accuracy, metrics.student.accuracy_std, metrics.student.accuracy_ci95
+        ),
     ]
     if metrics.hard_label_accuracy is not None:
-        records.append({"model": "Student (true labels only)", "accuracy": metrics.hard_label_accuracy, "std": None})
+        records.append(
+            row("Student (true labels only)", metrics.hard_label_accuracy, None, metrics.hard_label_accuracy_ci95)
+        )
     if metrics.pseudo_label_accuracy is not None:
-        records.append({"model": "Student (teacher's labels)", "accuracy": metrics.pseudo_label_accuracy, "std": None})
-    return pd.DataFrame(records, columns=["model", "accuracy", "std"])
+        records.append(
+            row("Student (teacher's labels)", metrics.pseudo_label_accuracy, None, metrics.pseudo_label_accuracy_ci95)
+        )
+    return pd.DataFrame(records, columns=["model", "accuracy", "std", "low", "high"])
 
 
 def distill_speed(metrics: Any) -> pd.DataFrame:

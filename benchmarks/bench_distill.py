@@ -25,6 +25,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from aueb.metrics import DistillationMetrics, load_metrics  # noqa: E402
+from aueb.quality import bootstrap_seconds, verdict  # noqa: E402
+
+
+def _band(band, fmt: str = ".4f") -> str:
+    return "n/a" if band is None else f"[{band[0]:{fmt}}, {band[1]:{fmt}}]"
 
 
 def distill(args: list[str], out: Path) -> tuple[DistillationMetrics, float]:
@@ -53,6 +58,12 @@ def show(title: str, m: DistillationMetrics, wall: float) -> None:
     apgr = "undefined" if c.apgr is None else f"{c.apgr:.4f}"
     print(
         f"  cascade on {c.n_examples} pooled held-out predictions: APGR {apgr}; teacher share to recover the gap (CPT) {cpt}; AURC {c.aurc:.4f}"
+    )
+    print(
+        f"  95% intervals on {m.test_examples:,} test examples: teacher {_band(t.accuracy_ci95)}, student "
+        f"{_band(s.accuracy_ci95)}, retention {_band(m.quality_retention_ci95)} (seed spread ± "
+        f"{m.quality_retention_std:.4f}), KD gain {_band(m.kd_gain_pp_ci95, '+.2f')} pp, APGR {_band(c.apgr_ci95)}; "
+        f"{verdict(m.kd_gain_pp_ci95)}"
     )
     per_seed = [r.cascade.cpt["0.95"] for r in m.per_seed or []]
     print("  CPT(95%) per seed: " + ", ".join("n/a" if v is None else f"{v:.2%}" for v in per_seed))
@@ -91,9 +102,15 @@ def main() -> None:
     )
     print(f"  {default.hardware.device}, {default.hardware.threads} timing threads, torch {torch.__version__}")
     show("all labels (where distillation does not help)", all_labels, all_wall)
+    bootstrap_s = bootstrap_seconds()  # target < 2 s: 2,000 paired resamples of 10,000 test examples
+    print(f"  paired bootstrap, 2,000 resamples of 10,000 test examples: {bootstrap_s:.2f}s")
     print(
         f"wall_s={wall:.1f} kd_gain_pp={default.kd_gain_pp:.2f} retention={default.quality_retention:.4f} speedup_b1={speedup_b1:.1f} speedup_b256={speedup_b256:.1f} all_labels_kd_gain_pp={all_labels.kd_gain_pp:.2f} "
-        f"apgr={_figure(default.cascade.apgr)} cpt95={_figure(default.cascade.cpt['0.95'])}"
+        f"apgr={_figure(default.cascade.apgr)} cpt95={_figure(default.cascade.cpt['0.95'])} "
+        f"retention_ci95={_band(default.quality_retention_ci95).replace(' ', '')} "
+        f"kd_gain_pp_ci95={_band(default.kd_gain_pp_ci95, '.2f').replace(' ', '')} "
+        f"apgr_ci95={_band(default.cascade.apgr_ci95).replace(' ', '')} test_examples={default.test_examples} "
+        f"bootstrap_10k_s={bootstrap_s:.2f}"
     )
 
 

@@ -23,6 +23,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from aueb.metrics import DistillationMetrics, load_metrics  # noqa: E402
+from aueb.quality import smallest_sufficient, verdict  # noqa: E402
+
+
+def _band(band, fmt: str = ".4f") -> str:
+    return "n/a" if band is None else f"[{band[0]:{fmt}}, {band[1]:{fmt}}]"
 
 
 def distill(args: list[str], out: Path, cache: Path) -> tuple[DistillationMetrics, float]:
@@ -41,6 +46,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="quick runs (smoke test; figures not representative)")
     parser.add_argument("--sweep", action="store_true", help="also the labels-per-class sweep (8, 16, 64, all)")
+    parser.add_argument(
+        "--target",
+        type=float,
+        default=0.95,
+        help="with --sweep: report the smallest labels per class whose retention interval's lower end reaches it",
+    )
     args = parser.parse_args()
     extra = ["--quick"] if args.quick else []
     with tempfile.TemporaryDirectory() as folder:
@@ -87,17 +98,34 @@ def main() -> None:
     print(
         f"  USD per 1M requests at {m.hardware.hourly_price:g}/h: teacher {t.cost_per_million_requests:.3g}, student {s.cost_per_million_requests:.3g}"
     )
+    print(
+        f"  95% intervals on {m.test_examples:,} test examples: teacher {_band(t.accuracy_ci95)}, student "
+        f"{_band(s.accuracy_ci95)}, retention {_band(m.quality_retention_ci95)} (seed spread ± "
+        f"{m.quality_retention_std:.4f}), KD gain {_band(m.kd_gain_pp_ci95, '+.2f')} pp; {verdict(m.kd_gain_pp_ci95)}"
+    )
     print(f"  {m.hardware.device}, {m.hardware.threads} timing threads")
     if sweep:
-        print("  labels/class | hard | argmax | KD | KD gain pp | wins | teacher | wall s")
+        print("  labels/class | hard | argmax | KD | KD gain pp | wins | teacher | retention [95%] | wall s")
         for labels, r, seconds in sweep:
             print(
                 f"  {labels:>12} | {r.hard_label_accuracy:.4f} | {r.pseudo_label_accuracy:.4f} | {r.student.accuracy:.4f} | "
-                f"{r.kd_gain_pp:+.2f} ± {r.kd_gain_pp_std:.2f} | {r.kd_wins}/{len(r.seeds)} | {r.teacher.accuracy:.4f} | {seconds:.1f}"
+                f"{r.kd_gain_pp:+.2f} ± {r.kd_gain_pp_std:.2f} | {r.kd_wins}/{len(r.seeds)} | {r.teacher.accuracy:.4f} | "
+                f"{r.quality_retention:.4f} {_band(r.quality_retention_ci95)} | {seconds:.1f}"
             )
+        enough = smallest_sufficient(
+            [labels for labels, _, _ in sweep], [r.quality_retention_ci95 for _, r, _ in sweep], args.target
+        )
+        print(
+            f"  smallest labels per class whose retention interval's lower end reaches {args.target:g}: {enough}"
+            if enough
+            else f"  none of the sizes tried ({', '.join(labels for labels, _, _ in sweep)}) reaches retention "
+            f"{args.target:g} at the lower end of its 95% interval"
+        )
     print(
         f"wall_s={wall:.1f} teacher_acc={t.accuracy:.4f} kd_acc={s.accuracy:.4f} hard_acc={m.hard_label_accuracy:.4f} "
-        f"kd_gain_pp={m.kd_gain_pp:.2f} retention={m.quality_retention:.4f} speedup_b256={speedup_b256:.1f}"
+        f"kd_gain_pp={m.kd_gain_pp:.2f} retention={m.quality_retention:.4f} speedup_b256={speedup_b256:.1f} "
+        f"retention_ci95={_band(m.quality_retention_ci95).replace(' ', '')} "
+        f"kd_gain_pp_ci95={_band(m.kd_gain_pp_ci95, '.2f').replace(' ', '')} test_examples={m.test_examples}"
     )
 
 

@@ -16,6 +16,8 @@ import pytest
 from helpers import EXAMPLE_METRICS, ROOT, headline, metric, start, total, visit
 
 from aueb import formatting, views
+
+from aueb.apply import apply_metrics
 from aueb.catalog import lookup
 from aueb.engine import project
 from aueb.errors import InputError
@@ -29,7 +31,7 @@ from aueb.formats import (
     scenario_to_json,
     scenarios_to_csv,
 )
-from aueb.metrics import apply_metrics, load_metrics
+from aueb.metrics import load_metrics
 from aueb.scenario import Scenario
 from aueb.ui import files, runner, scenario_edits
 

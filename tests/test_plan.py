@@ -13,9 +13,10 @@ from helpers import TIES, assert_cli_error
 from typer.testing import CliRunner
 
 from aueb.cascade import HeldOut
+from aueb.apply import apply_metrics
 from aueb.cli import app
 from aueb.engine import project
-from aueb.metrics import Cascade, MetricsError, apply_metrics, load_metrics
+from aueb.metrics import Cascade, MetricsError, load_metrics
 from aueb.planner import best_point, choose_point, plan
 from aueb.scenario import Scenario
 
@@ -272,7 +273,8 @@ def test_cli_cascade_from_a_hand_made_predictions_csv(tmp_path):
     assert result.exit_code == 0, result.output
     assert "4 points" in result.stderr
     metrics = load_metrics(into)
-    assert metrics.schema_version == 2 and metrics.cascade == Cascade.measure(TIES)
+    assert metrics.schema_version == 3 and metrics.cascade == Cascade.measure(TIES)
+    assert metrics.cascade.apgr_ci95 is not None and metrics.cascade.points[0].system_accuracy_ci95 is not None
     assert metrics.cascade.apgr == pytest.approx(2 / 3)
     assert metrics.teacher == load_metrics(EXAMPLE).teacher  # the rest of the file is kept
 

@@ -13,11 +13,12 @@ from conftest import CUSTOMER_SUPPORT_PATH
 from pydantic import ValidationError
 from typer.testing import CliRunner
 
+from aueb.apply import apply_metrics
 from aueb.cli import app
 from aueb.engine import project
 from aueb.errors import InputError
 from aueb.formats import CSV_COLUMNS, read_scenarios, scenario_to_json, scenarios_to_csv
-from aueb.metrics import apply_metrics, load_metrics
+from aueb.metrics import load_metrics
 from aueb.resources import data_path
 from aueb.risk import PERCENTILE_COLUMNS, risk_report
 from aueb.scenario import Feature, Range, Scenario

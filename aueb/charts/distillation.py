@@ -13,22 +13,35 @@ def accuracy_chart(accuracy: pd.DataFrame) -> go.Figure:
     """Test accuracy of teacher, distilled student and the students trained without the teacher's soft targets."""
     colors = ["#334155", ARM_COLORS["distilled"], "#a3a3a3", "#cbd5e1"]
     has_std = bool(accuracy["std"].notna().any())
+    # Error bars: the 95% Wilson interval where the metrics carry it (schema 3), else the spread across seeds.
+    has_interval = "low" in accuracy and bool(accuracy["low"].notna().all())
+    if has_interval:
+        error_x = dict(
+            type="data",
+            symmetric=False,
+            array=(accuracy["high"].astype(float) - accuracy["accuracy"]).clip(lower=0).tolist(),
+            arrayminus=(accuracy["accuracy"] - accuracy["low"].astype(float)).clip(lower=0).tolist(),
+            visible=True,
+        )
+    else:
+        error_x = dict(type="data", array=accuracy["std"].fillna(0).astype(float).tolist(), visible=has_std)
     trace = dict(
         type="bar",
         orientation="h",
         y=accuracy["model"].tolist(),
         x=accuracy["accuracy"].tolist(),
         marker_color=colors[: len(accuracy)],
-        error_x=dict(type="data", array=accuracy["std"].fillna(0).astype(float).tolist(), visible=has_std),
+        error_x=error_x,
         text=[views.pct(v) for v in accuracy["accuracy"]],
         textposition="outside",
         cliponaxis=False,
         hovertemplate="%{y}: %{x:.2%}<extra></extra>",
     )
-    low = max(0.0, float(accuracy["accuracy"].min()) - 0.1)
+    lowest = accuracy["low"].astype(float).min() if has_interval else accuracy["accuracy"].min()
+    low = max(0.0, float(lowest) - 0.1)
     return figure(
         [trace],
-        "Accuracy on held-out data",
+        "Accuracy on held-out data" + (" (bars: 95% interval)" if has_interval else ""),
         340,
         xaxis=dict(
             range=[low, 1.0], tickformat=".0%", tickangle=0, nticks=4, title="Test accuracy (%)", gridcolor=GRID

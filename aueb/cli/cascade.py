@@ -38,7 +38,7 @@ def cascade_command(
         str, typer.Option(help="Column saying whether the teacher is right (0/1 or true/false)")
     ],
     into: Annotated[
-        Path, typer.Option(help="Existing metrics JSON to write the cascade into (it becomes schema_version 2)")
+        Path, typer.Option(help="Existing metrics JSON to write the cascade into (it becomes schema_version 3)")
     ],
 ) -> None:
     """Measure the confidence cascade from your own per-example eval and write it into a metrics file."""
@@ -61,7 +61,8 @@ def cascade_command(
     err.print(
         f"wrote the cascade into {into}: {cascade.n_examples:,} examples, {len(cascade.points)} points, "
         f"teacher {pct(cascade.teacher_accuracy)}, student {pct(cascade.student_accuracy)}, "
-        f"APGR {_number(cascade.apgr)}, 95% of the gap at teacher share {pct(cpt)}, AURC {cascade.aurc:.4f}",
+        f"APGR {_number(cascade.apgr)}{_band(cascade.apgr_ci95)}, 95% of the gap at teacher share {pct(cpt)}, "
+        f"AURC {cascade.aurc:.4f}",
         highlight=False,
     )
 
@@ -92,6 +93,11 @@ def plan_command(
         sys.stdout.write(json.dumps(priced.to_json(), indent=2, allow_nan=False) + "\n")
     else:
         _render(priced)
+
+
+def _band(interval: tuple[float, float] | None) -> str:
+    """' (95% interval a to b)' of a figure, or nothing when the file has none (before schema 3)."""
+    return "" if interval is None else f" (95% interval {interval[0]:.3f} to {interval[1]:.3f})"
 
 
 def _number(value: float | None, digits: int = 3) -> str:
@@ -172,10 +178,16 @@ def _render(priced: Plan) -> None:
             f"net AI value {amount(best['net_ai_value'], cur)} a month.",
             highlight=False,
         )
+        band = cascade.points[priced.best].system_accuracy_ci95  # plan rows are the cascade points, in order
+        if band is not None:
+            out.print(
+                f"System accuracy there: {pct(best['system_accuracy'])} (95% interval {pct(band[0])} to "
+                f"{pct(band[1])}, paired bootstrap over {cascade.n_examples:,} examples).",
+                highlight=False,
+            )
     cpt = ", ".join(f"{float(k):.0%} {pct(v)}" for k, v in cascade.cpt.items())
     out.print(
-        f"Measured on {cascade.n_examples:,} examples: teacher {pct(cascade.teacher_accuracy)}, student "
-        f"{pct(cascade.student_accuracy)}; "
-        f"APGR {_number(cascade.apgr)}; teacher share to recover the gap (CPT): {cpt}; AURC {cascade.aurc:.4f}.",
+        f"Measured on {cascade.n_examples:,} examples: teacher {pct(cascade.teacher_accuracy)}, student {pct(cascade.student_accuracy)}; "
+        f"APGR {_number(cascade.apgr)}{_band(cascade.apgr_ci95)}; teacher share to recover the gap (CPT): {cpt}; AURC {cascade.aurc:.4f}.",
         highlight=False,
     )

@@ -54,12 +54,19 @@ def apply_metrics_command(
             "coverage=X (smallest coverage >= X) or threshold=T; sets coverage 1, escalation and retention"
         ),
     ] = None,
+    point: Annotated[
+        bool,
+        typer.Option(
+            "--point",
+            help="Write the retention as the bare estimate; by default a measured 95% interval makes it a range "
+            "{low, mode, high} that the risk analysis samples",
+        ),
+    ] = False,
 ) -> None:
-    """Set a feature's student quality retention (optionally self-hosted pricing, or a cascade operating point) from a
-    metrics JSON.
-    """
+    """Set a feature's student quality retention (optionally self-hosted pricing, or a cascade operating point) from a metrics JSON."""
+    from aueb.apply import apply_metrics
     from aueb.formats import scenario_to_json
-    from aueb.metrics import apply_metrics, load_metrics
+    from aueb.metrics import load_metrics
 
     scenarios = load_scenario_file(scenario_file)
     if len(scenarios) != 1:
@@ -73,7 +80,7 @@ def apply_metrics_command(
     try:
         metrics = load_metrics(metrics_file)
         updated = apply_metrics(
-            scenarios[0], metrics, feature, hourly_price=hourly_price, operating_point=operating_point
+            scenarios[0], metrics, feature, hourly_price=hourly_price, operating_point=operating_point, point=point
         )
         if out_path:
             write_scenarios([updated], out_path)

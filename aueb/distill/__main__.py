@@ -85,7 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SEED",
         type=_number(int, above_zero=False),
         default=0,
-        help="base seed: seeds are SEED..SEED+N-1; also fixes the test split (default 0)",
+        help="base seed: seeds are SEED..SEED+N-1; each seed draws its own stratified train/test split and initialisation (default 0)",
     )
     parser.add_argument(
         "--seeds",
@@ -215,8 +215,8 @@ def _silent(phase: str, done: int, total: int, message: str) -> None:
     pass
 
 
-def _load_text(args: argparse.Namespace):
-    from aueb.distill.text import DEFAULT_TRANSFER, QUICK_TEST, QUICK_TRANSFER, load_airline_tweets, load_text_csv
+def _load_text(args: argparse.Namespace, seed: int):
+    from aueb.distill.text_task import DEFAULT_TRANSFER, QUICK_TEST, QUICK_TRANSFER, load_airline_tweets, load_text_csv
 
     if args.feature_columns is not None:
         raise _InputError("--feature-columns is for numeric data: with --task text give --text-column")
@@ -225,7 +225,7 @@ def _load_text(args: argparse.Namespace):
             if getattr(args, flag.removeprefix("--").replace("-", "_")) is not None:
                 raise _InputError(f"{flag} needs --data FILE.csv")
         return load_airline_tweets(
-            args.seed,
+            seed,
             args.transfer or (QUICK_TRANSFER if args.quick else DEFAULT_TRANSFER),
             QUICK_TEST if args.quick else None,
         )
@@ -241,17 +241,17 @@ def _load_text(args: argparse.Namespace):
         args.data,
         args.text_column,
         args.label_column,
-        args.seed,
+        seed,
         _columns(args.teacher_prob_columns, "--teacher-prob-columns"),
         args.teacher_label_column,
     )
 
 
-def _load(args: argparse.Namespace):
+def _load(args: argparse.Namespace, seed: int):
     from aueb.distill.data import load_csv_dataset, load_digits_dataset
 
     if args.task == "text":
-        return _load_text(args)
+        return _load_text(args, seed)
     for flag in ("--text-column", "--transfer"):
         if getattr(args, flag.removeprefix("--").replace("-", "_")) is not None:
             raise _InputError(f"{flag} needs --task text")
@@ -260,7 +260,7 @@ def _load(args: argparse.Namespace):
             value = getattr(args, flag.removeprefix("--").replace("-", "_"))
             if value is not None:
                 raise _InputError(f"{flag} needs --data FILE.csv")
-        return load_digits_dataset(args.seed)
+        return load_digits_dataset(seed)
     if args.label_column is None:
         raise _InputError("--data needs --label-column COL (the column of true labels; blank = unlabelled)")
     if args.teacher_prob_columns and args.teacher_label_column:
@@ -268,7 +268,7 @@ def _load(args: argparse.Namespace):
     return load_csv_dataset(
         args.data,
         args.label_column,
-        args.seed,
+        seed,
         _columns(args.teacher_prob_columns, "--teacher-prob-columns"),
         args.teacher_label_column,
         _columns(args.feature_columns, "--feature-columns"),
@@ -284,9 +284,16 @@ def _columns(text: str | None, flag: str) -> list[str] | None:
     return columns
 
 
+def _interval(band, fmt: str, unit: str = "") -> str:
+    """' (95% interval a to b)' after a figure; nothing for a file without one."""
+    return "" if band is None else f" (95% interval {band[0]:{fmt}}{unit} to {band[1]:{fmt}}{unit})"
+
+
 def _table(metrics, out: Path) -> None:
     from rich.console import Console
     from rich.table import Table
+
+    from aueb.quality import verdict
 
     teacher, student = metrics.teacher, metrics.student
 
@@ -299,8 +306,12 @@ def _table(metrics, out: Path) -> None:
     def accuracy(m) -> str:
         return f"{m.accuracy:.2%} ± {m.accuracy_std * 100:.2f}"
 
+    def band(m) -> str:
+        return "" if m.accuracy_ci95 is None else f"{m.accuracy_ci95[0]:.1%} to {m.accuracy_ci95[1]:.1%}"
+
     rows = [
         ("accuracy, % ± std (pp)", accuracy(teacher), accuracy(student), ""),
+        (f"  95% interval, n = {metrics.test_examples or 0:,}", band(teacher), band(student), ""),
         (
             "parameters",
             cell(teacher.parameters, ","),
@@ -349,18 +360,30 @@ def _table(metrics, out: Path) -> None:
         table.add_column(header, justify=justify)
     for row in rows:
         table.add_row(*row)
-    console = Console(file=sys.stdout)
+    console = Console(file=sys.stdout, soft_wrap=True)  # long lines stay whole: tests and scripts grep them
     console.print(table)
     labels = "all" if metrics.labels_per_class is None else metrics.labels_per_class
-    console.print(f"quality retention (student / teacher accuracy): [bold]{metrics.quality_retention:.3f}[/]")
     console.print(
-        f"KD gain over hard labels ({labels} per class): [bold]{metrics.kd_gain_pp:+.2f} pp[/] ± {metrics.kd_gain_pp_std:.2f}, "
+        f"quality retention (student / teacher accuracy): [bold]{metrics.quality_retention:.3f}[/]"
+        f"{_interval(metrics.quality_retention_ci95, '.3f')}, spread across seeds ± {metrics.quality_retention_std or 0:.3f}"
+    )
+    console.print(
+        f"KD gain over hard labels ({labels} per class): [bold]{metrics.kd_gain_pp:+.2f} pp[/]"
+        f"{_interval(metrics.kd_gain_pp_ci95, '+.2f', ' pp')}, spread across seeds ± {metrics.kd_gain_pp_std:.2f}, "
         f"KD wins on {metrics.kd_wins} of {len(metrics.seeds)} seeds"
     )
+    console.print(f"verdict: {verdict(metrics.kd_gain_pp_ci95)}")
     console.print(
-        f"student accuracy: hard labels {metrics.hard_label_accuracy:.2%}, teacher argmax labels {metrics.pseudo_label_accuracy:.2%}, "
+        f"student accuracy: hard labels {metrics.hard_label_accuracy:.2%}"
+        f"{_interval(metrics.hard_label_accuracy_ci95, '.1%')}, teacher argmax labels "
+        f"{metrics.pseudo_label_accuracy:.2%}{_interval(metrics.pseudo_label_accuracy_ci95, '.1%')}, "
         f"soft targets {student.accuracy:.2%}; agrees with teacher on {metrics.agreement:.2%}"
     )
+    if metrics.test_examples:
+        console.print(
+            f"test examples: {metrics.test_examples:,} ({len(metrics.seeds)} seeds, each its own stratified split); "
+            "intervals: Wilson for accuracies, paired bootstrap (2,000 resamples) for retention and KD gain"
+        )
     phases = ", ".join(f"{name} {seconds:.1f}s" for name, seconds in (metrics.phase_seconds or {}).items())
     console.print(
         f"{metrics.hardware.device}, {metrics.hardware.threads} threads; wall {metrics.wall_seconds:.1f}s ({phases})"
@@ -401,10 +424,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: cannot write {args.out}: {error.strerror or error}", file=sys.stderr)
         return 2
     try:
-        loading = time.perf_counter()
-        data = _load(args)
-        load_seconds = time.perf_counter() - loading
         seeds = args.seeds or (3 if args.quick else 5)
+        if args.task == "text" and args.quick:
+            seeds = args.seeds or 1
+        loading = time.perf_counter()
+        data = [_load(args, seed) for seed in range(args.seed, args.seed + seeds)]  # each seed its own split
+        load_seconds = time.perf_counter() - loading
         if args.labels_per_class is None:  # not given: few labels on digits and tweets, every label of your own data
             labels_per_class = None if args.data else (16 if args.task == "text" else 5)
         else:
@@ -415,8 +440,6 @@ def main(argv: list[str] | None = None) -> int:
             from aueb.distill.text_task import TextTask
 
             task = TextTask()
-            if args.quick:
-                seeds = args.seeds or 1
         settings = Settings(
             seeds=tuple(range(args.seed, args.seed + seeds)),
             labels_per_class=labels_per_class,

@@ -11,6 +11,9 @@ Per seed:
                API teacher that only returns labels gives you)
   3. All are scored on the held-out test split; the distilled student's confidence on each test
      example, with both models' correctness, gives the cascade curve (aueb.cascade).
+Each seed has its own stratified train/test split (pass one Dataset per seed) as well as its own
+initialisation, so the spread across seeds is a real spread; the per-example correctness of every
+model gives the 95% intervals (aueb.quality: Wilson for accuracies, paired bootstrap for retention and KD gain).
 Then the first seed's teacher and kd student are timed on this CPU.
 """
 
@@ -26,6 +29,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from aueb import quality
 from aueb.cascade import HeldOut
 from aueb.distill.data import Dataset
 from aueb.distill.measure import cost_per_million, count_flops, count_parameters, cpu_name, time_model
@@ -204,15 +208,17 @@ class Task:
     This one is the numeric task (digits, or your CSV of features): MLPs on the standardised inputs.
     """
 
-    def teachers(self, data: Dataset, settings: Settings, progress: Progress) -> Teachers:
-        x_train, y_train = torch.from_numpy(data.x_train), torch.from_numpy(data.y_train)
-        x_test = torch.from_numpy(data.x_test)
-        sizes = [data.features, *settings.teacher_hidden, data.classes]
-        labelled_rows = torch.from_numpy(np.flatnonzero(data.y_train >= 0))
+    def teachers(self, datasets: list[Dataset], settings: Settings, progress: Progress) -> Teachers:
+        """One teacher per seed, each trained on its seed's split (datasets[i])."""
+        sizes = [datasets[0].features, *settings.teacher_hidden, datasets[0].classes]
         seeds = list(settings.seeds)
         total = len(seeds) * settings.teacher_epochs
         result = Teachers(describe(sizes), [], [])
         for i, seed in enumerate(seeds):
+            data = datasets[i]
+            x_train, y_train = torch.from_numpy(data.x_train), torch.from_numpy(data.y_train)
+            x_test = torch.from_numpy(data.x_test)
+            labelled_rows = torch.from_numpy(np.flatnonzero(data.y_train >= 0))
             report = lambda epoch, i=i, seed=seed: progress(
                 "teacher",
                 i * settings.teacher_epochs + epoch,
@@ -257,26 +263,33 @@ class Task:
         return torch.from_numpy(data.x_test)
 
 
-def run(data: Dataset, settings: Settings, progress: Progress, task: Task | None = None) -> DistillationMetrics:
+def run(
+    data: Dataset | list[Dataset], settings: Settings, progress: Progress, task: Task | None = None
+) -> DistillationMetrics:
+    """The run over settings.seeds; `data` is one Dataset per seed (its own split), or one shared by all."""
     torch.set_num_threads(TRAINING_THREADS)
     torch.use_deterministic_algorithms(True)
     task = task or Task()
-    x_train, y_train = torch.from_numpy(data.x_train), torch.from_numpy(data.y_train)
-    x_test, y_test = torch.from_numpy(data.x_test), torch.from_numpy(data.y_test)
-    external = data.teacher_probs_train is not None
     seeds = list(settings.seeds)
+    datasets = [data] * len(seeds) if isinstance(data, Dataset) else list(data)
+    if len(datasets) != len(seeds):
+        raise ValueError(f"run: {len(datasets)} datasets for {len(seeds)} seeds; give one per seed")
+    data = datasets[0]
+    external = data.teacher_probs_train is not None
     phase_seconds: dict[str, float] = {}
 
     # 1. Teachers: their logits on every training input are the student's soft targets.
     started = time.perf_counter()
     if external:
         # log-probabilities act as logits: softmax(log p / T) is the teacher's distribution at temperature T.
-        logits_train = torch.from_numpy(data.teacher_probs_train).clamp_min(1e-8).log()
-        predicted = torch.from_numpy(data.teacher_probs_test).argmax(dim=1)
-        teachers = Teachers(data.teacher_name, [logits_train] * len(seeds), [predicted] * len(seeds))
+        teachers = Teachers(
+            data.teacher_name,
+            [torch.from_numpy(d.teacher_probs_train).clamp_min(1e-8).log() for d in datasets],
+            [torch.from_numpy(d.teacher_probs_test).argmax(dim=1) for d in datasets],
+        )
         progress("teacher", 1, 1, f"{data.teacher_name}: no training")
     else:
-        teachers = task.teachers(data, settings, progress)
+        teachers = task.teachers(datasets, settings, progress)
     teacher_logits, teacher_test_predictions = teachers.logits_train, teachers.test_predictions
     phase_seconds["teacher"] = time.perf_counter() - started
 
@@ -285,13 +298,18 @@ def run(data: Dataset, settings: Settings, progress: Progress, task: Task | None
     per_seed: list[SeedResult] = []
     kd_students: list[nn.Module] = []
     held_out: list[HeldOut] = []  # the distilled student's per-example test results, one set per seed
+    correct: list[dict[str, np.ndarray]] = []  # per seed: arm (and "teacher") -> per-example correctness
     for i, seed in enumerate(seeds):
-        labelled = torch.from_numpy(choose_labelled(data.y_train, settings.labels_per_class, seed))
+        seed_data = datasets[i]
+        x_test, y_test = torch.from_numpy(seed_data.x_test), torch.from_numpy(seed_data.y_test)
+        labelled = torch.from_numpy(choose_labelled(seed_data.y_train, settings.labels_per_class, seed))
         scores: dict[str, float] = {}
+        correct.append({"teacher": (teacher_test_predictions[i] == y_test).numpy()})
         for j, arm in enumerate(ARMS):
-            student = task.train_student(arm, data, labelled, teacher_logits[i], settings, seed)
+            student = task.train_student(arm, seed_data, labelled, teacher_logits[i], settings, seed)
             predicted = predict(student, x_test)
             scores[arm] = accuracy(predicted, y_test)
+            correct[i][arm] = (predicted == y_test).numpy()
             if arm == "kd":
                 kd_students.append(student)
                 agreement = accuracy(predicted, teacher_test_predictions[i])
@@ -306,7 +324,7 @@ def run(data: Dataset, settings: Settings, progress: Progress, task: Task | None
                 pseudo_label_accuracy=scores["pseudo"],
                 agreement=agreement,
                 kd_gain_pp=(scores["kd"] - scores["hard"]) * 100,
-                cascade=Cascade.measure(held_out[i]),
+                cascade=Cascade.measure(held_out[i], with_intervals=False),
             )
         )
     phase_seconds["students"] = time.perf_counter() - started
@@ -326,8 +344,21 @@ def run(data: Dataset, settings: Settings, progress: Progress, task: Task | None
         )
     phase_seconds["measure"] = time.perf_counter() - started
 
+    per_example = [
+        quality.SeedCorrectness(c["teacher"], c["kd"], c["hard"]) for c in correct
+    ]  # the paired bootstrap resamples each seed's own test examples
+    bands = quality.intervals(per_example)
+    test_examples = bands.test_examples
+    pseudo_correct = int(sum(int(c["pseudo"].sum()) for c in correct))
+
     def model_metrics(role: str, model: nn.Module | None, name: str, accuracies: list[float]) -> dict:
-        figures = {"name": name, "accuracy": float(np.mean(accuracies)), "accuracy_std": _std(accuracies)}
+        figures = {
+            "name": name,
+            "accuracy": float(np.mean(accuracies)),
+            "accuracy_std": _std(accuracies),
+            "accuracy_ci95": bands.teacher_accuracy if role == "teacher" else bands.student_accuracy,
+            "test_examples": test_examples,
+        }
         if model is not None:
             timing = timings[role]
             figures |= {
@@ -356,6 +387,14 @@ def run(data: Dataset, settings: Settings, progress: Progress, task: Task | None
         teacher=teacher,
         student=student,
         quality_retention=student.accuracy / teacher.accuracy,
+        quality_retention_ci95=bands.retention,
+        quality_retention_std=_std(
+            [r.student_accuracy / r.teacher_accuracy for r in per_seed if r.teacher_accuracy > 0]
+        ),
+        test_examples=test_examples,
+        kd_gain_pp_ci95=bands.kd_gain_pp,
+        hard_label_accuracy_ci95=bands.hard_label_accuracy,
+        pseudo_label_accuracy_ci95=quality.wilson(pseudo_correct, test_examples),
         kd_gain_pp=float(np.mean(gains)),
         kd_gain_pp_std=_std(gains),
         kd_wins=sum(g > 0 for g in gains),

@@ -20,6 +20,7 @@ from aueb.charts.risk import fan_chart, tornado_chart
 from aueb.charts.usage import daily_cost_chart
 from aueb.metrics import CPT_KEYS, Cascade, DistillationMetrics, MetricsError
 from aueb.planner import plan
+from aueb.quality import verdict
 from aueb.report.model import DEFINITIONS, Chart, Figure, Figures, Section, Sheet, Table, Text
 from aueb.scenario import Scenario
 
@@ -46,19 +47,47 @@ def _number(value: Any, digits: int = 0) -> str:
 # --- distillation -------------------------------------------------------------------------------------
 
 
+def _n(count: int | None) -> str:
+    return "" if count is None else f" (n = {count:,})"
+
+
 def distillation_section(metrics: DistillationMetrics, scenario: Scenario) -> tuple[Section, list[Sheet]]:
     currency = scenario.currency
     teacher, student = metrics.teacher, metrics.student
     figures = [
-        Figure("quality_retention", "Quality retention", f"{metrics.quality_retention:.4f}", metrics.quality_retention),
-        Figure("quality", "Teacher accuracy", views.pct(teacher.accuracy, 2), teacher.accuracy),
-        Figure("quality", "Student accuracy", views.pct(student.accuracy, 2), student.accuracy),
+        Figure(
+            "quality_retention",
+            "Quality retention",
+            f"{metrics.quality_retention:.4f}" + views.interval_text(metrics.quality_retention_ci95, ".4f"),
+            metrics.quality_retention,
+        ),
+        Figure(
+            "quality",
+            "Teacher accuracy",
+            views.pct(teacher.accuracy, 2)
+            + _n(teacher.test_examples)
+            + views.interval_text(teacher.accuracy_ci95, ".1%"),
+            teacher.accuracy,
+        ),
+        Figure(
+            "quality",
+            "Student accuracy",
+            views.pct(student.accuracy, 2)
+            + _n(student.test_examples)
+            + views.interval_text(student.accuracy_ci95, ".1%"),
+            student.accuracy,
+        ),
     ]
     if metrics.kd_gain_pp is not None:
-        spread = f" ± {metrics.kd_gain_pp_std:.2f}" if metrics.kd_gain_pp_std is not None else ""
+        spread = f" ± {metrics.kd_gain_pp_std:.2f} across seeds" if metrics.kd_gain_pp_std is not None else ""
+        band = views.interval_text(metrics.kd_gain_pp_ci95, "+.2f", " pp")
+        tell = f"; {verdict(metrics.kd_gain_pp_ci95)}" if metrics.kd_gain_pp_ci95 is not None else ""
         figures.append(
             Figure(
-                "kd_gain_pp", "Gain over true labels alone", f"{metrics.kd_gain_pp:+.2f} pp{spread}", metrics.kd_gain_pp
+                "kd_gain_pp",
+                "Gain over true labels alone",
+                f"{metrics.kd_gain_pp:+.2f} pp{band}{spread}{tell}",
+                metrics.kd_gain_pp,
             )
         )
     rows = [
@@ -126,7 +155,12 @@ def _cascade(cascade: Cascade, scenario: Scenario) -> tuple[list[Any], Sheet]:
     its curve and best point."""
     cpt = cascade.cpt
     figures = [
-        Figure("apgr", "APGR", views.NA if cascade.apgr is None else f"{cascade.apgr:.3f}", cascade.apgr),
+        Figure(
+            "apgr",
+            "APGR",
+            views.NA if cascade.apgr is None else f"{cascade.apgr:.3f}" + views.interval_text(cascade.apgr_ci95),
+            cascade.apgr,
+        ),
         *(
             Figure(
                 "cpt",

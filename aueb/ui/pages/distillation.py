@@ -9,10 +9,13 @@ from streamlit.runtime import Runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from aueb import charts, views
+from aueb.apply import apply_metrics
 from aueb.errors import InputError
 from aueb.formats import DATA_DIR
-from aueb.metrics import DistillationMetrics, MetricsError, apply_metrics, load_metrics
+from aueb.metrics import DistillationMetrics, MetricsError, load_metrics
+from aueb.quality import verdict
 from aueb.ui import components, state
+from aueb.ui.distill_cost import cost_section
 from aueb.ui.files import MAX_UPLOAD_MB, read_metrics_upload
 from aueb.ui.pages.distillation_cascade import cascade_section
 from aueb.ui.runner import (
@@ -235,23 +238,28 @@ def metrics_view(metrics: DistillationMetrics, source: str, currency: str) -> No
         (
             "Teacher accuracy",
             views.pct(t.accuracy),
-            f"{t.name or 'Teacher'}: share of held-out examples it gets right.",
+            f"{t.name or 'Teacher'}: share of held-out examples it gets right"
+            + (f" (n = {t.test_examples:,}){views.interval_text(t.accuracy_ci95, '.1%')}." if t.test_examples else "."),
         ),
         (
             "Student accuracy",
             views.pct(s.accuracy),
-            f"{s.name or 'Student'}: share of held-out examples it gets right.",
+            f"{s.name or 'Student'}: share of held-out examples it gets right"
+            + (f" (n = {s.test_examples:,}){views.interval_text(s.accuracy_ci95, '.1%')}." if s.test_examples else "."),
         ),
         (
             "Quality retention (ratio)",
-            f"{metrics.quality_retention:.3f}",
-            "Student accuracy / teacher accuracy: what apply puts into the scenario.",
+            f"{metrics.quality_retention:.3f}" + views.interval_text(metrics.quality_retention_ci95),
+            "Student accuracy / teacher accuracy: what apply puts into the scenario "
+            "(with its 95% interval, as a range the Risk page samples).",
         ),
         (
             "KD gain over true labels",
-            f"{metrics.kd_gain_pp:+.1f} pp" if metrics.kd_gain_pp is not None else views.NA,
+            f"{metrics.kd_gain_pp:+.1f} pp" + views.interval_text(metrics.kd_gain_pp_ci95, "+.1f")
+            if metrics.kd_gain_pp is not None
+            else views.NA,
             "Accuracy of the distilled student minus the same student trained on true labels alone "
-            "(percentage points).",
+            f"(percentage points). {verdict(metrics.kd_gain_pp_ci95)}.",
         ),
     ]
     for column, (label, value, help) in zip(st.columns(len(cards)), cards, strict=True):
@@ -292,6 +300,9 @@ def apply(metrics: DistillationMetrics) -> None:
     text = (
         f"Applied to **{feature}**: quality retention {old_student.quality_retention:g} → {metrics.quality_retention:g}"
     )
+    band = next(f.student for f in new.features if f.name == feature).ranges.get("quality_retention")
+    if band is not None:
+        text += f" (range {band.low:.3f} to {band.high:.3f}, its 95% interval, sampled on the Risk page)"
     if hourly is not None:
         per_replica = views.volume(metrics.student.throughput_batch256)
         text += (
@@ -359,8 +370,9 @@ def distillation() -> None:
     loaded = current_metrics()
     if loaded is None:
         st.info("No metrics yet: run the distillation or upload a metrics JSON.", icon=":material/info:")
-        return
-    metrics, source = loaded
-    metrics_view(metrics, source, scenario.currency)
-    apply_section(metrics, scenario)
-    cascade_section(metrics, source, scenario)
+    else:
+        metrics, source = loaded
+        metrics_view(metrics, source, scenario.currency)
+        apply_section(metrics, scenario)
+        cascade_section(metrics, source, scenario)
+    cost_section(scenario)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from aueb import charts, views
-from aueb.metrics import DistillationMetrics, MetricsError, apply_metrics
+from aueb.apply import apply_metrics
+from aueb.metrics import DistillationMetrics, MetricsError
 from aueb.planner import Plan, plan
 from aueb.scenario import Scenario
 from aueb.ui import components, state
