@@ -137,11 +137,11 @@ def inputs_table(scenario: Scenario) -> Table:
 
 def headline(projection: Projection, currency: str) -> Table:
     text, bands = views.headline_table(projection.rows, currency)
-    keys = [column for _, column, _ in views.HEADLINE_METRICS]
+    keys: list[str | None] = [column for _, column, _ in views.HEADLINE_METRICS]
     return Table(
         "Headline by volume, without and with the student",
         ["Metric", *text.columns],
-        [[label, *values] for label, values in zip(text.index, text.to_numpy().tolist())],
+        [[label, *values] for label, values in zip(text.index, text.to_numpy().tolist(), strict=True)],
         row_keys=keys,
         bands=[[None, *(v if isinstance(v, str) else None for v in values)] for values in bands.to_numpy().tolist()],
         note="Tier metrics carry their industry band (Elite, Elite-Median, Median, Median-Low, Low).",
@@ -277,7 +277,8 @@ def build_report(
     investment = Section(
         "investment",
         "The distillation investment",
-        intro=f"What the student costs once, what it saves a month at today's volume, and from what volume it pays; ROI over {horizon:g} months.",
+        intro="What the student costs once, what it saves a month at today's volume, and from what volume it pays; "
+        f"ROI over {horizon:g} months.",
         blocks=[Figures(summary_figures(summary, currency, horizon))],
     )
     costs = Section(
@@ -288,14 +289,16 @@ def build_report(
                 "cost_per_request",
                 charts.cost_per_request_chart(views.cost_components_per_request(projection.rows), currency),
                 "cost_per_request",
-                "Inference: teacher, student and cache hits. Overhead: retrieval, logging, guardrails. Human review: reviewed share x minutes "
+                "Inference: teacher, student and cache hits. Overhead: retrieval, logging, guardrails. Human review: "
+                "reviewed share x minutes "
                 "x reviewer cost. Fixed platform: shared in proportion to requests.",
             ),
             Chart(
                 "volume",
                 charts.volume_chart(views.volume_curve(curve), views.volume_marks(curve), currency),
                 "ai_cogs",
-                "Both arms from 0.001x to 1,000x today's volume, users growing (log-log). Crosses: margin collapse, where AI COGS reaches "
+                "Both arms from 0.001x to 1,000x today's volume, users growing (log-log). Crosses: margin collapse, "
+                "where AI COGS reaches "
                 "today's revenue if usage per user grows and revenue per user does not.",
             ),
             feature_table(projection, first, currency),
@@ -303,7 +306,8 @@ def build_report(
                 "features",
                 charts.feature_chart(views.feature_table(projection.rows, first), currency),
                 "ai_cogs",
-                f"AI COGS of each feature without and with the student, and its revenue, at {views.multiplier_label(first)}.",
+                "AI COGS of each feature without and with the student, and its revenue, at "
+                f"{views.multiplier_label(first)}.",
             ),
         ],
     )

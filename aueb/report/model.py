@@ -80,7 +80,8 @@ class Section:
 
 @dataclass(frozen=True)
 class Sheet:
-    """A workbook sheet: a frame and the number format of each column (money, money_small, percent, count, number, text)."""
+    """A workbook sheet: a frame and the number format of each column
+    (money, money_small, percent, count, number, text)."""
 
     name: str
     frame: pd.DataFrame
@@ -108,5 +109,6 @@ class ReportContent:
         growth = "users grow" if s.growth == "users" else "usage per user grows"
         return (
             f"AI unit economics report · {self.created:%d %B %Y} · {n} AI feature{'s' if n != 1 else ''} · "
-            f"volume at {', '.join(views.multiplier_label(m) for m in s.multipliers)} today's as {growth} · money in {s.currency}"
+            f"volume at {', '.join(views.multiplier_label(m) for m in s.multipliers)} today's as {growth} · money in "
+            f"{s.currency}"
         )

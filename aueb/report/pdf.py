@@ -27,7 +27,8 @@ CHROMIUM_ARGS = [
 # Paper width in millimetres, and Playwright's name of the format.
 PAPER_SIZES = {"a4": (210.0, "A4"), "letter": (215.9, "Letter")}
 MARGIN_MM = 14
-# The page is laid out as wide as the HTML report on a screen and printed at this scale, so charts and text keep their proportions.
+# The page is laid out as wide as the HTML report on a screen and printed at this scale,
+# so charts and text keep their proportions.
 PRINT_SCALE = 0.72
 DRAW_TIMEOUT_MS = 60_000
 
@@ -48,7 +49,8 @@ def chromium_path() -> str:
         if found:
             return found
     raise RendererMissing(
-        "the PDF report needs Chromium: install it (Debian/Ubuntu: apt-get install chromium) or set AUEB_CHROMIUM to its path"
+        "the PDF report needs Chromium: install it (Debian/Ubuntu: apt-get install chromium) or set AUEB_CHROMIUM to "
+        "its path"
     )
 
 
@@ -73,7 +75,8 @@ def render_pdf(content: ReportContent, paper: str = "a4") -> bytes:
             "the PDF report needs the playwright package: pip install 'aueb[report]' (it uses the system's Chromium)"
         ) from None
     width_mm, page_format = PAPER_SIZES[paper]
-    # Charts are drawn at the width of the printed column (at the print scale), so the print keeps them as they were laid out.
+    # Charts are drawn at the width of the printed column (at the print scale),
+    # so the print keeps them as they were laid out.
     column_px = round((width_mm - 2 * MARGIN_MM) / 25.4 * 96 / PRINT_SCALE)
     html = render_html(content, responsive=False)
     with sync_playwright() as playwright:

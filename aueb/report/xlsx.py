@@ -59,7 +59,7 @@ def _write_sheet(book: xlsxwriter.Workbook, sheet: Sheet, styles: dict[str, Any]
     for col, name in enumerate(sheet.frame.columns):
         page.write_string(0, col, str(name), styles["header"])
     for row, values in enumerate(sheet.frame.itertuples(index=False), start=1):
-        for col, (name, value) in enumerate(zip(sheet.frame.columns, values)):
+        for col, (name, value) in enumerate(zip(sheet.frame.columns, values, strict=True)):
             kind = sheet.formats.get(name, "number")
             if _is_missing(value):
                 continue

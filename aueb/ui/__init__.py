@@ -1,4 +1,5 @@
-"""The Streamlit dashboard: one module per page (pages/), its route files (routes/), session state (state.py); the charts are aueb.charts, shared with the reports.
+"""The Streamlit dashboard: one module per page (pages/), its route files (routes/), session state (state.py);
+the charts are aueb.charts, shared with the reports.
 
 Only this package imports streamlit; it never imports torch (the distillation runs as a subprocess).
 """

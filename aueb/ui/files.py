@@ -24,7 +24,8 @@ REPORT_KINDS = {
     ".xlsx": (
         "Report (Excel)",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "Summary, Projection, Inputs and Tiers sheets, numbers as numbers: what `aueb report --out report.xlsx` writes.",
+        "Summary, Projection, Inputs and Tiers sheets, numbers as numbers: "
+        "what `aueb report --out report.xlsx` writes.",
     ),
     ".pdf": (
         "Report (PDF)",
@@ -104,7 +105,8 @@ def read_log_upload(filename: str, data: bytes, progress=None, **options) -> Mea
     """
     if len(data) > MAX_LOG_UPLOAD_MB * 1024 * 1024:
         raise InputError(
-            f"{filename}: the file is {_size(len(data))}; the limit in the browser is {MAX_LOG_UPLOAD_MB} MB (the CLI has none)"
+            f"{filename}: the file is {_size(len(data))}; the limit in the browser is {MAX_LOG_UPLOAD_MB} MB (the CLI "
+            "has none)"
         )
     kind = _binary_kind(data) if not data.startswith(b"\x1f\x8b") else None
     if kind is not None:
@@ -186,15 +188,19 @@ def report_download(
     risk_seed: int | None = None,
     paper: str = "a4",
 ) -> Download:
-    """The report of the current scenario as `kind` (.html, .xlsx or .pdf): what `aueb report --out report<kind>` writes.
+    """The report of the current scenario as `kind` (.html, .xlsx or .pdf): what
+    `aueb report --out report<kind>` writes.
 
-    `logs`: an IngestReport (aueb ingest --report); risk_samples and risk_seed: the Monte Carlo run of a scenario with
-    ranges (default: the CLI's). A PDF needs Chromium and playwright; without them this raises aueb.report.RendererMissing.
+    `logs`: an IngestReport (aueb ingest --report); risk_samples and risk_seed: the Monte Carlo run of a scenario
+    with ranges (default: the CLI's). A PDF needs Chromium and playwright; without them this raises
+    aueb.report.RendererMissing.
     """
     from aueb.report import build_report, render
 
     label, mime, help = REPORT_KINDS[kind]
-    options = {k: v for k, v in (("risk_samples", risk_samples), ("risk_seed", risk_seed)) if v is not None}
+    options: dict[str, Any] = {
+        k: v for k, v in (("risk_samples", risk_samples), ("risk_seed", risk_seed)) if v is not None
+    }
     content = build_report(scenario, metrics=metrics, logs=logs, **options)
     return Download(
         f"dl_report_{kind[1:]}", label, render(content, kind, paper), f"{slug(scenario.name)}_report{kind}", mime, help

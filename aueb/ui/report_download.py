@@ -8,6 +8,7 @@ it shows changes.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import streamlit as st
@@ -76,7 +77,7 @@ def download_section(scenario: Scenario) -> None:
         label, mime, help = files.REPORT_KINDS[kind]
         column.download_button(
             label,
-            lambda kind=kind: _report_bytes(kind, scenario, inputs),
+            functools.partial(_report_bytes, kind, scenario, inputs),
             f"{files.slug(scenario.name)}_report{kind}",
             mime,
             key=f"dl_report_{kind[1:]}",
@@ -111,7 +112,7 @@ def download_section(scenario: Scenario) -> None:
             _render_pdf(scenario, inputs, paper)
             st.rerun()
         st.segmented_control(
-            "Paper of the PDF", list(PAPERS), format_func=PAPERS.get, key=PAPER, default="a4", required=True
+            "Paper of the PDF", list(PAPERS), format_func=PAPERS.__getitem__, key=PAPER, default="a4", required=True
         )
         if st.session_state.get(PDF_ERROR):
             st.error(st.session_state[PDF_ERROR], icon=":material/error:")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import streamlit as st
 
 from aueb import charts, views
@@ -19,7 +21,8 @@ def costs() -> None:
             "chart_cost_per_request",
         )
         st.caption(
-            "Inference: teacher, student and cache hits. Overhead: retrieval, logging, guardrails. Human review: reviewed share x minutes x reviewer cost. Fixed platform: shared in proportion to requests."
+            "Inference: teacher, student and cache hits. Overhead: retrieval, logging, guardrails. Human review: "
+            "reviewed share x minutes x reviewer cost. Fixed platform: shared in proportion to requests."
         )
     with right:
         curve = state.curve()
@@ -27,19 +30,25 @@ def costs() -> None:
             charts.volume_chart(views.volume_curve(curve), views.volume_marks(curve), scenario.currency), "chart_volume"
         )
         st.caption(
-            "Dashed green line: the break-even volume, from which the student's monthly saving pays back its one-time cost "
-            "within the horizon. Dash-dot amber line: from this volume the student is cheaper per month (none when it is cheaper "
-            "at any volume). Crosses: margin collapse, where AI COGS reaches today's revenue if usage per user grows and revenue per user does not."
+            "Dashed green line: the break-even volume, from which the student's monthly saving pays back its one-time "
+            "cost "
+            "within the horizon. Dash-dot amber line: from this volume the student is cheaper per month (none when it "
+            "is cheaper "
+            "at any volume). Crosses: margin collapse, where AI COGS reaches today's revenue if usage per user grows "
+            "and revenue per user does not."
         )
     st.subheader("By feature")
     m = components.multiplier_picker("ui_feature_multiplier", list(scenario.multipliers), "Volume")
     table = views.feature_table(projection.rows, m)
     cur = views.currency_symbol(scenario.currency)
     money_format = "dollar" if scenario.currency.upper() == "USD" else "%.2f"
-    money = lambda label, help=None: st.column_config.NumberColumn(
-        f"{label} ({cur}/month)", format=money_format, help=help
-    )  # noqa: E731
-    share = lambda label, help=None: st.column_config.NumberColumn(label, format="percent", help=help)  # noqa: E731
+
+    def money(label: str, help: str | None = None) -> Any:
+        return st.column_config.NumberColumn(f"{label} ({cur}/month)", format=money_format, help=help)
+
+    def share(label: str, help: str | None = None) -> Any:
+        return st.column_config.NumberColumn(label, format="percent", help=help)
+
     st.dataframe(
         table,
         hide_index=True,

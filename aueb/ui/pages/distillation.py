@@ -297,9 +297,8 @@ def apply(metrics: DistillationMetrics) -> None:
     was = views.headline_cell(before.rows, "cogs_to_revenue", first, "distilled", new.currency)
     now = views.headline_cell(after.rows, "cogs_to_revenue", first, "distilled", new.currency)
     old_student = next(f.student for f in before_scenario.features if f.name == feature)
-    text = (
-        f"Applied to **{feature}**: quality retention {old_student.quality_retention:g} → {metrics.quality_retention:g}"
-    )
+    old_retention = "no student" if old_student is None else f"{old_student.quality_retention:g}"
+    text = f"Applied to **{feature}**: quality retention {old_retention} → {metrics.quality_retention:g}"
     band = next(f.student for f in new.features if f.name == feature).ranges.get("quality_retention")
     if band is not None:
         text += f" (range {band.low:.3f} to {band.high:.3f}, its 95% interval, sampled on the Risk page)"

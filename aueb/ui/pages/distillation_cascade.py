@@ -87,13 +87,15 @@ def apply_point(metrics: DistillationMetrics, feature: str, threshold: float) ->
         return
     old = next(f for f in before.features if f.name == feature)
     now = next(f for f in new.features if f.name == feature)
+    old_retention = "no student" if old.student is None else f"{old.student.quality_retention:g}"
+    new_retention = "no student" if now.student is None else f"{now.student.quality_retention:.4f}"
     state.set_scenario(new)
     st.session_state[APPLIED] = (
         "success",
         f"Applied to **{feature}**: the student answers {views.pct(1 - now.escalation)} of model-served requests "
         f"(coverage {views.pct(old.coverage)} → {views.pct(now.coverage)}, escalation {views.pct(old.escalation)} → "
         f"{views.pct(now.escalation)}, "
-        f"quality retention {old.student.quality_retention:g} → {now.student.quality_retention:.4f}). Overview's "
+        f"quality retention {old_retention} → {new_retention}). Overview's "
         "routing coverage shows it.",
     )
 

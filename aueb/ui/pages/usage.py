@@ -42,8 +42,10 @@ def _options() -> tuple[str | None, float, bool]:
         "Feature key",
         key="ui_log_feature_key",
         placeholder="e.g. app.feature",
-        help="Where a call names its AI feature: an OTel attribute (span, then resource), a LiteLLM metadata key or KEY:value tag, "
-        "a Langfuse metadata key or tag (or `name` for the trace name), a CSV column (default: feature). Calls without it are 'unattributed'.",
+        help="Where a call names its AI feature: an OTel attribute (span, then resource), a LiteLLM metadata key or "
+        "KEY:value tag, "
+        "a Langfuse metadata key or tag (or `name` for the trace name), a CSV column (default: feature). Calls without "
+        "it are 'unattributed'.",
     )
     hours = middle.number_input(
         "Window (hours)",
@@ -52,7 +54,8 @@ def _options() -> tuple[str | None, float, bool]:
         step=24.0,
         format="%.0f",
         key="ui_log_window",
-        help="Monthly figures cover the last this-many hours of the log (730 = one month); shorter logs are scaled to a month.",
+        help="Monthly figures cover the last this-many hours of the log (730 = one month); shorter logs are scaled to "
+        "a month.",
     )
     allow = right.checkbox(
         "Price unknown models at 0",
@@ -107,11 +110,13 @@ def source_section() -> None:
     left, right = st.columns([1.3, 1], gap="large")
     with left:
         uploaded = st.file_uploader(
-            f"Request log: OTel JSON Lines, LiteLLM or Langfuse export, or plain CSV; plain or .gz; at most {MAX_LOG_UPLOAD_MB} MB",
+            "Request log: OTel JSON Lines, LiteLLM or Langfuse export, or plain CSV; plain or .gz; at most "
+            f"{MAX_LOG_UPLOAD_MB} MB",
             type=list(LOG_TYPES),
             key=UPLOAD_KEY,
             max_upload_size=MAX_LOG_UPLOAD_MB,
-            help="The format is recognised from the first records. The command line reads any size: `aueb ingest LOG...`.",
+            help="The format is recognised from the first records. The command line reads any size: `aueb ingest "
+            "LOG...`.",
         )
         read = st.button(
             "Read it again",
@@ -121,12 +126,13 @@ def source_section() -> None:
             help="A new upload is read at once; read it again after changing the options above.",
         )
     with right:
-        log_format = st.selectbox(
+        chosen = st.selectbox(
             "Or the bundled sample (6 weeks, 3 features)",
             list(SAMPLE_LABELS),
-            format_func=SAMPLE_LABELS.get,
+            format_func=SAMPLE_LABELS.__getitem__,
             key="ui_log_sample",
         )
+        log_format = next(iter(SAMPLE_LABELS)) if chosen is None else chosen  # a selectbox with options: never None
         load = st.button("Load the sample", key="ui_log_load_sample", icon=":material/folder_open:")
         st.caption(f"Read with the feature key `{FEATURE_KEYS[log_format]}` and the window set on the left.")
     if load:
@@ -204,7 +210,8 @@ def results(measured: Measured, source: str) -> None:
         border=True,
         delta=f"{records.bad:,} bad" if records.bad else None,
         delta_color="inverse",
-        help="read = used + bad; a bad record (malformed line, negative tokens, unparseable time) is counted, never dropped silently.",
+        help="read = used + bad; a bad record (malformed line, negative tokens, unparseable time) is counted, never "
+        "dropped silently.",
     )
     cards[3].metric(
         "Window (hours)",
@@ -231,7 +238,7 @@ def results(measured: Measured, source: str) -> None:
     st.subheader("Measured figures per feature")
     figures_table(measured)
     growth = st.columns(max(1, len(report.features)))
-    for column, (name, figures) in zip(growth, report.features.items()):
+    for column, (name, figures) in zip(growth, report.features.items(), strict=False):
         value = "n/a" if figures.growth_monthly is None else f"{figures.growth_monthly:+.1%} / month"
         to_10x = "no growth measured" if figures.months_to_10x is None else f"10x in {figures.months_to_10x:.1f} months"
         column.metric(
@@ -240,7 +247,8 @@ def results(measured: Measured, source: str) -> None:
             delta=to_10x,
             delta_color="off",
             border=True,
-            help="Monthly growth of daily requests (least squares through their logarithm) and the months until volume is 10x today's.",
+            help="Monthly growth of daily requests (least squares through their logarithm) and the months until volume "
+            "is 10x today's.",
         )
     if len(anomalies):
         st.subheader("Anomalous days")
@@ -286,7 +294,8 @@ def results(measured: Measured, source: str) -> None:
 def usage() -> None:
     st.title("Usage")
     st.caption(
-        "Measure what your AI features cost from your own request logs: per feature, per user and per day, growth and anomalies, "
+        "Measure what your AI features cost from your own request logs: per feature, per user and per day, growth and "
+        "anomalies, "
         "every call priced with the catalog. The same figures as `aueb ingest`."
     )
     source_section()

@@ -1,4 +1,6 @@
-"""Entry of the page distillation: st.navigation runs this file, which calls aueb.ui.pages.distillation.distillation()."""
+"""Entry of the page distillation: st.navigation runs this file.
+
+It calls aueb.ui.pages.distillation.distillation()."""
 
 from aueb.ui.pages.distillation import distillation
 
