@@ -164,8 +164,8 @@ def test_optimize_json_and_write_scenario_reproduce_the_plan(tmp_path: Path) -> 
     out, scenario = tmp_path / "plan.json", tmp_path / "s.json"
     result = CliRunner().invoke(
         app,
-        ["optimize", str(LOG), "--feature-key", "feature", "--levers", str(levers), "--format", "json", "--out", str(out),
-         "--write-scenario", str(scenario)],
+        ["optimize", str(LOG), "--feature-key", "feature", "--levers", str(levers), "--format", "json",
+         "--out", str(out), "--write-scenario", str(scenario)],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     plan = json.loads(out.read_text())
@@ -191,8 +191,10 @@ def test_optimize_json_and_write_scenario_reproduce_the_plan(tmp_path: Path) -> 
     ("levers", "message"),
     [
         ({"support_chat": {"prompt_magic": {}}}, "feature 'support_chat', lever 'prompt_magic': unknown lever"),
-        ({"support_chat": {"downsizing": {"model": "gpt-9-ultra"}}}, "feature 'support_chat', lever 'downsizing': model 'gpt-9-ultra'"),
-        ({"support_chat": {"batch": {"share": 1.5}}}, "feature 'support_chat', lever 'batch': share 1.5 is not a share"),
+        ({"support_chat": {"downsizing": {"model": "gpt-9-ultra"}}},
+         "feature 'support_chat', lever 'downsizing': model 'gpt-9-ultra'"),
+        ({"support_chat": {"batch": {"share": 1.5}}},
+         "feature 'support_chat', lever 'batch': share 1.5 is not a share"),
         ({"nope": {"batch": {"share": 0.5}}}, "feature 'nope': not in the source"),
     ],
 )  # fmt: skip
