@@ -422,3 +422,33 @@ def load_levers(path: str, features: list[str]) -> list[LeverSpec]:
     except json.JSONDecodeError as exc:
         raise InputError(f"--levers {path}: not JSON (line {exc.lineno}: {exc.msg})") from None
     return parse_levers(data, features)
+
+
+def plan_total(result: PlanResult, multiplier: float = 1.0) -> tuple[float, float]:
+    """(monthly cost now, after the combined plan), summed over features at one multiplier."""
+    rows = [r for r in result.combined if r["multiplier"] == multiplier]
+    return sum(r["cost_now"] for r in rows), sum(r["cost_after"] for r in rows)
+
+
+def waterfall_steps(calls: Calls, specs: list[LeverSpec], multiplier: float = 1.0) -> list[tuple[str, float]]:
+    """The levers the combined plan takes, in rank order, each with the saving it adds to those before it
+    (so the bars run exactly from today's cost to the combined plan's, which no sum of lever rows does)."""
+    full = evaluate(calls, specs, multipliers=(1.0,), samples=1)
+    taken = {(r["feature"], lever) for r in full.combined for lever in r["levers"]}
+    ranked = sorted(
+        (r for r in full.levers if (r["feature"], r["lever"]) in taken),
+        key=lambda r: r["rank"],
+    )
+    chosen = {(r["feature"], r["lever"], json.dumps(r["params"], sort_keys=True)) for r in ranked}
+    by_key = {(s.feature, s.lever, json.dumps(_plain(s.params), sort_keys=True)): s for s in specs}
+    steps, before = [], plan_total(evaluate(calls, [], multipliers=(multiplier,), samples=1), multiplier)[0]
+    included: list[LeverSpec] = []
+    for r in ranked:
+        key = (r["feature"], r["lever"], json.dumps(r["params"], sort_keys=True))
+        if key not in chosen or key not in by_key:
+            continue
+        included.append(by_key[key])
+        after = plan_total(evaluate(calls, included, multipliers=(multiplier,), samples=1), multiplier)[1]
+        steps.append((f"{r['feature']}: {r['lever']}", before - after))
+        before = after
+    return steps
