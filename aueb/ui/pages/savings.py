@@ -132,6 +132,6 @@ def savings() -> None:
     st.subheader("Where you stand")
     checks = _checklist(calls)
     for name, done in checks:
-        st.markdown(f"{'✅' if done else '⬜'} {name}")
+        st.markdown(f"{':material/check_circle:' if done else ':material/radio_button_unchecked:'} {name}")
     missing = [name for name, done in checks if not done]
     st.info(f"Next step: {missing[0]}." if missing else "Every rung is measured.")
