@@ -174,7 +174,9 @@ def _basis(frame: pd.DataFrame) -> _Basis:
 
 def _with_model(frame: pd.DataFrame, model: str, provider: str) -> pd.DataFrame:
     moved = frame.copy()
-    moved["model"], moved["provider"] = model, provider
+    zeros = np.zeros(len(frame), dtype=np.int8)
+    moved["model"] = pd.Categorical.from_codes(zeros, [model])
+    moved["provider"] = pd.Categorical.from_codes(zeros, [provider])
     return moved
 
 
@@ -193,14 +195,14 @@ def propose(calls: Calls, metrics: list[str] | None = None) -> list[LeverSpec]:
     """Candidates without L.json: caching and batch at the stated defaults, downsizing to the three cheapest
     catalog models of the provider of each feature's main model, marked as proposals."""
     specs = []
-    for feature, frame in calls.frame.groupby("feature", sort=True):
+    for feature, frame in calls.frame.groupby("feature", sort=True, observed=True):
         zero = {"one_time_cost": 0.0}
         share = {"low": PROPOSED_CACHED_SHARE, "mode": PROPOSED_CACHED_SHARE, "high": PROPOSED_CACHED_SHARE}
         w = {"low": DEFAULT_READS_PER_WRITE, "mode": DEFAULT_READS_PER_WRITE, "high": DEFAULT_READS_PER_WRITE}
         specs.append(LeverSpec(str(feature), "caching", {"cached_share": share, "reads_per_write": w, **zero}, True))
         b = {"low": PROPOSED_BATCH_SHARE, "mode": PROPOSED_BATCH_SHARE, "high": PROPOSED_BATCH_SHARE}
         specs.append(LeverSpec(str(feature), "batch", {"share": b, **zero}, True))
-        main = frame.groupby(["model", "provider"]).size().idxmax()
+        main = frame.groupby(["model", "provider"], observed=True).size().idxmax()
         try:
             current = lookup(main[0], main[1] or None)
         except UnknownModelError:
@@ -255,7 +257,7 @@ def evaluate(
     result = PlanResult(proposals=any(s.proposal for s in specs))
     bases: dict[tuple[str, str, str], _Basis] = {}
     rows: list[dict[str, Any]] = []
-    frames = {str(f): g for f, g in calls.frame.groupby("feature", sort=True)}
+    frames = {str(f): g for f, g in calls.frame.groupby("feature", sort=True, observed=True)}
 
     def basis(feature: str, model: tuple[str, str] | None) -> _Basis:
         key = (feature, *(model or ("", "")))
@@ -396,7 +398,9 @@ def already_saved(calls: Calls) -> list[dict[str, Any]]:
     table = pd.DataFrame(
         {"feature": frame["feature"], "model": frame["model"], "list_cost": listed, "actual_cost": actual}
     )
-    sums = table.groupby(["feature", "model"], sort=True)[["list_cost", "actual_cost"]].sum() * calls.scale
+    sums = (
+        table.groupby(["feature", "model"], sort=True, observed=True)[["list_cost", "actual_cost"]].sum() * calls.scale
+    )
     return [
         {
             "feature": f,

@@ -86,21 +86,32 @@ def load_calls(
         frame = con.execute(f"SELECT {', '.join(CALL_COLUMNS)} FROM records WHERE {condition} AND NOT cache_hit").df()
     finally:
         con.close()
-    frame["provider"] = frame["provider"].fillna("")
+    frame["provider"] = frame["provider"].fillna("").astype("category")
+    frame["model"] = frame["model"].astype("category")
+    frame["feature"] = frame["feature"].astype("category")
     for column in ("input_tokens", "cached_input_tokens", "output_tokens"):
         frame[column] = frame[column].astype(float)
     return Calls(frame=frame, window=window, scale=scale)
 
 
-def _prices(frame: pd.DataFrame) -> pd.DataFrame:
-    pairs = frame[["model", "provider"]].drop_duplicates()
-    prices = [price_of(m, p or None) for m, p in pairs.itertuples(index=False)]
-    for p in prices:
-        if p.price is None:
-            raise InputError(f"model {p.model!r}: {p.problem}")
+def _pair_prices(frame: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
+    """Per call, the row of its (model, provider) in a table of catalog prices (prices_frame's columns plus the
+    catalog provider): a lookup over the categories, so 10M calls cost one integer pass."""
+    model = frame["model"].astype("category")
+    provider = frame["provider"].astype("category")
+    width = max(len(provider.cat.categories), 1)
+    key = model.cat.codes.to_numpy(dtype=np.int64) * width + provider.cat.codes.to_numpy(dtype=np.int64)
+    present = np.flatnonzero(np.bincount(key, minlength=len(model.cat.categories) * width))
+    pairs = [(model.cat.categories[k // width], provider.cat.categories[k % width]) for k in present]
+    prices = [price_of(m, p or None) for m, p in pairs]
+    for price in prices:
+        if price.price is None:
+            raise InputError(f"model {price.model!r}: {price.problem}")
     table = prices_frame(prices)
     table["catalog_provider"] = [p.price.provider if p.price else "" for p in prices]
-    return table
+    row = np.full(len(model.cat.categories) * width, -1, dtype=np.int64)
+    row[present] = np.arange(len(present))
+    return row[key], table
 
 
 def price_calls(
@@ -115,9 +126,8 @@ def price_calls(
 
     THE pricing of the savings plan: swap this one function for the exact per-call pricing."""
     n = len(frame)
-    table = _prices(frame)
-    keyed = frame[["model", "provider"]].merge(table, on=["model", "provider"], how="left")
-    p_in, p_cached, p_out = (keyed[c].to_numpy(dtype=float) for c in ("p_in", "p_cached", "p_out"))
+    row, table = _pair_prices(frame)
+    p_in, p_cached, p_out = (table[c].to_numpy(dtype=float)[row] for c in ("p_in", "p_cached", "p_out"))
     n_in = frame["input_tokens"].to_numpy(dtype=float)
     n_c = frame["cached_input_tokens"].to_numpy(dtype=float) if cached is None else np.asarray(cached, dtype=float)
     # The catalog as wired today has no cache-write price: a write is priced as input (p_write = p_in),
@@ -127,9 +137,9 @@ def price_calls(
     plain = token_unit_cost(n_in, n_c, frame["output_tokens"].to_numpy(dtype=float), p_in, p_cached, p_out, 0.0, 0.0)
     if not np.any(b):
         return np.asarray(plain, dtype=float)
-    terms = [batch_terms(p) for p in keyed["catalog_provider"]]
-    d = np.array([t.discount for t in terms])
-    stacks = np.array([t.stacks_with_cache for t in terms])
+    terms = [batch_terms(p) for p in table["catalog_provider"]]
+    d = np.array([t.discount for t in terms])[row]
+    stacks = np.array([t.stacks_with_cache for t in terms])[row]
     # Where the discounts do not combine, cache reads keep the cheaper of p_cached and p_in·(1 - d).
     keep = np.where(stacks, p_cached, np.minimum(p_cached, p_in * (1 - d)) / np.where(d < 1, 1 - d, 1.0))
     batched = token_unit_cost(n_in, n_c, frame["output_tokens"].to_numpy(dtype=float), p_in, keep, p_out, 1.0, d)
