@@ -205,3 +205,44 @@ def test_bad_levers_exit_2_with_one_line(tmp_path: Path, levers: dict, message: 
     assert result.exit_code == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0], lines
+
+
+SCENARIO = Path(__file__).resolve().parents[1] / "aueb" / "data" / "scenarios" / "saas_portfolio.json"
+
+
+def test_levers_on_a_scenario_at_every_multiplier(tmp_path: Path) -> None:
+    levers = tmp_path / "L.json"
+    levers.write_text(
+        json.dumps(
+            {"features": {"Ticket triage": {"caching": {"cached_share": 0.9}, "batch": {"share": 0.6},
+                                            "distillation": {}},
+                          "Meeting summaries": {"downsizing": {"model": "gpt-4o-mini", "provider": "openai"}}}}
+        )
+    )  # fmt: skip
+    out, planned = tmp_path / "plan.json", tmp_path / "planned.json"
+    run = CliRunner().invoke(
+        app,
+        ["optimize", str(SCENARIO), "--levers", str(levers), "--format", "json", "--out", str(out),
+         "--write-scenario", str(planned)],
+    )  # fmt: skip
+    assert run.exit_code == 0, run.output
+    plan = json.loads(out.read_text())
+    base = project(load_scenarios(SCENARIO)[0]).rows
+    triage = pricing = load_scenarios(SCENARIO)[0].features[0].teacher.pricing
+    assert pricing.batch_share == 0.3  # the bundled scenario already batches 30% at 0.5
+    # Caching by hand on the engine's inputs: 0.9 x 1,800 cached instead of 1,200, at 1x.
+    [caching] = [r for r in plan["levers"] if r["lever"] == "caching" and r["multiplier"] == 1.0]
+    per_request = lambda cached: ((1800 - cached) * 2.5 + cached * 1.25 + 60 * 10) / 1e6 * (1 - 0.3 * 0.5)  # noqa: E731
+    row = base[(base["feature"] == "Ticket triage") & (base["arm"] == "baseline") & (base["multiplier"] == 1.0)]
+    served = float(row["requests"].iloc[0]) * (1 - load_scenarios(SCENARIO)[0].features[0].cache_hit_rate)
+    assert caching["saving_monthly"] == pytest.approx(served * (per_request(1200) - per_request(1620)), rel=1e-9)
+    assert triage.model == "gpt-4o"
+    # The written scenario's distilled arm is the combined plan at every multiplier.
+    rows = project(load_scenarios(planned)[0]).rows
+    for m in (1.0, 10.0, 100.0):
+        after = sum(r["cost_after"] for r in plan["combined"] if r["multiplier"] == m)
+        mine = rows[(rows["multiplier"] == m) & (rows["arm"] == "distilled")]
+        got = float(mine[mine["feature"].isin(["Ticket triage", "Meeting summaries"])]["ai_cogs"].sum())
+        assert got == pytest.approx(after, rel=1e-9)
+    ranks = {r["lever"]: r["rank"] for r in plan["levers"] if r["multiplier"] == 1.0}
+    assert ranks["downsizing"] == max(ranks.values())  # unmeasured quality ranks last

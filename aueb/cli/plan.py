@@ -98,10 +98,52 @@ def _csv(result: PlanResult) -> str:
     return buffer.getvalue()
 
 
+def _is_scenario(path: Path) -> bool:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and ("features" in data or "scenarios" in data)
+
+
+def _optimize_scenario(
+    path: Path, levers: Path | None, format: Format, out_path: Path | None, write_scenario: Path | None
+) -> None:
+    """The levers on a scenario's features at every multiplier (AI COGS through the engine)."""
+    from aueb.formats import load_scenarios
+    from aueb.plan.scenario_levers import combine, evaluate_scenario
+
+    try:
+        scenario = load_scenarios(path)[0]
+        if levers is None:
+            raise InputError("--levers: a scenario source needs L.json (proposals are made from a log)")
+        specs = load_levers(str(levers), [f.name for f in scenario.features], on_scenario=True)
+        result = evaluate_scenario(scenario, specs)
+        planned = scenario
+        for feature in dict.fromkeys(s.feature for s in specs):
+            planned = combine(planned, [s for s in specs if s.feature == feature])[0]
+    except InputError as exc:
+        fail(str(exc))
+    emit(
+        format,
+        out_path,
+        lambda console: _render(result, console),
+        lambda: json.dumps(result.to_json(), indent=2) + "\n" if format is Format.json else _csv(result),
+        width=120,
+    )
+    if write_scenario:
+        write_text(write_scenario, scenario_to_json(planned))
+        err.print(f"wrote the scenario with the combined plan applied to {write_scenario}", highlight=False)
+
+
 @app.command("optimize")
 def optimize_command(
     source: Annotated[
-        list[str], typer.Argument(help="Request log files or globs (anything `aueb ingest` reads)", show_default=False)
+        list[str],
+        typer.Argument(
+            help="Request log files or globs (anything `aueb ingest` reads), or one scenario .json (with --levers)",
+            show_default=False,
+        ),
     ],
     feature_key: Annotated[
         str | None, typer.Option(help="Where a call names its feature (as `aueb ingest --feature-key`)")
@@ -121,6 +163,9 @@ def optimize_command(
     ] = DEFAULT_WINDOW_HOURS,
 ) -> None:
     """Price every saving lever (prompt caching, batch API, a smaller model) on the log's own calls, ranked."""
+    if len(source) == 1 and Path(source[0]).suffix.lower() == ".json" and _is_scenario(Path(source[0])):
+        _optimize_scenario(Path(source[0]), levers, format, out_path, write_scenario)
+        return
     try:
         calls = load_calls(source, "auto", feature_key, window_hours)
         features = sorted(calls.frame["feature"].unique().tolist())

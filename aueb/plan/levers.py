@@ -67,7 +67,7 @@ def _number(feature: str, lever: str, key: str, value: Any, share: bool) -> dict
     return {"low": float(value), "mode": float(value), "high": float(value)}
 
 
-def parse_levers(data: Any, features: list[str]) -> list[LeverSpec]:
+def parse_levers(data: Any, features: list[str], on_scenario: bool = False) -> list[LeverSpec]:
     """The lever specs of an L.json document, checked: known features, levers, models; shares in [0, 1]."""
     if not isinstance(data, dict) or not isinstance(data.get("features"), dict):
         raise InputError('levers: expected {"features": {FEATURE: {LEVER: {...}}}}')
@@ -82,11 +82,11 @@ def parse_levers(data: Any, features: list[str]) -> list[LeverSpec]:
                 raise InputError(f"feature {feature!r}, lever {lever!r}: unknown lever (levers: {', '.join(LEVERS)})")
             if not isinstance(params, dict):
                 raise InputError(f"feature {feature!r}, lever {lever!r}: expected an object, got {params!r}")
-            specs.append(LeverSpec(feature, lever, _check(feature, lever, dict(params))))
+            specs.append(LeverSpec(feature, lever, _check(feature, lever, dict(params), on_scenario)))
     return specs
 
 
-def _check(feature: str, lever: str, params: dict[str, Any]) -> dict[str, Any]:
+def _check(feature: str, lever: str, params: dict[str, Any], on_scenario: bool = False) -> dict[str, Any]:
     known = {
         "caching": {"cached_share", "reads_per_write", "one_time_cost"},
         "batch": {"share", "one_time_cost"},
@@ -123,7 +123,13 @@ def _check(feature: str, lever: str, params: dict[str, Any]) -> dict[str, Any]:
         out.update(model=found.model, provider=found.provider)
         if params.get("metrics"):
             out["metrics"] = str(params["metrics"])
-    elif lever in ("routing", "distillation"):
+    elif lever == "routing" and on_scenario:
+        if not params.get("metrics"):
+            raise InputError(
+                f"feature {feature!r}, lever 'routing': metrics is missing (a metrics JSON with a cascade)"
+            )
+        out["metrics"] = str(params["metrics"])
+    elif lever in ("routing", "distillation") and not on_scenario:
         raise InputError(
             f"feature {feature!r}, lever {lever!r}: needs a scenario with a student and a cascade; "
             "not yet priced on a log by this build"
@@ -418,14 +424,14 @@ def _plain(params: dict[str, Any]) -> dict[str, Any]:
     return {k: (v["mode"] if isinstance(v, dict) and v["low"] == v["high"] else v) for k, v in params.items()}
 
 
-def load_levers(path: str, features: list[str]) -> list[LeverSpec]:
+def load_levers(path: str, features: list[str], on_scenario: bool = False) -> list[LeverSpec]:
     try:
         data = json.loads(Path(path).read_text())
     except OSError as exc:
         raise InputError(f"--levers {path}: {exc.strerror}") from None
     except json.JSONDecodeError as exc:
         raise InputError(f"--levers {path}: not JSON (line {exc.lineno}: {exc.msg})") from None
-    return parse_levers(data, features)
+    return parse_levers(data, features, on_scenario)
 
 
 def plan_total(result: PlanResult, multiplier: float = 1.0) -> tuple[float, float]:
