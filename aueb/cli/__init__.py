@@ -3,7 +3,17 @@
 One module per topic registers its commands on the shared app of aueb.cli.base.
 """
 
-from aueb.cli import cascade, distill_cost, distillation, logs, projection, report, risk  # noqa: F401  (importing a topic registers its commands)
+# Importing a topic registers its commands.
+from aueb.cli import (  # noqa: F401
+    cascade,
+    distill_cost,
+    distillation,
+    logs,
+    plan,
+    projection,
+    report,
+    risk,
+)
 from aueb.cli.base import app
 
 __all__ = ["app"]

@@ -56,6 +56,10 @@ def report_command(
         Path | None,
         typer.Option("--logs-report", help="JSON of `aueb ingest --report` for the measured-from-logs section"),
     ] = None,
+    plan_path: Annotated[
+        Path | None,
+        typer.Option("--plan", help="JSON of `aueb optimize --format json` for the Savings plan section and sheet"),
+    ] = None,
     paper: Annotated[Paper, typer.Option(help="Paper of the PDF: a4 or letter")] = Paper.a4,
     scenario: Annotated[
         str | None,
@@ -101,7 +105,12 @@ def report_command(
         fail(f"--metrics: {exc}")
     try:
         logs = read_logs_report(logs_report) if logs_report is not None else None
-        content = build_report(chosen, metrics=loaded_metrics, logs=logs, risk_samples=samples, risk_seed=seed)
+        from aueb.report.plan import read_plan
+
+        plan = read_plan(plan_path) if plan_path is not None else None
+        content = build_report(
+            chosen, metrics=loaded_metrics, logs=logs, plan=plan, risk_samples=samples, risk_seed=seed
+        )
     except InputError as exc:
         fail(str(exc))
     try:

@@ -19,6 +19,7 @@ from aueb.catalog import lookup
 from aueb.engine import ROW_COLUMNS, Projection, project
 from aueb.report import sections as optional
 from aueb.report.model import DEFINITIONS, Chart, Figure, Figures, ReportContent, Section, Sheet, Table, Text
+from aueb.report.plan import plan_section
 from aueb.scenario import Scenario, TokenPricing
 from aueb.tiers import load_tiers
 
@@ -234,6 +235,7 @@ def build_report(
     *,
     metrics: Any | None = None,
     logs: Any | None = None,
+    plan: dict[str, Any] | None = None,
     risk_samples: int = risk.DEFAULT_SAMPLES,
     risk_seed: int = risk.DEFAULT_SEED,
     tiers: pd.DataFrame | None = None,
@@ -317,6 +319,7 @@ def build_report(
         optional.distillation_section(metrics, scenario) if metrics is not None else None,
         optional.risk_section(scenario, risk_samples, risk_seed, tiers) if risk.ranged_inputs(scenario) else None,
         optional.usage_section(logs) if logs is not None else None,
+        plan_section(plan, currency) if plan is not None else None,
     ):
         if built is not None:
             section, sheets = built

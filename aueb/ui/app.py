@@ -25,6 +25,7 @@ def route() -> None:
             ),
             st.Page(ROUTES / "risk.py", title="Risk", icon=":material/casino:", url_path="risk"),
             st.Page(ROUTES / "usage.py", title="Usage", icon=":material/monitoring:", url_path="usage"),
+            st.Page(ROUTES / "savings.py", title="Savings plan", icon=":material/savings:", url_path="savings"),
             st.Page(ROUTES / "data.py", title="Import and export", icon=":material/swap_vert:", url_path="data"),
             st.Page(
                 ROUTES / "economics.py", title="How it is computed", icon=":material/functions:", url_path="economics"

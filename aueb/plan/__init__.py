@@ -1,0 +1,1 @@
+"""The savings plan: every lever (caching, batch, downsizing, routing, distillation) priced on the same requests."""

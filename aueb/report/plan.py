@@ -1,0 +1,108 @@
+"""The report's "Savings plan" section and sheet, from the JSON of `aueb optimize --format json`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from aueb.errors import InputError
+from aueb.report.model import Section, Sheet, Table, Text
+
+PLAN_KEYS = ("levers", "combined", "already_saved")
+
+
+def read_plan(path: Path) -> dict[str, Any]:
+    """A plan written by `aueb optimize --format json`; one-line errors otherwise."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(f"--plan {path}: {exc.strerror}") from None
+    except json.JSONDecodeError as exc:
+        raise InputError(f"--plan {path}: not JSON (line {exc.lineno}: {exc.msg})") from None
+    missing = [k for k in PLAN_KEYS if not isinstance(data, dict) or not isinstance(data.get(k), list)]
+    if missing:
+        raise InputError(f"--plan {path}: {missing[0]} is missing (write it with `aueb optimize --format json`)")
+    return data
+
+
+def _money(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:,.4f}"
+
+
+def _inputs(params: dict[str, Any]) -> str:
+    return ", ".join(
+        f"{k}={v['mode'] if isinstance(v, dict) else v}" for k, v in params.items() if k != "one_time_cost"
+    )
+
+
+def plan_section(plan: dict[str, Any], currency: str = "USD") -> tuple[Section, list[Sheet]]:
+    levers = sorted((r for r in plan["levers"] if r["multiplier"] == 1.0), key=lambda r: r["rank"])
+    combined = [r for r in plan["combined"] if r["multiplier"] == 1.0]
+    now, after = sum(r["cost_now"] for r in combined), sum(r["cost_after"] for r in combined)
+    saved = sum(r["saved"] for r in plan["already_saved"])
+    lines = [
+        f"Applied together, the chosen levers take the monthly model cost from **{now:,.2f}** "
+        f"to **{after:,.2f} {currency}** "
+        f"(a saving of **{now - after:,.2f} {currency}** a month at today's volume; the levers' savings do not add, "
+        "so this is priced once, not summed).",
+        f"Prompt caching and the batch API already save {saved:,.2f} {currency} a month today.",
+    ]
+    ranked = Table(
+        "Every lever, ranked (at 1x)",
+        [
+            "Rank",
+            "Feature",
+            "Lever",
+            "Inputs",
+            f"Saving / month ({currency})",
+            "P10 to P90",
+            "Quality",
+            "Payback (months)",
+        ],
+        [
+            [
+                str(r["rank"]),
+                r["feature"],
+                r["lever"] + (" (uncertain)" if r["uncertain"] else ""),
+                _inputs(r["params"]),
+                _money(r["saving_monthly"]),
+                "" if r["saving_p10"] == r["saving_p90"] else f"{_money(r['saving_p10'])} to {_money(r['saving_p90'])}",
+                r["quality_change"]
+                if isinstance(r.get("quality_change"), str)
+                else ("unmeasured" if not r["quality_measured"] else f"{r['quality_after'] - r['quality_now']:+.3f}"),
+                "n/a" if r["payback_months"] is None else f"{r['payback_months']:,.1f}",
+            ]
+            for r in levers
+        ],
+        numeric=False,
+    )
+    plan_table = Table(
+        "The combined plan, per feature (at 1x)",
+        ["Feature", "Levers", f"Cost now ({currency})", f"Cost after ({currency})", f"Saving ({currency})"],
+        [
+            [
+                r["feature"],
+                ", ".join(r["levers"]) or "none",
+                _money(r["cost_now"]),
+                _money(r["cost_after"]),
+                _money(r["saving_monthly"]),
+            ]
+            for r in combined
+        ]
+        + [["All features", "", _money(now), _money(after), _money(now - after)]],
+    )
+    section = Section(
+        "savings_plan",
+        "Savings plan",
+        intro="Every lever re-prices the same logged calls; measured or unchanged quality first.",
+        blocks=[Text(lines, "info"), ranked, plan_table],
+    )
+    frame = pd.DataFrame([{k: (json.dumps(v) if k == "params" else v) for k, v in r.items()} for r in plan["levers"]])
+    formats = {
+        c: "money_small" for c in ("cost_now", "cost_after", "saving_monthly", "saving_p10", "saving_p50", "saving_p90")
+    }
+    formats.update({c: "text" for c in ("feature", "lever", "params")})
+    return section, [Sheet("Savings plan", frame, formats)]

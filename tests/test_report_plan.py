@@ -1,0 +1,41 @@
+"""The reports' "Savings plan" section (HTML) and sheet (XLSX) from `aueb optimize --format json`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import openpyxl
+from typer.testing import CliRunner
+
+from aueb.cli import app
+
+ROOT = Path(__file__).resolve().parent.parent
+LOG = ROOT / "aueb" / "data" / "logs" / "requests.csv"
+
+
+def test_report_gains_the_savings_plan(tmp_path: Path) -> None:
+    plan, scenario = tmp_path / "plan.json", tmp_path / "s.json"
+    run = CliRunner().invoke(
+        app,
+        ["optimize", str(LOG), "--feature-key", "feature", "--format", "json", "--out", str(plan),
+         "--write-scenario", str(scenario)],
+    )  # fmt: skip
+    assert run.exit_code == 0, run.output
+    data = json.loads(plan.read_text())
+    after = sum(r["cost_after"] for r in data["combined"] if r["multiplier"] == 1.0)
+    html = tmp_path / "r.html"
+    run = CliRunner().invoke(app, ["report", str(scenario), "--plan", str(plan), "--out", str(html)])
+    assert run.exit_code == 0, run.output
+    text = html.read_text()
+    assert "Savings plan" in text and f"{after:,.2f}" in text
+    xlsx = tmp_path / "r.xlsx"
+    assert CliRunner().invoke(app, ["report", str(scenario), "--plan", str(plan), "--out", str(xlsx)]).exit_code == 0
+    sheet = openpyxl.load_workbook(xlsx)["Savings plan"]
+    header = [c.value for c in sheet[1]]
+    assert "saving_monthly" in header
+    assert sheet.max_row - 1 == len(data["levers"])
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"levers": []}')
+    run = CliRunner().invoke(app, ["report", str(scenario), "--plan", str(bad), "--out", str(html)])
+    assert run.exit_code == 2 and "combined is missing" in run.stderr
