@@ -11,9 +11,10 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from aueb.cli.base import Format, app, emit, err, fail, money, rich_table, write_text
+from aueb.cli.base import Format, app, emit, err, fail, rich_table, write_text
 from aueb.errors import InputError
 from aueb.formats import scenario_to_json
+from aueb.formatting import amount as money
 from aueb.logs import DEFAULT_WINDOW_HOURS, ingest
 from aueb.plan.apply import apply_combined
 from aueb.plan.levers import PlanResult, evaluate, load_levers, propose

@@ -3,7 +3,7 @@
 Caching sets the teacher's cached input tokens to c1·n_in; batch its batch share and its provider's discount
 (the table's); downsizing moves the teacher to catalog model B (same tokens); distillation is the scenario's
 distilled arm; routing the distilled arm at the best operating point of a metrics file's cascade (aueb.planner,
-through aueb.metrics.apply_metrics). Inputs given as ranges are taken at their mode here.
+through aueb.apply.apply_metrics). Inputs given as ranges are taken at their mode here.
 """
 
 from __future__ import annotations
@@ -12,10 +12,11 @@ from typing import Any
 
 import pandas as pd
 
+from aueb.apply import apply_metrics
 from aueb.catalog import lookup
 from aueb.engine import project
 from aueb.errors import InputError
-from aueb.metrics import MetricsError, apply_metrics, load_metrics
+from aueb.metrics import MetricsError, load_metrics
 from aueb.plan.levers import MODEL_CHOICE, LeverSpec, PlanResult, _plain
 from aueb.plan.replay import batch_terms
 from aueb.scenario import Scenario, TokenPricing
