@@ -1,8 +1,8 @@
 """The measured figures, aggregated in DuckDB SQL over the priced model calls; pandas only sees the
 aggregates (one row per feature, per feature and day, per model).
 
-`calls` is the view of used records with `cost`, each model call priced with the catalog by
-ECONOMICS.md's token formula; a response-cache hit costs nothing and its tokens are left out.
+`calls` is the view of used records with `cost`, each model call priced at its date and input-token tier
+by aueb.pricing's table and formula; a response-cache hit costs nothing and its tokens are left out.
 """
 
 from __future__ import annotations
@@ -16,18 +16,20 @@ import pandas as pd
 from aueb.errors import InputError
 from aueb.logs import trends
 from aueb.logs.report import Anomaly, DailyRow, FeatureFigures, Window
+from aueb.pricing import COST_SQL, price_join_sql
 
 HOURS_PER_MONTH = 730.0
 
-CALLS_VIEW = """
+CALLS_VIEW = f"""
 CREATE OR REPLACE TEMP VIEW calls AS
-SELECT r.ts, r.feature, r.user_id, r.model, r.provider, r.input_tokens, r.cached_input_tokens, r.output_tokens,
-    r.cache_hit, r.recorded_cost,
-    CASE WHEN r.cache_hit THEN 0.0
-         ELSE ((r.input_tokens - r.cached_input_tokens) * p.p_in + r.cached_input_tokens * p.p_cached + r.output_tokens * p.p_out) / 1e6
-    END AS cost
-FROM records r LEFT JOIN prices p ON r.model = p.model AND coalesce(r.provider, '') = p.provider
-WHERE NOT r.bad AND NOT r.ignored
+SELECT r.ts, r.feature, r.user_id, r.model, r.provider, r.input_tokens, r.cached_input_tokens,
+    r.cache_write_input_tokens, r.output_tokens, r.cache_hit, r.recorded_cost,
+    CASE WHEN r.cache_hit THEN 0.0 ELSE coalesce({COST_SQL}, 0.0) END AS cost
+FROM (
+    SELECT r.*, m.catalog_provider, m.catalog_model
+    FROM records r LEFT JOIN log_models m ON r.model = m.model AND coalesce(r.provider, '') = m.provider
+    WHERE NOT r.bad AND NOT r.ignored
+) r LEFT JOIN prices p ON {price_join_sql()}
 """
 
 
