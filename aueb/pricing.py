@@ -63,11 +63,15 @@ def token_cost(n_in, n_c, n_w, n_out, p_in, p_cached, p_write, p_out, n_w1h=0, p
     ) / 1e6 + p_request
 
 
-COST_SQL = (
-    "(((r.input_tokens - r.cached_input_tokens - r.cache_write_input_tokens) * p.p_in"
-    " + r.cached_input_tokens * p.p_cached + r.cache_write_input_tokens * p.p_write"
-    " + r.output_tokens * p.p_out) / 1e6 + p.p_request)"
-)
+# The formula's terms in DuckDB, by token kind (a per-request price counts with the uncached input).
+COST_PARTS_SQL = {
+    "cost_input": "((r.input_tokens - r.cached_input_tokens - r.cache_write_input_tokens) * p.p_in / 1e6"
+    " + p.p_request)",
+    "cost_cached": "(r.cached_input_tokens * p.p_cached / 1e6)",
+    "cost_write": "(r.cache_write_input_tokens * p.p_write / 1e6)",
+    "cost_output": "(r.output_tokens * p.p_out / 1e6)",
+}
+COST_SQL = "(" + " + ".join(COST_PARTS_SQL.values()) + ")"
 
 
 def price_join_sql(records: str = "r", prices: str = "p") -> str:

@@ -194,7 +194,7 @@ def _measure(
         scenario_name
         or f"Measured from {', '.join(Path(f).name for f in source.files[:3])}{' ...' if len(source.files) > 3 else ''}"
     )
-    measured = build_scenario(report, aggregates.dominant, name)
+    measured = build_scenario(report, aggregates.dominant, name, aggregates.token_costs)
     step(1.0, "Done")
     return Measured(
         source=source,
