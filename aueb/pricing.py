@@ -72,6 +72,8 @@ COST_PARTS_SQL = {
     "cost_output": "(r.output_tokens * p.p_out / 1e6)",
 }
 COST_SQL = "(" + " + ".join(COST_PARTS_SQL.values()) + ")"
+# The same call at list prices with no prompt cache (every input token at the input price) and no batch.
+LIST_COST_SQL = "((r.input_tokens * p.p_in + r.output_tokens * p.p_out) / 1e6 + p.p_request)"
 
 
 def price_join_sql(records: str = "r", prices: str = "p") -> str:

@@ -98,3 +98,15 @@ def test_generated_mixed_model_log(tmp_path: Path) -> None:
     agent = next(f for f in scenario.features if f.name == "agent")
     assert agent.teacher.pricing.cache_write_input_tokens > 0
     assert any("several models" in note for note in measured.scenario.notes)
+
+
+def test_already_saved_per_feature_and_model() -> None:
+    measured = ingest([str(LOGS / "requests.csv")])
+    rows = measured.report.already_saved
+    assert rows and all(r.saved == pytest.approx(r.list_cost - r.actual_cost) for r in rows)
+    for feature, figures in measured.report.features.items():
+        actual = sum(r.actual_cost for r in rows if r.feature == feature)
+        assert actual == pytest.approx(figures.cost, rel=1e-9)
+    # requests.csv has cached input tokens: caching saves something, and never costs more than list.
+    assert sum(r.saved for r in rows) > 0
+    assert all(r.saved >= -1e-12 for r in rows)

@@ -16,7 +16,7 @@ import pandas as pd
 from aueb.errors import InputError
 from aueb.logs import trends
 from aueb.logs.report import Anomaly, DailyRow, FeatureFigures, Window
-from aueb.pricing import COST_PARTS_SQL, COST_SQL, price_join_sql
+from aueb.pricing import COST_PARTS_SQL, COST_SQL, LIST_COST_SQL, price_join_sql
 
 HOURS_PER_MONTH = 730.0
 
@@ -26,6 +26,7 @@ CREATE OR REPLACE TEMP VIEW calls AS
 SELECT r.ts, r.feature, r.user_id, r.model, r.provider, r.input_tokens, r.cached_input_tokens,
     r.cache_write_input_tokens, r.output_tokens, r.cache_hit, r.recorded_cost,
     CASE WHEN r.cache_hit THEN 0.0 ELSE coalesce({COST_SQL}, 0.0) END AS cost,
+    CASE WHEN r.cache_hit THEN 0.0 ELSE coalesce({LIST_COST_SQL}, 0.0) END AS list_cost,
     {", ".join(f"CASE WHEN r.cache_hit THEN 0.0 ELSE coalesce({sql}, 0.0) END AS {name}" for name, sql in _PARTS)}
 FROM (
     SELECT r.*, m.catalog_provider, m.catalog_model
@@ -46,6 +47,7 @@ class Aggregates:
     dominant: pd.DataFrame  # feature, model, provider, calls: the (model, provider) serving most calls of each feature
     # feature, calls, tokens (uncached, cached, write, output) and their costs over the window's model calls (unscaled)
     token_costs: pd.DataFrame
+    already_saved: pd.DataFrame  # feature, model, list_cost, actual_cost (per month, scaled)
 
 
 def measure_window(first: datetime, last: datetime, window_hours: float) -> tuple[Window, str, float]:
@@ -189,6 +191,12 @@ def aggregate(con: duckdb.DuckDBPyConnection, window_hours: float) -> Aggregates
         model_daily=model_daily,
         dominant=dominant,
         token_costs=token_costs,
+        already_saved=con.execute(
+            f"""
+            SELECT feature, model, sum(list_cost) * {scale!r} AS list_cost, sum(cost) * {scale!r} AS actual_cost
+            FROM calls WHERE {condition} AND NOT cache_hit AND model IS NOT NULL GROUP BY ALL ORDER BY feature, model
+            """
+        ).df(),
     )
 
 

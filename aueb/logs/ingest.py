@@ -21,7 +21,7 @@ from aueb.logs.figures import CALLS_VIEW, aggregate, daily_rows
 from aueb.logs.measured import MeasuredScenario, build_scenario
 from aueb.logs.pricing import ModelPrice, price_checks, price_of, register_prices
 from aueb.logs.records import connect, normalise
-from aueb.logs.report import IngestReport, RecordRef, Records
+from aueb.logs.report import AlreadySaved, IngestReport, RecordRef, Records
 from aueb.logs.sources import Source, open_source, sql_text
 
 READERS = {"otel": otel.raw_sql, "litellm": litellm.raw_sql, "langfuse": langfuse.raw_sql, "csv": plain_csv.raw_sql}
@@ -188,6 +188,16 @@ def _measure(
         daily=daily_rows(aggregates.daily),
         anomalies=aggregates.anomalies,
         price_checks=price_checks(checks),
+        already_saved=[
+            AlreadySaved(
+                feature=r.feature,
+                model=r.model,
+                list_cost=float(r.list_cost),
+                actual_cost=float(r.actual_cost),
+                saved=float(r.list_cost) - float(r.actual_cost),
+            )
+            for r in aggregates.already_saved.itertuples(index=False)
+        ],
     )
     step(0.95, "Building the scenario")
     name = (
