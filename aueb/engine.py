@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from aueb.catalog import lookup
+from aueb.pricing import price_row, token_cost
 from aueb.scenario import PerRequestPricing, Scenario, SelfHostedPricing, TokenPricing
 from aueb.tiers import BANDS, TIER_METRICS, load_tiers, tier_codes
 
@@ -91,36 +92,44 @@ SUMMARY_COLUMNS = (
 )
 
 
-def token_prices(pricing: TokenPricing) -> tuple[float, float | None, float]:
-    """(p_in, p_cached, p_out) with catalog prices filling the gaps; p_cached None means "the input price"."""
-    p_in, p_cached, p_out = (
+def token_prices(pricing: TokenPricing) -> tuple[float, float | None, float | None, float]:
+    """(p_in, p_cached, p_write, p_out) with catalog prices filling the gaps (aueb.pricing's table, today's
+    prices, the tier of the request's input_tokens); p_cached or p_write None means "the input price"."""
+    p_in, p_cached, p_write, p_out = (
         pricing.input_price_per_mtok,
         pricing.cached_input_price_per_mtok,
+        pricing.cache_write_price_per_mtok,
         pricing.output_price_per_mtok,
     )
     if p_in is None or p_out is None:
         listed = lookup(pricing.model, pricing.provider)
+        row = price_row(listed.provider, listed.model, None, pricing.input_tokens)
+        if row is None:  # pragma: no cover (lookup only returns models with token prices)
+            raise LookupError(f"model {pricing.model!r} has no token prices in the catalog")
         if p_in is None:
-            p_in = listed.input_price_per_mtok
-            p_cached = listed.cached_input_price_per_mtok if p_cached is None else p_cached
-        p_out = listed.output_price_per_mtok if p_out is None else p_out
-    return p_in, p_cached, p_out
+            p_in = row.p_in
+            p_cached = row.p_cached if p_cached is None else p_cached
+            p_write = row.p_write if p_write is None else p_write
+        p_out = row.p_out if p_out is None else p_out
+    return p_in, p_cached, p_write, p_out
 
 
-def token_unit_cost(n_in, n_c, n_out, p_in, p_cached, p_out, batch_share, batch_discount):  # noqa: ANN001, ANN201 (floats or arrays)
-    """c = [(n_in - n_c)·p_in + n_c·p_cached + n_out·p_out] / 1e6 · (1 - b·d), on numbers or arrays alike."""
-    return ((n_in - n_c) * p_in + n_c * p_cached + n_out * p_out) / 1e6 * (1 - batch_share * batch_discount)
+def token_unit_cost(n_in, n_c, n_w, n_out, p_in, p_cached, p_write, p_out, batch_share, batch_discount):  # noqa: ANN001, ANN201 (floats or arrays)
+    """aueb.pricing's per-request cost x (1 - b·d), on numbers or arrays alike."""
+    return token_cost(n_in, n_c, n_w, n_out, p_in, p_cached, p_write, p_out) * (1 - batch_share * batch_discount)
 
 
 def token_cost_per_request(pricing: TokenPricing) -> float:
     """The token API price of one request, catalog prices filling the gaps."""
-    p_in, p_cached, p_out = token_prices(pricing)
+    p_in, p_cached, p_write, p_out = token_prices(pricing)
     return token_unit_cost(
         pricing.input_tokens,
         pricing.cached_input_tokens,
+        pricing.cache_write_input_tokens,
         pricing.output_tokens,
         p_in,
         p_in if p_cached is None else p_cached,
+        p_in if p_write is None else p_write,
         p_out,
         pricing.batch_share,
         pricing.batch_discount,

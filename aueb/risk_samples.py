@@ -32,9 +32,11 @@ MAX_DRAWS = 50_000_000  # samples x ranged inputs drawn at once (400 MB of float
 TOKEN_FIELDS = (
     "input_tokens",
     "cached_input_tokens",
+    "cache_write_input_tokens",
     "output_tokens",
     "input_price_per_mtok",
     "cached_input_price_per_mtok",
+    "cache_write_price_per_mtok",
     "output_price_per_mtok",
     "batch_share",
     "batch_discount",
@@ -150,11 +152,12 @@ def _token_models(scenario: Scenario, inputs: list[RangedInput]) -> dict[tuple[i
         key = (item.feature, role)
         if key not in models:
             pricing = getattr(scenario.features[item.feature], role).pricing
-            p_in, p_cached, p_out = token_prices(pricing)
+            p_in, p_cached, p_write, p_out = token_prices(pricing)
             models[key] = {
                 **{name: getattr(pricing, name) for name in TOKEN_FIELDS},
                 "input_price_per_mtok": p_in,
                 "cached_input_price_per_mtok": p_cached,  # None: follows the (sampled) input price
+                "cache_write_price_per_mtok": p_write,
                 "output_price_per_mtok": p_out,
             }
     return models
@@ -188,13 +191,17 @@ def _sampled_features(
         # Sampled independently, cached tokens may come out above input tokens: then all input tokens are cached.
         n_c = np.minimum(figures["cached_input_tokens"], n_in)
         p_in = figures["input_price_per_mtok"]
+        n_w = np.minimum(figures["cache_write_input_tokens"], n_in - n_c)
         p_cached = p_in if figures["cached_input_price_per_mtok"] is None else figures["cached_input_price_per_mtok"]
+        p_write = p_in if figures["cache_write_price_per_mtok"] is None else figures["cache_write_price_per_mtok"]
         grid[f"{role}_unit_cost"][:, feature] = token_unit_cost(
             n_in,
             n_c,
+            n_w,
             figures["output_tokens"],
             p_in,
             p_cached,
+            p_write,
             figures["output_price_per_mtok"],
             figures["batch_share"],
             figures["batch_discount"],

@@ -251,12 +251,22 @@ class TokenPricing(_Ranged):
     cached_input_tokens: NonNegative = Field(
         0.0, description="Input tokens per request served from the prompt cache (tokens, at most input_tokens)"
     )
+    cache_write_input_tokens: NonNegative = Field(
+        0.0,
+        description="Input tokens per request written to the prompt cache "
+        "(tokens; with cached_input_tokens at most input_tokens)",
+    )
     input_price_per_mtok: NonNegative | None = Field(
         None, description="Price of input tokens (currency per million tokens); from the catalog when left out"
     )
     cached_input_price_per_mtok: NonNegative | None = Field(
         None,
         description="Price of cached input tokens (currency per million tokens); the catalog's when the input price comes from the catalog, else the input price",
+    )
+    cache_write_price_per_mtok: NonNegative | None = Field(
+        None,
+        description="Price of input tokens written to the prompt cache (currency per million tokens); "
+        "the catalog's when the input price comes from the catalog, else the input price",
     )
     output_price_per_mtok: NonNegative | None = Field(
         None, description="Price of output tokens (currency per million tokens); from the catalog when left out"
@@ -269,6 +279,11 @@ class TokenPricing(_Ranged):
         if self.cached_input_tokens > self.input_tokens:
             raise ValueError(
                 f"cached_input_tokens ({self.cached_input_tokens:g}) may not exceed input_tokens ({self.input_tokens:g})"
+            )
+        if self.cached_input_tokens + self.cache_write_input_tokens > self.input_tokens:
+            raise ValueError(
+                f"cache_write_input_tokens ({self.cache_write_input_tokens:g}) plus cached_input_tokens "
+                f"({self.cached_input_tokens:g}) may not exceed input_tokens ({self.input_tokens:g})"
             )
         missing = [f for f in ("input_price_per_mtok", "output_price_per_mtok") if getattr(self, f) is None]
         if missing and not self.model:

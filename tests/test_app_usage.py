@@ -123,3 +123,14 @@ def test_charts_draw_the_daily_costs_and_mark_the_anomaly():
     assert len(marks) == 1 and [str(x) for x in marks[0].x] == ["2026-10-07"]
     models = cost_per_call_chart(measured.model_daily)
     assert sorted(t.name for t in models.data) == sorted(measured.model_daily["model"].unique())
+
+
+def test_usage_page_shows_what_caching_already_saves() -> None:
+    at = usage_page()
+    at.button(key="ui_log_load_sample").click().run()
+    assert "What prompt caching and batch already save" in [h.value for h in at.subheader]
+    shown = next(df.value for df in at.dataframe if "saved" in df.value.columns)
+    expected = ingest([str(SAMPLES / FILES["litellm"])], feature_key=FEATURE_KEYS["litellm"]).report
+    assert shown["actual_cost"].sum() == pytest.approx(sum(f.cost for f in expected.features.values()), rel=1e-9)
+    assert len(shown) and (shown["saved"] >= -1e-12).all()
+    assert (shown["list_cost"] - shown["actual_cost"] - shown["saved"]).abs().max() < 1e-12

@@ -299,7 +299,7 @@ CSV_CASES = [
         ["unknown column 'revenue_per_usr'; did you mean 'revenue_per_user'?"],
         id="unknown-column-typo",
     ),
-    pytest.param(short_row(3), ["row 3: 59 cells where the header has 60 columns"], id="wrong-number-of-cells"),
+    pytest.param(short_row(3), ["row 3: 63 cells where the header has 64 columns"], id="wrong-number-of-cells"),
     pytest.param(
         cell(3, "fixed_monthly_cost", "7000"),
         [

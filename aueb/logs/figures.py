@@ -1,8 +1,8 @@
 """The measured figures, aggregated in DuckDB SQL over the priced model calls; pandas only sees the
 aggregates (one row per feature, per feature and day, per model).
 
-`calls` is the view of used records with `cost`, each model call priced with the catalog by
-docs/economics.md's token formula; a response-cache hit costs nothing and its tokens are left out.
+`calls` is the view of used records with `cost`, each model call priced at its date and input-token tier
+by aueb.pricing's table and formula; a response-cache hit costs nothing and its tokens are left out.
 """
 
 from __future__ import annotations
@@ -16,18 +16,23 @@ import pandas as pd
 from aueb.errors import InputError
 from aueb.logs import trends
 from aueb.logs.report import Anomaly, DailyRow, FeatureFigures, Window
+from aueb.pricing import COST_PARTS_SQL, COST_SQL, LIST_COST_SQL, price_join_sql
 
 HOURS_PER_MONTH = 730.0
 
-CALLS_VIEW = """
+_PARTS = COST_PARTS_SQL.items()
+CALLS_VIEW = f"""
 CREATE OR REPLACE TEMP VIEW calls AS
-SELECT r.ts, r.feature, r.user_id, r.model, r.provider, r.input_tokens, r.cached_input_tokens, r.output_tokens,
-    r.cache_hit, r.recorded_cost,
-    CASE WHEN r.cache_hit THEN 0.0
-         ELSE ((r.input_tokens - r.cached_input_tokens) * p.p_in + r.cached_input_tokens * p.p_cached + r.output_tokens * p.p_out) / 1e6
-    END AS cost
-FROM records r LEFT JOIN prices p ON r.model = p.model AND coalesce(r.provider, '') = p.provider
-WHERE NOT r.bad AND NOT r.ignored
+SELECT r.ts, r.feature, r.user_id, r.model, r.provider, r.input_tokens, r.cached_input_tokens,
+    r.cache_write_input_tokens, r.output_tokens, r.cache_hit, r.recorded_cost,
+    CASE WHEN r.cache_hit THEN 0.0 ELSE coalesce({COST_SQL}, 0.0) END AS cost,
+    CASE WHEN r.cache_hit THEN 0.0 ELSE coalesce({LIST_COST_SQL}, 0.0) END AS list_cost,
+    {", ".join(f"CASE WHEN r.cache_hit THEN 0.0 ELSE coalesce({sql}, 0.0) END AS {name}" for name, sql in _PARTS)}
+FROM (
+    SELECT r.*, m.catalog_provider, m.catalog_model
+    FROM records r LEFT JOIN log_models m ON r.model = m.model AND coalesce(r.provider, '') = m.provider
+    WHERE NOT r.bad AND NOT r.ignored
+) r LEFT JOIN prices p ON {price_join_sql()}
 """
 
 
@@ -40,6 +45,9 @@ class Aggregates:
     anomalies: list[Anomaly]
     model_daily: pd.DataFrame  # model, date, calls, cost, cost_per_call
     dominant: pd.DataFrame  # feature, model, provider, calls: the (model, provider) serving most calls of each feature
+    # feature, calls, tokens (uncached, cached, write, output) and their costs over the window's model calls (unscaled)
+    token_costs: pd.DataFrame
+    already_saved: pd.DataFrame  # feature, model, list_cost, actual_cost (per month, scaled)
 
 
 def measure_window(first: datetime, last: datetime, window_hours: float) -> tuple[Window, str, float]:
@@ -95,6 +103,17 @@ def aggregate(con: duckdb.DuckDBPyConnection, window_hours: float) -> Aggregates
     first, last = con.execute("SELECT min(ts), max(ts) FROM calls").fetchall()[0]
     window, condition, scale = measure_window(first, last, window_hours)
     per_feature, mix = _feature_figures(con, condition, scale)
+    token_costs = con.execute(
+        f"""
+        SELECT feature, count(*) AS calls,
+            sum(input_tokens - cached_input_tokens - cache_write_input_tokens) AS tokens_input,
+            sum(cached_input_tokens) AS tokens_cached, sum(cache_write_input_tokens) AS tokens_write,
+            sum(output_tokens) AS tokens_output,
+            sum(cost_input) AS cost_input, sum(cost_cached) AS cost_cached, sum(cost_write) AS cost_write,
+            sum(cost_output) AS cost_output
+        FROM calls WHERE {condition} AND NOT cache_hit GROUP BY feature ORDER BY feature
+        """
+    ).df()
 
     daily = con.execute(
         "SELECT feature, CAST(ts AS DATE) AS date, count(*) AS requests, sum(cost) AS cost FROM calls GROUP BY ALL"
@@ -171,6 +190,13 @@ def aggregate(con: duckdb.DuckDBPyConnection, window_hours: float) -> Aggregates
         anomalies=found,
         model_daily=model_daily,
         dominant=dominant,
+        token_costs=token_costs,
+        already_saved=con.execute(
+            f"""
+            SELECT feature, model, sum(list_cost) * {scale!r} AS list_cost, sum(cost) * {scale!r} AS actual_cost
+            FROM calls WHERE {condition} AND NOT cache_hit AND model IS NOT NULL GROUP BY ALL ORDER BY feature, model
+            """
+        ).df(),
     )
 
 

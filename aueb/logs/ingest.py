@@ -19,9 +19,9 @@ from aueb.errors import InputError
 from aueb.logs import langfuse, litellm, otel, plain_csv
 from aueb.logs.figures import CALLS_VIEW, aggregate, daily_rows
 from aueb.logs.measured import MeasuredScenario, build_scenario
-from aueb.logs.pricing import ModelPrice, price_checks, price_of, prices_frame
+from aueb.logs.pricing import ModelPrice, price_checks, price_of, register_prices
 from aueb.logs.records import connect, normalise
-from aueb.logs.report import IngestReport, RecordRef, Records
+from aueb.logs.report import AlreadySaved, IngestReport, RecordRef, Records
 from aueb.logs.sources import Source, open_source, sql_text
 
 READERS = {"otel": otel.raw_sql, "litellm": litellm.raw_sql, "langfuse": langfuse.raw_sql, "csv": plain_csv.raw_sql}
@@ -128,7 +128,8 @@ def _measure(
     records = scratch / "records.parquet"
     con.execute(
         "COPY (SELECT ignored IS NOT NULL AS ignored, problem IS NOT NULL AS bad, ts, feature, user_id, model, provider, input_tokens, "
-        f"cached_input_tokens, output_tokens, cache_hit, recorded_cost FROM ({normalise(reader(source, feature_key))})) "
+        "cached_input_tokens, cache_write_input_tokens, output_tokens, cache_hit, recorded_cost "
+        f"FROM ({normalise(reader(source, feature_key))})) "
         f"TO {sql_text(str(records))} (FORMAT parquet)"
     )
     con.execute(f"CREATE VIEW records AS SELECT * FROM read_parquet({sql_text(str(records))})")
@@ -167,9 +168,7 @@ def _measure(
             where = f"; first at {first.file}:{first.line}" if first else ""
             details = "; ".join(dict.fromkeys(p.problem for p in unpriced))
             raise InputError(f"{details} ({unpriced_records} records{where}); pass --allow-unpriced to price them 0")
-    frame = prices_frame(prices)
-    con.register("prices_frame", frame)
-    con.execute("CREATE TEMP TABLE prices AS SELECT * FROM prices_frame")
+    register_prices(con, prices)
     con.execute(CALLS_VIEW)
 
     step(0.8, "Aggregating")
@@ -189,13 +188,23 @@ def _measure(
         daily=daily_rows(aggregates.daily),
         anomalies=aggregates.anomalies,
         price_checks=price_checks(checks),
+        already_saved=[
+            AlreadySaved(
+                feature=r.feature,
+                model=r.model,
+                list_cost=float(r.list_cost),
+                actual_cost=float(r.actual_cost),
+                saved=float(r.list_cost) - float(r.actual_cost),
+            )
+            for r in aggregates.already_saved.itertuples(index=False)
+        ],
     )
     step(0.95, "Building the scenario")
     name = (
         scenario_name
         or f"Measured from {', '.join(Path(f).name for f in source.files[:3])}{' ...' if len(source.files) > 3 else ''}"
     )
-    measured = build_scenario(report, aggregates.dominant, name)
+    measured = build_scenario(report, aggregates.dominant, name, aggregates.token_costs)
     step(1.0, "Done")
     return Measured(
         source=source,

@@ -1,5 +1,8 @@
 """The scenario measured from a log: one feature per feature of the log, its teacher priced by tokens
-with the feature's dominant model at catalog prices and the measured token counts.
+with the measured token counts and the measured effective prices (cost of each token kind / tokens of
+that kind, every call priced at its date and tier), so that `aueb project` at 1x reproduces each
+feature's measured requests, users and inference cost, also when several models serve it. The teacher
+is named after the dominant model; the notes give the mix.
 
 What a log cannot tell (revenue per user, teacher quality) is set to a neutral value and listed in
 `notes`, for the user to fill in.
@@ -22,8 +25,21 @@ class MeasuredScenario:
     notes: list[str] = field(default_factory=list)
 
 
-def build_scenario(report: IngestReport, dominant: pd.DataFrame, name: str) -> MeasuredScenario:
-    """`dominant` holds, per feature, the (model, provider) serving most of its model calls in the window."""
+KINDS = ("input", "cached", "write", "output")
+
+
+def _effective(row: pd.Series, kind: str) -> float:
+    """Measured price of one token kind per million tokens (0 where the window has none of them)."""
+    tokens, cost = float(row[f"tokens_{kind}"]), float(row[f"cost_{kind}"])
+    return cost / tokens * 1e6 if tokens > 0 else 0.0
+
+
+def build_scenario(
+    report: IngestReport, dominant: pd.DataFrame, name: str, token_costs: pd.DataFrame | None = None
+) -> MeasuredScenario:
+    """`dominant` holds, per feature, the (model, provider) serving most of its model calls in the window;
+    `token_costs` (figures.Aggregates.token_costs) the tokens and cost of each kind over them."""
+    costs = token_costs.set_index("feature") if token_costs is not None else None
     notes = ["revenue_per_user is 0 in every feature: fill in the revenue each feature earns per user and month"]
     features = []
     served = dominant.set_index("feature")
@@ -38,9 +54,10 @@ def build_scenario(report: IngestReport, dominant: pd.DataFrame, name: str) -> M
             continue
         share = figures.models.get(model, 0.0)
         if share < 1:
+            mix = ", ".join(f"{m} {s:.0%}" for m, s in sorted(figures.models.items(), key=lambda kv: -kv[1]))
             notes.append(
-                f"feature {feature!r}: priced with its dominant model {model} ({share:.0%} of model calls); "
-                f"measured cost per request {figures.cost_per_request:.6f} USD"
+                f"feature {feature!r}: served by several models ({mix}); its teacher is named after the dominant "
+                f"{model} and priced at the measured effective prices of the mix"
             )
         if figures.users:
             users, per_user = float(figures.users), float(figures.requests_per_user)
@@ -60,7 +77,9 @@ def build_scenario(report: IngestReport, dominant: pd.DataFrame, name: str) -> M
                     name=model,
                     # Quality is not in a log: 1 counts every output correct until the team's eval says otherwise.
                     quality=1.0,
-                    pricing=TokenPricing(
+                    pricing=_pricing(price.model, price.provider, costs.loc[feature])
+                    if costs is not None and feature in costs.index
+                    else TokenPricing(
                         model=price.model,
                         provider=price.provider,
                         input_tokens=figures.input_tokens_mean,
@@ -77,3 +96,23 @@ def build_scenario(report: IngestReport, dominant: pd.DataFrame, name: str) -> M
         return MeasuredScenario(None, notes + ["no scenario: no feature has a priced model call in the window"])
     notes.append("teacher quality is 1 (every output correct): set it from your eval to count the cost of errors")
     return MeasuredScenario(Scenario(name=name, features=features), notes)
+
+
+def _pricing(model: str, provider: str, row: pd.Series) -> TokenPricing:
+    calls = float(row["calls"])
+    tokens = {kind: float(row[f"tokens_{kind}"]) / calls for kind in KINDS}
+    prices = {kind: _effective(row, kind) for kind in KINDS}
+    cached = tokens["cached"]
+    written = tokens["write"]
+    return TokenPricing(
+        model=model,
+        provider=provider,
+        input_tokens=tokens["input"] + cached + written,
+        cached_input_tokens=cached,
+        cache_write_input_tokens=written,
+        output_tokens=tokens["output"],
+        input_price_per_mtok=prices["input"],
+        cached_input_price_per_mtok=prices["cached"],
+        cache_write_price_per_mtok=prices["write"],
+        output_price_per_mtok=prices["output"],
+    )

@@ -11,7 +11,13 @@ from aueb.errors import InputError
 from aueb.logs.sources import Source, scan
 
 # Typed at the scan: DuckDB's CSV reader converts them fast, and a cell that is not a number is a reject.
-TYPES = {"input_tokens": "BIGINT", "cached_input_tokens": "BIGINT", "output_tokens": "BIGINT", "cost": "DOUBLE"}
+TYPES = {
+    "input_tokens": "BIGINT",
+    "cached_input_tokens": "BIGINT",
+    "cache_write_input_tokens": "BIGINT",
+    "output_tokens": "BIGINT",
+    "cost": "DOUBLE",
+}
 
 
 def raw_sql(source: Source, feature_key: str | None, numbered: bool = False) -> str:
@@ -28,7 +34,8 @@ def raw_sql(source: Source, feature_key: str | None, numbered: bool = False) -> 
     SELECT file, line, NULL::VARCHAR AS ignored, NULL::VARCHAR AS problem,
         aueb_time("timestamp") AS ts, "timestamp" AS ts_text, {column(key)} AS feature, {column("user")} AS user_id,
         "model" AS model, {column("provider")} AS provider,
-        "input_tokens" AS input_text, {column("cached_input_tokens")} AS cached_text, "output_tokens" AS output_text,
+        "input_tokens" AS input_text, {column("cached_input_tokens")} AS cached_text,
+        {column("cache_write_input_tokens")} AS cache_write_text, "output_tokens" AS output_text,
         aueb_true({column("cache_hit")}) AS cache_hit, {column("cost")} AS cost_text
     FROM ({scan(source, numbered, TYPES)})
     """

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import duckdb
 import pandas as pd
 
 from aueb.catalog import CatalogPrice, UnknownModelError, lookup
 from aueb.logs.report import PriceCheck
+from aueb.pricing import price_table
 
 # Provider names of the logging tools (OTel gen_ai.provider.name, LiteLLM custom_llm_provider) -> catalog ids.
 PROVIDER_ALIASES = {
@@ -65,19 +67,38 @@ def price_of(model: str | None, provider: str | None) -> ModelPrice:
     return ModelPrice(model, provider, None, first_error)
 
 
-def prices_frame(prices: list[ModelPrice]) -> pd.DataFrame:
-    """One row per (model, provider) of the log with its prices per million tokens (0 when unpriced)."""
+def catalog_frame(prices: list[ModelPrice]) -> pd.DataFrame:
+    """One row per (model, provider) of the log with the catalog provider and model that price it
+    (NULL when unpriced: such calls cost 0)."""
     return pd.DataFrame(
         {
             "model": [p.model for p in prices],
             "provider": [p.provider or "" for p in prices],
-            "p_in": [p.price.input_price_per_mtok if p.price else 0.0 for p in prices],
-            "p_cached": [p.price.cached_input_price_per_mtok if p.price else 0.0 for p in prices],
-            "p_out": [p.price.output_price_per_mtok if p.price else 0.0 for p in prices],
+            "catalog_provider": [p.price.provider if p.price else None for p in prices],
+            "catalog_model": [p.price.model if p.price else None for p in prices],
             "priced": [p.price is not None for p in prices],
         },
-        columns=["model", "provider", "p_in", "p_cached", "p_out", "priced"],
+        columns=["model", "provider", "catalog_provider", "catalog_model", "priced"],
     )
+
+
+def register_prices(con: duckdb.DuckDBPyConnection, prices: list[ModelPrice]) -> None:
+    """Tables `log_models` (the log's models -> catalog ids) and `prices` (aueb.pricing's table, only
+    the rows of the log's models) that the `calls` view joins to price each call at its date and tier."""
+    frame = catalog_frame(prices)
+    table = price_table()
+    used = set(zip(frame.catalog_provider, frame.catalog_model, strict=True))
+    table = table[[key in used for key in zip(table.provider, table.model, strict=True)]]
+    con.register("log_models_frame", frame)
+    con.execute("CREATE OR REPLACE TEMP TABLE log_models AS SELECT * FROM log_models_frame")
+    con.register("prices_frame", table)
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE prices AS SELECT provider, model, CAST(valid_from AS DATE) AS valid_from, "
+        "CAST(valid_to AS DATE) AS valid_to, tier_above, tier_upto, p_in, p_cached, p_write, p_write_1h, p_out, "
+        "p_request FROM prices_frame"
+    )
+    con.unregister("log_models_frame")
+    con.unregister("prices_frame")
 
 
 def price_checks(totals: pd.DataFrame) -> list[PriceCheck]:

@@ -12,7 +12,7 @@ from pydantic import Field
 
 from aueb.strict import StrictModel
 
-REPORT_KEYS = ("window", "records", "features", "daily", "anomalies", "price_checks")
+REPORT_KEYS = ("window", "records", "features", "daily", "anomalies", "price_checks", "already_saved")
 
 
 _Model = StrictModel
@@ -88,6 +88,16 @@ class PriceCheck(_Model):
     flagged: bool = Field(description="The two differ by more than 1% of the recomputed cost")
 
 
+class AlreadySaved(_Model):
+    feature: str
+    model: str
+    list_cost: float = Field(
+        description="Cost per month of the window's model calls at list prices, every input token uncached, no batch (USD)"
+    )
+    actual_cost: float = Field(description="Cost per month as priced (prompt cache reads and writes, batch) (USD)")
+    saved: float = Field(description="list_cost - actual_cost (USD per month)")
+
+
 class IngestReport(_Model):
     window: Window
     records: Records
@@ -95,3 +105,6 @@ class IngestReport(_Model):
     daily: list[DailyRow]
     anomalies: list[Anomaly]
     price_checks: list[PriceCheck]
+    already_saved: list[AlreadySaved] = Field(
+        default_factory=list, description="Per feature and model: what prompt caching and batch already save"
+    )

@@ -50,3 +50,11 @@ def price_checks_frame(report: IngestReport) -> pd.DataFrame:
         [c.model_dump() for c in report.price_checks],
         columns=["model", "recorded_cost", "recomputed_cost", "ratio", "flagged"],
     )
+
+
+def already_saved_frame(report: IngestReport) -> pd.DataFrame:
+    """Per feature and model: cost at list prices without prompt cache and batch, actual cost, difference."""
+    return pd.DataFrame(
+        [r.model_dump() for r in report.already_saved],
+        columns=["feature", "model", "list_cost", "actual_cost", "saved"],
+    )

@@ -225,11 +225,23 @@ def _token_inputs(feature: str, role: str, base: scenario_edits.Path, pricing: d
     inputs.show_error(key)
     c1, c2 = st.columns(2)
     with c1:
-        for field in ("input_tokens", "cached_input_tokens", "output_tokens", "batch_share"):
-            inputs.number((*base, field), TokenPricing, field, pricing[field], currency)
+        for field in (
+            "input_tokens",
+            "cached_input_tokens",
+            "cache_write_input_tokens",
+            "output_tokens",
+            "batch_share",
+        ):
+            inputs.number((*base, field), TokenPricing, field, pricing.get(field), currency)
     with c2:
-        for field in ("input_price_per_mtok", "cached_input_price_per_mtok", "output_price_per_mtok", "batch_discount"):
-            inputs.number((*base, field), TokenPricing, field, pricing[field], currency)
+        for field in (
+            "input_price_per_mtok",
+            "cached_input_price_per_mtok",
+            "cache_write_price_per_mtok",
+            "output_price_per_mtok",
+            "batch_discount",
+        ):
+            inputs.number((*base, field), TokenPricing, field, pricing.get(field), currency)
 
 
 def model_panels(scenario: Scenario) -> None:

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 from aueb.catalog import CatalogPrice, UnknownModelError, lookup
 from aueb.errors import PRICING_KINDS, error_message
 from aueb.formatting import currency_symbol
+from aueb.pricing import price_row
 from aueb.scenario import (
     RANGES_KEY,
     Distillation,
@@ -86,9 +87,11 @@ SPECS: dict[tuple[type[BaseModel], str], Spec] = {
     (Distillation, "engineering"): Spec("Engineering and evaluation ({cur}, one-time)", "%.2f", 1000.0),
     (TokenPricing, "input_tokens"): Spec("Input tokens / request", "%.0f", 50.0),
     (TokenPricing, "cached_input_tokens"): Spec("Cached input tokens / request", "%.0f", 50.0),
+    (TokenPricing, "cache_write_input_tokens"): Spec("Cache write input tokens / request", "%.0f", 50.0),
     (TokenPricing, "output_tokens"): Spec("Output tokens / request", "%.0f", 50.0),
     (TokenPricing, "input_price_per_mtok"): Spec("Input price ({cur} / M tokens)", "%.4f", 0.05),
     (TokenPricing, "cached_input_price_per_mtok"): Spec("Cached input price ({cur} / M tokens)", "%.4f", 0.05),
+    (TokenPricing, "cache_write_price_per_mtok"): Spec("Cache write price ({cur} / M tokens)", "%.4f", 0.05),
     (TokenPricing, "output_price_per_mtok"): Spec("Output price ({cur} / M tokens)", "%.4f", 0.05),
     (TokenPricing, "batch_share"): Spec("Batch API share (0-1)", **SHARE),
     (TokenPricing, "batch_discount"): Spec("Batch discount (0-1)", **SHARE),
@@ -361,8 +364,15 @@ def catalog_prices(row: CatalogPrice) -> dict[str, Any]:
         "provider": row.provider,
         "input_price_per_mtok": row.input_price_per_mtok,
         "cached_input_price_per_mtok": row.cached_input_price_per_mtok,
+        "cache_write_price_per_mtok": cache_write_price(row),
         "output_price_per_mtok": row.output_price_per_mtok,
     }
+
+
+def cache_write_price(row: CatalogPrice) -> float:
+    """Today's base-tier cache-write price of a catalog model (its input price where none is listed)."""
+    found = price_row(row.provider, row.model, None, 0)
+    return row.input_price_per_mtok if found is None else float(found.p_write)
 
 
 def default_pricing(kind: str) -> dict[str, Any]:

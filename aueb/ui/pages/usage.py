@@ -8,7 +8,7 @@ from aueb.charts.usage import cost_per_call_chart, daily_cost_chart
 from aueb.errors import InputError
 from aueb.logs import DEFAULT_WINDOW_HOURS, Measured, ingest
 from aueb.logs.sample import FEATURE_KEYS, FILES
-from aueb.logs.tables import anomalies_frame, features_frame, price_checks_frame
+from aueb.logs.tables import already_saved_frame, anomalies_frame, features_frame, price_checks_frame
 from aueb.resources import data_path
 from aueb.ui import components, state
 from aueb.ui.files import LOG_TYPES, MAX_LOG_UPLOAD_MB, read_log_upload
@@ -274,6 +274,21 @@ def results(measured: Measured, source: str) -> None:
                 "recomputed_cost": st.column_config.NumberColumn("Recomputed ($)", format="$%.4f"),
                 "ratio": st.column_config.NumberColumn("Recorded / recomputed", format="%.3f"),
                 "flagged": st.column_config.CheckboxColumn("Differs by more than 1%"),
+            },
+        )
+    saved = already_saved_frame(report)
+    if len(saved):
+        st.subheader("What prompt caching and batch already save")
+        st.dataframe(
+            saved,
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "list_cost": st.column_config.NumberColumn(
+                    "At list prices, no cache or batch ($/month)", format="$%.4f"
+                ),
+                "actual_cost": st.column_config.NumberColumn("Actual ($/month)", format="$%.4f"),
+                "saved": st.column_config.NumberColumn("Saved ($/month)", format="$%.4f"),
             },
         )
     st.subheader("Use it")
