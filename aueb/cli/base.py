@@ -27,6 +27,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Help texts are plain text: `NAME[@Mx][/ARM]` must print as written, not be read as Rich markup.
+    rich_markup_mode=None,
 )
 out = Console(width=80)
 err = Console(stderr=True, width=200)
