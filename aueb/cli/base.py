@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import math
 import sys
+import warnings
 from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
@@ -15,9 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from aueb.errors import InputError
-from aueb.formats import (
-    load_scenarios,
-)
+from aueb.formats import DefaultsWarning, load_scenarios
 from aueb.scenario import Scenario
 
 app = typer.Typer(
@@ -66,10 +65,16 @@ def parse_multipliers(text: str) -> list[float]:
 
 
 def load_scenario_file(path: Path) -> list[Scenario]:
-    try:
-        return load_scenarios(path)
-    except InputError as exc:
-        fail(str(exc))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DefaultsWarning)
+        try:
+            scenarios = load_scenarios(path)
+        except InputError as exc:
+            fail(str(exc))
+    for warning in caught:
+        if issubclass(warning.category, DefaultsWarning):
+            err.print(f"warning: {warning.message}", markup=False, highlight=False, soft_wrap=True)
+    return scenarios
 
 
 def write_text(path: Path, text: str) -> None:
