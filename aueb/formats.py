@@ -263,6 +263,12 @@ def _csv_scenarios(text: str, filename: str) -> list[Scenario]:
         table = list(reader)
     except csv.Error as exc:
         raise InputError(f"{filename}: malformed CSV at row {reader.line_num}: {exc}") from None
+    return table_scenarios(table, filename, delimiter)
+
+
+def table_scenarios(table: list[list[str]], filename: str, delimiter: str = ",") -> list[Scenario]:
+    """Scenarios from the finance table as text cells (a CSV's, or a workbook's cells written out):
+    a header row of CSV columns, one row per feature. Text cells are read through `restore`."""
     if not table or not any(cell.strip() for cell in table[0]):
         raise InputError(
             f"{filename}: the CSV is empty; expected a header row with columns such as {', '.join(CSV_COLUMNS[:4])}"
@@ -483,11 +489,17 @@ def _json_scenarios(text: str, filename: str) -> list[Scenario]:
 
 
 def read_scenarios(data: bytes | str, filename: str) -> list[Scenario]:
-    """Scenarios from the bytes of a .json or .csv file; an InputError names what is wrong and where."""
+    """Scenarios from the bytes of a .json, .csv or .xlsx file; an InputError names what is wrong and where."""
     suffix = Path(filename).suffix.lower()
+    if suffix == ".xlsx":
+        from aueb.workbook import read_workbook  # openpyxl only when a workbook is read
+
+        if isinstance(data, str):
+            raise InputError(f"{filename}: a workbook is binary; pass its bytes")
+        return read_workbook(data, filename)
     if suffix not in (".json", ".csv"):
         raise InputError(
-            f"{filename}: expected a .json or .csv scenario file, not {suffix or 'a file without extension'}"
+            f"{filename}: expected a .json, .csv or .xlsx scenario file, not {suffix or 'a file without extension'}"
         )
     text = _decode(data, filename, windows_fallback=suffix == ".csv")
     return _json_scenarios(text, filename) if suffix == ".json" else _csv_scenarios(text, filename)
@@ -506,6 +518,11 @@ def write_scenarios(scenarios: list[Scenario], path: str | Path) -> None:
     """Write by extension: .csv holds any number of scenarios, .json one (or a list)."""
     path = Path(path)
     suffix = path.suffix.lower()
+    if suffix == ".xlsx":
+        from aueb.workbook import write_workbook
+
+        write_workbook(scenarios, path)
+        return
     if suffix == ".csv":
         text = scenarios_to_csv(scenarios)
     elif suffix == ".json":
@@ -515,7 +532,9 @@ def write_scenarios(scenarios: list[Scenario], path: str | Path) -> None:
             else "[\n" + ",\n".join(scenario_to_json(s).rstrip() for s in scenarios) + "\n]\n"
         )
     else:
-        raise InputError(f"{path}: expected a .json or .csv file name, not {suffix or 'a name without extension'}")
+        raise InputError(
+            f"{path}: expected a .json, .csv or .xlsx file name, not {suffix or 'a name without extension'}"
+        )
     try:
         path.write_text(text, encoding="utf-8", newline="")
     except OSError as exc:
