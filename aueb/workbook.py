@@ -83,7 +83,14 @@ def _write_cell(sheet: Any, row: int, column: int, name: str, value: Any) -> Non
         cell.quotePrefix = True
 
 
-def write_workbook(scenarios: list[Scenario], path: str | Path) -> None:
+def workbook_bytes(scenarios: list[Scenario]) -> bytes:
+    """The workbook that write_workbook writes, as bytes (the dashboard's download)."""
+    buffer = io.BytesIO()
+    write_workbook(scenarios, buffer)
+    return buffer.getvalue()
+
+
+def write_workbook(scenarios: list[Scenario], path: str | Path | io.BytesIO) -> None:
     """The scenarios as a workbook at path (see the module's docstring)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
@@ -113,7 +120,7 @@ def write_workbook(scenarios: list[Scenario], path: str | Path) -> None:
             for position, name in enumerate(wide, start=1):
                 _write_cell(wide_sheet, len(seen) + 1, position, name, record.get(name))
     try:
-        book.save(Path(path))
+        book.save(path if isinstance(path, io.BytesIO) else Path(path))
     except OSError as exc:
         raise InputError(f"{path}: cannot write the file ({exc.strerror})") from None
 

@@ -135,3 +135,16 @@ def test_live_german_libreoffice_round_trip(customer_support, tmp_path):
     (got,) = load_scenarios(resaved)
     assert scenario_to_json(got) == scenario_to_json(customer_support)
     _same_projection(got, customer_support)
+
+
+def test_dashboard_upload_and_download_of_the_workbook(customer_support):
+    from aueb.ui.files import downloads, read_scenario_upload
+
+    items = {d.key: d for d in downloads(customer_support, project(customer_support))}
+    workbook = items["dl_scenario_xlsx"]
+    assert workbook.file_name.endswith(".xlsx")
+    assert read_scenario_upload("mine.xlsx", workbook.data) == [customer_support]
+    (german,) = read_scenario_upload("de.xlsx", LIBREOFFICE_DE.read_bytes())
+    assert [f.name for f in german.features] == NAMES
+    with pytest.raises(InputError, match=r"renamed\.xlsx: this is not an \.xlsx workbook"):
+        read_scenario_upload("renamed.xlsx", b'{"name": "x"}')
