@@ -53,7 +53,7 @@ def data() -> None:
             f"Scenario file: .json, .csv or .xlsx, at most {MAX_UPLOAD_MB} MB",
             key=SCENARIO_UPLOAD_KEY,
             max_upload_size=MAX_UPLOAD_MB,
-            help="A scenario JSON (as the CLI and the download above write it), a scenario CSV with one row per feature, "
+            help="A scenario JSON (as the CLI and the download above write it), a scenario CSV (one row per feature), "
             "or the scenario workbook (.xlsx; best when your spreadsheet is not set to English).",
         )
         if uploaded is not None and st.session_state.get("ui_scenario_file") != uploaded.file_id:
