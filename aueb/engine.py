@@ -7,14 +7,17 @@ cost of a projection does not grow with Python loops over features.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from aueb.catalog import lookup
 from aueb.pricing import price_row, token_cost
+from aueb.errors import InputError
 from aueb.scenario import PerRequestPricing, Scenario, SelfHostedPricing, TokenPricing
 from aueb.tiers import BANDS, TIER_METRICS, load_tiers, tier_codes
 
@@ -568,6 +571,50 @@ class Projection:
     summary: pd.DataFrame
 
 
+def _largest_input(data: Any, prefix: str = "") -> tuple[str, float]:
+    """The input of largest magnitude in a model dump, as (dotted field, value)."""
+    best = ("", 0.0)
+    items = data.items() if isinstance(data, dict) else ()
+    for key, value in items:
+        if isinstance(value, dict):
+            found = _largest_input(value, f"{prefix}{key}.")
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            found = (f"{prefix}{key}", float(value))
+        else:
+            continue
+        if abs(found[1]) > abs(best[1]):
+            best = found
+    return best
+
+
+def _overflow_message(scenario: Scenario, feature: str | None, multiplier: float) -> str:
+    features = [f for f in scenario.features if feature is None or f.name == feature]
+    blamed = max(((f.name, *_largest_input(f.model_dump(exclude={"name"}))) for f in features), key=lambda t: abs(t[2]))
+    wide = _largest_input(scenario.model_dump(include={"fixed_monthly_cost", "horizon_months"}))
+    if abs(wide[1]) > abs(blamed[2]):
+        where, field, value = f"scenario {scenario.name!r}", *wide
+    else:
+        where, field, value = f"feature {blamed[0]!r}", blamed[1], blamed[2]
+    return (
+        f"{where}, {field}: {value:g} is too large: the projection's figures overflow a number "
+        f"(above {np.finfo(float).max:.3g}) at {multiplier:g}x; check the value and its unit"
+    )
+
+
+def _check_finite(
+    scenario: Scenario, features: pd.DataFrame, rows: pd.DataFrame, summary: dict, multiplier: float
+) -> None:
+    """Refuse a projection in which a figure overflowed to infinity (an undefined figure is NaN, never inf)."""
+    numbers = rows.select_dtypes("number")
+    bad = np.isinf(numbers.to_numpy(dtype=float)).any(axis=1)
+    summary_inf = (
+        any(isinstance(v, float) and math.isinf(v) for v in summary.values()) if isinstance(summary, dict) else False
+    )
+    if bad.any() or summary_inf or np.isinf(features.select_dtypes("number").to_numpy(dtype=float)).any():
+        feature = str(rows.loc[bad, "feature"].iloc[0]) if bad.any() and "feature" in rows else None
+        raise InputError(_overflow_message(scenario, feature, multiplier))
+
+
 def project(
     scenarios: Scenario | Sequence[Scenario],
     *,
@@ -581,23 +628,29 @@ def project(
     rows, summaries = [], []
     for scenario in scenarios:
         features = engine_inputs(scenario)
-        rows.append(
-            project_features(
-                features,
-                scenario=scenario.name,
-                multipliers=scenario.multipliers if multipliers is None else multipliers,
-                growth=scenario.growth if growth is None else growth,
-                fixed_monthly_cost=scenario.fixed_monthly_cost,
-                tiers=tiers,
-            )
-        )
-        summaries.append(
-            summarize_features(
-                features,
-                scenario=scenario.name,
-                horizon_months=scenario.horizon_months,
-                fixed_monthly_cost=scenario.fixed_monthly_cost,
-            )
-        )
+        chosen = scenario.multipliers if multipliers is None else multipliers
+        try:
+            with np.errstate(over="raise"):
+                rows.append(
+                    project_features(
+                        features,
+                        scenario=scenario.name,
+                        multipliers=chosen,
+                        growth=scenario.growth if growth is None else growth,
+                        fixed_monthly_cost=scenario.fixed_monthly_cost,
+                        tiers=tiers,
+                    )
+                )
+                summaries.append(
+                    summarize_features(
+                        features,
+                        scenario=scenario.name,
+                        horizon_months=scenario.horizon_months,
+                        fixed_monthly_cost=scenario.fixed_monthly_cost,
+                    )
+                )
+        except FloatingPointError:
+            raise InputError(_overflow_message(scenario, None, max(chosen))) from None
+        _check_finite(scenario, features, rows[-1], summaries[-1], max(chosen))
     frame = pd.concat(rows, ignore_index=True) if len(rows) > 1 else rows[0]
     return Projection(rows=frame, summary=pd.DataFrame(summaries, columns=list(SUMMARY_COLUMNS)))

@@ -14,6 +14,7 @@ import io
 import json
 import math
 import re
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ import pandas as pd
 from pydantic import BaseModel, ValidationError
 
 from aueb.engine import ROW_COLUMNS, SUMMARY_COLUMNS, Projection
-from aueb.errors import PRICING_KINDS, InputError, describe_validation_error, error_message
+from aueb.errors import InputError, clean_location, describe_validation_error, error_message
 from aueb.resources import data_path
 from aueb.scenario import (
     RANGE_KEYS,
@@ -203,13 +204,48 @@ def sniff_delimiter(text: str, filename: str) -> str:
     return next(iter(found), ",")
 
 
-def _decimal_point(cell: str, column: str) -> str:
+# `1.500` is 1500 with a thousands point or 1.5 with a decimal point; `0.15` and `1.5` can only be decimals.
+_AMBIGUOUS_POINT = re.compile(r"^\s*[+-]?[1-9]\d{0,2}(\.\d{3})+\s*$")
+_DECIMAL_POINT = re.compile(r"^\s*[+-]?\d*\.\d+\s*$")
+
+
+def _is_number_column(column: str) -> bool:
+    return not (column in _TEXT_COLUMNS or column.endswith(_TEXT_SUFFIXES))
+
+
+def _number_parts(cell: str, column: str) -> list[str]:
+    return cell.split(MULTIPLIER_SEPARATOR) if column == "multipliers" else [cell]
+
+
+def point_convention(rows: list[dict[str, str]]) -> str | None:
+    """What a point means in a semicolon CSV, from its own cells: `thousands` when it writes decimal commas,
+    `decimal` when it writes unambiguous decimal points (0.15), None when it shows neither (or both)."""
+    parts = [p for row in rows for c, cell in row.items() if _is_number_column(c) for p in _number_parts(cell, c)]
+    commas = any(_DECIMAL_COMMA.match(p) for p in parts)
+    points = any(_DECIMAL_POINT.match(p) and not _AMBIGUOUS_POINT.match(p) for p in parts)
+    return "thousands" if commas and not points else "decimal" if points and not commas else None
+
+
+def _decimal_point(cell: str, column: str, convention: str | None = None, where: str = "") -> str:
     """A number cell of a semicolon CSV with a decimal comma (0,15; 1.234,5) written with a point;
-    other cells as they are. Multipliers hold several numbers, separated by semicolons."""
-    if column in _TEXT_COLUMNS or column.endswith(_TEXT_SUFFIXES):
+    other cells as they are. Multipliers hold several numbers, separated by semicolons. A cell such as
+    `1.500` is read by the file's convention, and refused when the file has none."""
+    if not _is_number_column(column):
         return cell
     if column == "multipliers":
-        return MULTIPLIER_SEPARATOR.join(_decimal_point(part, "") for part in cell.split(MULTIPLIER_SEPARATOR))
+        return MULTIPLIER_SEPARATOR.join(
+            _decimal_point(part, "", convention, where) for part in cell.split(MULTIPLIER_SEPARATOR)
+        )
+    if _AMBIGUOUS_POINT.match(cell):
+        if convention == "thousands":
+            return cell.replace(".", "")
+        if convention is None:
+            raise InputError(
+                f"{where}: {cell.strip()!r} could be {cell.strip().replace('.', '')} (thousands point) or "
+                f"{float(cell)} (decimal point) and the file shows no convention; write it without the thousands "
+                "point, or with a decimal comma, or save the file as a workbook (.xlsx)"
+            )
+        return cell
     return cell.replace(".", "").replace(",", ".") if _DECIMAL_COMMA.match(cell) else cell
 
 
@@ -227,6 +263,12 @@ def _csv_scenarios(text: str, filename: str) -> list[Scenario]:
         table = list(reader)
     except csv.Error as exc:
         raise InputError(f"{filename}: malformed CSV at row {reader.line_num}: {exc}") from None
+    return table_scenarios(table, filename, delimiter)
+
+
+def table_scenarios(table: list[list[str]], filename: str, delimiter: str = ",") -> list[Scenario]:
+    """Scenarios from the finance table as text cells (a CSV's, or a workbook's cells written out):
+    a header row of CSV columns, one row per feature. Text cells are read through `restore`."""
     if not table or not any(cell.strip() for cell in table[0]):
         raise InputError(
             f"{filename}: the CSV is empty; expected a header row with columns such as {', '.join(CSV_COLUMNS[:4])}"
@@ -242,7 +284,14 @@ def _csv_scenarios(text: str, filename: str) -> list[Scenario]:
     for required in ("scenario", "feature"):
         if required not in header:
             raise InputError(f"{filename}: row 1: column {required!r} is missing")
+    if any(any(cells) for cells in table[1:]):
+        _check_missing_columns(header, table[1:], filename)
 
+    convention = (
+        point_convention([dict(zip(header, cells, strict=True)) for cells in table[1:] if len(cells) == len(header)])
+        if delimiter == ";"
+        else None
+    )
     scenarios: dict[str, dict[str, Any]] = {}
     wide_seen: dict[str, dict[str, tuple[int, str]]] = {}
     feature_rows: dict[str, list[int]] = {}
@@ -256,7 +305,10 @@ def _csv_scenarios(text: str, filename: str) -> list[Scenario]:
             )
         given = {column: restore(cell) for column, cell in zip(header, cells) if cell != ""}
         if delimiter == ";":
-            given = {column: _decimal_point(cell, column) for column, cell in given.items()}
+            given = {
+                column: _decimal_point(cell, column, convention, f"{filename}: row {row_number}, column {column}")
+                for column, cell in given.items()
+            }
         _gather_ranges(given, filename, row_number)
         name = given.get("scenario")
         if name is None:
@@ -301,6 +353,75 @@ def _csv_scenarios(text: str, filename: str) -> list[Scenario]:
     return result
 
 
+# Columns whose default would change the economics: a file without them is refused, never read with a default.
+ECONOMICS_COLUMNS = (
+    "users",
+    "requests_per_user",
+    "revenue_per_user",
+    "teacher.quality",
+    "teacher.pricing.kind",
+    "student.quality_retention",
+    "student.pricing.kind",
+)
+_PRICE_COLUMNS = {
+    "tokens": ("input_tokens", "output_tokens", "input_price_per_mtok", "output_price_per_mtok"),
+    "per_request": ("cost",),
+    "self_hosted": ("hourly_price", "throughput_rps"),
+}
+
+
+class DefaultsWarning(UserWarning):
+    """A CSV without some columns whose defaults were taken; the message lists them on one line."""
+
+
+def _check_missing_columns(header: list[str], rows: list[list[str]], filename: str) -> None:
+    """Refuse a CSV that lacks a column whose default changes the economics; warn once about the other defaults."""
+    present = set(header)
+    has_student = any(c.startswith("student.") for c in header)
+    needed = [c for c in ECONOMICS_COLUMNS if not c.startswith("student.") or has_student]
+    optional_pricing: set[str] = set()
+    for side in ("teacher", "student") if has_student else ("teacher",):
+        kind_column = f"{side}.pricing.kind"
+        kinds = (
+            {r[header.index(kind_column)].strip() for r in rows if len(r) == len(header)}
+            if kind_column in present
+            else set()
+        )
+        model_given = f"{side}.pricing.model" in present
+        for kind in sorted(k for k in kinds if k in _PRICE_COLUMNS):
+            optional_pricing |= {f"{side}.pricing.{f}" for f in _DEFAULTED_PRICING[kind]}
+            for field in _PRICE_COLUMNS[kind]:
+                if kind == "tokens" and model_given and field.endswith("_per_mtok"):
+                    continue  # the price comes from the catalog by model name
+                needed.append(f"{side}.pricing.{field}")
+    for column in dict.fromkeys(needed):
+        if column not in present:
+            raise InputError(
+                f"{filename}: row 2, column {column}: field required; the file has no {column!r} column and a default "
+                "would change the economics: add the column (write 0 where a figure really is 0)"
+            )
+    defaulted = [
+        c
+        for c in CSV_COLUMNS
+        if c not in present
+        and c not in needed
+        and c.rpartition(".")[2] not in ("name", "model", "provider", "cached_input_price_per_mtok")
+        and (has_student or not c.startswith("student."))
+        and (not c.startswith(("teacher.pricing.", "student.pricing.")) or c in optional_pricing)
+    ]
+    if defaulted:
+        warnings.warn(
+            DefaultsWarning(f"{filename}: columns missing, their defaults taken: {', '.join(defaulted)}"), stacklevel=2
+        )
+
+
+_DEFAULTED_PRICING = {
+    "tokens": ("cached_input_tokens", "batch_share", "batch_discount"),
+    "per_request": (),
+    "self_hosted": ("utilization", "peak_to_average", "min_replicas"),
+}
+
+
 def _gather_ranges(given: dict[str, Any], filename: str, row_number: int) -> None:
     """Fold a row's `<field>.low` / `<field>.high` cells into {"low", "mode", "high"} at the field (both empty: no range)."""
     for field in dict.fromkeys(RANGE_BOUND_COLUMNS[c] for c in list(given) if c in RANGE_BOUND_COLUMNS):
@@ -317,10 +438,11 @@ def _csv_error(err: ValidationError, rows: list[int]) -> str:
     """The first problem as `row R, column C: message (got value)`."""
     problems = []
     for error in err.errors(include_url=False):
-        loc = list(error["loc"])
+        loc = list(clean_location(error))
         message = error_message(error)
         if loc and loc[0] == "features" and len(loc) > 1 and isinstance(loc[1], int):
-            path = ".".join(str(p) for p in loc[2:] if p not in PRICING_KINDS)
+            # A range's mode is the column itself (`users`); its bounds have their own (`users.low`).
+            path = ".".join(str(p) for p in loc[2:]).removesuffix(".mode")
             # A check across fields names the field it blames first: point at that column.
             blamed = _LEADING_FIELD.match(message)
             if blamed:
@@ -330,7 +452,7 @@ def _csv_error(err: ValidationError, rows: list[int]) -> str:
             column = "feature" if path in ("", "name") else path
             problems.append(f"row {rows[loc[1]]}, column {column}: {message}")
         elif loc:
-            column = {"name": "scenario"}.get(str(loc[0]), str(loc[0]))
+            column = {"name": "scenario"}.get(str(loc[0]), ".".join(str(p) for p in loc).removesuffix(".mode"))
             problems.append(f"row {rows[0]}, column {column}: {message}")
         elif (blamed := _LEADING_FIELD.match(message)) and blamed[0].removesuffix(".mode") in (
             *SCENARIO_COLUMNS,
@@ -367,11 +489,17 @@ def _json_scenarios(text: str, filename: str) -> list[Scenario]:
 
 
 def read_scenarios(data: bytes | str, filename: str) -> list[Scenario]:
-    """Scenarios from the bytes of a .json or .csv file; an InputError names what is wrong and where."""
+    """Scenarios from the bytes of a .json, .csv or .xlsx file; an InputError names what is wrong and where."""
     suffix = Path(filename).suffix.lower()
+    if suffix == ".xlsx":
+        from aueb.workbook import read_workbook  # openpyxl only when a workbook is read
+
+        if isinstance(data, str):
+            raise InputError(f"{filename}: a workbook is binary; pass its bytes")
+        return read_workbook(data, filename)
     if suffix not in (".json", ".csv"):
         raise InputError(
-            f"{filename}: expected a .json or .csv scenario file, not {suffix or 'a file without extension'}"
+            f"{filename}: expected a .json, .csv or .xlsx scenario file, not {suffix or 'a file without extension'}"
         )
     text = _decode(data, filename, windows_fallback=suffix == ".csv")
     return _json_scenarios(text, filename) if suffix == ".json" else _csv_scenarios(text, filename)
@@ -390,6 +518,11 @@ def write_scenarios(scenarios: list[Scenario], path: str | Path) -> None:
     """Write by extension: .csv holds any number of scenarios, .json one (or a list)."""
     path = Path(path)
     suffix = path.suffix.lower()
+    if suffix == ".xlsx":
+        from aueb.workbook import write_workbook
+
+        write_workbook(scenarios, path)
+        return
     if suffix == ".csv":
         text = scenarios_to_csv(scenarios)
     elif suffix == ".json":
@@ -399,7 +532,9 @@ def write_scenarios(scenarios: list[Scenario], path: str | Path) -> None:
             else "[\n" + ",\n".join(scenario_to_json(s).rstrip() for s in scenarios) + "\n]\n"
         )
     else:
-        raise InputError(f"{path}: expected a .json or .csv file name, not {suffix or 'a name without extension'}")
+        raise InputError(
+            f"{path}: expected a .json, .csv or .xlsx file name, not {suffix or 'a name without extension'}"
+        )
     try:
         path.write_text(text, encoding="utf-8", newline="")
     except OSError as exc:

@@ -420,11 +420,14 @@ METRICS = {
         pytest.param(
             "notes.txt",
             b"scenario,feature\n",
-            ["notes.txt: expected a .json or .csv scenario file, not .txt"],
+            ["notes.txt: expected a .json, .csv or .xlsx scenario file, not .txt"],
             id="txt",
         ),
         pytest.param(
-            "noext", b"{}", ["expected a .json or .csv scenario file, not a file without extension"], id="no-extension"
+            "noext",
+            b"{}",
+            ["expected a .json, .csv or .xlsx scenario file, not a file without extension"],
+            id="no-extension",
         ),
         pytest.param(
             "metrics.json",
@@ -498,7 +501,8 @@ def test_bad_multipliers(value, fragment):
 
 def test_convert_to_unknown_extension(tmp_path):
     assert_cli_error(
-        cli("convert", CUSTOMER_SUPPORT_PATH, tmp_path / "out.xlsx"), "expected a .json or .csv file name, not .xlsx"
+        cli("convert", CUSTOMER_SUPPORT_PATH, tmp_path / "out.ods"),
+        "expected a .json, .csv or .xlsx file name, not .ods",
     )
 
 

@@ -119,7 +119,7 @@ def test_bad_range_in_csv_names_row_and_column(customer_support):
     csv.writer(buffer).writerows(rows)
     with pytest.raises(
         InputError,
-        match=r"row 2, column coverage\.high: coverage\.high: input should be less than or equal to 1 \(got '1\.5'\)",
+        match=r"row 2, column coverage\.high: input should be less than or equal to 1 \(got '1\.5'\)",
     ):
         read_scenarios(buffer.getvalue(), "x.csv")
     rows[1][header.index("coverage.high")] = ""

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import sys
+import warnings
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
@@ -19,9 +20,7 @@ from rich.table import Table
 
 from aueb import formatting
 from aueb.errors import InputError
-from aueb.formats import (
-    load_scenarios,
-)
+from aueb.formats import DefaultsWarning, load_scenarios
 from aueb.scenario import Scenario
 
 app = typer.Typer(
@@ -31,6 +30,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Help texts are plain text: `NAME[@Mx][/ARM]` must print as written, not be read as Rich markup.
+    rich_markup_mode=None,
 )
 out = Console(width=80)
 err = Console(stderr=True, width=200)
@@ -61,10 +62,16 @@ def parse_multipliers(text: str) -> list[float]:
 
 
 def load_scenario_file(path: Path) -> list[Scenario]:
-    try:
-        return load_scenarios(path)
-    except InputError as exc:
-        fail(str(exc))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DefaultsWarning)
+        try:
+            scenarios = load_scenarios(path)
+        except InputError as exc:
+            fail(str(exc))
+    for warning in caught:
+        if issubclass(warning.category, DefaultsWarning):
+            err.print(f"warning: {warning.message}", markup=False, highlight=False, soft_wrap=True)
+    return scenarios
 
 
 def write_text(path: Path, text: str) -> None:

@@ -141,7 +141,7 @@ def _volume(requests: float | None) -> str:
 @app.command("project")
 def project_command(
     file: Annotated[
-        Path | None, typer.Argument(help="Scenario file: .json, or .csv with one or many scenarios")
+        Path | None, typer.Argument(help="Scenario file: .json, .csv or .xlsx workbook (one or many scenarios)")
     ] = None,
     example: Annotated[
         str | None,
@@ -195,10 +195,12 @@ def project_command(
 
 @app.command()
 def convert(
-    source: Annotated[Path, typer.Argument(help="Scenario file to read (.json or .csv)")],
-    target: Annotated[Path, typer.Argument(help="File to write; the extension (.json or .csv) picks the format")],
+    source: Annotated[Path, typer.Argument(help="Scenario file to read (.json, .csv or .xlsx)")],
+    target: Annotated[
+        Path, typer.Argument(help="File to write; the extension (.json, .csv or .xlsx workbook) picks the format")
+    ],
 ) -> None:
-    """Convert scenarios between JSON and the finance CSV."""
+    """Convert scenarios between JSON, the finance CSV and the scenario workbook (.xlsx)."""
     scenarios = load_scenario_file(source)
     try:
         write_scenarios(scenarios, target)

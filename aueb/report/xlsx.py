@@ -20,6 +20,7 @@ from aueb.engine import ROW_COLUMNS
 from aueb.formats import projection_to_json, scenario_table
 from aueb.report.content import projection_formats, tier_sheet
 from aueb.report.model import DEFINITIONS, ReportContent, Sheet
+from aueb.workbook import MONEY_FORMAT, NUMBER_FORMAT, PERCENT_FORMAT, number_format
 
 _MAX_WIDTH = 60
 
@@ -53,6 +54,17 @@ def _is_missing(value: Any) -> bool:
     return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 
 
+def unit_format(unit: str, default: str = "number") -> str:
+    """The number format of a figure from its unit: money for currency amounts, percent for % and shares."""
+    if unit.startswith("currency") or unit.split(" ")[0].isupper() and len(unit.split(" ")[0]) == 3:
+        return "money"
+    if unit.startswith(("%", "share", "probability")):
+        return "percent"
+    if unit.startswith(("requests", "band")):
+        return "count"
+    return default
+
+
 def _write_sheet(book: xlsxwriter.Workbook, sheet: Sheet, styles: dict[str, Any]) -> None:
     page = book.add_worksheet(sheet.name, worksheet_class=_ExactWorksheet)
     widths = [len(str(c)) for c in sheet.frame.columns]
@@ -61,6 +73,9 @@ def _write_sheet(book: xlsxwriter.Workbook, sheet: Sheet, styles: dict[str, Any]
     for row, values in enumerate(sheet.frame.itertuples(index=False), start=1):
         for col, (name, value) in enumerate(zip(sheet.frame.columns, values, strict=True)):
             kind = sheet.formats.get(name, "number")
+            if name == "value" and "unit" in sheet.frame.columns:
+                # A figure-per-row sheet (Summary): the row's unit picks its number format.
+                kind = unit_format(str(sheet.frame.iloc[row - 1]["unit"]), kind)
             if _is_missing(value):
                 continue
             if isinstance(value, bool):
@@ -82,6 +97,9 @@ def _write_sheet(book: xlsxwriter.Workbook, sheet: Sheet, styles: dict[str, Any]
 
 def _json_output(content: ReportContent) -> dict[str, Any]:
     return json.loads(projection_to_json(content.projection))
+
+
+_INPUT_FORMATS = {PERCENT_FORMAT: "percent", MONEY_FORMAT: "money", NUMBER_FORMAT: "number"}
 
 
 def base_sheets(content: ReportContent) -> list[Sheet]:
@@ -131,7 +149,10 @@ def base_sheets(content: ReportContent) -> list[Sheet]:
     projection = pd.DataFrame(output["rows"], columns=list(ROW_COLUMNS))
     header, records = scenario_table([scenario])
     inputs = pd.DataFrame(records, columns=list(header))
-    input_formats = {c: "text" for c in header if inputs[c].map(lambda v: isinstance(v, str)).any()}
+    input_formats = {
+        c: "text" if inputs[c].map(lambda v: isinstance(v, str)).any() else _INPUT_FORMATS[number_format(c)]
+        for c in header
+    }
     return [
         Sheet("Summary", summary_frame, {"key": "text", "figure": "text", "unit": "text", "definition": "text"}),
         Sheet("Projection", projection, projection_formats()),

@@ -18,6 +18,7 @@ from aueb.formats import projection_to_csv, projection_to_json, read_scenarios, 
 from aueb.logs import Measured, ingest
 from aueb.metrics import DistillationMetrics, MetricsError, parse_metrics
 from aueb.scenario import Scenario
+from aueb.workbook import workbook_bytes
 
 REPORT_KINDS = {
     ".html": ("Report (HTML)", "text/html", "One self-contained file: opens offline in any browser, charts included."),
@@ -38,7 +39,7 @@ MAX_UPLOAD_MB = 2
 MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024
 MAX_LOG_UPLOAD_MB = 200
 LOG_TYPES = ("jsonl", "ndjson", "json", "csv", "gz")
-SCENARIO_TYPES = (".json", ".csv")
+SCENARIO_TYPES = (".json", ".csv", ".xlsx")
 _MAGIC = {
     b"\x89PNG": "a PNG image",
     b"\xff\xd8\xff": "a JPEG image",
@@ -70,8 +71,12 @@ def read_scenario_upload(filename: str, data: bytes) -> list[Scenario]:
     suffix = Path(filename).suffix.lower()
     if suffix not in SCENARIO_TYPES:
         raise InputError(
-            f"{filename}: expected a scenario as .json or .csv, not {suffix or 'a file without extension'}"
+            f"{filename}: expected a scenario as .json, .csv or .xlsx, not {suffix or 'a file without extension'}"
         )
+    if suffix == ".xlsx":
+        if not data.startswith(b"PK\x03\x04"):
+            raise InputError(f"{filename}: this is not an .xlsx workbook (a renamed file?)")
+        return read_scenarios(data, filename)
     kind = _binary_kind(data)
     if kind is not None:
         raise InputError(f"{filename}: this is {kind}, not a {suffix} scenario (a renamed file?)")
@@ -140,7 +145,7 @@ def slug(name: str) -> str:
 
 
 def downloads(scenario: Scenario, projection: Projection) -> list[Download]:
-    """The four downloads of the current scenario: byte for byte what the CLI writes."""
+    """The downloads of the current scenario: byte for byte what the CLI writes."""
     base = slug(scenario.name)
     return [
         Download(
@@ -173,7 +178,16 @@ def downloads(scenario: Scenario, projection: Projection) -> list[Download]:
             scenarios_to_csv([scenario]).encode("utf-8"),
             f"{base}.csv",
             "text/csv",
-            "One row per feature, for a spreadsheet.",
+            "One row per feature, for a spreadsheet set to English.",
+        ),
+        Download(
+            "dl_scenario_xlsx",
+            "Scenario (Excel)",
+            workbook_bytes([scenario]),
+            f"{base}.xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "A workbook with typed cells: reads back exactly whatever language the spreadsheet is set to "
+            "(`aueb convert S.json S.xlsx`).",
         ),
     ]
 

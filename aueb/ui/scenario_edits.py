@@ -16,7 +16,7 @@ import pandas as pd
 from pydantic import BaseModel, ValidationError
 
 from aueb.catalog import CatalogPrice, UnknownModelError, lookup
-from aueb.errors import PRICING_KINDS, error_message
+from aueb.errors import PRICING_KINDS, clean_location, error_message
 from aueb.formatting import currency_symbol
 from aueb.pricing import price_row
 from aueb.scenario import (
@@ -264,7 +264,7 @@ def validate(data: dict[str, Any]) -> tuple[Scenario | None, list[Problem]]:
         return Scenario.model_validate(data), []
     except ValidationError as err:
         problems = [
-            Problem(named_location(e["loc"], data), error_message(dict(e))) for e in err.errors(include_url=False)
+            Problem(named_location(clean_location(e), data), error_message(e)) for e in err.errors(include_url=False)
         ]
         return None, problems
 

@@ -32,7 +32,8 @@ def data() -> None:
     scenario, projection = state.scenario(), state.projection()
     st.title("Import and export")
     st.subheader("Download")
-    for column, item in zip(st.columns(4), files.downloads(scenario, projection), strict=False):
+    items = files.downloads(scenario, projection)
+    for column, item in zip(st.columns(len(items)), items, strict=True):
         column.download_button(
             item.label,
             item.data,
@@ -49,11 +50,11 @@ def data() -> None:
     left, right = st.columns(2, gap="large")
     with left:
         uploaded = st.file_uploader(
-            f"Scenario file: .json or .csv, at most {MAX_UPLOAD_MB} MB",
+            f"Scenario file: .json, .csv or .xlsx, at most {MAX_UPLOAD_MB} MB",
             key=SCENARIO_UPLOAD_KEY,
             max_upload_size=MAX_UPLOAD_MB,
-            help="A scenario JSON (as the CLI and the download above write it) or a scenario CSV with one row per "
-            "feature.",
+            help="A scenario JSON (as the CLI and the download above write it), a scenario CSV (one row per feature), "
+            "or the scenario workbook (.xlsx; best when your spreadsheet is not set to English).",
         )
         if uploaded is not None and st.session_state.get("ui_scenario_file") != uploaded.file_id:
             st.session_state["ui_scenario_file"] = uploaded.file_id
