@@ -122,8 +122,10 @@ def otel_records(tmp_path: Path, name: str = "spans.jsonl") -> str:
 
 def test_otel_spans_figures_by_hand(tmp_path):
     report = ingest([otel_records(tmp_path)], feature_key="app.feature").report
-    # 3 spans + 1 malformed line read; the HTTP span is not a model call; the blank line is no record.
-    assert (report.records.read, report.records.used, report.records.bad, report.records.ignored) == (4, 3, 1, 1)
+    # 4 spans + 1 malformed line read; the HTTP span is not a model call; the blank line is no record.
+    assert (report.records.read, report.records.used, report.records.bad, report.records.ignored) == (5, 3, 1, 1)
+    assert report.records.ignored_by_reason == {"span without a gen_ai model and token counts": 1}
+    assert report.records.bad_by_reason == {"malformed JSON line": 1}
     assert (report.records.first_bad.line, report.records.first_bad.reason) == (2, "malformed JSON line")
     assert report.window.hours == 2 and report.window.scaled
     chat = report.features["chat"]  # A and B: the resource attribute names the feature
@@ -328,7 +330,7 @@ def test_langfuse_blob_export_by_hand(tmp_path):
         ],
     )
     report = ingest([path], feature_key="name").report
-    assert (report.records.read, report.records.used, report.records.bad, report.records.ignored) == (4, 3, 1, 1)
+    assert (report.records.read, report.records.used, report.records.bad, report.records.ignored) == (5, 3, 1, 1)
     assert report.records.first_bad.line == 5 and report.records.first_bad.reason == "unparseable time yesterday"
     chat = report.features["chat"]
     assert (chat.input_tokens_mean, chat.cached_input_tokens_mean, chat.output_tokens_mean) == (2000, 700, 150)
@@ -393,7 +395,7 @@ def test_every_format_reads_the_same_requests_the_same_way(tmp_path):
     write(tmp_path)
     reports = {fmt: ingest([str(tmp_path / FILES[fmt])], feature_key=FEATURE_KEYS[fmt]).report for fmt in FILES}
     for fmt, report in reports.items():
-        assert report.records.bad == 0 and report.records.read == report.records.used
+        assert report.records.bad == 0 and report.records.read == report.records.used + report.records.ignored
         for name, figures in reports["csv"].features.items():
             assert report.features[name].cost == pytest.approx(figures.cost, rel=1e-9), (fmt, name)
             assert report.features[name].input_tokens_mean == pytest.approx(figures.input_tokens_mean), (fmt, name)

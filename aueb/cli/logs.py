@@ -80,11 +80,22 @@ def render(measured: Measured) -> None:
     out.print(
         f"All features: {compact(total_requests)} requests / month, {money(total_cost)} USD / month", highlight=False
     )
-    line = f"Records: read {count(records.read)} = used {count(records.used)} + bad {count(records.bad)}"
+    line = (
+        f"Records: read {count(records.read)} = used {count(records.used)} + ignored {count(records.ignored)}"
+        f" + merged {count(records.merged)} + bad {count(records.bad)}"
+    )
     if records.first_bad:
         line += f"; first bad {records.first_bad.file}:{records.first_bad.line}: {records.first_bad.reason}"
-    if records.ignored:
-        line += f"; {count(records.ignored)} entries not model calls (ignored)"
+    for label, reasons in (
+        ("ignored", records.ignored_by_reason),
+        ("merged", records.merged_by_reason),
+        ("corrected", records.corrected_by_reason),
+        ("bad", records.bad_by_reason),
+    ):
+        if reasons:
+            line += f"; {label}: " + ", ".join(f"{count(n)} {reason}" for reason, n in reasons.items())
+    if records.outside_window:
+        line += f"; {count(records.outside_window)} used records before the window (left out of the monthly figures)"
     if records.unpriced:
         line += f"; {count(records.unpriced)} unpriced (cost 0)"
     out.print(line, highlight=False, soft_wrap=True)

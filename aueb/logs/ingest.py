@@ -56,6 +56,34 @@ def _rejects(con: duckdb.DuckDBPyConnection, source: Source) -> pd.DataFrame:
     ).df()
 
 
+_COUNTED = "^(input tokens|cached input tokens|cache write input tokens|output tokens|recorded cost) "
+# A bad record's reason without the values it quotes, so that the reasons can be counted.
+_PROBLEM_KIND = f"""CASE
+    WHEN starts_with(bad_reason, 'unparseable time ') THEN 'unparseable time'
+    WHEN bad_reason LIKE 'time % is after the run''s own time' THEN 'time after the run''s own time'
+    WHEN bad_reason LIKE '% is not a number' THEN regexp_extract(bad_reason, '{_COUNTED}', 1) || ' not a number'
+    WHEN bad_reason LIKE '% is not a whole number' THEN regexp_extract(bad_reason, '{_COUNTED}', 1) || ' not a whole number'
+    WHEN starts_with(bad_reason, 'negative ') THEN regexp_replace(bad_reason, ' \\(.*$', '')
+    WHEN bad_reason LIKE '%exceed input tokens%' THEN 'cached input tokens exceed input tokens'
+    ELSE bad_reason END"""
+
+
+def _counts(con: duckdb.DuckDBPyConnection, rejects: pd.DataFrame) -> dict:
+    """Records read (`total`, CSV rejects included) and, per reason, those bad, ignored, merged and corrected."""
+    total = int(con.execute("SELECT count(*) FROM records").fetchall()[0][0]) + len(rejects)
+    counts: dict = {"total": total}
+    for kind in ("bad", "ignored", "merged", "corrected"):
+        reason = _PROBLEM_KIND if kind == "bad" else f"{kind}_reason"
+        rows = con.execute(
+            f"SELECT {reason}, count(*) FROM records WHERE {kind}_reason IS NOT NULL GROUP BY ALL ORDER BY 2 DESC, 1"
+        ).fetchall()
+        counts[kind] = {str(reason): int(n) for reason, n in rows}
+    for reason in rejects["reason"] if len(rejects) else []:
+        key = str(reason).split(":")[0] if reason else "CSV row that does not fit the header"
+        counts["bad"][key] = counts["bad"].get(key, 0) + 1
+    return counts
+
+
 def _locate(
     con, source: Source, feature_key: str | None, condition: str, rejects: pd.DataFrame, with_rejects: bool
 ) -> RecordRef | None:
@@ -126,24 +154,26 @@ def _measure(
     # and line are found again by _locate); every aggregate then scans its columns. Memory stays
     # bounded whatever the log's size: DuckDB streams the write and spills to `scratch`.
     records = scratch / "records.parquet"
+    # `ignored` (not a model call, or merged into another record) leaves a record out of every figure; the
+    # reasons are kept for the counts.
     con.execute(
-        "COPY (SELECT ignored IS NOT NULL AS ignored, problem IS NOT NULL AS bad, ts, feature, user_id, model, provider, input_tokens, "
-        f"cached_input_tokens, output_tokens, cache_hit, recorded_cost FROM ({normalise(reader(source, feature_key))})) "
+        "COPY (SELECT ignored IS NOT NULL OR merged IS NOT NULL AS ignored, problem IS NOT NULL AS bad, "
+        "ignored AS ignored_reason, merged AS merged_reason, corrected AS corrected_reason, problem AS bad_reason, "
+        "ts, feature, user_id, model, provider, input_tokens, "
+        f"cached_input_tokens, cache_write_input_tokens, output_tokens, cache_hit, recorded_cost FROM ({normalise(reader(source, feature_key))})) "
         f"TO {sql_text(str(records))} (FORMAT parquet)"
     )
     con.execute(f"CREATE VIEW records AS SELECT * FROM read_parquet({sql_text(str(records))})")
     step(0.6, "Checking records")
     rejects = _rejects(con, source)
-    read, bad, ignored = con.execute(
-        "SELECT count(*) FILTER (NOT ignored), count(*) FILTER (bad), count(*) FILTER (ignored) FROM records"
-    ).fetchall()[0]
-    read, bad = int(read) + len(rejects), int(bad) + len(rejects)
+    counts = _counts(con, rejects)
+    read, bad = counts["total"], sum(counts["bad"].values())
     first_bad = _locate(con, source, feature_key, "problem IS NOT NULL", rejects, True) if bad else None
     if strict and first_bad is not None:
         raise InputError(
             f"{first_bad.file}:{first_bad.line}: {first_bad.reason} (--strict stops at the first bad record; {bad} bad)"
         )
-    if read - bad == 0:
+    if read - bad - sum(counts["ignored"].values()) - sum(counts["merged"].values()) == 0:
         where = f"; first: {first_bad.file}:{first_bad.line}: {first_bad.reason}" if first_bad else ""
         raise InputError(f"{source.files[0]}: no usable record ({read} read, {bad} bad{where})")
 
@@ -174,6 +204,10 @@ def _measure(
 
     step(0.8, "Aggregating")
     aggregates = aggregate(con, window_hours)
+    start = aggregates.window.start.replace(tzinfo=None)
+    outside = int(
+        con.execute("SELECT count(*) FROM records WHERE NOT bad AND NOT ignored AND ts < ?", [start]).fetchall()[0][0]
+    )
     checks = con.execute(
         """
         SELECT model, sum(recorded_cost) AS recorded_cost, sum(cost) AS recomputed_cost
@@ -183,7 +217,19 @@ def _measure(
     report = IngestReport(
         window=aggregates.window,
         records=Records(
-            read=read, used=read - bad, bad=bad, first_bad=first_bad, ignored=int(ignored), unpriced=unpriced_records
+            read=read,
+            used=read - bad - sum(counts["ignored"].values()) - sum(counts["merged"].values()),
+            bad=bad,
+            first_bad=first_bad,
+            ignored=sum(counts["ignored"].values()),
+            merged=sum(counts["merged"].values()),
+            corrected=sum(counts["corrected"].values()),
+            bad_by_reason=counts["bad"],
+            ignored_by_reason=counts["ignored"],
+            merged_by_reason=counts["merged"],
+            corrected_by_reason=counts["corrected"],
+            outside_window=outside,
+            unpriced=unpriced_records,
         ),
         features=aggregates.features,
         daily=daily_rows(aggregates.daily),

@@ -1,7 +1,8 @@
 """LiteLLM's SpendLogs table, exported as CSV or JSON Lines.
 
 prompt_tokens includes cached tokens; the cached count comes from metadata.usage_object
-(prompt_tokens_details.cached_tokens, OpenAI style, else cache_read_input_tokens, Anthropic style).
+(prompt_tokens_details.cached_tokens, OpenAI style, else cache_read_input_tokens, Anthropic style),
+the cache writes from its cache_creation_input_tokens (both parts of prompt_tokens).
 The user is end_user (the application's user), else user; the feature is a metadata key (top level or
 in spend_logs_metadata) or a `KEY:value` request tag; spend is the recorded cost.
 """
@@ -27,12 +28,13 @@ def raw_sql(source: Source, feature_key: str | None, numbered: bool = False) -> 
         "metadata->'usage_object'->>'cache_read_input_tokens')"
     )
     return f"""
-    SELECT file, line, NULL::VARCHAR AS ignored,
+    SELECT file, line, NULL::VARCHAR AS ignored, NULL::VARCHAR AS merged, NULL::VARCHAR AS corrected,
         CASE WHEN malformed THEN 'malformed JSON line'
              WHEN aueb_not_json(metadata_text) THEN 'metadata is not valid JSON'
              WHEN aueb_not_json(request_tags) THEN 'request_tags is not valid JSON' END AS problem,
         aueb_time(ts_text) AS ts, ts_text, {feature} AS feature, user_id, model, provider,
-        input_text, {cached} AS cached_text, output_text, aueb_true(cache_hit) AS cache_hit, cost_text
+        input_text, {cached} AS cached_text,
+        metadata->'usage_object'->>'cache_creation_input_tokens' AS cache_write_text, output_text, aueb_true(cache_hit) AS cache_hit, cost_text
     FROM (
         SELECT file, line, malformed, {text("startTime", "start_time")} AS ts_text,
             coalesce(nullif({text("end_user")}, ''), nullif({text("user")}, '')) AS user_id,

@@ -1,7 +1,8 @@
 """The plain CSV: timestamp, feature, user, model, provider, input_tokens, cached_input_tokens,
-output_tokens, cache_hit, cost (only timestamp, model, input_tokens and output_tokens required).
+cache_write_input_tokens, output_tokens, cache_hit, cost (only timestamp, model, input_tokens and
+output_tokens required).
 
-input_tokens includes cached_input_tokens (the OpenAI convention of ECONOMICS.md); the feature is
+input_tokens includes cached_input_tokens and cache_write_input_tokens (the OpenAI convention of ECONOMICS.md); the feature is
 the column `feature`, or the column --feature-key names.
 """
 
@@ -11,7 +12,13 @@ from aueb.errors import InputError
 from aueb.logs.sources import Source, scan
 
 # Typed at the scan: DuckDB's CSV reader converts them fast, and a cell that is not a number is a reject.
-TYPES = {"input_tokens": "BIGINT", "cached_input_tokens": "BIGINT", "output_tokens": "BIGINT", "cost": "DOUBLE"}
+TYPES = {
+    "input_tokens": "BIGINT",
+    "cached_input_tokens": "BIGINT",
+    "cache_write_input_tokens": "BIGINT",
+    "output_tokens": "BIGINT",
+    "cost": "DOUBLE",
+}
 
 
 def raw_sql(source: Source, feature_key: str | None, numbered: bool = False) -> str:
@@ -25,10 +32,11 @@ def raw_sql(source: Source, feature_key: str | None, numbered: bool = False) -> 
         return f'"{name}"' if source.has(name) else "NULL::VARCHAR"
 
     return f"""
-    SELECT file, line, NULL::VARCHAR AS ignored, NULL::VARCHAR AS problem,
+    SELECT file, line, NULL::VARCHAR AS ignored, NULL::VARCHAR AS merged, NULL::VARCHAR AS corrected, NULL::VARCHAR AS problem,
         aueb_time("timestamp") AS ts, "timestamp" AS ts_text, {column(key)} AS feature, {column("user")} AS user_id,
         "model" AS model, {column("provider")} AS provider,
-        "input_tokens" AS input_text, {column("cached_input_tokens")} AS cached_text, "output_tokens" AS output_text,
+        "input_tokens" AS input_text, {column("cached_input_tokens")} AS cached_text,
+        {column("cache_write_input_tokens")} AS cache_write_text, "output_tokens" AS output_text,
         aueb_true({column("cache_hit")}) AS cache_hit, {column("cost")} AS cost_text
     FROM ({scan(source, numbered, TYPES)})
     """
