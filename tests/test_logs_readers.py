@@ -141,10 +141,20 @@ def test_otel_spans_figures_by_hand(tmp_path):
     assert report.price_checks == []  # OTel records carry no cost
 
 
-def test_otel_without_feature_key_is_all_unattributed(tmp_path):
-    report = ingest([otel_records(tmp_path)]).report
-    assert list(report.features) == ["unattributed"]
-    assert report.features["unattributed"].cost == pytest.approx((A + B + C) * SCALE)
+def test_otel_without_feature_key_uses_the_conventional_key(tmp_path):
+    measured = ingest([otel_records(tmp_path)])
+    assert measured.feature_note is not None and "using 'app.feature'" in measured.feature_note
+    explicit = ingest([otel_records(tmp_path)], feature_key="app.feature").report
+    assert measured.report.features == explicit.features
+
+
+def test_otel_without_any_feature_key_says_none_was_found(tmp_path):
+    path = tmp_path / "spans.jsonl"
+    path.write_text(Path(otel_records(tmp_path)).read_text().replace("app.feature", "x.other"))
+    measured = ingest([str(path)])
+    assert measured.feature_note is not None and "no conventional feature key" in measured.feature_note
+    assert list(measured.report.features) == ["unattributed"]
+    assert measured.report.features["unattributed"].cost == pytest.approx((A + B + C) * SCALE)
 
 
 # --- LiteLLM -----------------------------------------------------------------------------------------------

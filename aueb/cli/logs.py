@@ -135,7 +135,8 @@ def ingest_command(
         str | None,
         typer.Option(
             help="Where a call names its feature: OTel attribute (span, then resource), LiteLLM metadata key or KEY:value tag, "
-            "Langfuse metadata key or tag (or `name` for the trace name), CSV column (default: feature)"
+            "Langfuse metadata key or tag (or `name` for the trace name), CSV column. Without it: the format's "
+            "conventional key (OTel app.feature or feature, else the `feature` metadata key, tag or column), said on stderr"
         ),
     ] = None,
     window_hours: Annotated[
@@ -164,6 +165,8 @@ def ingest_command(
             )
     except InputError as exc:
         fail(str(exc))
+    if measured.feature_note:
+        err.print(measured.feature_note, highlight=False, soft_wrap=True)
     render(measured)
     if measured.unpriced:
         err.print(

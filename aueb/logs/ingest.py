@@ -22,7 +22,7 @@ from aueb.logs.measured import MeasuredScenario, build_scenario
 from aueb.logs.pricing import ModelPrice, price_checks, price_of, prices_frame
 from aueb.logs.records import connect, normalise
 from aueb.logs.report import IngestReport, RecordRef, Records
-from aueb.logs.sources import Source, open_source, sql_text
+from aueb.logs.sources import Source, conventional_feature_key, open_source, sql_text
 
 READERS = {"otel": otel.raw_sql, "litellm": litellm.raw_sql, "langfuse": langfuse.raw_sql, "csv": plain_csv.raw_sql}
 DEFAULT_WINDOW_HOURS = 730.0
@@ -42,6 +42,7 @@ class Measured:
     daily: pd.DataFrame  # feature, date, requests, cost
     model_daily: pd.DataFrame  # model, date, calls, cost, cost_per_call
     unpriced: list[ModelPrice] = field(default_factory=list)
+    feature_note: str | None = None  # which conventional feature key was used without --feature-key, or none found
 
 
 def _rejects(con: duckdb.DuckDBPyConnection, source: Source) -> pd.DataFrame:
@@ -131,13 +132,18 @@ def ingest(
     if not window_hours > 0:
         raise InputError(f"--window-hours: {window_hours:g} must be above 0")
     source = open_source(logs, log_format)
+    feature_note = None
+    if feature_key is None:
+        feature_key, feature_note = conventional_feature_key(source)
     step(0.05, f"Reading {len(source.files)} {source.format} file(s)")
     with tempfile.TemporaryDirectory(prefix="aueb-ingest-") as scratch:
         con = connect(threads=threads, memory_limit=memory_limit or DEFAULT_MEMORY_LIMIT, temp_directory=scratch)
         try:
-            return _measure(
+            measured = _measure(
                 con, source, feature_key, window_hours, strict, allow_unpriced, scenario_name, step, Path(scratch)
             )
+            measured.feature_note = feature_note
+            return measured
         except duckdb.Error as exc:
             raise InputError(
                 f"{source.files[0]}: cannot read the {source.format} log ({str(exc).splitlines()[0]})"

@@ -214,3 +214,78 @@ def records_of(source: Source, numbered: bool) -> str:
             f"FROM ({scan(source, numbered)}) WHERE text IS NOT NULL AND trim(text) <> ''"
         )
     return f"SELECT *, NULL::JSON AS j, false AS malformed FROM ({scan(source, numbered)})"
+
+
+# Where each format conventionally names a call's feature, when --feature-key is not given.
+CONVENTIONAL_FEATURE_KEYS = {
+    "otel": ("app.feature", "feature"),
+    "litellm": ("feature",),
+    "langfuse": ("feature",),
+    "csv": ("feature",),
+}
+
+
+def _otel_keys(record: dict) -> set[str]:
+    keys: set[str] = set()
+    for rs in record.get("resourceSpans") or []:
+        keys.update(a.get("key") for a in ((rs.get("resource") or {}).get("attributes") or []))
+        for ss in rs.get("scopeSpans") or []:
+            for sp in ss.get("spans") or []:
+                keys.update(a.get("key") for a in (sp.get("attributes") or []))
+    return keys
+
+
+def _has_feature(record: dict, key: str) -> bool:
+    """A LiteLLM or Langfuse record names `key` in its metadata (or spend_logs_metadata) or a `key:` tag."""
+    for name in ("metadata",):
+        meta = record.get(name)
+        if isinstance(meta, str):
+            try:
+                meta = json.loads(meta)
+            except ValueError:
+                meta = None
+        if isinstance(meta, dict) and (key in meta or key in (meta.get("spend_logs_metadata") or {})):
+            return True
+    for name in ("request_tags", "tags"):
+        tags = record.get(name)
+        if isinstance(tags, str):
+            try:
+                tags = json.loads(tags)
+            except ValueError:
+                tags = None
+        if isinstance(tags, list) and any(isinstance(t, str) and t.startswith(key + ":") for t in tags):
+            return True
+    return False
+
+
+def conventional_feature_key(source: Source) -> tuple[str | None, str]:
+    """The conventional feature key found in the first records of the first file, and a line saying so."""
+    candidates = CONVENTIONAL_FEATURE_KEYS[source.format]
+    if source.format == "csv":
+        if source.has("feature"):
+            return "feature", "no --feature-key: the feature is the CSV column 'feature'"
+        return None, "no --feature-key and no 'feature' column: every record is unattributed"
+    lines = _head(source.files[0])
+    records: list[dict] = []
+    if source.layout == "jsonl":
+        for text in lines:
+            try:
+                record = json.loads(text)
+            except ValueError:
+                continue
+            if isinstance(record, dict):
+                records.append(record)
+    else:
+        records = list(csv.DictReader(io.StringIO("\n".join(lines))))
+    for key in candidates:
+        if any((key in _otel_keys(r)) if source.format == "otel" else _has_feature(r, key) for r in records):
+            return key, f"no --feature-key: using {key!r}, found in the first records of {source.files[0]}"
+    where = {
+        "otel": "span or resource attribute",
+        "litellm": "metadata key or KEY:value request tag",
+        "langfuse": "metadata key or KEY:value tag",
+    }[source.format]
+    return None, (
+        f"no --feature-key and no conventional feature key ({', '.join(candidates)}) as a {where} in the first "
+        f"records of {source.files[0]}: every record is unattributed; name one with --feature-key"
+    )
