@@ -109,3 +109,25 @@ def test_plain_csv_cache_write_column(tmp_path):
     assert rows[0] == ("a", 1000, 300, 200, None)
     assert rows[1][:4] == ("b", 1000, 900, 200)
     assert rows[1][4] == "cached (900) and cache write (200) input tokens exceed input tokens (1000)"
+
+
+def test_truncated_gz_is_named_or_its_readable_part_used(tmp_path):
+    import gzip
+
+    import pytest
+
+    from aueb.errors import InputError
+    from aueb.logs import ingest
+
+    rows = [litellm_row(i, pad=2000) for i in range(2000)]
+    for i, row in enumerate(rows):
+        row["startTime"] = f"2026-03-01T10:{i % 60:02d}:00Z"
+    text = "".join(json.dumps(row) + "\n" for row in rows)
+    whole = gzip.compress(text.encode(), compresslevel=1)
+    path = tmp_path / "spend.jsonl.gz"
+    path.write_bytes(whole[: len(whole) // 2])
+    with pytest.raises(InputError, match=r"spend\.jsonl\.gz: the compressed file is truncated.*--allow-bad"):
+        ingest([str(path)], allow_unpriced=True)
+    report = ingest([str(path)], allow_unpriced=True, allow_bad=True).report
+    assert len(report.records.cut_files) == 1 and str(path) in report.records.cut_files[0]
+    assert 0 < report.records.read < 2000 and report.records.bad == 0

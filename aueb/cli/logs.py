@@ -150,6 +150,10 @@ def ingest_command(
     allow_unpriced: Annotated[
         bool, typer.Option(help="Price models the catalog does not know at 0 instead of stopping")
     ] = False,
+    allow_bad: Annotated[
+        bool,
+        typer.Option(help="Use the readable part of a truncated .gz file (the cut is reported) instead of stopping"),
+    ] = False,
 ) -> None:
     """Measure cost per feature, per user and per day, growth and anomalies from request logs (OTel, LiteLLM, Langfuse, CSV)."""
     try:
@@ -161,12 +165,15 @@ def ingest_command(
                 window_hours,
                 strict=strict,
                 allow_unpriced=allow_unpriced,
+                allow_bad=allow_bad,
                 progress=lambda fraction, text: status.update(f"{text} ({fraction:.0%})"),
             )
     except InputError as exc:
         fail(str(exc))
     if measured.feature_note:
         err.print(measured.feature_note, highlight=False, soft_wrap=True)
+    for cut in measured.report.records.cut_files:
+        err.print(f"warning: read only the readable part of {cut}", highlight=False, soft_wrap=True)
     render(measured)
     if measured.unpriced:
         err.print(

@@ -22,7 +22,15 @@ from aueb.logs.measured import MeasuredScenario, build_scenario
 from aueb.logs.pricing import ModelPrice, price_checks, price_of, prices_frame
 from aueb.logs.records import connect, normalise
 from aueb.logs.report import IngestReport, RecordRef, Records
-from aueb.logs.sources import Source, conventional_feature_key, open_source, sql_text
+from aueb.logs.sources import (
+    Source,
+    conventional_feature_key,
+    gzip_cut,
+    is_gzip,
+    open_source,
+    readable_part,
+    sql_text,
+)
 
 READERS = {"otel": otel.raw_sql, "litellm": litellm.raw_sql, "langfuse": langfuse.raw_sql, "csv": plain_csv.raw_sql}
 DEFAULT_WINDOW_HOURS = 730.0
@@ -126,23 +134,42 @@ def ingest(
     progress: Progress | None = None,
     threads: int | None = None,
     memory_limit: str | None = None,
+    allow_bad: bool = False,
 ) -> Measured:
     """Read request logs and measure them. Bad input raises InputError with a one-line message."""
     step = progress or (lambda fraction, text: None)
     if not window_hours > 0:
         raise InputError(f"--window-hours: {window_hours:g} must be above 0")
     source = open_source(logs, log_format)
+    cuts: dict[str, str] = {}
+    for path in source.files:
+        cut = gzip_cut(path) if is_gzip(path) else None
+        if cut is not None and not allow_bad:
+            raise InputError(f"{path}: the compressed file is {cut}; pass --allow-bad to use its readable part")
+        if cut is not None:
+            cuts[path] = cut
     feature_note = None
     if feature_key is None:
         feature_key, feature_note = conventional_feature_key(source)
     step(0.05, f"Reading {len(source.files)} {source.format} file(s)")
     with tempfile.TemporaryDirectory(prefix="aueb-ingest-") as scratch:
+        # A cut .gz (--allow-bad): its readable whole lines, decompressed, are read in its place.
+        readable = {path: str(Path(scratch) / f"readable-{i}.txt") for i, path in enumerate(cuts)}
+        written = {path: readable_part(path, target) for path, target in readable.items()}
+        if readable:
+            source = replace(source, files=tuple(readable.get(f, f) for f in source.files))
         con = connect(threads=threads, memory_limit=memory_limit or DEFAULT_MEMORY_LIMIT, temp_directory=scratch)
         try:
             measured = _measure(
                 con, source, feature_key, window_hours, strict, allow_unpriced, scenario_name, step, Path(scratch)
             )
             measured.feature_note = feature_note
+            records = measured.report.records
+            records.cut_files = [f"{p}: {c} ({written[p]:,} whole lines read)" for p, c in cuts.items()]
+            original = {target: path for path, target in readable.items()}
+            if records.first_bad is not None and records.first_bad.file in original:
+                records.first_bad.file = original[records.first_bad.file]
+            measured.source = replace(measured.source, files=tuple(original.get(f, f) for f in measured.source.files))
             return measured
         except duckdb.Error as exc:
             raise InputError(

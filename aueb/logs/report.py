@@ -49,6 +49,9 @@ class Records(_Model):
     ignored_by_reason: dict[str, int] = Field(default_factory=dict, description="Ignored entries per reason")
     merged_by_reason: dict[str, int] = Field(default_factory=dict, description="Merged records per reason")
     corrected_by_reason: dict[str, int] = Field(default_factory=dict, description="Corrected records per reason")
+    cut_files: list[str] = Field(
+        default_factory=list, description="Truncated compressed files whose readable part was used (--allow-bad)"
+    )
     outside_window: int = Field(
         0, description="Used records before the window's start, left out of the monthly figures"
     )
