@@ -17,7 +17,8 @@ def records(path: Path, feature_key: str | None = "feature") -> list[tuple]:
     con = connect(memory_limit=DEFAULT_MEMORY_LIMIT)  # as ingest runs it
     sql = normalise(READERS_BY_FORMAT[source.format](source, feature_key))
     return con.execute(
-        f"SELECT feature, input_tokens, cached_input_tokens, cache_write_input_tokens, problem FROM ({sql}) ORDER BY ALL"
+        "SELECT feature, input_tokens, cached_input_tokens, cache_write_input_tokens, problem "
+        f"FROM ({sql}) ORDER BY ALL"
     ).fetchall()
 
 

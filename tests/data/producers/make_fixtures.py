@@ -113,7 +113,7 @@ def hexify(node):
     return node
 
 
-def main() -> None:
+def main(variant: str) -> dict:
     from google.protobuf.json_format import MessageToJson
     from opentelemetry import trace
     from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
@@ -131,7 +131,24 @@ def main() -> None:
     trace.set_tracer_provider(provider)
     from opentelemetry.instrumentation.openai_v2 import OpenAIInstrumentor
 
-    OpenAIInstrumentor().instrument(tracer_provider=provider)
+    if variant == "openllmetry":
+        # OpenLLMetry's instrumentations with the anthropic SDK's own tracing also on: two spans per Anthropic call.
+        from opentelemetry.instrumentation.anthropic import AnthropicInstrumentor
+        from opentelemetry.instrumentation.openai import OpenAIInstrumentor as OpenLLMetryOpenAI
+
+        OpenLLMetryOpenAI().instrument(tracer_provider=provider)
+        AnthropicInstrumentor().instrument(tracer_provider=provider)
+        file_name = "otel_openllmetry_with_anthropic_sdk.jsonl"
+        packages = (
+            "opentelemetry-instrumentation-openai",
+            "opentelemetry-instrumentation-anthropic",
+            "openai",
+            "anthropic",
+        )
+    else:
+        OpenAIInstrumentor().instrument(tracer_provider=provider)
+        file_name = "otel_openai_v2_anthropic_sdk.jsonl"
+        packages = ("opentelemetry-instrumentation-openai-v2", "opentelemetry-util-genai", "openai", "anthropic")
     import anthropic
     import openai
 
@@ -161,24 +178,23 @@ def main() -> None:
     lines = []
     for sp in spans:  # one span per line, in finishing order (children before their root), as a collector may write
         lines.append(json.dumps(hexify(json.loads(MessageToJson(encode_spans([sp]))))))
-    (HERE / "otel_openai_v2_anthropic_sdk.jsonl").write_text("\n".join(lines) + "\n")
-    versions = {}
+    (HERE / file_name).write_text("\n".join(lines) + "\n")
     from importlib.metadata import version
 
-    for name in (
-        "opentelemetry-instrumentation-openai-v2",
-        "opentelemetry-util-genai",
-        "openai",
-        "anthropic",
-        "opentelemetry-sdk",
-    ):
-        versions[name] = version(name)
-    (HERE / "ground_truth.json").write_text(
-        json.dumps({"otel_openai_v2_anthropic_sdk.jsonl": {"producers": versions, "calls": truth}}, indent=2) + "\n"
-    )
+    versions = {name: version(name) for name in (*packages, "opentelemetry-sdk")}
     server.shutdown()
-    print(f"{len(spans)} spans, {len(truth)} calls", file=sys.stderr)
+    print(f"{file_name}: {len(spans)} spans, {len(truth)} calls", file=sys.stderr)
+    return {file_name: {"producers": versions, "calls": truth}}
 
 
 if __name__ == "__main__":
-    main()
+    if len(sys.argv) > 1:  # one variant per process: instrumentations patch the clients for good
+        print(json.dumps(main(sys.argv[1])))
+    else:
+        import subprocess
+
+        truth: dict = {}
+        for variant in ("openai_v2", "openllmetry"):
+            out = subprocess.run([sys.executable, __file__, variant], check=True, capture_output=True, text=True)
+            truth.update(json.loads(out.stdout.strip().splitlines()[-1]))
+        (HERE / "ground_truth.json").write_text(json.dumps(truth, indent=2) + "\n")
