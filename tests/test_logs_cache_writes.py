@@ -132,3 +132,15 @@ def test_truncated_gz_is_named_or_its_readable_part_used(tmp_path):
     report = ingest([str(path)], allow_unpriced=True, allow_bad=True).report
     assert len(report.records.cut_files) == 1 and str(path) in report.records.cut_files[0]
     assert 0 < report.records.read < 2000 and report.records.bad == 0
+
+
+def test_records_outside_the_window_are_counted(tmp_path):
+    from aueb.logs import ingest
+
+    path = tmp_path / "calls.csv"
+    rows = ["timestamp,feature,model,input_tokens,output_tokens"]
+    rows += [f"2026-01-{d:02d}T10:00:00Z,a,gpt-4o,100,10" for d in range(1, 11)]  # before the window
+    rows += [f"2026-03-{d:02d}T10:00:00Z,a,gpt-4o,100,10" for d in range(1, 21)]
+    path.write_text("\n".join(rows) + "\n")
+    records = ingest([str(path)]).report.records
+    assert (records.read, records.used, records.outside_window) == (30, 30, 10)
