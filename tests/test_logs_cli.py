@@ -68,7 +68,8 @@ def test_sample_to_report_and_scenario_that_project_accepts(fmt, tmp_path):
         "hours",
         "scaled",
     }
-    assert data["records"]["read"] == data["records"]["used"] + data["records"]["bad"]
+    records = data["records"]
+    assert records["read"] == records["used"] + records["ignored"] + records["merged"] + records["bad"]
     assert set(data["features"]) == {"support_chat", "summarizer", "search_answers"}
     assert all(set(f) == FEATURE_FIGURES for f in data["features"].values())
     assert set(data["daily"][0]) == {"date", "feature", "requests", "cost"}

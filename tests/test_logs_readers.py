@@ -122,8 +122,10 @@ def otel_records(tmp_path: Path, name: str = "spans.jsonl") -> str:
 
 def test_otel_spans_figures_by_hand(tmp_path):
     report = ingest([otel_records(tmp_path)], feature_key="app.feature").report
-    # 3 spans + 1 malformed line read; the HTTP span is not a model call; the blank line is no record.
-    assert (report.records.read, report.records.used, report.records.bad, report.records.ignored) == (4, 3, 1, 1)
+    # 4 spans + 1 malformed line read; the HTTP span is not a model call; the blank line is no record.
+    assert (report.records.read, report.records.used, report.records.bad, report.records.ignored) == (5, 3, 1, 1)
+    assert report.records.ignored_by_reason == {"span without a gen_ai model and token counts": 1}
+    assert report.records.bad_by_reason == {"malformed JSON line": 1}
     assert (report.records.first_bad.line, report.records.first_bad.reason) == (2, "malformed JSON line")
     assert report.window.hours == 2 and report.window.scaled
     chat = report.features["chat"]  # A and B: the resource attribute names the feature
@@ -139,10 +141,20 @@ def test_otel_spans_figures_by_hand(tmp_path):
     assert report.price_checks == []  # OTel records carry no cost
 
 
-def test_otel_without_feature_key_is_all_unattributed(tmp_path):
-    report = ingest([otel_records(tmp_path)]).report
-    assert list(report.features) == ["unattributed"]
-    assert report.features["unattributed"].cost == pytest.approx((A + B + C) * SCALE)
+def test_otel_without_feature_key_uses_the_conventional_key(tmp_path):
+    measured = ingest([otel_records(tmp_path)])
+    assert measured.feature_note is not None and "using 'app.feature'" in measured.feature_note
+    explicit = ingest([otel_records(tmp_path)], feature_key="app.feature").report
+    assert measured.report.features == explicit.features
+
+
+def test_otel_without_any_feature_key_says_none_was_found(tmp_path):
+    path = tmp_path / "spans.jsonl"
+    path.write_text(Path(otel_records(tmp_path)).read_text().replace("app.feature", "x.other"))
+    measured = ingest([str(path)])
+    assert measured.feature_note is not None and "no conventional feature key" in measured.feature_note
+    assert list(measured.report.features) == ["unattributed"]
+    assert measured.report.features["unattributed"].cost == pytest.approx((A + B + C) * SCALE)
 
 
 # --- LiteLLM -----------------------------------------------------------------------------------------------
@@ -328,7 +340,7 @@ def test_langfuse_blob_export_by_hand(tmp_path):
         ],
     )
     report = ingest([path], feature_key="name").report
-    assert (report.records.read, report.records.used, report.records.bad, report.records.ignored) == (4, 3, 1, 1)
+    assert (report.records.read, report.records.used, report.records.bad, report.records.ignored) == (5, 3, 1, 1)
     assert report.records.first_bad.line == 5 and report.records.first_bad.reason == "unparseable time yesterday"
     chat = report.features["chat"]
     assert (chat.input_tokens_mean, chat.cached_input_tokens_mean, chat.output_tokens_mean) == (2000, 700, 150)
@@ -393,7 +405,7 @@ def test_every_format_reads_the_same_requests_the_same_way(tmp_path):
     write(tmp_path)
     reports = {fmt: ingest([str(tmp_path / FILES[fmt])], feature_key=FEATURE_KEYS[fmt]).report for fmt in FILES}
     for fmt, report in reports.items():
-        assert report.records.bad == 0 and report.records.read == report.records.used
+        assert report.records.bad == 0 and report.records.read == report.records.used + report.records.ignored
         for name, figures in reports["csv"].features.items():
             assert report.features[name].cost == pytest.approx(figures.cost, rel=1e-9), (fmt, name)
             assert report.features[name].input_tokens_mean == pytest.approx(figures.input_tokens_mean), (fmt, name)

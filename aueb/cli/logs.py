@@ -84,11 +84,22 @@ def render(measured: Measured) -> None:
     out.print(
         f"All features: {compact(total_requests)} requests / month, {amount(total_cost)} USD / month", highlight=False
     )
-    line = f"Records: read {count(records.read)} = used {count(records.used)} + bad {count(records.bad)}"
+    line = (
+        f"Records: read {count(records.read)} = used {count(records.used)} + ignored {count(records.ignored)}"
+        f" + merged {count(records.merged)} + bad {count(records.bad)}"
+    )
     if records.first_bad:
         line += f"; first bad {records.first_bad.file}:{records.first_bad.line}: {records.first_bad.reason}"
-    if records.ignored:
-        line += f"; {count(records.ignored)} entries not model calls (ignored)"
+    for label, reasons in (
+        ("ignored", records.ignored_by_reason),
+        ("merged", records.merged_by_reason),
+        ("corrected", records.corrected_by_reason),
+        ("bad", records.bad_by_reason),
+    ):
+        if reasons:
+            line += f"; {label}: " + ", ".join(f"{count(n)} {reason}" for reason, n in reasons.items())
+    if records.outside_window:
+        line += f"; {count(records.outside_window)} used records before the window (left out of the monthly figures)"
     if records.unpriced:
         line += f"; {count(records.unpriced)} unpriced (cost 0)"
     out.print(line, highlight=False, soft_wrap=True)
@@ -127,9 +138,9 @@ def ingest_command(
     feature_key: Annotated[
         str | None,
         typer.Option(
-            help="Where a call names its feature: OTel attribute (span, then resource), LiteLLM metadata key or "
-            "KEY:value tag, "
-            "Langfuse metadata key or tag (or `name` for the trace name), CSV column (default: feature)"
+            help="Where a call names its feature: OTel attribute (span, then resource), LiteLLM metadata key or KEY:value tag, "
+            "Langfuse metadata key or tag (or `name` for the trace name), CSV column. Without it: the format's "
+            "conventional key (OTel app.feature or feature, else the `feature` metadata key, tag or column), said on stderr"
         ),
     ] = None,
     window_hours: Annotated[
@@ -142,6 +153,10 @@ def ingest_command(
     strict: Annotated[bool, typer.Option(help="Stop at the first bad record (exit 2) instead of counting it")] = False,
     allow_unpriced: Annotated[
         bool, typer.Option(help="Price models the catalog does not know at 0 instead of stopping")
+    ] = False,
+    allow_bad: Annotated[
+        bool,
+        typer.Option(help="Use the readable part of a truncated .gz file (the cut is reported) instead of stopping"),
     ] = False,
 ) -> None:
     """Measure cost per feature, per user and per day, growth and anomalies from request logs (OTel, LiteLLM, Langfuse,
@@ -156,10 +171,15 @@ def ingest_command(
                 window_hours,
                 strict=strict,
                 allow_unpriced=allow_unpriced,
+                allow_bad=allow_bad,
                 progress=lambda fraction, text: status.update(f"{text} ({fraction:.0%})"),
             )
     except InputError as exc:
         fail(str(exc))
+    if measured.feature_note:
+        err.print(measured.feature_note, highlight=False, soft_wrap=True)
+    for cut in measured.report.records.cut_files:
+        err.print(f"warning: read only the readable part of {cut}", highlight=False, soft_wrap=True)
     render(measured)
     if measured.unpriced:
         err.print(

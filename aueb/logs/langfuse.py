@@ -4,7 +4,7 @@ Only GENERATION observations are model calls; the others are counted as ignored.
 details are disjoint parts that add up to the total (its OpenAI integration moves cached tokens out of
 `input` into `input_cached_tokens`; Anthropic's `input` excludes cache reads and writes), so input tokens
 are `input` plus every input part (keys starting with `input_`, and cache_read_input_tokens /
-cache_creation_input_tokens) and cached tokens are the cache-read parts; output tokens are `output` plus
+cache_creation_input_tokens) and cached tokens are the cache-read parts, cache writes the cache-creation parts; output tokens are `output` plus
 the `output_` parts. The deprecated `usage{input, output}` is read as it is. total_cost is the recorded cost.
 """
 
@@ -13,8 +13,12 @@ from __future__ import annotations
 from aueb.logs.records import json_path
 from aueb.logs.sources import Source, field, records_of
 
-_CACHE_READ = ("input_cached_tokens", "input_cache_read", "cache_read_input_tokens")
+# Cache-read and cache-write keys of usage_details: Langfuse's OpenAI integration (input_cached_tokens), its
+# model definitions (input_cache_read, input_cache_creation and its _5m / _1h variants) and Anthropic usage
+# objects passed through as they are (cache_read_input_tokens, cache_creation_input_tokens).
+_CACHE_READ = ("input_cached_tokens", "input_cache_read", "cache_read_input_tokens", "input_cached")
 _CACHE_CREATION = ("cache_creation_input_tokens",)
+_CACHE_CREATION_PREFIXES = ("input_cache_creation", "input_cache_write")
 
 
 def _sum_keys(usage: str, condition: str) -> str:
@@ -34,13 +38,15 @@ def raw_sql(source: Source, feature_key: str | None, numbered: bool = False) -> 
     else:
         feature = "NULL::VARCHAR"
     cache_read = " OR ".join(f"k = '{k}'" for k in _CACHE_READ)
-    input_parts = f"k = 'input' OR starts_with(k, 'input_') OR {cache_read} OR " + " OR ".join(
-        f"k = '{k}'" for k in _CACHE_CREATION
+    cache_write = " OR ".join(
+        [f"k = '{k}'" for k in _CACHE_CREATION] + [f"starts_with(k, '{p}')" for p in _CACHE_CREATION_PREFIXES]
     )
+    input_parts = f"k = 'input' OR starts_with(k, 'input_') OR {cache_read} OR {cache_write}"
     output_parts = "k = 'output' OR starts_with(k, 'output_')"
     return f"""
     SELECT file, line,
         CASE WHEN NOT malformed AND upper(coalesce(kind, 'GENERATION')) <> 'GENERATION' THEN 'observation of type ' || kind END AS ignored,
+        NULL::VARCHAR AS merged, NULL::VARCHAR AS corrected,
         CASE WHEN malformed THEN 'malformed JSON line'
              WHEN aueb_not_json(usage_text) THEN 'usage details are not valid JSON'
              WHEN aueb_not_json(metadata_text) THEN 'metadata is not valid JSON'
@@ -48,6 +54,7 @@ def raw_sql(source: Source, feature_key: str | None, numbered: bool = False) -> 
         aueb_time(ts_text) AS ts, ts_text, {feature} AS feature, user_id, model, NULL::VARCHAR AS provider,
         CASE WHEN usage IS NOT NULL THEN CAST({_sum_keys("usage", input_parts)} AS VARCHAR) ELSE old_usage->>'input' END AS input_text,
         CASE WHEN usage IS NOT NULL THEN CAST(coalesce({_sum_keys("usage", cache_read)}, 0) AS VARCHAR) END AS cached_text,
+        CASE WHEN usage IS NOT NULL THEN CAST(coalesce({_sum_keys("usage", cache_write)}, 0) AS VARCHAR) END AS cache_write_text,
         CASE WHEN usage IS NOT NULL THEN CAST({_sum_keys("usage", output_parts)} AS VARCHAR) ELSE old_usage->>'output' END AS output_text,
         false AS cache_hit, cost_text
     FROM (

@@ -1,9 +1,11 @@
 """The one record shape every reader produces, and the checks that make a record bad.
 
 A reader yields, per entry of its format: file, line, `ignored` (why the entry is not a model call,
-or NULL), `problem` (what the reader could not parse, or NULL), the time as TIMESTAMP (UTC) and as
-written, feature, user, model, provider, the token counts and recorded cost as written (text), and
-the response-cache flag. `normalise` turns that into typed columns with one `problem` per bad record.
+or NULL), `merged` (why it is a duplicate of another record, or NULL), `corrected` (the producer quirk
+put right, or NULL), `problem` (what the reader could not parse, or NULL), the time as TIMESTAMP (UTC)
+and as written, feature, user, model, provider, the token counts (input, cached input, cache write
+input: both parts of input) and recorded cost as written (text), and the response-cache flag. A record
+dated after the run's own time is bad (a clock error must not move the window). `normalise` turns that into typed columns with one `problem` per bad record.
 """
 
 from __future__ import annotations
@@ -68,41 +70,38 @@ def normalise(raw: str) -> str:
     """SQL of typed records with one problem per bad record, from a reader's raw SQL."""
     count_in, problem_in = _count("input", "input tokens")
     count_cached, problem_cached = _count("cached", "cached input tokens")
-    count_out, problem_out = _count("output", "output tokens")
-    # Cache writes (part of input tokens, like cache reads): 0 where a reader gives none.
     count_write, problem_write = _count("cache_write", "cache write input tokens")
-    if "cache_write_text" not in raw:
-        raw = f"SELECT *, NULL::VARCHAR AS cache_write_text FROM ({raw})"
+    count_out, problem_out = _count("output", "output tokens")
     return f"""
     SELECT
-        CASE WHEN problem IS NOT NULL OR ignored IS NOT NULL THEN file END AS file, line, ignored, problem,
+        CASE WHEN problem IS NOT NULL OR ignored IS NOT NULL OR merged IS NOT NULL THEN file END AS file, line,
+        ignored, merged, CASE WHEN problem IS NULL AND ignored IS NULL AND merged IS NULL THEN corrected END AS corrected, problem,
         ts, feature, user_id, model, provider,
         CAST(input_n AS BIGINT) AS input_tokens, CAST(coalesce(cached_n, 0) AS BIGINT) AS cached_input_tokens,
-        CAST(coalesce(write_n, 0) AS BIGINT) AS cache_write_input_tokens,
+        CAST(coalesce(cache_write_n, 0) AS BIGINT) AS cache_write_input_tokens,
         CAST(output_n AS BIGINT) AS output_tokens, cache_hit, cost_n AS recorded_cost
     FROM (
-        SELECT file, line, ignored, ts, cache_hit, input_n, cached_n, write_n, output_n, cost_n,
+        SELECT file, line, ignored, merged, corrected, ts, cache_hit, input_n, cached_n, cache_write_n, output_n, cost_n,
             coalesce(nullif(trim(feature), ''), '{UNATTRIBUTED}') AS feature, nullif(trim(user_id), '') AS user_id,
             nullif(trim(model), '') AS model, nullif(lower(trim(provider)), '') AS provider,
             CASE
-                WHEN ignored IS NOT NULL THEN NULL
+                WHEN ignored IS NOT NULL OR merged IS NOT NULL THEN NULL
                 WHEN problem IS NOT NULL THEN problem
                 WHEN ts IS NULL AND nullif(trim(ts_text), '') IS NULL THEN 'no time'
                 WHEN ts IS NULL THEN 'unparseable time ' || ts_text
+                WHEN ts > current_timestamp::TIMESTAMP THEN 'time ' || ts_text || ' is after the run''s own time'
                 {problem_in}{problem_cached}{problem_write}{problem_out}
                 WHEN NOT cache_hit AND nullif(trim(model), '') IS NULL THEN 'no model'
                 WHEN NOT cache_hit AND input_n IS NULL THEN 'no input token count'
                 WHEN NOT cache_hit AND output_n IS NULL THEN 'no output token count'
                 WHEN cached_n > input_n THEN 'cached input tokens (' || cached_text || ') exceed input tokens (' || input_text || ')'
-                WHEN coalesce(cached_n, 0) + coalesce(write_n, 0) > input_n
-                    THEN 'cached (' || coalesce(cached_text, '0') || ') and cache write input tokens ('
-                    || cache_write_text || ') exceed input tokens (' || input_text || ')'
+                WHEN coalesce(cached_n, 0) + coalesce(cache_write_n, 0) > input_n THEN 'cached (' || coalesce(cached_text, '0')
+                    || ') and cache write (' || cache_write_text || ') input tokens exceed input tokens (' || input_text || ')'
                 WHEN cost_n IS NULL AND trim(CAST(cost_text AS VARCHAR)) <> '' THEN 'recorded cost ' || cost_text || ' is not a number'
                 WHEN cost_n < 0 THEN 'negative recorded cost (' || cost_text || ')'
             END AS problem
         FROM (
-            SELECT *, {count_in} AS input_n, {count_cached} AS cached_n, {count_write} AS write_n,
-                {count_out} AS output_n,
+            SELECT *, {count_in} AS input_n, {count_cached} AS cached_n, {count_write} AS cache_write_n, {count_out} AS output_n,
                 TRY_CAST(cost_text AS DOUBLE) AS cost_n
             FROM ({raw})
         )

@@ -32,13 +32,29 @@ class RecordRef(_Model):
 
 
 class Records(_Model):
-    read: int = Field(description="Records read: used + bad")
-    used: int = Field(description="Valid records, every one counted in the figures")
-    bad: int = Field(description="Records refused (malformed line, negative token count, unparseable time, ...)")
+    read: int = Field(description="Entries read: used + ignored + merged + bad")
+    used: int = Field(description="Model calls counted in the figures (corrected ones included)")
+    bad: int = Field(
+        description="Records refused (malformed line, negative token count, unparseable or future time, ...)"
+    )
     first_bad: RecordRef | None = None
     ignored: int = Field(
         0,
-        description="Entries that are not model calls (OTel spans without gen_ai attributes, Langfuse observations other than GENERATION); not records",
+        description="Entries that are not model calls (OTel agent, tool, HTTP spans; Langfuse observations other than GENERATION)",
+    )
+    merged: int = Field(0, description="Duplicates of another record (two instrumentations of one call), left out")
+    corrected: int = Field(
+        0, description="Used records whose producer's known quirk was put right (named in the reason)"
+    )
+    bad_by_reason: dict[str, int] = Field(default_factory=dict, description="Bad records per reason")
+    ignored_by_reason: dict[str, int] = Field(default_factory=dict, description="Ignored entries per reason")
+    merged_by_reason: dict[str, int] = Field(default_factory=dict, description="Merged records per reason")
+    corrected_by_reason: dict[str, int] = Field(default_factory=dict, description="Corrected records per reason")
+    cut_files: list[str] = Field(
+        default_factory=list, description="Truncated compressed files whose readable part was used (--allow-bad)"
+    )
+    outside_window: int = Field(
+        0, description="Used records before the window's start, left out of the monthly figures"
     )
     unpriced: int = Field(
         0, description="Used records whose model the catalog does not know, priced 0 (--allow-unpriced)"

@@ -13,6 +13,7 @@ import glob
 import gzip
 import io
 import json
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -76,14 +77,67 @@ def expand(patterns: list[str]) -> list[str]:
     return list(dict.fromkeys(files))
 
 
+def is_gzip(path: str) -> bool:
+    try:
+        with open(path, "rb") as raw:
+            return raw.read(2) == b"\x1f\x8b"
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the file ({exc.strerror or exc})") from None
+
+
+def _read_gzip(path: str, limit: int | None) -> tuple[bytes, int, str | None]:
+    """Up to `limit` bytes of a gzip file's data (all when None; only counted, not kept, past _PEEK_BYTES),
+    the number of data bytes readable, and what cut the file short (None when it is whole)."""
+    kept: list[bytes] = []
+    size = 0
+    try:
+        with gzip.open(path, "rb") as handle:
+            while limit is None or size < limit:
+                chunk = handle.read(1 << 16)
+                if not chunk:
+                    break
+                if size < _PEEK_BYTES:
+                    kept.append(chunk)
+                size += len(chunk)
+    except EOFError:
+        return b"".join(kept), size, "truncated: the compressed stream ends before its end marker"
+    except (OSError, zlib.error) as exc:
+        return b"".join(kept), size, f"corrupt: {exc}"
+    return b"".join(kept), size, None
+
+
+def readable_part(path: str, target: str) -> int:
+    """Write the whole lines of a cut gzip file's readable part to `target` (plain); the lines written."""
+    lines = 0
+    pending = b""
+    with open(target, "wb") as out:
+        try:
+            with gzip.open(path, "rb") as handle:
+                while chunk := handle.read(1 << 16):
+                    data = pending + chunk
+                    cut = data.rfind(b"\n") + 1
+                    out.write(data[:cut])
+                    lines += data.count(b"\n", 0, cut)
+                    pending = data[cut:]
+        except (EOFError, OSError, zlib.error):
+            pass  # the partial last line (pending) is dropped: a cut number must not read as a valid one
+    return lines
+
+
+def gzip_cut(path: str) -> str | None:
+    """Why a gzip file cannot be read to its end (with the data bytes readable before the cut), or None."""
+    _, size, cut = _read_gzip(path, None)
+    return None if cut is None else f"{cut}, after {size:,} bytes of data"
+
+
 def _head(path: str) -> list[str]:
     """The first non-empty lines of a file (gzip by its magic bytes), for recognising its format."""
     try:
-        with open(path, "rb") as raw:
-            magic = raw.read(2)
-        opener = gzip.open if magic == b"\x1f\x8b" else open
-        with opener(path, "rb") as handle:
-            data = handle.read(_PEEK_BYTES)
+        if is_gzip(path):
+            data = _read_gzip(path, _PEEK_BYTES)[0]
+        else:
+            with open(path, "rb") as handle:
+                data = handle.read(_PEEK_BYTES)
     except OSError as exc:
         raise InputError(f"{path}: cannot read the file ({exc.strerror or exc})") from None
     text = data.decode("utf-8-sig", errors="replace")
@@ -119,7 +173,8 @@ def _csv_format(header: list[str]) -> str | None:
 def _sniff(path: str) -> tuple[str | None, Layout, list[str]]:
     lines = _head(path)
     if not lines:
-        raise InputError(f"{path}: the file is empty")
+        cut = gzip_cut(path) if is_gzip(path) else None
+        raise InputError(f"{path}: the compressed file is {cut}" if cut else f"{path}: the file is empty")
     if lines[0].lstrip().startswith("{"):
         for line in lines:
             try:
@@ -214,3 +269,78 @@ def records_of(source: Source, numbered: bool) -> str:
             f"FROM ({scan(source, numbered)}) WHERE text IS NOT NULL AND trim(text) <> ''"
         )
     return f"SELECT *, NULL::JSON AS j, false AS malformed FROM ({scan(source, numbered)})"
+
+
+# Where each format conventionally names a call's feature, when --feature-key is not given.
+CONVENTIONAL_FEATURE_KEYS = {
+    "otel": ("app.feature", "feature"),
+    "litellm": ("feature",),
+    "langfuse": ("feature",),
+    "csv": ("feature",),
+}
+
+
+def _otel_keys(record: dict) -> set[str]:
+    keys: set[str] = set()
+    for rs in record.get("resourceSpans") or []:
+        keys.update(a.get("key") for a in ((rs.get("resource") or {}).get("attributes") or []))
+        for ss in rs.get("scopeSpans") or []:
+            for sp in ss.get("spans") or []:
+                keys.update(a.get("key") for a in (sp.get("attributes") or []))
+    return keys
+
+
+def _has_feature(record: dict, key: str) -> bool:
+    """A LiteLLM or Langfuse record names `key` in its metadata (or spend_logs_metadata) or a `key:` tag."""
+    for name in ("metadata",):
+        meta = record.get(name)
+        if isinstance(meta, str):
+            try:
+                meta = json.loads(meta)
+            except ValueError:
+                meta = None
+        if isinstance(meta, dict) and (key in meta or key in (meta.get("spend_logs_metadata") or {})):
+            return True
+    for name in ("request_tags", "tags"):
+        tags = record.get(name)
+        if isinstance(tags, str):
+            try:
+                tags = json.loads(tags)
+            except ValueError:
+                tags = None
+        if isinstance(tags, list) and any(isinstance(t, str) and t.startswith(key + ":") for t in tags):
+            return True
+    return False
+
+
+def conventional_feature_key(source: Source) -> tuple[str | None, str]:
+    """The conventional feature key found in the first records of the first file, and a line saying so."""
+    candidates = CONVENTIONAL_FEATURE_KEYS[source.format]
+    if source.format == "csv":
+        if source.has("feature"):
+            return "feature", "no --feature-key: the feature is the CSV column 'feature'"
+        return None, "no --feature-key and no 'feature' column: every record is unattributed"
+    lines = _head(source.files[0])
+    records: list[dict] = []
+    if source.layout == "jsonl":
+        for text in lines:
+            try:
+                record = json.loads(text)
+            except ValueError:
+                continue
+            if isinstance(record, dict):
+                records.append(record)
+    else:
+        records = list(csv.DictReader(io.StringIO("\n".join(lines))))
+    for key in candidates:
+        if any((key in _otel_keys(r)) if source.format == "otel" else _has_feature(r, key) for r in records):
+            return key, f"no --feature-key: using {key!r}, found in the first records of {source.files[0]}"
+    where = {
+        "otel": "span or resource attribute",
+        "litellm": "metadata key or KEY:value request tag",
+        "langfuse": "metadata key or KEY:value tag",
+    }[source.format]
+    return None, (
+        f"no --feature-key and no conventional feature key ({', '.join(candidates)}) as a {where} in the first "
+        f"records of {source.files[0]}: every record is unattributed; name one with --feature-key"
+    )
