@@ -3,7 +3,7 @@
 One module per topic registers its commands on the shared app of aueb.cli.base.
 """
 
-from aueb.cli import cascade, distillation, logs, projection, report, risk  # noqa: F401  (importing a topic registers its commands)
+from aueb.cli import cascade, distillation, logs, monitor, projection, report, risk  # noqa: F401  (importing a topic registers its commands)
 from aueb.cli.base import app
 
 __all__ = ["app"]
