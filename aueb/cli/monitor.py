@@ -3,18 +3,24 @@
 
 from __future__ import annotations
 
+import json
 import sys
+import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
 
-from aueb.cli.base import app, err, fail
+from aueb.charts.monitor import waterfall_chart
+from aueb.cli.base import Format, app, emit, err, fail, rich_table, write_text
 from aueb.errors import InputError
 from aueb.monitor import state as st
 from aueb.monitor.budgets import load_budgets
+from aueb.monitor.changes import EFFECTS, lmdi, parse_period, period_cells
+from aueb.monitor.changes import to_json as changes_json
 from aueb.monitor.forecast import forecast, run_out
 from aueb.monitor.webhook import post
 
@@ -111,3 +117,78 @@ def monitor(
             time.sleep(interval)
     finally:
         lock.release()
+
+
+@app.command("changes")
+def changes(
+    source: Annotated[
+        list[str] | None, typer.Argument(help="Log files or globs (read into a temporary state).")
+    ] = None,
+    state: Annotated[Path | None, typer.Option("--state", help="A monitor's state folder instead of SOURCE.")] = None,
+    period_from: Annotated[
+        str, typer.Option("--from", help="Period A: 2026-09-01..2026-09-07, 2026-09 or 2026-W37.")
+    ] = "",
+    period_to: Annotated[str, typer.Option("--to", help="Period B, the same forms.")] = "",
+    feature_key: Annotated[str | None, typer.Option(help="Tag, metadata key or column naming the feature.")] = None,
+    format: Annotated[Format, typer.Option("--format", help="table, csv or json.")] = Format.json,
+    out_path: Annotated[Path | None, typer.Option("--out", help="Write to this file instead of stdout.")] = None,
+    chart: Annotated[Path | None, typer.Option(help="Also write the waterfall chart (HTML).")] = None,
+) -> None:
+    """What changed in model cost between two periods, split exactly (LMDI) into volume, mix, tokens per
+    call, cache and batch, and price; one cell per (feature, model) present in either period (USD)."""
+    if bool(source) == bool(state):
+        fail("name either SOURCE (log files) or --state DIR, not both or neither")
+    if not period_from or not period_to:
+        fail("--from and --to are both required (e.g. --from 2026-W37 --to 2026-W38)")
+    try:
+        a, b = parse_period(period_from), parse_period(period_to)
+        with tempfile.TemporaryDirectory(prefix="aueb-changes-") as scratch:
+            folder = state or Path(scratch)
+            if source:
+                con = st.open_state(folder)
+                st.cycle(con, list(source), feature_key, {}, None, False)
+            else:
+                con = st.open_state(folder, read_only=True)
+            usage = con.execute("SELECT * FROM usage").df()
+            con.close()
+    except InputError as exc:
+        fail(str(exc))
+    result = lmdi(period_cells(usage, a, a.start), period_cells(usage, b, a.start))
+    data = changes_json(result, a.label, b.label)
+
+    def table(console: Console) -> None:
+        grid = rich_table(f"What changed: {a.label} -> {b.label} (USD)", [("", "left"), ("USD", "right")])
+        grid.add_row(f"cost {a.label}", f"{result.cost_from:,.2f}")
+        for name in EFFECTS:
+            grid.add_row(name.replace("_", " "), f"{result.effects[name]:+,.2f}")
+        grid.add_row(f"cost {b.label}", f"{result.cost_to:,.2f}")
+        console.print(grid)
+        cells = rich_table(
+            "Per cell", [("feature", "left"), ("model", "left")] + [(n, "right") for n in ("from", "to", *EFFECTS)]
+        )
+        for row in result.cells.itertuples(index=False):
+            cells.add_row(
+                str(row.feature),
+                str(row.model),
+                f"{row.cost_from:,.2f}",
+                f"{row.cost_to:,.2f}",
+                *(f"{getattr(row, n):+,.2f}" for n in EFFECTS),
+            )
+        console.print(cells)
+
+    emit(
+        format,
+        out_path,
+        table,
+        lambda: (
+            result.cells.to_csv(index=False) if format is Format.csv else json.dumps(data, indent=2, default=str) + "\n"
+        ),
+        width=160,
+    )
+    if chart:
+        write_text(
+            chart,
+            waterfall_chart(result.cost_from, result.cost_to, result.effects, a.label, b.label).to_html(
+                include_plotlyjs="cdn"
+            ),
+        )

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 import pandas as pd
 
 from aueb.errors import InputError
+from aueb.monitor.pricing import price_calls
 
 EFFECTS = ("volume", "mix", "tokens_per_call", "cache_batch", "price")
 
@@ -118,3 +119,20 @@ def to_json(changes: Changes, period_from: str, period_to: str) -> dict:
         "effects": changes.effects,
         "cells": changes.cells.to_dict(orient="records"),
     }
+
+
+def period_cells(usage: pd.DataFrame, period: Period, reference: date) -> pd.DataFrame:
+    """Cells (feature, model) of one period from usage rows (day, feature, model, provider, calls, token
+    sums, cost): cost is the actual cost; cost_ref and cost_ref_undiscounted re-price the cell's tokens at
+    the catalog prices in force on `reference` (the first day of period A), through the one pricing call."""
+    days = pd.to_datetime(usage["day"]).dt.date
+    rows = usage[(days >= period.start) & (days <= period.end)]
+    keys = ["feature", "model", "provider"]
+    sums = ["calls", "input_tokens", "cached_input_tokens", "output_tokens", "cost"]
+    grouped = rows.groupby(keys, dropna=False)[sums].sum().reset_index()
+    columns = ["feature", "model", "calls", "cost", "cost_ref", "cost_ref_undiscounted"]
+    if grouped.empty:
+        return pd.DataFrame(columns=columns)
+    priced = price_calls(grouped, at=reference)
+    grouped = grouped.assign(cost_ref=priced["cost"], cost_ref_undiscounted=priced["cost_undiscounted"])
+    return grouped.groupby(["feature", "model"], dropna=False)[columns[2:]].sum().reset_index()[columns]
