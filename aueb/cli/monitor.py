@@ -14,7 +14,6 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from aueb.charts.monitor import waterfall_chart
 from aueb.cli.base import Format, app, emit, err, fail, rich_table, write_text
 from aueb.errors import InputError
 from aueb.monitor import state as st
@@ -79,6 +78,9 @@ def monitor(
         Path | None, typer.Option(help='Monthly budgets JSON: {"currency": "USD", "total": 5000, "features": {...}}.')
     ] = None,
     webhook: Annotated[str | None, typer.Option(help="URL to POST each alert to (JSON, one per request).")] = None,
+    metrics_address: Annotated[
+        str | None, typer.Option(help="HOST:PORT to serve Prometheus metrics at /metrics (e.g. 127.0.0.1:9464).")
+    ] = None,
     interval: Annotated[float, typer.Option(help="Seconds between cycles.", min=0.1)] = 60.0,
     once: Annotated[bool, typer.Option("--once", help="Run one cycle and exit.")] = False,
     now: Annotated[
@@ -98,6 +100,16 @@ def monitor(
         fail(str(exc))
     try:
         con = st.open_state(state)
+        if metrics_address:
+            from aueb.monitor.metrics import serve
+
+            host, _, port = metrics_address.rpartition(":")
+            if not port.isdigit() or not host:
+                fail(f"--metrics-address: {metrics_address!r} is not HOST:PORT (e.g. 127.0.0.1:9464)")
+            try:
+                serve(metrics_address, con, limits, clock)
+            except OSError as exc:
+                fail(f"--metrics-address {metrics_address}: cannot listen ({exc.strerror})")
         while True:
             try:
                 result = st.cycle(con, source, feature_key, limits, clock, bool(webhook))
@@ -186,6 +198,8 @@ def changes(
         width=160,
     )
     if chart:
+        from aueb.charts.monitor import waterfall_chart  # plotly: the app/report extra
+
         write_text(
             chart,
             waterfall_chart(result.cost_from, result.cost_to, result.effects, a.label, b.label).to_html(
