@@ -36,6 +36,7 @@ SCHEMA = (
     """CREATE TABLE IF NOT EXISTS files (path VARCHAR PRIMARY KEY, format VARCHAR, header VARCHAR, "offset" BIGINT,
     head_sha VARCHAR, tail_sha VARCHAR, records BIGINT, bad BIGINT)""",
     "CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)",
+    "CREATE TABLE IF NOT EXISTS pg_seen (request_id VARCHAR, ts TIMESTAMP)",
     """CREATE TABLE IF NOT EXISTS alerts (rule VARCHAR, feature VARCHAR, period VARCHAR, model VARCHAR, body VARCHAR,
     printed BOOLEAN, webhook_pending BOOLEAN, raised_cycle BIGINT)""",
 )
@@ -249,18 +250,35 @@ def cycle(
     webhook: bool,
 ) -> CycleResult:
     """Read what is new, then commit usage, file offsets, the clock and the new alerts in one transaction."""
-    rows, file_rows, result = read_new(con, patterns, feature_key)
+    from aueb.monitor import postgres
+
+    seen: list[tuple[str, datetime]] | None = None
+    if postgres.is_postgres(patterns):
+        found = con.execute("SELECT value FROM meta WHERE key = 'pg_watermark'").fetchall()
+        watermark = datetime.fromisoformat(found[0][0]) if found else None
+        ids = [r[0] for r in con.execute("SELECT request_id FROM pg_seen").fetchall()]
+        raw, seen = postgres.read_postgres(patterns[0], feature_key, watermark, ids)
+        rows = priced_increment(raw) if len(raw) else raw
+        file_rows: list[tuple] = []
+        result = CycleResult(records=int(raw["requests"].sum()) if len(raw) else 0)
+    else:
+        rows, file_rows, result = read_new(con, patterns, feature_key)
     number = int(con.execute("SELECT coalesce(max(cycle), 0) + 1 FROM usage").fetchall()[0][0])
     con.execute("BEGIN TRANSACTION")
     try:
         if len(rows):
-            newest = pd.Timestamp(rows["newest"].max()).to_pydatetime()
+            newest = pd.Timestamp(rows["newest"].max()).to_pydatetime().replace(tzinfo=None)
             con.register("increment", rows.drop(columns=["newest", "r_input", "r_cached", "r_output"]))
             con.execute(f"INSERT INTO usage SELECT {USAGE_COLUMNS}, {number} FROM increment")
             con.unregister("increment")
             old = clock(con)
             if old is None or newest > old:
                 con.execute("INSERT OR REPLACE INTO meta VALUES ('clock', ?)", [newest.isoformat()])
+        if seen and len(rows):
+            newest_pg = pd.Timestamp(rows["newest"].max()).to_pydatetime().replace(tzinfo=None)
+            con.execute("INSERT OR REPLACE INTO meta VALUES ('pg_watermark', ?)", [newest_pg.isoformat()])
+            con.executemany("INSERT INTO pg_seen VALUES (?, ?)", [[i, t.replace(tzinfo=None)] for i, t in seen])
+            con.execute("DELETE FROM pg_seen WHERE ts <= ?", [newest_pg - postgres.GRACE])
         for row in file_rows:
             con.execute("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?)", list(row))
         when = now or clock(con)
