@@ -88,6 +88,8 @@ def open_state(folder: Path, read_only: bool = False) -> duckdb.DuckDBPyConnecti
     path = folder / STATE_FILE
     if read_only and not path.exists():
         raise InputError(f"--state {folder}: no monitor state there ({STATE_FILE} missing)")
+    if not read_only:
+        folder.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(path), read_only=read_only)
     con.execute("SET TimeZone = 'UTC'")
     if not read_only:
