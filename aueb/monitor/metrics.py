@@ -19,11 +19,21 @@ TOTAL = "total"
 class StateCollector(Collector):
     def __init__(self, con: duckdb.DuckDBPyConnection, budgets: dict[str | None, float], now: datetime | None):
         self.con, self.budgets, self.now = con, budgets, now
+        self._cache: tuple[tuple, list[Metric]] | None = None  # the metrics of one state version
 
     def collect(self) -> Iterator[Metric]:
         cur = self.con.cursor()  # its own connection to the state: safe beside the monitor's thread
         try:
-            yield from self._collect(cur)
+            # The state changes only when a cycle commits: the metrics are recomputed once per version.
+            version = tuple(
+                cur.execute(
+                    "SELECT (SELECT count(*) FROM usage), (SELECT coalesce(max(cycle), 0) FROM usage), "
+                    "(SELECT count(*) FROM alerts), (SELECT max(value) FROM meta WHERE key = 'clock')"
+                ).fetchall()[0]
+            )
+            if self._cache is None or self._cache[0] != version:
+                self._cache = (version, list(self._collect(cur)))
+            yield from self._cache[1]
         finally:
             cur.close()
 
