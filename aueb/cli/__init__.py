@@ -9,6 +9,7 @@ from aueb.cli import (  # noqa: F401
     distill_cost,
     distillation,
     logs,
+    monitor,
     plan,
     projection,
     report,
