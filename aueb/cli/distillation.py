@@ -82,6 +82,14 @@ def apply_metrics_command(
         updated = apply_metrics(
             scenarios[0], metrics, feature, hourly_price=hourly_price, operating_point=operating_point, point=point
         )
+        student = next(f.student for f in updated.features if f.name == feature)
+        band = student.ranges.get("quality_retention") if student is not None else None
+        if band is not None:
+            err.print(
+                f"quality_retention: {band.mode:.4f}, range {band.low:.4f} to {band.high:.4f} (its 95% interval; "
+                "--point writes the estimate alone)",
+                highlight=False,
+            )
         if out_path:
             write_scenarios([updated], out_path)
             err.print(f"wrote {out_path}", highlight=False)
