@@ -4,16 +4,18 @@ re-pricing, the combined plan, the ranking, and `aueb optimize` with its bad-inp
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from genai_prices import Usage, data_snapshot
 from typer.testing import CliRunner
 
 from aueb.catalog import lookup
 from aueb.cli import app
 from aueb.engine import project
+from aueb.errors import InputError
 from aueb.formats import load_scenarios
 from aueb.logs.report import Window
 from aueb.plan.levers import evaluate, parse_levers, propose
@@ -43,6 +45,35 @@ def lever(result, name: str, multiplier: float = 1.0) -> dict:
 
 def run(c: Calls, levers: dict) -> object:
     return evaluate(c, parse_levers({"features": levers}, sorted(c.frame["feature"].unique())))
+
+
+def calc(provider: str, model: str, when: datetime, n_in: float, n_c: float, n_w: float, n_out: float) -> float:
+    """genai-prices' own price of one call (the reference of the catalog)."""
+    p, m = data_snapshot.get_snapshot().find_provider_model(model, None, provider, None)
+    usage = Usage(input_tokens=int(n_in), cache_read_tokens=int(n_c), cache_write_tokens=int(n_w),
+                  output_tokens=int(n_out))  # fmt: skip
+    return float(m.calc_price(usage, p, genai_request_timestamp=when).total_price)
+
+
+def test_price_calls_at_each_calls_date_and_tier_with_cache_writes() -> None:
+    # claude-sonnet-4-6: a 200k-token tier until its price change on 2026-03-13, none after; cache writes at 3.75.
+    rows = [
+        (datetime(2026, 3, 1, 9, tzinfo=UTC), 250_000, 100_000, 20_000, 2_000),
+        (datetime(2026, 3, 1, 9, tzinfo=UTC), 150_000, 0, 50_000, 2_000),
+        (datetime(2026, 4, 1, 9, tzinfo=UTC), 250_000, 100_000, 20_000, 2_000),
+    ]
+    frame = pd.DataFrame(
+        [("f", "claude-sonnet-4-6", "anthropic", *r) for r in rows],
+        columns=["feature", "model", "provider", "ts", "input_tokens", "cached_input_tokens",
+                 "cache_write_input_tokens", "output_tokens"],
+    )  # fmt: skip
+    expected = [calc("anthropic", "claude-sonnet-4-6", *r) for r in rows]
+    assert list(price_calls(frame)) == pytest.approx(expected, rel=1e-12)
+    assert expected[0] > expected[2]  # the tier applies before the change only
+    # Batch (Anthropic combines the discounts): the whole cost at (1 - 0.5).
+    assert list(price_calls(frame, batch_share=1.0)) == pytest.approx([0.5 * e for e in expected], rel=1e-12)
+    with pytest.raises(InputError, match="model 'gpt-9-ultra'"):
+        price_calls(frame.assign(model="gpt-9-ultra"))
 
 
 def test_caching_by_hand() -> None:
@@ -124,25 +155,18 @@ def test_replay_of_the_bundled_log_equals_an_independent_repricing() -> None:
     raw["ts"] = pd.to_datetime(raw["timestamp"], utc=True)
     last = raw["ts"].max()
     window = raw[(raw["ts"] > last - pd.Timedelta(hours=730)) & ~raw["cache_hit"]]
-    expected = 0.0
-    for r in window.itertuples():
-        p = lookup(r.model, r.provider)
-        expected += (
-            (r.input_tokens - r.cached_input_tokens) * p.input_price_per_mtok
-            + r.cached_input_tokens * p.cached_input_price_per_mtok
-            + r.output_tokens * p.output_price_per_mtok
-        ) / 1e6
+    # The catalog's own reference: genai-prices' calc_price per call, at its timestamp.
+    expected = sum(
+        calc(r.provider, r.model, r.ts.to_pydatetime(), r.input_tokens, r.cached_input_tokens, 0, r.output_tokens)
+        for r in window.itertuples()
+    )
     assert len(c.frame) == len(window)
     result = evaluate(c, propose(c))
     now = sum(r["cost_now"] for r in result.combined if r["multiplier"] == 1.0)
     assert now == pytest.approx(expected, rel=1e-9)
     saved = sum(r["saved"] for r in result.already_saved)
     listed = sum(
-        (
-            r.input_tokens * lookup(r.model, r.provider).input_price_per_mtok
-            + r.output_tokens * lookup(r.model, r.provider).output_price_per_mtok
-        )
-        / 1e6
+        calc(r.provider, r.model, r.ts.to_pydatetime(), r.input_tokens, 0, 0, r.output_tokens)
         for r in window.itertuples()
     )
     assert saved == pytest.approx(listed - expected, rel=1e-9)

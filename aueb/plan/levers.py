@@ -20,10 +20,10 @@ import numpy as np
 import pandas as pd
 
 from aueb.catalog import UnknownModelError, catalog_models, lookup
-from aueb.engine import token_unit_cost
 from aueb.errors import InputError
 from aueb.metrics import MetricsError, load_metrics
 from aueb.plan.replay import Calls, price_calls
+from aueb.pricing import price_row, token_cost
 from aueb.risk_samples import pert
 
 LEVERS = ("caching", "batch", "downsizing", "routing", "distillation")
@@ -213,24 +213,18 @@ def propose(calls: Calls, metrics: list[str] | None = None) -> list[LeverSpec]:
             current = lookup(main[0], main[1] or None)
         except UnknownModelError:
             continue
-        n_in, n_c, n_out = (frame[c].mean() for c in ("input_tokens", "cached_input_tokens", "output_tokens"))
-        candidates = [
-            (
-                token_unit_cost(
-                    n_in,
-                    n_c,
-                    n_out,
-                    m.input_price_per_mtok,
-                    m.cached_input_price_per_mtok,
-                    m.output_price_per_mtok,
-                    0.0,
-                    0.0,
-                ),
-                m.model,
-            )
-            for m in catalog_models()
-            if m.provider == current.provider and m.model != current.model
-        ]
+        n_in, n_c, n_w, n_out = (
+            float(frame[c].mean()) if c in frame else 0.0
+            for c in ("input_tokens", "cached_input_tokens", "cache_write_input_tokens", "output_tokens")
+        )
+        candidates = []
+        for m in catalog_models():
+            if m.provider != current.provider or m.model == current.model:
+                continue
+            row = price_row(m.provider, m.model, None, n_in)
+            if row is not None:
+                cost = token_cost(n_in, n_c, n_w, n_out, row.p_in, row.p_cached, row.p_write, row.p_out)
+                candidates.append((float(cost + row.p_request), m.model))
         for _, model in sorted(candidates)[:3]:
             specs.append(
                 LeverSpec(str(feature), "downsizing", {"model": model, "provider": current.provider, **zero}, True)
