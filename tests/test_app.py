@@ -142,7 +142,7 @@ def test_invalid_input_shows_the_message_beside_the_field_and_keeps_the_last_val
     assert not at.exception
     assert at.session_state["scenario"] == default
     # The bundled retention is a range (0.85 to 0.97): the edited mode must stay inside it.
-    assert len(at.error) == 1 and "quality_retention.mode: 1.2 is outside low 0.85 and high 0.97" in at.error[0].value
+    assert len(at.error) == 1 and "quality_retention › mode: 1.2 is outside low 0.85 and high 0.97" in at.error[0].value
     assert "invalid" in at.sidebar.warning[0].value
     at.text_input(key="in|multipliers").set_value("1, ten").run()
     assert any("'ten' is not a number" in e.value for e in at.error)
