@@ -125,14 +125,20 @@ def period_cells(usage: pd.DataFrame, period: Period, reference: date) -> pd.Dat
     """Cells (feature, model) of one period from usage rows (day, feature, model, provider, calls, token
     sums, cost): cost is the actual cost; cost_ref and cost_ref_undiscounted re-price the cell's tokens at
     the catalog prices in force on `reference` (the first day of period A), through the one pricing call."""
+    if "cache_write_input_tokens" not in usage:  # a state written before cache writes were counted
+        usage = usage.assign(cache_write_input_tokens=0)
     days = pd.to_datetime(usage["day"]).dt.date
     rows = usage[(days >= period.start) & (days <= period.end)]
     keys = ["feature", "model", "provider"]
-    sums = ["calls", "input_tokens", "cached_input_tokens", "output_tokens", "cost"]
+    sums = ["calls", "input_tokens", "cached_input_tokens", "cache_write_input_tokens", "output_tokens", "cost"]
     grouped = rows.groupby(keys, dropna=False)[sums].sum().reset_index()
     columns = ["feature", "model", "calls", "cost", "cost_ref", "cost_ref_undiscounted"]
     if grouped.empty:
         return pd.DataFrame(columns=columns)
+    # The state keeps token sums per cell, not calls, so the re-pricing is an approximation (docs/economics.md,
+    # Monitor): each cell is priced as `calls` calls of its MEAN tokens per call, at aueb.pricing's price_row
+    # on `reference` for the tier of its mean input tokens per call, via token_cost (price_calls does both).
+    # t_i and k_i come from these re-priced costs; the five effects still sum exactly to C_B - C_A.
     priced = price_calls(grouped, at=reference)
     grouped = grouped.assign(cost_ref=priced["cost"], cost_ref_undiscounted=priced["cost_undiscounted"])
     return grouped.groupby(["feature", "model"], dropna=False)[columns[2:]].sum().reset_index()[columns]

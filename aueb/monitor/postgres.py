@@ -4,6 +4,10 @@ The aggregation the figures need (per day, feature, user, model, provider) runs 
 aggregates travel, plus the request ids of the rows inside the grace window. The watermark is the newest
 startTime read; each cycle reads rows with startTime after (watermark - grace) whose request_id was not
 counted yet, so a row that arrives late (up to the grace window) is counted once.
+
+Only sums travel, so the monitor cannot price each call: aueb.monitor.pricing.price_calls prices each
+group's sums at the day's catalog prices and the tier of the group's mean input tokens per call (exact
+when the model has no tiers; docs/monitoring.md).
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ WITH rows AS (
         prompt_tokens::bigint AS n_in,
         coalesce((metadata->'usage_object'->'prompt_tokens_details'->>'cached_tokens')::numeric,
                  (metadata->'usage_object'->>'cache_read_input_tokens')::numeric, 0)::bigint AS n_c,
+        coalesce((metadata->'usage_object'->>'cache_creation_input_tokens')::numeric, 0)::bigint AS n_w,
         completion_tokens::bigint AS n_out, spend
     FROM {table}
     WHERE "startTime" > %s AND NOT (request_id = ANY(%s))
@@ -52,10 +57,8 @@ SELECT ts::date AS day, feature, user_id, model, provider, count(*) AS requests,
     count(*) FILTER (WHERE NOT hit) AS calls,
     coalesce(sum(n_in) FILTER (WHERE NOT hit), 0) AS input_tokens,
     coalesce(sum(n_c) FILTER (WHERE NOT hit), 0) AS cached_input_tokens,
+    coalesce(sum(n_w) FILTER (WHERE NOT hit), 0) AS cache_write_input_tokens,
     coalesce(sum(n_out) FILTER (WHERE NOT hit), 0) AS output_tokens,
-    coalesce(sum(n_in) FILTER (WHERE NOT hit), 0) AS r_input,
-    coalesce(sum(n_c) FILTER (WHERE NOT hit), 0) AS r_cached,
-    coalesce(sum(n_out) FILTER (WHERE NOT hit), 0) AS r_output,
     sum(spend) AS recorded_cost, max(ts) AS newest
 FROM rows GROUP BY 1, 2, 3, 4, 5
 """
@@ -93,10 +96,8 @@ def read_postgres(
         "calls",
         "input_tokens",
         "cached_input_tokens",
+        "cache_write_input_tokens",
         "output_tokens",
-        "r_input",
-        "r_cached",
-        "r_output",
     ):
         if column in frame:
             frame[column] = frame[column].astype("int64")

@@ -19,7 +19,9 @@ import duckdb
 import pandas as pd
 
 from aueb.errors import InputError
+from aueb.logs.figures import CALLS_VIEW
 from aueb.logs.ingest import READERS
+from aueb.logs.pricing import price_of, register_prices
 from aueb.logs.records import connect, normalise
 from aueb.logs.sources import expand, open_source, sql_text
 from aueb.monitor.alerts import Alert, evaluate, new_alerts
@@ -31,10 +33,13 @@ CHECK_BYTES = 65536  # what the checksums cover: the file's first bytes, and the
 
 SCHEMA = (
     """CREATE TABLE IF NOT EXISTS usage (day DATE, feature VARCHAR, user_id VARCHAR, model VARCHAR, provider VARCHAR,
-    requests BIGINT, calls BIGINT, input_tokens BIGINT, cached_input_tokens BIGINT, output_tokens BIGINT,
-    cost DOUBLE, cost_undiscounted DOUBLE, recorded_cost DOUBLE, recomputed_recorded DOUBLE, cycle BIGINT)""",
+    requests BIGINT, calls BIGINT, input_tokens BIGINT, cached_input_tokens BIGINT, cache_write_input_tokens BIGINT,
+    output_tokens BIGINT, cost DOUBLE, cost_undiscounted DOUBLE, recorded_cost DOUBLE, recomputed_recorded DOUBLE,
+    cycle BIGINT)""",
     """CREATE TABLE IF NOT EXISTS files (path VARCHAR PRIMARY KEY, format VARCHAR, header VARCHAR, "offset" BIGINT,
     head_sha VARCHAR, tail_sha VARCHAR, records BIGINT, bad BIGINT)""",
+    # A state written before cache writes were counted gains the column (0 for its rows).
+    "ALTER TABLE usage ADD COLUMN IF NOT EXISTS cache_write_input_tokens BIGINT DEFAULT 0",
     "CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)",
     "CREATE TABLE IF NOT EXISTS pg_seen (request_id VARCHAR, ts TIMESTAMP)",
     """CREATE TABLE IF NOT EXISTS alerts (rule VARCHAR, feature VARCHAR, period VARCHAR, model VARCHAR, body VARCHAR,
@@ -98,33 +103,38 @@ def open_state(folder: Path, read_only: bool = False) -> duckdb.DuckDBPyConnecti
     return con
 
 
+# The records in the shape ingest writes (`ignored` also covers merged duplicates, `bad` a problem), so
+# that aueb.logs.figures' `calls` view prices each model call exactly as ingest does: at its date and
+# input-token tier by aueb.pricing's table, cache reads and writes at their prices, a response-cache hit 0.
+RECORDS_VIEW = """CREATE TEMP VIEW records AS SELECT * EXCLUDE (ignored, problem),
+    ignored IS NOT NULL OR merged IS NOT NULL AS ignored, problem IS NOT NULL AS bad FROM source_records"""
+
+# Per day, feature, user, model, provider: the priced calls summed; `recomputed_recorded` is the per-call
+# recomputed cost of the calls that carry a recorded cost (the price check compares the two).
 AGGREGATE = """
 SELECT CAST(ts AS DATE) AS day, feature, user_id, coalesce(model, '') AS model, coalesce(provider, '') AS provider,
     count(*) AS requests, count(*) FILTER (NOT cache_hit) AS calls,
     coalesce(sum(input_tokens) FILTER (NOT cache_hit), 0) AS input_tokens,
     coalesce(sum(cached_input_tokens) FILTER (NOT cache_hit), 0) AS cached_input_tokens,
+    coalesce(sum(cache_write_input_tokens) FILTER (NOT cache_hit), 0) AS cache_write_input_tokens,
     coalesce(sum(output_tokens) FILTER (NOT cache_hit), 0) AS output_tokens,
-    coalesce(sum(input_tokens) FILTER (NOT cache_hit AND recorded_cost IS NOT NULL), 0) AS r_input,
-    coalesce(sum(cached_input_tokens) FILTER (NOT cache_hit AND recorded_cost IS NOT NULL), 0) AS r_cached,
-    coalesce(sum(output_tokens) FILTER (NOT cache_hit AND recorded_cost IS NOT NULL), 0) AS r_output,
-    sum(recorded_cost) AS recorded_cost, max(ts) AS newest
-FROM records WHERE problem IS NULL AND ignored IS NULL GROUP BY ALL
+    sum(cost) AS cost, sum(list_cost) AS cost_undiscounted,
+    sum(recorded_cost) AS recorded_cost, sum(cost) FILTER (recorded_cost IS NOT NULL) AS recomputed_recorded,
+    max(ts) AS newest
+FROM calls GROUP BY ALL
 """
 
 
-def priced_increment(rows: pd.DataFrame) -> pd.DataFrame:
-    """Aggregated usage rows with cost, cost_undiscounted and the recomputed cost of the rows that carry
-    a recorded cost, all through aueb.monitor.pricing.price_calls."""
+def price_sums(rows: pd.DataFrame) -> pd.DataFrame:
+    """Aggregated usage rows of a source that only gives sums (PostgreSQL) priced through
+    aueb.monitor.pricing.price_calls at each row's day; every such row carries a recorded cost."""
     if rows.empty:
         return rows.assign(cost=[], cost_undiscounted=[], recomputed_recorded=[])
     priced = price_calls(rows)
-    recorded = price_calls(
-        rows.assign(input_tokens=rows["r_input"], cached_input_tokens=rows["r_cached"], output_tokens=rows["r_output"])
-    )
     return rows.assign(
         cost=priced["cost"],
         cost_undiscounted=priced["cost_undiscounted"],
-        recomputed_recorded=recorded["cost"].where(rows["recorded_cost"].notna()),
+        recomputed_recorded=priced["cost"].where(rows["recorded_cost"].notna()),
     )
 
 
@@ -182,8 +192,16 @@ def read_new(
                 header = chunk.split(b"\n", 1)[0].decode().rstrip("\r") if source.layout == "csv" else None
             mem = connect()
             try:
-                mem.execute(f"CREATE TEMP VIEW records AS {normalise(READERS[source.format](source, feature_key))}")
-                bad = int(mem.execute("SELECT count(*) FROM records WHERE problem IS NOT NULL").fetchall()[0][0])
+                mem.execute(
+                    f"CREATE TEMP VIEW source_records AS {normalise(READERS[source.format](source, feature_key))}"
+                )
+                mem.execute(RECORDS_VIEW)
+                bad = int(mem.execute("SELECT count(*) FROM records WHERE bad").fetchall()[0][0])
+                pairs = mem.execute(
+                    "SELECT DISTINCT model, provider FROM records WHERE NOT bad AND NOT ignored AND model IS NOT NULL"
+                ).fetchall()
+                register_prices(mem, [price_of(model, provider) for model, provider in pairs])
+                mem.execute(CALLS_VIEW)
                 rows = mem.execute(AGGREGATE).df()
             except duckdb.Error as exc:
                 raise InputError(f"{path}: cannot read the {source.format} log ({str(exc).splitlines()[0]})") from None
@@ -211,12 +229,12 @@ def read_new(
             )
         )
     frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
-    return priced_increment(frame) if len(frame) else frame, file_rows, result
+    return frame, file_rows, result
 
 
 USAGE_COLUMNS = (
-    "day, feature, user_id, model, provider, requests, calls, input_tokens, cached_input_tokens, output_tokens, "
-    "cost, cost_undiscounted, recorded_cost, recomputed_recorded"
+    "day, feature, user_id, model, provider, requests, calls, input_tokens, cached_input_tokens, "
+    "cache_write_input_tokens, output_tokens, cost, cost_undiscounted, recorded_cost, recomputed_recorded"
 )
 
 
@@ -260,7 +278,7 @@ def cycle(
         watermark = datetime.fromisoformat(found[0][0]) if found else None
         ids = [r[0] for r in con.execute("SELECT request_id FROM pg_seen").fetchall()]
         raw, seen = postgres.read_postgres(patterns[0], feature_key, watermark, ids)
-        rows = priced_increment(raw) if len(raw) else raw
+        rows = price_sums(raw) if len(raw) else raw
         file_rows: list[tuple] = []
         result = CycleResult(records=int(raw["requests"].sum()) if len(raw) else 0)
     else:
@@ -270,8 +288,8 @@ def cycle(
     try:
         if len(rows):
             newest = pd.Timestamp(rows["newest"].max()).to_pydatetime().replace(tzinfo=None)
-            con.register("increment", rows.drop(columns=["newest", "r_input", "r_cached", "r_output"]))
-            con.execute(f"INSERT INTO usage SELECT {USAGE_COLUMNS}, {number} FROM increment")
+            con.register("increment", rows)
+            con.execute(f"INSERT INTO usage ({USAGE_COLUMNS}, cycle) SELECT {USAGE_COLUMNS}, {number} FROM increment")
             con.unregister("increment")
             old = clock(con)
             if old is None or newest > old:
