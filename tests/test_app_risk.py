@@ -83,10 +83,10 @@ def test_table_turns_a_range_on_and_off_and_refuses_bad_bounds(default):
     assert feature.cache_hit_rate == 0.15
     assert "5 inputs given as ranges" in at.caption[1].value
     edit_table(at, {cache: {"low": 0.3}})
-    assert "cache_hit_rate.low: 0.3 is above high 0.18" in at.error[0].value
+    assert "cache_hit_rate › low: 0.3 is above high 0.18" in at.error[0].value
     assert at.session_state["scenario"].features[0].ranges["cache_hit_rate"].low == pytest.approx(0.12)
     edit_table(at, {cache: {"high": 1.5}})
-    assert "cache_hit_rate.high" in at.error[0].value and "less than or equal to 1" in at.error[0].value
+    assert "cache_hit_rate › high" in at.error[0].value and "less than or equal to 1" in at.error[0].value
     users = int(rows.index[rows["key"] == "features|Support chat|users"][0])
     edit_table(at, {users: {"ranged": False}})
     feature = at.session_state["scenario"].features[0]
@@ -117,7 +117,7 @@ def test_edit_page_keeps_ranges_when_a_mode_changes(default):
         feature.coverage == 0.9 and feature.ranges["coverage"].mode == 0.9 and feature.ranges["coverage"].high == 0.92
     )
     at.number_input(key=KEY + "coverage").set_value(0.95).run()
-    assert "coverage.mode: 0.95 is outside low 0.6 and high 0.92" in at.error[0].value
+    assert "coverage › mode: 0.95 is outside low 0.6 and high 0.92" in at.error[0].value
     assert at.session_state["scenario"].features[0].coverage == 0.9
 
 
