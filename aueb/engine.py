@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 
 from aueb.catalog import lookup
-from aueb.pricing import price_row, token_cost
 from aueb.errors import InputError
+from aueb.pricing import price_row, token_cost
 from aueb.scenario import PerRequestPricing, Scenario, SelfHostedPricing, TokenPricing
 from aueb.tiers import BANDS, TIER_METRICS, load_tiers, tier_codes
 

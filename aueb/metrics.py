@@ -56,14 +56,17 @@ _DESCRIPTIONS = {
     "accuracy": "Share of held-out test examples the model gets right (fraction 0-1; mean over seeds)",
     "accuracy_std": "Sample standard deviation of the accuracy over seeds (fraction 0-1)",
     "parameters": "Parameters of the model (count)",
-    "flops_per_example": "Floating-point operations of one forward pass for one example (FLOPs; a multiply-add counts as 2)",
+    "flops_per_example": "Floating-point operations of one forward pass for one example (FLOPs; a multiply-add "
+    "counts as 2)",
     "latency_ms_p50": "Median latency of one request at batch size 1 (milliseconds)",
     "latency_ms_p95": "95th-percentile latency of one request at batch size 1 (milliseconds)",
     "throughput_batch1": "Examples per second, one example per call (examples/s)",
-    "throughput_batch256": "Examples per second in batches of 256: the sustained rate of a batching server (examples/s)",
+    "throughput_batch256": "Examples per second in batches of 256: the sustained rate of a batching server "
+    "(examples/s)",
     "accuracy_ci95": "95% Wilson interval [low, high] of the accuracy on test_examples (fraction 0-1; schema 3)",
     "test_examples": "Held-out test examples behind the accuracy, every seed's split together (count; schema 3)",
-    "cost_per_million_requests": "Cost of a million requests (currency); for a measured model hardware.hourly_price / (throughput_batch256 * 3600) * 1e6",
+    "cost_per_million_requests": "Cost of a million requests (currency); for a measured model hardware.hourly_price "
+    "/ (throughput_batch256 * 3600) * 1e6",
 }
 
 
@@ -145,14 +148,16 @@ class CascadePoint(_Model):
     """One operating point of the confidence cascade: keep the student's answer when its confidence >= threshold."""
 
     threshold: Finite = Field(
-        description="Confidence threshold tau (the student's highest class probability, or the eval's own confidence score)"
+        description="Confidence threshold tau (the student's highest class probability, or the eval's own confidence "
+        "score)"
     )
     coverage: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = Field(
         description="Share of examples whose confidence >= threshold: the student's answer is kept (fraction 0-1)"
     )
     selective_accuracy: Accuracy = Field(description="Accuracy of the student on the kept examples (fraction 0-1)")
     system_accuracy: Accuracy = Field(
-        description="Accuracy of the cascade: kept examples answered by the student, the rest by the teacher (fraction 0-1)"
+        description="Accuracy of the cascade: kept examples answered by the student, the rest by the teacher "
+        "(fraction 0-1)"
     )
     system_accuracy_ci95: Interval | None = Field(
         None,
@@ -168,7 +173,8 @@ class Cascade(_Model):
 
     points: list[CascadePoint] = Field(
         min_length=1,
-        description="The curve by ascending coverage (descending threshold), at every distinct confidence value or coverage steps of at most 0.5%",
+        description="The curve by ascending coverage (descending threshold), at every distinct confidence value or "
+        "coverage steps of at most 0.5%",
     )
     teacher_accuracy: Accuracy = Field(
         description="A_T: accuracy of the teacher alone on the same examples (fraction 0-1)"
@@ -177,16 +183,19 @@ class Cascade(_Model):
         description="A_S: accuracy of the student alone on the same examples (fraction 0-1)"
     )
     apgr: Finite | None = Field(
-        description="Area under the quality gap recovered against the teacher share, 0 to 1 (fraction; null when A_T = A_S)"
+        description="Area under the quality gap recovered against the teacher share, 0 to 1 (fraction; null when A_T "
+        "= A_S)"
     )
     apgr_ci95: Interval | None = Field(
         None, description="95% paired-bootstrap interval [low, high] of apgr over the held-out examples (schema 3)"
     )
     cpt: dict[str, Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)] | None] = Field(
-        description="Smallest teacher share (fraction 0-1) at which the cascade recovers 50%, 80% and 95% of the quality gap, keys '0.5', '0.8', '0.95' (null when not reached or A_T = A_S)"
+        description="Smallest teacher share (fraction 0-1) at which the cascade recovers 50%, 80% and 95% of the "
+        "quality gap, keys '0.5', '0.8', '0.95' (null when not reached or A_T = A_S)"
     )
     aurc: Accuracy = Field(
-        description="Area under the selective risk (1 - accuracy) against coverage, most confident first (fraction 0-1; lower is better)"
+        description="Area under the selective risk (1 - accuracy) against coverage, most confident first (fraction "
+        "0-1; lower is better)"
     )
     n_examples: Annotated[int, Field(ge=1)] = Field(description="Held-out examples the curve was measured on (count)")
 
@@ -194,7 +203,7 @@ class Cascade(_Model):
     def _check(self) -> Cascade:
         if sorted(self.cpt) != sorted(CPT_KEYS):
             raise ValueError(f"cpt: needs exactly the keys {', '.join(CPT_KEYS)} (got {', '.join(self.cpt) or 'none'})")
-        for i, (before, after) in enumerate(zip(self.points, self.points[1:])):
+        for i, (before, after) in enumerate(zip(self.points, self.points[1:], strict=False)):
             if not (after.coverage > before.coverage and after.threshold < before.threshold):
                 raise ValueError(f"points[{i + 1}]: points must go by ascending coverage and descending threshold")
         return self
@@ -220,13 +229,17 @@ class Cascade(_Model):
                     curve.selective_accuracy[stored].tolist(),
                     curve.system_accuracy[stored].tolist(),
                     bands,
+                    strict=True,
                 )
             ],
             teacher_accuracy=curve.teacher_accuracy,
             student_accuracy=curve.student_accuracy,
             apgr=cascade_math.apgr(curve),
             apgr_ci95=apgr_band,
-            cpt={key: cascade_math.cpt(curve, level) for key, level in zip(CPT_KEYS, cascade_math.CPT_LEVELS)},
+            cpt={
+                key: cascade_math.cpt(curve, level)
+                for key, level in zip(CPT_KEYS, cascade_math.CPT_LEVELS, strict=True)
+            },
             aurc=cascade_math.aurc(held_out),
             n_examples=held_out.n,
         )
@@ -273,7 +286,8 @@ class DistillationMetrics(_Model):
     )
     quality_retention_ci95: Interval | None = Field(
         None,
-        description="95% paired-bootstrap interval [low, high] of quality_retention (2,000 resamples, seeded; schema 3)",
+        description="95% paired-bootstrap interval [low, high] of quality_retention (2,000 resamples, seeded; "
+        "schema 3)",
     )
     quality_retention_std: NonNegative | None = Field(
         None, description="Sample standard deviation of the per-seed retention across seeds (ratio; schema 3)"
@@ -283,7 +297,8 @@ class DistillationMetrics(_Model):
     )
     kd_gain_pp: Finite | None = Field(
         None,
-        description="Mean over seeds of student accuracy minus hard-label student accuracy (percentage points); null if not measured",
+        description="Mean over seeds of student accuracy minus hard-label student accuracy (percentage points); null "
+        "if not measured",
     )
     kd_gain_pp_std: NonNegative | None = Field(
         None, description="Sample standard deviation of kd_gain_pp over seeds (percentage points)"
@@ -303,7 +318,8 @@ class DistillationMetrics(_Model):
     )
     pseudo_label_accuracy: Accuracy | None = Field(
         None,
-        description="Mean accuracy of the student trained on the teacher's argmax labels: all an API teacher that returns only labels gives (fraction 0-1)",
+        description="Mean accuracy of the student trained on the teacher's argmax labels: all an API teacher that "
+        "returns only labels gives (fraction 0-1)",
     )
     pseudo_label_accuracy_ci95: Interval | None = Field(
         None, description="95% Wilson interval [low, high] of pseudo_label_accuracy (fraction 0-1; schema 3)"
@@ -333,7 +349,8 @@ class DistillationMetrics(_Model):
     notes: str | None = Field(None, description="Free text: how the numbers were obtained (JSON has no comments)")
     cascade: Cascade | None = Field(
         None,
-        description="The confidence cascade of the student against the teacher on the held-out examples of every seed pooled (schema_version 2)",
+        description="The confidence cascade of the student against the teacher on the held-out examples of every "
+        "seed pooled (schema_version 2)",
     )
 
     @model_validator(mode="after")
@@ -429,7 +446,8 @@ def parse_metrics(text: str, path: Path | None = None) -> DistillationMetrics:
     if data["schema_version"] not in READABLE_VERSIONS or isinstance(data["schema_version"], bool):
         readable = ", ".join(map(str, READABLE_VERSIONS[:-1])) + f" and {READABLE_VERSIONS[-1]}"
         raise MetricsError(
-            f"metrics JSON: schema_version: this aueb reads versions {readable} (got {json.dumps(data['schema_version'])})"
+            f"metrics JSON: schema_version: this aueb reads versions {readable} (got "
+            f"{json.dumps(data['schema_version'])})"
         )
     try:
         return DistillationMetrics.model_validate(data)

@@ -261,7 +261,8 @@ class TokenPricing(_Ranged):
     )
     cached_input_price_per_mtok: NonNegative | None = Field(
         None,
-        description="Price of cached input tokens (currency per million tokens); the catalog's when the input price comes from the catalog, else the input price",
+        description="Price of cached input tokens (currency per million tokens); the catalog's when the input price "
+        "comes from the catalog, else the input price",
     )
     cache_write_price_per_mtok: NonNegative | None = Field(
         None,
@@ -278,7 +279,8 @@ class TokenPricing(_Ranged):
     def _check(self) -> TokenPricing:
         if self.cached_input_tokens > self.input_tokens:
             raise ValueError(
-                f"cached_input_tokens ({self.cached_input_tokens:g}) may not exceed input_tokens ({self.input_tokens:g})"
+                f"cached_input_tokens ({self.cached_input_tokens:g}) may not exceed input_tokens "
+                f"({self.input_tokens:g})"
             )
         if self.cached_input_tokens + self.cache_write_input_tokens > self.input_tokens:
             raise ValueError(
@@ -335,7 +337,8 @@ class Distillation(_Ranged):
 
     training_examples: NonNegative = Field(
         0.0,
-        description="Examples labelled by the teacher for training (count), priced at the teacher's 1x cost per request",
+        description="Examples labelled by the teacher for training (count), priced at the teacher's 1x cost per "
+        "request",
     )
     training_compute: NonNegative = Field(0.0, description="Training compute (currency, one-time)")
     engineering: NonNegative = Field(0.0, description="Engineering and evaluation (currency, one-time)")
@@ -346,7 +349,8 @@ class Student(_Ranged):
 
     name: str = Field(min_length=1, description="Display name of the student model")
     quality_retention: NonNegative = Field(
-        description="Student quality / teacher quality, measured by a distillation run or the team's eval (ratio; above 1 when the student beats the teacher)"
+        description="Student quality / teacher quality, measured by a distillation run or the team's eval (ratio; "
+        "above 1 when the student beats the teacher)"
     )
     pricing: Pricing
     distillation: Distillation = Field(default_factory=Distillation)
@@ -376,7 +380,8 @@ class Feature(_Ranged):
     student: Student | None = Field(None, description="The distilled model, if any")
     coverage: Share | None = Field(
         None,
-        description="Share of model-served requests routed to the student first (fraction 0-1); required with a student",
+        description="Share of model-served requests routed to the student first (fraction 0-1); required with a "
+        "student",
     )
     escalation: Share = Field(
         0.0, description="Share of student-routed requests that fall back to the teacher (fraction 0-1)"
@@ -412,14 +417,16 @@ class Scenario(_Ranged):
     )
     growth: Literal["users", "usage"] = Field(
         "users",
-        description="users: users grow (requests and revenue together); usage: requests per user grow, revenue per user fixed",
+        description="users: users grow (requests and revenue together); usage: requests per user grow, revenue per "
+        "user fixed",
     )
     horizon_months: Annotated[float, Field(gt=0, allow_inf_nan=False)] = Field(
         12.0, description="Horizon of the ROI (months)"
     )
     fixed_monthly_cost: NonNegative = Field(
         0.0,
-        description="Platform, on-call and eval infrastructure, shared by features in proportion to requests (currency per month)",
+        description="Platform, on-call and eval infrastructure, shared by features in proportion to requests "
+        "(currency per month)",
     )
     features: list[Feature] = Field(min_length=1, description="The AI features")
 

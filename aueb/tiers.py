@@ -49,7 +49,8 @@ def load_tiers(path: str | Path = TIERS_PATH) -> pd.DataFrame:
         )
         if not ordered:
             raise InputError(
-                f"{path}: row {row} ({metric}): edges elite, median_min, median_max, low are out of order for better={record['better']}"
+                f"{path}: row {row} ({metric}): edges elite, median_min, median_max, low are out of order for "
+                f"better={record['better']}"
             )
     absent = [m for m in TIER_METRICS if m not in set(table["metric"])]
     if absent:

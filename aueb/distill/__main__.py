@@ -78,14 +78,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--task",
         choices=["digits", "text"],
         default="digits",
-        help="digits (numeric features, the default) or text: a MiniLM teacher and a hashed n-gram student on airline tweets or --data with --text-column (needs the text extra)",
+        help="digits (numeric features, the default) or text: a MiniLM teacher and a hashed n-gram student on "
+        "airline tweets or --data with --text-column (needs the text extra)",
     )
     parser.add_argument(
         "--seed",
         metavar="SEED",
         type=_number(int, above_zero=False),
         default=0,
-        help="base seed: seeds are SEED..SEED+N-1; each seed draws its own stratified train/test split and initialisation (default 0)",
+        help="base seed: seeds are SEED..SEED+N-1; each seed draws its own stratified train/test split and "
+        "initialisation (default 0)",
     )
     parser.add_argument(
         "--seeds",
@@ -152,7 +154,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--teacher-prob-columns",
         metavar="C1,C2,...",
         default=None,
-        help="comma-separated columns of an external teacher's class probabilities, one per class in sorted class order",
+        help="comma-separated columns of an external teacher's class probabilities, one per class in sorted "
+        "class order",
     )
     parser.add_argument(
         "--teacher-label-column", metavar="COL", default=None, help="column of an external teacher's predicted label"
@@ -165,7 +168,8 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         type=_number(int, above_zero=True),
         default=None,
-        help="with --task text on the airline tweets: training tweets the teacher labels (default 6000; 300 with --quick)",
+        help="with --task text on the airline tweets: training tweets the teacher labels (default 6000; 300 with "
+        "--quick)",
     )
     parser.add_argument(
         "--feature-columns",
@@ -365,7 +369,8 @@ def _table(metrics, out: Path) -> None:
     labels = "all" if metrics.labels_per_class is None else metrics.labels_per_class
     console.print(
         f"quality retention (student / teacher accuracy): [bold]{metrics.quality_retention:.3f}[/]"
-        f"{_interval(metrics.quality_retention_ci95, '.3f')}, spread across seeds ± {metrics.quality_retention_std or 0:.3f}"
+        f"{_interval(metrics.quality_retention_ci95, '.3f')}, spread across seeds ± "
+        f"{metrics.quality_retention_std or 0:.3f}"
     )
     console.print(
         f"KD gain over hard labels ({labels} per class): [bold]{metrics.kd_gain_pp:+.2f} pp[/]"

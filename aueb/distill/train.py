@@ -76,7 +76,7 @@ class Settings:
 
 def mlp(sizes: list[int]) -> nn.Sequential:
     layers: list[nn.Module] = []
-    for fan_in, fan_out in zip(sizes, sizes[1:]):
+    for fan_in, fan_out in zip(sizes, sizes[1:], strict=False):
         layers += [nn.Linear(fan_in, fan_out), nn.ReLU()]
     return nn.Sequential(*layers[:-1])  # no ReLU on the logits
 
@@ -219,12 +219,15 @@ class Task:
             x_train, y_train = torch.from_numpy(data.x_train), torch.from_numpy(data.y_train)
             x_test = torch.from_numpy(data.x_test)
             labelled_rows = torch.from_numpy(np.flatnonzero(data.y_train >= 0))
-            report = lambda epoch, i=i, seed=seed: progress(
-                "teacher",
-                i * settings.teacher_epochs + epoch,
-                total,
-                f"seed {seed}: epoch {epoch}/{settings.teacher_epochs}",
-            )
+
+            def report(epoch: int, i: int = i, seed: int = seed) -> None:
+                progress(
+                    "teacher",
+                    i * settings.teacher_epochs + epoch,
+                    total,
+                    f"seed {seed}: epoch {epoch}/{settings.teacher_epochs}",
+                )
+
             teacher = train_teacher(x_train[labelled_rows], y_train[labelled_rows], sizes, settings, seed, report)
             teacher.eval()
             with torch.no_grad():

@@ -61,7 +61,8 @@ def measure_window(first: datetime, last: datetime, window_hours: float) -> tupl
         start, hours, condition = first, span_hours, "true"
     if hours <= 0:
         raise InputError(
-            f"every usable record is at {last:%Y-%m-%d %H:%M:%S} UTC: a monthly rate needs records at two different times at least"
+            f"every usable record is at {last:%Y-%m-%d %H:%M:%S} UTC: a monthly rate needs records at two different "
+            "times at least"
         )
     scale = HOURS_PER_MONTH / hours
     return Window(start=start, end=last, hours=hours, scaled=abs(scale - 1) > 1e-12), condition, scale

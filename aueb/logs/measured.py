@@ -64,7 +64,8 @@ def build_scenario(
         else:
             users, per_user = 1.0, figures.requests
             notes.append(
-                f"feature {feature!r}: the log has no user ids; its {figures.requests:,.0f} requests/month are held as 1 user"
+                f"feature {feature!r}: the log has no user ids; its {figures.requests:,.0f} requests/month are held "
+                "as 1 user"
             )
         features.append(
             Feature(

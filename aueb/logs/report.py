@@ -40,7 +40,8 @@ class Records(_Model):
     first_bad: RecordRef | None = None
     ignored: int = Field(
         0,
-        description="Entries that are not model calls (OTel agent, tool, HTTP spans; Langfuse observations other than GENERATION)",
+        description="Entries that are not model calls (OTel agent, tool, HTTP spans; Langfuse observations other "
+        "than GENERATION)",
     )
     merged: int = Field(0, description="Duplicates of another record (two instrumentations of one call), left out")
     corrected: int = Field(
@@ -108,7 +109,8 @@ class AlreadySaved(_Model):
     feature: str
     model: str
     list_cost: float = Field(
-        description="Cost per month of the window's model calls at list prices, every input token uncached, no batch (USD)"
+        description="Cost per month of the window's model calls at list prices, every input token uncached, no batch "
+        "(USD)"
     )
     actual_cost: float = Field(description="Cost per month as priced (prompt cache reads and writes, batch) (USD)")
     saved: float = Field(description="list_cost - actual_cost (USD per month)")

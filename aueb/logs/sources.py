@@ -242,7 +242,8 @@ def scan(source: Source, numbered: bool = False, types: dict[str, str] | None = 
     # In a CSV the header is line 1; rows a reject moved down are put right by locate().
     line = "row_number() OVER () + 1" if numbered else "NULL::BIGINT"
     return (
-        f"SELECT filename AS file, {line} AS line, * EXCLUDE (filename) FROM read_csv({files}, header=true, auto_detect=false, "
+        f"SELECT filename AS file, {line} AS line, * EXCLUDE (filename) FROM read_csv({files}, header=true, "
+        "auto_detect=false, "
         f"columns={{{columns}}}, "
         f"delim=',', quote='\"', escape='\"', filename=true, store_rejects=true, "
         f"max_line_size={MAX_LINE_BYTES}, buffer_size={READ_BUFFER_BYTES})"
