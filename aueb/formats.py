@@ -294,7 +294,7 @@ def table_scenarios(table: list[list[str]], filename: str, delimiter: str = ",")
         else None
     )
     scenarios: dict[str, dict[str, Any]] = {}
-    wide_seen: dict[str, dict[str, tuple[int, str]]] = {}
+    wide_seen: dict[str, dict[str, tuple[int, str | None]]] = {}
     feature_rows: dict[str, list[int]] = {}
     feature_rows_by_name: dict[str, dict[str | None, int]] = {}
     for row_number, cells in enumerate(table[1:], start=2):

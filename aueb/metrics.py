@@ -71,7 +71,7 @@ _DESCRIPTIONS = {
 
 
 def _field(key: str, required: bool = False) -> Any:
-    return Field(description=_DESCRIPTIONS[key]) if required else Field(None, description=_DESCRIPTIONS[key])
+    return Field(description=_DESCRIPTIONS[key]) if required else Field(default=None, description=_DESCRIPTIONS[key])
 
 
 class ModelMetrics(_Model):
@@ -123,7 +123,7 @@ class Hardware(_Model):
         min_length=1, description="The machine the timings ran on (e.g. 'cpu: AMD EPYC' or 'NVIDIA L4')"
     )
     threads: Annotated[int, Field(ge=1)] | None = Field(
-        None, description="CPU threads used for the timings (count; null on an accelerator)"
+        default=None, description="CPU threads used for the timings (count; null on an accelerator)"
     )
     hourly_price: NonNegative = Field(
         description="Price of that machine (currency per hour), the basis of cost_per_million_requests"
@@ -160,7 +160,7 @@ class CascadePoint(_Model):
         "(fraction 0-1)"
     )
     system_accuracy_ci95: Interval | None = Field(
-        None,
+        default=None,
         description="95% paired-bootstrap interval [low, high] of system_accuracy at this threshold (schema 3)",
     )
 
@@ -187,7 +187,8 @@ class Cascade(_Model):
         "= A_S)"
     )
     apgr_ci95: Interval | None = Field(
-        None, description="95% paired-bootstrap interval [low, high] of apgr over the held-out examples (schema 3)"
+        default=None,
+        description="95% paired-bootstrap interval [low, high] of apgr over the held-out examples (schema 3)",
     )
     cpt: dict[str, Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)] | None] = Field(
         description="Smallest teacher share (fraction 0-1) at which the cascade recovers 50%, 80% and 95% of the "
@@ -266,7 +267,7 @@ class SeedResult(_Model):
     )
     kd_gain_pp: Finite = Field(description="student_accuracy - hard_label_accuracy (percentage points)")
     cascade: Cascade | None = Field(
-        None,
+        default=None,
         description="The distilled student's confidence cascade against the teacher on this seed's held-out examples",
     )
 
@@ -285,70 +286,74 @@ class DistillationMetrics(_Model):
         "This is what apply-metrics puts into a scenario's student.quality_retention"
     )
     quality_retention_ci95: Interval | None = Field(
-        None,
+        default=None,
         description="95% paired-bootstrap interval [low, high] of quality_retention (2,000 resamples, seeded; "
         "schema 3)",
     )
     quality_retention_std: NonNegative | None = Field(
-        None, description="Sample standard deviation of the per-seed retention across seeds (ratio; schema 3)"
+        default=None, description="Sample standard deviation of the per-seed retention across seeds (ratio; schema 3)"
     )
     test_examples: Annotated[int, Field(ge=1)] | None = Field(
-        None, description="Held-out test examples behind the accuracies, every seed's split together (count; schema 3)"
+        default=None,
+        description="Held-out test examples behind the accuracies, every seed's split together (count; schema 3)",
     )
     kd_gain_pp: Finite | None = Field(
-        None,
+        default=None,
         description="Mean over seeds of student accuracy minus hard-label student accuracy (percentage points); null "
         "if not measured",
     )
     kd_gain_pp_std: NonNegative | None = Field(
-        None, description="Sample standard deviation of kd_gain_pp over seeds (percentage points)"
+        default=None, description="Sample standard deviation of kd_gain_pp over seeds (percentage points)"
     )
     kd_gain_pp_ci95: Interval | None = Field(
-        None,
+        default=None,
         description="95% paired-bootstrap interval [low, high] of kd_gain_pp (percentage points; schema 3)",
     )
     kd_wins: Annotated[int, Field(ge=0)] | None = Field(
-        None, description="Seeds on which the distilled student beat the hard-label student (count)"
+        default=None, description="Seeds on which the distilled student beat the hard-label student (count)"
     )
     hard_label_accuracy: Accuracy | None = Field(
-        None, description="Mean accuracy of the student trained on the true labels alone (fraction 0-1)"
+        default=None, description="Mean accuracy of the student trained on the true labels alone (fraction 0-1)"
     )
     hard_label_accuracy_ci95: Interval | None = Field(
-        None, description="95% Wilson interval [low, high] of hard_label_accuracy (fraction 0-1; schema 3)"
+        default=None, description="95% Wilson interval [low, high] of hard_label_accuracy (fraction 0-1; schema 3)"
     )
     pseudo_label_accuracy: Accuracy | None = Field(
-        None,
+        default=None,
         description="Mean accuracy of the student trained on the teacher's argmax labels: all an API teacher that "
         "returns only labels gives (fraction 0-1)",
     )
     pseudo_label_accuracy_ci95: Interval | None = Field(
-        None, description="95% Wilson interval [low, high] of pseudo_label_accuracy (fraction 0-1; schema 3)"
+        default=None, description="95% Wilson interval [low, high] of pseudo_label_accuracy (fraction 0-1; schema 3)"
     )
     agreement: Accuracy | None = Field(
-        None, description="Mean share of test inputs where student and teacher predict the same class (fraction 0-1)"
+        default=None,
+        description="Mean share of test inputs where student and teacher predict the same class (fraction 0-1)",
     )
     hardware: Hardware = Field(description="Where the timings ran and what it costs per hour")
     seeds: list[int] = Field(min_length=1, description="Seeds of the runs averaged here ([0] for a single eval)")
-    per_seed: list[SeedResult] | None = Field(None, description="Results of each seed")
+    per_seed: list[SeedResult] | None = Field(default=None, description="Results of each seed")
     labels_per_class: Annotated[int, Field(ge=1)] | None = Field(
-        None, description="True labels per class the student saw (count; null = all labelled training rows)"
+        default=None, description="True labels per class the student saw (count; null = all labelled training rows)"
     )
     temperature: Positive | None = Field(
-        None, description="Softmax temperature of the soft targets (the soft loss is scaled by its square)"
+        default=None, description="Softmax temperature of the soft targets (the soft loss is scaled by its square)"
     )
     alpha: Annotated[float, Field(ge=0, le=1)] | None = Field(
-        None, description="Weight of the true-label loss; 1 - alpha weighs the teacher's targets (fraction 0-1)"
+        default=None, description="Weight of the true-label loss; 1 - alpha weighs the teacher's targets (fraction 0-1)"
     )
-    data: DataSummary | None = Field(None, description="Sizes of the data")
+    data: DataSummary | None = Field(default=None, description="Sizes of the data")
     phase_seconds: dict[str, NonNegative] | None = Field(
-        None, description="Wall time of each phase of the run (seconds)"
+        default=None, description="Wall time of each phase of the run (seconds)"
     )
-    wall_seconds: NonNegative | None = Field(None, description="Wall time of the whole run (seconds)")
-    created_at: datetime | None = Field(None, description="When the metrics were produced (ISO 8601)")
-    aueb_version: str | None = Field(None, description="Version of aueb that wrote the file")
-    notes: str | None = Field(None, description="Free text: how the numbers were obtained (JSON has no comments)")
+    wall_seconds: NonNegative | None = Field(default=None, description="Wall time of the whole run (seconds)")
+    created_at: datetime | None = Field(default=None, description="When the metrics were produced (ISO 8601)")
+    aueb_version: str | None = Field(default=None, description="Version of aueb that wrote the file")
+    notes: str | None = Field(
+        default=None, description="Free text: how the numbers were obtained (JSON has no comments)"
+    )
     cascade: Cascade | None = Field(
-        None,
+        default=None,
         description="The confidence cascade of the student against the teacher on the held-out examples of every "
         "seed pooled (schema_version 2)",
     )
@@ -417,7 +422,7 @@ def _describe(error: dict[str, Any]) -> str:
 def _one_line(error: ValidationError) -> str:
     errors = error.errors()
     more = f" (and {len(errors) - 1} more error{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
-    return _describe(errors[0]) + more
+    return _describe(dict(errors[0])) + more
 
 
 def parse_metrics(text: str, path: Path | None = None) -> DistillationMetrics:

@@ -73,4 +73,4 @@ def tier_codes(metric: str, values: np.ndarray | pd.Series, tiers: pd.DataFrame)
 def tier_bands(metric: str, values: np.ndarray | pd.Series, tiers: pd.DataFrame) -> np.ndarray:
     """The band of each value (None where the value is undefined)."""
     codes = tier_codes(metric, values, tiers)
-    return np.where(codes >= 0, np.array(BANDS, dtype=object)[codes], None)
+    return np.where(codes >= 0, np.array(BANDS, dtype=object)[codes], None)  # type: ignore[return-value]  # numpy stubs

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -138,6 +139,7 @@ def aggregate(con: duckdb.DuckDBPyConnection, window_hours: float) -> Aggregates
                 Anomaly(feature=feature, date=row.date, cost=row.cost, median=row.median, threshold=row.threshold)
             )
         shares = mix[mix["feature"] == feature].groupby("model", sort=False)["calls"].sum()
+        figures: dict[str, Any]
         if feature in window_features.index:
             f = window_features.loc[feature]
             requests, users, hits, cost = float(f["requests"]), int(f["users"]), int(f["hits"]), float(f["cost"])

@@ -11,6 +11,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import cast
 
 import duckdb
 import pandas as pd
@@ -221,7 +222,8 @@ def _measure(
     unpriced = [p for p in prices if p.price is None]
     unpriced_records = 0
     if unpriced:
-        names = ", ".join(sorted({sql_text(p.model) for p in unpriced}))
+        # the pairs come from `model IS NOT NULL`, and an unpriced model has a problem
+        names = ", ".join(sorted({sql_text(cast(str, p.model)) for p in unpriced}))
         condition = f"problem IS NULL AND ignored IS NULL AND model IN ({names})"
         unpriced_records = int(
             con.execute(
@@ -231,7 +233,7 @@ def _measure(
         if not allow_unpriced or strict:
             first = _locate(con, source, feature_key, condition, rejects, False)
             where = f"; first at {first.file}:{first.line}" if first else ""
-            details = "; ".join(dict.fromkeys(p.problem for p in unpriced))
+            details = "; ".join(dict.fromkeys(cast(str, p.problem) for p in unpriced))
             raise InputError(f"{details} ({unpriced_records} records{where}); pass --allow-unpriced to price them 0")
     register_prices(con, prices)
     con.execute(CALLS_VIEW)

@@ -222,6 +222,7 @@ def open_source(patterns: list[str], log_format: str = "auto") -> Source:
             raise InputError(
                 f"{files[0]}: the CSV has no column {missing[0]!r} (required: {', '.join(PLAIN_CSV_REQUIRED)})"
             )
+    assert found is not None and layout is not None  # expand() names one file at least, each one recognised
     return Source(files=tuple(files), format=found, layout=layout, columns=tuple(columns))
 
 
