@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Final, Literal
 
 from pydantic import Field, ValidationError, model_validator
 
@@ -22,7 +22,7 @@ from aueb import cascade as cascade_math
 from aueb import quality
 from aueb.strict import StrictModel
 
-METRICS_SCHEMA_VERSION = 3
+METRICS_SCHEMA_VERSION: Final = 3
 READABLE_VERSIONS = (1, 2, 3)  # version 1: no cascade; version 2: no intervals
 
 # quality_retention and student.accuracy / teacher.accuracy may differ by rounding, not more.

@@ -12,6 +12,11 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+if TYPE_CHECKING:
+    from rich.console import JustifyMethod
+    from rich.progress import TaskID
 
 DEFAULT_OUT = "runs/distill_metrics.json"
 DEFAULT_HOURLY_PRICE = 0.10  # USD per hour: roughly a 2-vCPU cloud instance on demand
@@ -31,7 +36,7 @@ class _InputError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, not argparse's usage block
+    def error(self, message: str) -> NoReturn:  # one line, not argparse's usage block
         raise _InputError(message)
 
 
@@ -196,7 +201,7 @@ class _Bars:
             console=Console(stderr=True),
             transient=False,
         )
-        self.tasks: dict[str, int] = {}
+        self.tasks: dict[str, TaskID] = {}
 
     def __call__(self, phase: str, done: int, total: int, message: str) -> None:
         if phase not in self.tasks:
@@ -360,7 +365,13 @@ def _table(metrics, out: Path) -> None:
         ),
     ]
     table = Table(title=f"{metrics.dataset}\nteacher: {teacher.name}, student: {student.name}", title_justify="left")
-    for header, justify in [("", "left"), ("teacher", "right"), ("student", "right"), ("advantage", "right")]:
+    columns: list[tuple[str, JustifyMethod]] = [
+        ("", "left"),
+        ("teacher", "right"),
+        ("student", "right"),
+        ("advantage", "right"),
+    ]
+    for header, justify in columns:
         table.add_column(header, justify=justify)
     for row in rows:
         table.add_row(*row)
@@ -439,7 +450,9 @@ def main(argv: list[str] | None = None) -> int:
             labels_per_class = None if args.data else (16 if args.task == "text" else 5)
         else:
             labels_per_class = None if args.labels_per_class == "all" else args.labels_per_class
-        quick = dict(teacher_epochs=2, student_steps=200, timing_calls=40, timing_seconds=0.05) if args.quick else {}
+        quick: dict[str, Any] = (
+            dict(teacher_epochs=2, student_steps=200, timing_calls=40, timing_seconds=0.05) if args.quick else {}
+        )
         task = None
         if args.task == "text":
             from aueb.distill.text_task import TextTask
@@ -473,7 +486,7 @@ def main(argv: list[str] | None = None) -> int:
     metrics.phase_seconds = {"load": load_seconds, **(metrics.phase_seconds or {})}
     metrics.wall_seconds = time.perf_counter() - started
     metrics.aueb_version = _version()
-    if getattr(task, "cached", None) is not None:
+    if task is not None and getattr(task, "cached", None) is not None:
         metrics.notes = "teacher embeddings: " + (
             "read from the cache (no model run over the texts)" if task.cached else "computed and cached"
         )

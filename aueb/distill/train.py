@@ -375,10 +375,10 @@ def run(
             }
         return figures
 
-    teacher = ModelMetrics(
+    teacher_metrics = ModelMetrics(
         **model_metrics("teacher", timed.get("teacher"), teachers.name, [r.teacher_accuracy for r in per_seed])
     )
-    student = StudentMetrics(
+    student_metrics = StudentMetrics(
         **model_metrics(
             "student", timed["student"], task.student_name(data, settings), [r.student_accuracy for r in per_seed]
         )
@@ -387,9 +387,9 @@ def run(
     return DistillationMetrics(
         schema_version=METRICS_SCHEMA_VERSION,
         dataset=data.name,
-        teacher=teacher,
-        student=student,
-        quality_retention=student.accuracy / teacher.accuracy,
+        teacher=teacher_metrics,
+        student=student_metrics,
+        quality_retention=student_metrics.accuracy / teacher_metrics.accuracy,
         quality_retention_ci95=bands.retention,
         quality_retention_std=_std(
             [r.student_accuracy / r.teacher_accuracy for r in per_seed if r.teacher_accuracy > 0]
