@@ -93,7 +93,7 @@ class _Ranged(_Model):
         cls.RANGEABLE = tuple(fields)
         # A bound obeys the field's own rule (a share's high <= 1, no negative volume).
         cls._bounds = {
-            name: TypeAdapter(Annotated[f.annotation, *f.metadata] if f.metadata else f.annotation)
+            name: TypeAdapter(Annotated[f.annotation, *f.metadata] if f.metadata else f.annotation)  # type: ignore[arg-type]
             for name, f in fields.items()
         }
 

@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import cast
 
 import numpy as np
 import torch
@@ -286,7 +287,7 @@ def run(
     if external:
         # log-probabilities act as logits: softmax(log p / T) is the teacher's distribution at temperature T.
         teachers = Teachers(
-            data.teacher_name,
+            cast(str, data.teacher_name),  # an external teacher has a name
             [torch.from_numpy(d.teacher_probs_train).clamp_min(1e-8).log() for d in datasets],
             [torch.from_numpy(d.teacher_probs_test).argmax(dim=1) for d in datasets],
         )
