@@ -4,9 +4,9 @@ Only GENERATION observations are model calls; the others are counted as ignored.
 details are disjoint parts that add up to the total (its OpenAI integration moves cached tokens out of
 `input` into `input_cached_tokens`; Anthropic's `input` excludes cache reads and writes), so input tokens
 are `input` plus every input part (keys starting with `input_`, and cache_read_input_tokens /
-cache_creation_input_tokens) and cached tokens are the cache-read parts, cache writes the cache-creation parts; output
-tokens are `output` plus
-the `output_` parts. The deprecated `usage{input, output}` is read as it is. total_cost is the recorded cost.
+cache_creation_input_tokens) and cached tokens are the cache-read parts, cache writes the cache-creation
+parts; output tokens are `output` plus the `output_` parts. The deprecated `usage{input, output}` is read
+as it is. total_cost is the recorded cost.
 """
 
 from __future__ import annotations

@@ -2,9 +2,8 @@
 cache_write_input_tokens, output_tokens, cache_hit, cost (only timestamp, model, input_tokens and
 output_tokens required).
 
-input_tokens includes cached_input_tokens and cache_write_input_tokens (the OpenAI convention of docs/economics.md);
-the feature is
-the column `feature`, or the column --feature-key names.
+input_tokens includes cached_input_tokens and cache_write_input_tokens (the OpenAI convention of
+docs/economics.md); the feature is the column `feature`, or the column --feature-key names.
 """
 
 from __future__ import annotations
