@@ -45,16 +45,19 @@ class HeldOut:
             raise ValueError("held-out results: need at least one example")
         if student.shape != confidence.shape or teacher.shape != confidence.shape:
             raise ValueError(
-                f"held-out results: {len(confidence)} confidences, {len(student)} student and {len(teacher)} teacher results; need one of each per example"
+                f"held-out results: {len(confidence)} confidences, {len(student)} student and {len(teacher)} teacher "
+                "results; need one of each per example"
             )
         if not np.isfinite(confidence).all():
             raise ValueError(
-                f"held-out results: confidence must be finite (example {int(np.flatnonzero(~np.isfinite(confidence))[0])})"
+                "held-out results: confidence must be finite (example "
+                f"{int(np.flatnonzero(~np.isfinite(confidence))[0])})"
             )
         for name, values in (("student", student), ("teacher", teacher)):
             if not np.isin(values, (0, 1)).all():
                 raise ValueError(
-                    f"held-out results: {name} correctness must be 0 or 1 (example {int(np.flatnonzero(~np.isin(values, (0, 1)))[0])})"
+                    f"held-out results: {name} correctness must be 0 or 1 (example "
+                    f"{int(np.flatnonzero(~np.isin(values, (0, 1)))[0])})"
                 )
         object.__setattr__(self, "confidence", confidence)
         object.__setattr__(self, "student_correct", student.astype(bool))

@@ -76,7 +76,8 @@ def lookup(model: str, provider: str | None = None) -> CatalogPrice:
     except LookupError:
         if provider is not None and not any(p.id == provider.lower() for p in snapshot.providers):
             raise UnknownModelError(
-                f"provider {provider!r} is not in the price catalog{_closest(provider, [p.id for p in snapshot.providers])}"
+                f"provider {provider!r} is not in the price "
+                f"catalog{_closest(provider, [p.id for p in snapshot.providers])}"
             ) from None
         names = [m.model for m in catalog_models() if provider is None or m.provider == provider.lower()]
         where = f" at provider {provider!r}" if provider else ""

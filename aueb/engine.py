@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 
 from aueb.catalog import lookup
-from aueb.pricing import price_row, token_cost
 from aueb.errors import InputError
+from aueb.pricing import price_row, token_cost
 from aueb.scenario import PerRequestPricing, Scenario, SelfHostedPricing, TokenPricing
 from aueb.tiers import BANDS, TIER_METRICS, load_tiers, tier_codes
 
@@ -246,7 +246,7 @@ def _costs(
     features: pd.DataFrame,
     multipliers: np.ndarray,
     growth: str,
-    fixed_monthly_cost: float,
+    fixed_monthly_cost: float | np.ndarray,
     scenario_requests: np.ndarray | None = None,
     scenario_features: int | None = None,
 ) -> _Costs:
@@ -325,7 +325,7 @@ def _divide_into(out: np.ndarray, numerator: np.ndarray, denominator: np.ndarray
     out[~np.isfinite(out)] = np.nan
 
 
-def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+def _ratio(numerator: np.ndarray | float, denominator: np.ndarray | float) -> np.ndarray:
     """numerator / denominator as a new array, NaN where undefined (see _divide_into)."""
     numerator, denominator = np.broadcast_arrays(
         np.asarray(numerator, dtype=float), np.asarray(denominator, dtype=float)

@@ -32,8 +32,17 @@ def _location(loc: tuple[int | str, ...], data: Any) -> str:
             continue
         else:
             parts.append(str(key))
-        node = node[key] if isinstance(node, (dict, list)) and _has(node, key) else None
+        node = _child(node, key)
     return ".".join(parts)
+
+
+def _child(node: Any, key: int | str) -> Any:
+    """node[key] where node is a dict or list that has it, else None."""
+    if isinstance(node, dict) and _has(node, key):
+        return node[key]
+    if isinstance(node, list) and isinstance(key, int) and _has(node, key):
+        return node[key]
+    return None
 
 
 def _has(node: dict | list, key: int | str) -> bool:

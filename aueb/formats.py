@@ -199,7 +199,8 @@ def sniff_delimiter(text: str, filename: str) -> str:
     if len(found) > 1:
         counts = " and ".join(f"{n} {DELIMITERS[d]}{'s' if n != 1 else ''}" for d, n in found.items())
         raise InputError(
-            f"{filename}: row 1: cannot tell the delimiter: the header holds {counts}; save the file with one delimiter (comma, semicolon or tab)"
+            f"{filename}: row 1: cannot tell the delimiter: the header holds {counts}; save the file with one "
+            "delimiter (comma, semicolon or tab)"
         )
     return next(iter(found), ",")
 
@@ -293,7 +294,7 @@ def table_scenarios(table: list[list[str]], filename: str, delimiter: str = ",")
         else None
     )
     scenarios: dict[str, dict[str, Any]] = {}
-    wide_seen: dict[str, dict[str, tuple[int, str]]] = {}
+    wide_seen: dict[str, dict[str, tuple[int, str | None]]] = {}
     feature_rows: dict[str, list[int]] = {}
     feature_rows_by_name: dict[str, dict[str | None, int]] = {}
     for row_number, cells in enumerate(table[1:], start=2):
@@ -303,7 +304,7 @@ def table_scenarios(table: list[list[str]], filename: str, delimiter: str = ",")
             raise InputError(
                 f"{filename}: row {row_number}: {len(cells)} cells where the header has {len(header)} columns"
             )
-        given = {column: restore(cell) for column, cell in zip(header, cells) if cell != ""}
+        given = {column: restore(cell) for column, cell in zip(header, cells, strict=True) if cell != ""}
         if delimiter == ";":
             given = {
                 column: _decimal_point(cell, column, convention, f"{filename}: row {row_number}, column {column}")
@@ -332,7 +333,8 @@ def table_scenarios(table: list[list[str]], filename: str, delimiter: str = ",")
         first_row = feature_rows_by_name.setdefault(name, {}).setdefault(feature_name, row_number)
         if feature_name is not None and first_row != row_number:
             raise InputError(
-                f"{filename}: row {row_number}, column feature: the name {feature_name!r} is already used on row {first_row} "
+                f"{filename}: row {row_number}, column feature: the name {feature_name!r} is already used on row "
+                f"{first_row} "
                 f"of scenario {name!r}; feature names must be unique"
             )
         feature: dict[str, Any] = {}
@@ -423,15 +425,17 @@ _DEFAULTED_PRICING = {
 
 
 def _gather_ranges(given: dict[str, Any], filename: str, row_number: int) -> None:
-    """Fold a row's `<field>.low` / `<field>.high` cells into {"low", "mode", "high"} at the field (both empty: no range)."""
+    """Fold a row's `<field>.low` / `<field>.high` cells into {"low", "mode", "high"} at the field (both empty: no
+    range)."""
     for field in dict.fromkeys(RANGE_BOUND_COLUMNS[c] for c in list(given) if c in RANGE_BOUND_COLUMNS):
         low, high = given.pop(f"{field}.low", None), given.pop(f"{field}.high", None)
         if low is None or high is None:
             empty = f"{field}.low" if low is None else f"{field}.high"
             raise InputError(
-                f"{filename}: row {row_number}, column {empty}: empty while {field}.{'high' if low is None else 'low'} is given; a range needs both bounds (both empty: no range)"
+                f"{filename}: row {row_number}, column {empty}: empty while "
+                f"{field}.{'high' if low is None else 'low'} is given; a range needs both bounds (both empty: no range)"
             )
-        given[field] = dict(zip(RANGE_KEYS, (low, given.get(field), high)))
+        given[field] = dict(zip(RANGE_KEYS, (low, given.get(field), high), strict=True))
 
 
 def _csv_error(err: ValidationError, rows: list[int]) -> str:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Final, Literal
 
 from pydantic import Field, ValidationError, model_validator
 
@@ -22,7 +22,7 @@ from aueb import cascade as cascade_math
 from aueb import quality
 from aueb.strict import StrictModel
 
-METRICS_SCHEMA_VERSION = 3
+METRICS_SCHEMA_VERSION: Final = 3
 READABLE_VERSIONS = (1, 2, 3)  # version 1: no cascade; version 2: no intervals
 
 # quality_retention and student.accuracy / teacher.accuracy may differ by rounding, not more.
@@ -56,19 +56,22 @@ _DESCRIPTIONS = {
     "accuracy": "Share of held-out test examples the model gets right (fraction 0-1; mean over seeds)",
     "accuracy_std": "Sample standard deviation of the accuracy over seeds (fraction 0-1)",
     "parameters": "Parameters of the model (count)",
-    "flops_per_example": "Floating-point operations of one forward pass for one example (FLOPs; a multiply-add counts as 2)",
+    "flops_per_example": "Floating-point operations of one forward pass for one example (FLOPs; a multiply-add "
+    "counts as 2)",
     "latency_ms_p50": "Median latency of one request at batch size 1 (milliseconds)",
     "latency_ms_p95": "95th-percentile latency of one request at batch size 1 (milliseconds)",
     "throughput_batch1": "Examples per second, one example per call (examples/s)",
-    "throughput_batch256": "Examples per second in batches of 256: the sustained rate of a batching server (examples/s)",
+    "throughput_batch256": "Examples per second in batches of 256: the sustained rate of a batching server "
+    "(examples/s)",
     "accuracy_ci95": "95% Wilson interval [low, high] of the accuracy on test_examples (fraction 0-1; schema 3)",
     "test_examples": "Held-out test examples behind the accuracy, every seed's split together (count; schema 3)",
-    "cost_per_million_requests": "Cost of a million requests (currency); for a measured model hardware.hourly_price / (throughput_batch256 * 3600) * 1e6",
+    "cost_per_million_requests": "Cost of a million requests (currency); for a measured model hardware.hourly_price "
+    "/ (throughput_batch256 * 3600) * 1e6",
 }
 
 
 def _field(key: str, required: bool = False) -> Any:
-    return Field(description=_DESCRIPTIONS[key]) if required else Field(None, description=_DESCRIPTIONS[key])
+    return Field(description=_DESCRIPTIONS[key]) if required else Field(default=None, description=_DESCRIPTIONS[key])
 
 
 class ModelMetrics(_Model):
@@ -120,7 +123,7 @@ class Hardware(_Model):
         min_length=1, description="The machine the timings ran on (e.g. 'cpu: AMD EPYC' or 'NVIDIA L4')"
     )
     threads: Annotated[int, Field(ge=1)] | None = Field(
-        None, description="CPU threads used for the timings (count; null on an accelerator)"
+        default=None, description="CPU threads used for the timings (count; null on an accelerator)"
     )
     hourly_price: NonNegative = Field(
         description="Price of that machine (currency per hour), the basis of cost_per_million_requests"
@@ -145,17 +148,19 @@ class CascadePoint(_Model):
     """One operating point of the confidence cascade: keep the student's answer when its confidence >= threshold."""
 
     threshold: Finite = Field(
-        description="Confidence threshold tau (the student's highest class probability, or the eval's own confidence score)"
+        description="Confidence threshold tau (the student's highest class probability, or the eval's own confidence "
+        "score)"
     )
     coverage: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = Field(
         description="Share of examples whose confidence >= threshold: the student's answer is kept (fraction 0-1)"
     )
     selective_accuracy: Accuracy = Field(description="Accuracy of the student on the kept examples (fraction 0-1)")
     system_accuracy: Accuracy = Field(
-        description="Accuracy of the cascade: kept examples answered by the student, the rest by the teacher (fraction 0-1)"
+        description="Accuracy of the cascade: kept examples answered by the student, the rest by the teacher "
+        "(fraction 0-1)"
     )
     system_accuracy_ci95: Interval | None = Field(
-        None,
+        default=None,
         description="95% paired-bootstrap interval [low, high] of system_accuracy at this threshold (schema 3)",
     )
 
@@ -168,7 +173,8 @@ class Cascade(_Model):
 
     points: list[CascadePoint] = Field(
         min_length=1,
-        description="The curve by ascending coverage (descending threshold), at every distinct confidence value or coverage steps of at most 0.5%",
+        description="The curve by ascending coverage (descending threshold), at every distinct confidence value or "
+        "coverage steps of at most 0.5%",
     )
     teacher_accuracy: Accuracy = Field(
         description="A_T: accuracy of the teacher alone on the same examples (fraction 0-1)"
@@ -177,16 +183,20 @@ class Cascade(_Model):
         description="A_S: accuracy of the student alone on the same examples (fraction 0-1)"
     )
     apgr: Finite | None = Field(
-        description="Area under the quality gap recovered against the teacher share, 0 to 1 (fraction; null when A_T = A_S)"
+        description="Area under the quality gap recovered against the teacher share, 0 to 1 (fraction; null when A_T "
+        "= A_S)"
     )
     apgr_ci95: Interval | None = Field(
-        None, description="95% paired-bootstrap interval [low, high] of apgr over the held-out examples (schema 3)"
+        default=None,
+        description="95% paired-bootstrap interval [low, high] of apgr over the held-out examples (schema 3)",
     )
     cpt: dict[str, Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)] | None] = Field(
-        description="Smallest teacher share (fraction 0-1) at which the cascade recovers 50%, 80% and 95% of the quality gap, keys '0.5', '0.8', '0.95' (null when not reached or A_T = A_S)"
+        description="Smallest teacher share (fraction 0-1) at which the cascade recovers 50%, 80% and 95% of the "
+        "quality gap, keys '0.5', '0.8', '0.95' (null when not reached or A_T = A_S)"
     )
     aurc: Accuracy = Field(
-        description="Area under the selective risk (1 - accuracy) against coverage, most confident first (fraction 0-1; lower is better)"
+        description="Area under the selective risk (1 - accuracy) against coverage, most confident first (fraction "
+        "0-1; lower is better)"
     )
     n_examples: Annotated[int, Field(ge=1)] = Field(description="Held-out examples the curve was measured on (count)")
 
@@ -194,7 +204,7 @@ class Cascade(_Model):
     def _check(self) -> Cascade:
         if sorted(self.cpt) != sorted(CPT_KEYS):
             raise ValueError(f"cpt: needs exactly the keys {', '.join(CPT_KEYS)} (got {', '.join(self.cpt) or 'none'})")
-        for i, (before, after) in enumerate(zip(self.points, self.points[1:])):
+        for i, (before, after) in enumerate(zip(self.points, self.points[1:], strict=False)):
             if not (after.coverage > before.coverage and after.threshold < before.threshold):
                 raise ValueError(f"points[{i + 1}]: points must go by ascending coverage and descending threshold")
         return self
@@ -220,13 +230,17 @@ class Cascade(_Model):
                     curve.selective_accuracy[stored].tolist(),
                     curve.system_accuracy[stored].tolist(),
                     bands,
+                    strict=True,
                 )
             ],
             teacher_accuracy=curve.teacher_accuracy,
             student_accuracy=curve.student_accuracy,
             apgr=cascade_math.apgr(curve),
             apgr_ci95=apgr_band,
-            cpt={key: cascade_math.cpt(curve, level) for key, level in zip(CPT_KEYS, cascade_math.CPT_LEVELS)},
+            cpt={
+                key: cascade_math.cpt(curve, level)
+                for key, level in zip(CPT_KEYS, cascade_math.CPT_LEVELS, strict=True)
+            },
             aurc=cascade_math.aurc(held_out),
             n_examples=held_out.n,
         )
@@ -253,7 +267,7 @@ class SeedResult(_Model):
     )
     kd_gain_pp: Finite = Field(description="student_accuracy - hard_label_accuracy (percentage points)")
     cascade: Cascade | None = Field(
-        None,
+        default=None,
         description="The distilled student's confidence cascade against the teacher on this seed's held-out examples",
     )
 
@@ -272,68 +286,76 @@ class DistillationMetrics(_Model):
         "This is what apply-metrics puts into a scenario's student.quality_retention"
     )
     quality_retention_ci95: Interval | None = Field(
-        None,
-        description="95% paired-bootstrap interval [low, high] of quality_retention (2,000 resamples, seeded; schema 3)",
+        default=None,
+        description="95% paired-bootstrap interval [low, high] of quality_retention (2,000 resamples, seeded; "
+        "schema 3)",
     )
     quality_retention_std: NonNegative | None = Field(
-        None, description="Sample standard deviation of the per-seed retention across seeds (ratio; schema 3)"
+        default=None, description="Sample standard deviation of the per-seed retention across seeds (ratio; schema 3)"
     )
     test_examples: Annotated[int, Field(ge=1)] | None = Field(
-        None, description="Held-out test examples behind the accuracies, every seed's split together (count; schema 3)"
+        default=None,
+        description="Held-out test examples behind the accuracies, every seed's split together (count; schema 3)",
     )
     kd_gain_pp: Finite | None = Field(
-        None,
-        description="Mean over seeds of student accuracy minus hard-label student accuracy (percentage points); null if not measured",
+        default=None,
+        description="Mean over seeds of student accuracy minus hard-label student accuracy (percentage points); null "
+        "if not measured",
     )
     kd_gain_pp_std: NonNegative | None = Field(
-        None, description="Sample standard deviation of kd_gain_pp over seeds (percentage points)"
+        default=None, description="Sample standard deviation of kd_gain_pp over seeds (percentage points)"
     )
     kd_gain_pp_ci95: Interval | None = Field(
-        None,
+        default=None,
         description="95% paired-bootstrap interval [low, high] of kd_gain_pp (percentage points; schema 3)",
     )
     kd_wins: Annotated[int, Field(ge=0)] | None = Field(
-        None, description="Seeds on which the distilled student beat the hard-label student (count)"
+        default=None, description="Seeds on which the distilled student beat the hard-label student (count)"
     )
     hard_label_accuracy: Accuracy | None = Field(
-        None, description="Mean accuracy of the student trained on the true labels alone (fraction 0-1)"
+        default=None, description="Mean accuracy of the student trained on the true labels alone (fraction 0-1)"
     )
     hard_label_accuracy_ci95: Interval | None = Field(
-        None, description="95% Wilson interval [low, high] of hard_label_accuracy (fraction 0-1; schema 3)"
+        default=None, description="95% Wilson interval [low, high] of hard_label_accuracy (fraction 0-1; schema 3)"
     )
     pseudo_label_accuracy: Accuracy | None = Field(
-        None,
-        description="Mean accuracy of the student trained on the teacher's argmax labels: all an API teacher that returns only labels gives (fraction 0-1)",
+        default=None,
+        description="Mean accuracy of the student trained on the teacher's argmax labels: all an API teacher that "
+        "returns only labels gives (fraction 0-1)",
     )
     pseudo_label_accuracy_ci95: Interval | None = Field(
-        None, description="95% Wilson interval [low, high] of pseudo_label_accuracy (fraction 0-1; schema 3)"
+        default=None, description="95% Wilson interval [low, high] of pseudo_label_accuracy (fraction 0-1; schema 3)"
     )
     agreement: Accuracy | None = Field(
-        None, description="Mean share of test inputs where student and teacher predict the same class (fraction 0-1)"
+        default=None,
+        description="Mean share of test inputs where student and teacher predict the same class (fraction 0-1)",
     )
     hardware: Hardware = Field(description="Where the timings ran and what it costs per hour")
     seeds: list[int] = Field(min_length=1, description="Seeds of the runs averaged here ([0] for a single eval)")
-    per_seed: list[SeedResult] | None = Field(None, description="Results of each seed")
+    per_seed: list[SeedResult] | None = Field(default=None, description="Results of each seed")
     labels_per_class: Annotated[int, Field(ge=1)] | None = Field(
-        None, description="True labels per class the student saw (count; null = all labelled training rows)"
+        default=None, description="True labels per class the student saw (count; null = all labelled training rows)"
     )
     temperature: Positive | None = Field(
-        None, description="Softmax temperature of the soft targets (the soft loss is scaled by its square)"
+        default=None, description="Softmax temperature of the soft targets (the soft loss is scaled by its square)"
     )
     alpha: Annotated[float, Field(ge=0, le=1)] | None = Field(
-        None, description="Weight of the true-label loss; 1 - alpha weighs the teacher's targets (fraction 0-1)"
+        default=None, description="Weight of the true-label loss; 1 - alpha weighs the teacher's targets (fraction 0-1)"
     )
-    data: DataSummary | None = Field(None, description="Sizes of the data")
+    data: DataSummary | None = Field(default=None, description="Sizes of the data")
     phase_seconds: dict[str, NonNegative] | None = Field(
-        None, description="Wall time of each phase of the run (seconds)"
+        default=None, description="Wall time of each phase of the run (seconds)"
     )
-    wall_seconds: NonNegative | None = Field(None, description="Wall time of the whole run (seconds)")
-    created_at: datetime | None = Field(None, description="When the metrics were produced (ISO 8601)")
-    aueb_version: str | None = Field(None, description="Version of aueb that wrote the file")
-    notes: str | None = Field(None, description="Free text: how the numbers were obtained (JSON has no comments)")
+    wall_seconds: NonNegative | None = Field(default=None, description="Wall time of the whole run (seconds)")
+    created_at: datetime | None = Field(default=None, description="When the metrics were produced (ISO 8601)")
+    aueb_version: str | None = Field(default=None, description="Version of aueb that wrote the file")
+    notes: str | None = Field(
+        default=None, description="Free text: how the numbers were obtained (JSON has no comments)"
+    )
     cascade: Cascade | None = Field(
-        None,
-        description="The confidence cascade of the student against the teacher on the held-out examples of every seed pooled (schema_version 2)",
+        default=None,
+        description="The confidence cascade of the student against the teacher on the held-out examples of every "
+        "seed pooled (schema_version 2)",
     )
 
     @model_validator(mode="after")
@@ -400,7 +422,7 @@ def _describe(error: dict[str, Any]) -> str:
 def _one_line(error: ValidationError) -> str:
     errors = error.errors()
     more = f" (and {len(errors) - 1} more error{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
-    return _describe(errors[0]) + more
+    return _describe(dict(errors[0])) + more
 
 
 def parse_metrics(text: str, path: Path | None = None) -> DistillationMetrics:
@@ -429,7 +451,8 @@ def parse_metrics(text: str, path: Path | None = None) -> DistillationMetrics:
     if data["schema_version"] not in READABLE_VERSIONS or isinstance(data["schema_version"], bool):
         readable = ", ".join(map(str, READABLE_VERSIONS[:-1])) + f" and {READABLE_VERSIONS[-1]}"
         raise MetricsError(
-            f"metrics JSON: schema_version: this aueb reads versions {readable} (got {json.dumps(data['schema_version'])})"
+            f"metrics JSON: schema_version: this aueb reads versions {readable} (got "
+            f"{json.dumps(data['schema_version'])})"
         )
     try:
         return DistillationMetrics.model_validate(data)

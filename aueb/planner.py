@@ -153,7 +153,8 @@ def choose_point(scenario: Scenario, cascade: Cascade, feature: str, spec: str) 
         found = [i for i, c in enumerate(cascade.column("coverage")) if c >= wanted]
         if not found:
             raise MetricsError(
-                f"operating point: no point has a coverage >= {wanted:g} (the largest is {cascade.points[-1].coverage:g})"
+                f"operating point: no point has a coverage >= {wanted:g} (the largest is "
+                f"{cascade.points[-1].coverage:g})"
             )
         return found[0]
     if match["threshold"] is not None:
@@ -162,13 +163,15 @@ def choose_point(scenario: Scenario, cascade: Cascade, feature: str, spec: str) 
         if not found:
             highest = cascade.points[0].threshold
             raise MetricsError(
-                f"operating point: no point has a threshold >= {wanted:g} (the highest is {highest:g}); the student would answer nothing"
+                f"operating point: no point has a threshold >= {wanted:g} (the highest is {highest:g}); the student "
+                "would answer nothing"
             )
         return found[-1]
     chosen = plan(scenario, cascade, feature)
     if chosen.best is None:
         raise MetricsError(
-            f"operating point: no point of the cascade fits feature {feature!r} (each one's retention x teacher quality is above 1 or negative)"
+            f"operating point: no point of the cascade fits feature {feature!r} (each one's retention x teacher "
+            "quality is above 1 or negative)"
         )
     return chosen.best
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -186,7 +187,7 @@ def _sampled_features(
         else:
             grid[item.column][:, item.feature] = row
     for (feature, role), sampled in tokens.items():
-        figures = {**token_models[(feature, role)], **sampled}
+        figures: dict[str, Any] = {**token_models[(feature, role)], **sampled}
         n_in = np.asarray(figures["input_tokens"], dtype=float)
         # Sampled independently, cached tokens may come out above input tokens: then all input tokens are cached.
         n_c = np.minimum(figures["cached_input_tokens"], n_in)

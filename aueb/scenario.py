@@ -93,7 +93,7 @@ class _Ranged(_Model):
         cls.RANGEABLE = tuple(fields)
         # A bound obeys the field's own rule (a share's high <= 1, no negative volume).
         cls._bounds = {
-            name: TypeAdapter(Annotated[f.annotation, *f.metadata] if f.metadata else f.annotation)
+            name: TypeAdapter(Annotated[f.annotation, *f.metadata] if f.metadata else f.annotation)  # type: ignore[arg-type]
             for name, f in fields.items()
         }
 
@@ -241,44 +241,46 @@ class TokenPricing(_Ranged):
 
     kind: Literal["tokens"] = "tokens"
     model: str | None = Field(
-        None, min_length=1, description="Catalog model name (e.g. gpt-4o); needed when a price is left out"
+        default=None, min_length=1, description="Catalog model name (e.g. gpt-4o); needed when a price is left out"
     )
     provider: str | None = Field(
-        None, min_length=1, description="Catalog provider id (e.g. openai); optional, narrows the lookup"
+        default=None, min_length=1, description="Catalog provider id (e.g. openai); optional, narrows the lookup"
     )
     input_tokens: NonNegative = Field(description="Input tokens per request (tokens)")
     output_tokens: NonNegative = Field(description="Output tokens per request (tokens)")
     cached_input_tokens: NonNegative = Field(
-        0.0, description="Input tokens per request served from the prompt cache (tokens, at most input_tokens)"
+        default=0.0, description="Input tokens per request served from the prompt cache (tokens, at most input_tokens)"
     )
     cache_write_input_tokens: NonNegative = Field(
-        0.0,
+        default=0.0,
         description="Input tokens per request written to the prompt cache "
         "(tokens; with cached_input_tokens at most input_tokens)",
     )
     input_price_per_mtok: NonNegative | None = Field(
-        None, description="Price of input tokens (currency per million tokens); from the catalog when left out"
+        default=None, description="Price of input tokens (currency per million tokens); from the catalog when left out"
     )
     cached_input_price_per_mtok: NonNegative | None = Field(
-        None,
-        description="Price of cached input tokens (currency per million tokens); the catalog's when the input price comes from the catalog, else the input price",
+        default=None,
+        description="Price of cached input tokens (currency per million tokens); the catalog's when the input price "
+        "comes from the catalog, else the input price",
     )
     cache_write_price_per_mtok: NonNegative | None = Field(
-        None,
+        default=None,
         description="Price of input tokens written to the prompt cache (currency per million tokens); "
         "the catalog's when the input price comes from the catalog, else the input price",
     )
     output_price_per_mtok: NonNegative | None = Field(
-        None, description="Price of output tokens (currency per million tokens); from the catalog when left out"
+        default=None, description="Price of output tokens (currency per million tokens); from the catalog when left out"
     )
-    batch_share: Share = Field(0.0, description="Share of requests sent through the batch API (fraction 0-1)")
-    batch_discount: Share = Field(0.0, description="Discount of the batch API (fraction 0-1, 0.5 = half price)")
+    batch_share: Share = Field(default=0.0, description="Share of requests sent through the batch API (fraction 0-1)")
+    batch_discount: Share = Field(default=0.0, description="Discount of the batch API (fraction 0-1, 0.5 = half price)")
 
     @model_validator(mode="after")
     def _check(self) -> TokenPricing:
         if self.cached_input_tokens > self.input_tokens:
             raise ValueError(
-                f"cached_input_tokens ({self.cached_input_tokens:g}) may not exceed input_tokens ({self.input_tokens:g})"
+                f"cached_input_tokens ({self.cached_input_tokens:g}) may not exceed input_tokens "
+                f"({self.input_tokens:g})"
             )
         if self.cached_input_tokens + self.cache_write_input_tokens > self.input_tokens:
             raise ValueError(
@@ -309,13 +311,13 @@ class SelfHostedPricing(_Ranged):
         description="Sustained throughput of one replica (requests per second)"
     )
     utilization: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = Field(
-        0.6, description="Target utilisation of a replica (fraction, above 0 and at most 1)"
+        default=0.6, description="Target utilisation of a replica (fraction, above 0 and at most 1)"
     )
     peak_to_average: Annotated[float, Field(ge=1, allow_inf_nan=False)] = Field(
-        1.0, description="Peak traffic over average traffic (ratio, at least 1)"
+        default=1.0, description="Peak traffic over average traffic (ratio, at least 1)"
     )
     min_replicas: Annotated[int, Field(ge=0)] = Field(
-        1, description="Replicas kept running whatever the volume (count)"
+        default=1, description="Replicas kept running whatever the volume (count)"
     )
 
 
@@ -334,11 +336,12 @@ class Distillation(_Ranged):
     """One-time cost of making the student."""
 
     training_examples: NonNegative = Field(
-        0.0,
-        description="Examples labelled by the teacher for training (count), priced at the teacher's 1x cost per request",
+        default=0.0,
+        description="Examples labelled by the teacher for training (count), priced at the teacher's 1x cost per "
+        "request",
     )
-    training_compute: NonNegative = Field(0.0, description="Training compute (currency, one-time)")
-    engineering: NonNegative = Field(0.0, description="Engineering and evaluation (currency, one-time)")
+    training_compute: NonNegative = Field(default=0.0, description="Training compute (currency, one-time)")
+    engineering: NonNegative = Field(default=0.0, description="Engineering and evaluation (currency, one-time)")
 
 
 class Student(_Ranged):
@@ -346,7 +349,8 @@ class Student(_Ranged):
 
     name: str = Field(min_length=1, description="Display name of the student model")
     quality_retention: NonNegative = Field(
-        description="Student quality / teacher quality, measured by a distillation run or the team's eval (ratio; above 1 when the student beats the teacher)"
+        description="Student quality / teacher quality, measured by a distillation run or the team's eval (ratio; "
+        "above 1 when the student beats the teacher)"
     )
     pricing: Pricing
     distillation: Distillation = Field(default_factory=Distillation)
@@ -359,27 +363,28 @@ class Feature(_Ranged):
     users: NonNegative = Field(description="Monthly active users of the feature (users per month)")
     requests_per_user: NonNegative = Field(description="AI requests per user (requests per user per month)")
     revenue_per_user: NonNegative = Field(
-        0.0, description="Revenue attributed to the feature (currency per user per month; 0 for a cost centre)"
+        default=0.0, description="Revenue attributed to the feature (currency per user per month; 0 for a cost centre)"
     )
-    cache_hit_rate: Share = Field(0.0, description="Share of requests answered from a cache (fraction 0-1)")
-    cache_cost_per_request: NonNegative = Field(0.0, description="Cost of a cache hit (currency per request)")
+    cache_hit_rate: Share = Field(default=0.0, description="Share of requests answered from a cache (fraction 0-1)")
+    cache_cost_per_request: NonNegative = Field(default=0.0, description="Cost of a cache hit (currency per request)")
     overhead_per_request: NonNegative = Field(
-        0.0, description="Retrieval, embeddings, vector DB, logging, guardrails (currency per request)"
+        default=0.0, description="Retrieval, embeddings, vector DB, logging, guardrails (currency per request)"
     )
-    review_share: Share = Field(0.0, description="Share of outputs reviewed by a person (fraction 0-1)")
-    review_minutes: NonNegative = Field(0.0, description="Reviewer time per reviewed output (minutes)")
-    reviewer_hourly_cost: NonNegative = Field(0.0, description="Loaded cost of a reviewer (currency per hour)")
+    review_share: Share = Field(default=0.0, description="Share of outputs reviewed by a person (fraction 0-1)")
+    review_minutes: NonNegative = Field(default=0.0, description="Reviewer time per reviewed output (minutes)")
+    reviewer_hourly_cost: NonNegative = Field(default=0.0, description="Loaded cost of a reviewer (currency per hour)")
     cost_per_error: NonNegative = Field(
-        0.0, description="Economic cost of one incorrect output: refund, ticket, liability (currency per error)"
+        default=0.0, description="Economic cost of one incorrect output: refund, ticket, liability (currency per error)"
     )
     teacher: Teacher
-    student: Student | None = Field(None, description="The distilled model, if any")
+    student: Student | None = Field(default=None, description="The distilled model, if any")
     coverage: Share | None = Field(
-        None,
-        description="Share of model-served requests routed to the student first (fraction 0-1); required with a student",
+        default=None,
+        description="Share of model-served requests routed to the student first (fraction 0-1); required with a "
+        "student",
     )
     escalation: Share = Field(
-        0.0, description="Share of student-routed requests that fall back to the teacher (fraction 0-1)"
+        default=0.0, description="Share of student-routed requests that fall back to the teacher (fraction 0-1)"
     )
 
     @model_validator(mode="after")
@@ -404,22 +409,24 @@ class Scenario(_Ranged):
     RANGE_FIELDS = ("fixed_monthly_cost",)
 
     name: str = Field(min_length=1, description="Scenario name")
-    currency: str = Field("USD", min_length=1, description="Currency of every money figure (ISO code)")
+    currency: str = Field(default="USD", min_length=1, description="Currency of every money figure (ISO code)")
     multipliers: list[Annotated[float, Field(gt=0, allow_inf_nan=False)]] = Field(
         default_factory=lambda: [1.0, 10.0, 100.0],
         min_length=1,
         description="Volume multipliers to project (x today's volume)",
     )
     growth: Literal["users", "usage"] = Field(
-        "users",
-        description="users: users grow (requests and revenue together); usage: requests per user grow, revenue per user fixed",
+        default="users",
+        description="users: users grow (requests and revenue together); usage: requests per user grow, revenue per "
+        "user fixed",
     )
     horizon_months: Annotated[float, Field(gt=0, allow_inf_nan=False)] = Field(
-        12.0, description="Horizon of the ROI (months)"
+        default=12.0, description="Horizon of the ROI (months)"
     )
     fixed_monthly_cost: NonNegative = Field(
-        0.0,
-        description="Platform, on-call and eval infrastructure, shared by features in proportion to requests (currency per month)",
+        default=0.0,
+        description="Platform, on-call and eval infrastructure, shared by features in proportion to requests "
+        "(currency per month)",
     )
     features: list[Feature] = Field(min_length=1, description="The AI features")
 

@@ -49,7 +49,8 @@ def load_tiers(path: str | Path = TIERS_PATH) -> pd.DataFrame:
         )
         if not ordered:
             raise InputError(
-                f"{path}: row {row} ({metric}): edges elite, median_min, median_max, low are out of order for better={record['better']}"
+                f"{path}: row {row} ({metric}): edges elite, median_min, median_max, low are out of order for "
+                f"better={record['better']}"
             )
     absent = [m for m in TIER_METRICS if m not in set(table["metric"])]
     if absent:
@@ -72,4 +73,4 @@ def tier_codes(metric: str, values: np.ndarray | pd.Series, tiers: pd.DataFrame)
 def tier_bands(metric: str, values: np.ndarray | pd.Series, tiers: pd.DataFrame) -> np.ndarray:
     """The band of each value (None where the value is undefined)."""
     codes = tier_codes(metric, values, tiers)
-    return np.where(codes >= 0, np.array(BANDS, dtype=object)[codes], None)
+    return np.where(codes >= 0, np.array(BANDS, dtype=object)[codes], None)  # type: ignore[return-value]  # numpy stubs

@@ -46,7 +46,8 @@ CHARTS_DRAWN = """() => {
 
 
 DRAWN = """() => document.querySelectorAll('[data-testid="stSkeleton"]').length === 0
-    && Array.from(document.querySelectorAll('[data-testid="stPlotlyChart"]')).every(c => c.querySelector('.main-svg'))"""
+    && Array.from(document.querySelectorAll('[data-testid="stPlotlyChart"]')).every(c =>
+        c.querySelector('.main-svg'))"""
 
 
 def bench_rerun(reruns: int) -> tuple[float, list[float]]:
@@ -148,15 +149,18 @@ def main() -> None:
     args = parser.parse_args()
     os.chdir(ROOT)
     print(
-        f"python {platform.python_version()}, {os.cpu_count()} CPUs, {platform.processor() or platform.machine()}, load {os.getloadavg()[0]:.2f}"
+        f"python {platform.python_version()}, {os.cpu_count()} CPUs, {platform.processor() or platform.machine()}, "
+        f"load {os.getloadavg()[0]:.2f}"
     )
     rerun, reruns = bench_rerun(args.reruns)
     print(
-        f"rerun after an input change (Edit scenario page, AppTest): median {rerun:.0f} ms, all {[round(t) for t in reruns]}"
+        f"rerun after an input change (Edit scenario page, AppTest): median {rerun:.0f} ms, all "
+        f"{[round(t) for t in reruns]}"
     )
     first, firsts = bench_first_render(args.renders)
     print(
-        f"first render in Chromium (navigation to ready, charts drawn): median {first:.0f} ms, all {[round(t) for t in firsts]}"
+        f"first render in Chromium (navigation to ready, charts drawn): median {first:.0f} ms, all "
+        f"{[round(t) for t in firsts]}"
     )
     if args.baseline:
         with tempfile.TemporaryDirectory() as folder:

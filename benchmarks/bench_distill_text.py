@@ -68,35 +68,43 @@ def main() -> None:
     speedup_b1 = s.throughput_batch1 / t.throughput_batch1
     speedup_b256 = s.throughput_batch256 / t.throughput_batch256
     print(
-        f"== {m.dataset}: {len(m.seeds)} seeds, {m.labels_per_class or 'all'} labels per class, {m.data.train_inputs:,} training texts, {m.data.test:,} test"
+        f"== {m.dataset}: {len(m.seeds)} seeds, {m.labels_per_class or 'all'} labels per class, "
+        f"{m.data.train_inputs:,} training texts, {m.data.test:,} test"
     )
     print(
         f"  wall {wall:.1f}s (process, empty cache); phases: "
         + ", ".join(f"{k} {v:.1f}s" for k, v in (m.phase_seconds or {}).items())
     )
     print(
-        f"  teacher {t.name}: {t.accuracy:.4f} ± {t.accuracy_std:.4f}; {t.parameters:,} parameters, {t.flops_per_example:,.0f} FLOPs/text (estimate)"
+        f"  teacher {t.name}: {t.accuracy:.4f} ± {t.accuracy_std:.4f}; {t.parameters:,} parameters, "
+        f"{t.flops_per_example:,.0f} FLOPs/text (estimate)"
     )
     print(
-        f"  student {s.name}: {s.accuracy:.4f} ± {s.accuracy_std:.4f}; {s.parameters:,} parameters, {s.flops_per_example:,.0f} FLOPs/text (estimate)"
+        f"  student {s.name}: {s.accuracy:.4f} ± {s.accuracy_std:.4f}; {s.parameters:,} parameters, "
+        f"{s.flops_per_example:,.0f} FLOPs/text (estimate)"
     )
     print(
-        f"  hard labels {m.hard_label_accuracy:.4f}; teacher argmax {m.pseudo_label_accuracy:.4f}; agreement {m.agreement:.4f}"
+        f"  hard labels {m.hard_label_accuracy:.4f}; teacher argmax {m.pseudo_label_accuracy:.4f}; agreement "
+        f"{m.agreement:.4f}"
     )
     print(
-        f"  KD gain {m.kd_gain_pp:+.2f} pp ± {m.kd_gain_pp_std:.2f} (wins {m.kd_wins}/{len(m.seeds)}); retention {m.quality_retention:.4f}"
+        f"  KD gain {m.kd_gain_pp:+.2f} pp ± {m.kd_gain_pp_std:.2f} (wins {m.kd_wins}/{len(m.seeds)}); retention "
+        f"{m.quality_retention:.4f}"
     )
     print(
-        f"  latency p50/p95 ms: teacher {t.latency_ms_p50:.2f}/{t.latency_ms_p95:.2f}, student {s.latency_ms_p50:.3f}/{s.latency_ms_p95:.3f}"
+        f"  latency p50/p95 ms: teacher {t.latency_ms_p50:.2f}/{t.latency_ms_p95:.2f}, student "
+        f"{s.latency_ms_p50:.3f}/{s.latency_ms_p95:.3f}"
     )
     print(
         f"  texts/s batch 1: teacher {t.throughput_batch1:,.1f}, student {s.throughput_batch1:,.0f} ({speedup_b1:.1f}x)"
     )
     print(
-        f"  texts/s batch 256: teacher {t.throughput_batch256:,.1f}, student {s.throughput_batch256:,.0f} ({speedup_b256:.1f}x)"
+        f"  texts/s batch 256: teacher {t.throughput_batch256:,.1f}, student {s.throughput_batch256:,.0f} "
+        f"({speedup_b256:.1f}x)"
     )
     print(
-        f"  USD per 1M requests at {m.hardware.hourly_price:g}/h: teacher {t.cost_per_million_requests:.3g}, student {s.cost_per_million_requests:.3g}"
+        f"  USD per 1M requests at {m.hardware.hourly_price:g}/h: teacher {t.cost_per_million_requests:.3g}, student "
+        f"{s.cost_per_million_requests:.3g}"
     )
     print(
         f"  95% intervals on {m.test_examples:,} test examples: teacher {_band(t.accuracy_ci95)}, student "
@@ -108,8 +116,10 @@ def main() -> None:
         print("  labels/class | hard | argmax | KD | KD gain pp | wins | teacher | retention [95%] | wall s")
         for labels, r, seconds in sweep:
             print(
-                f"  {labels:>12} | {r.hard_label_accuracy:.4f} | {r.pseudo_label_accuracy:.4f} | {r.student.accuracy:.4f} | "
-                f"{r.kd_gain_pp:+.2f} ± {r.kd_gain_pp_std:.2f} | {r.kd_wins}/{len(r.seeds)} | {r.teacher.accuracy:.4f} | "
+                f"  {labels:>12} | {r.hard_label_accuracy:.4f} | {r.pseudo_label_accuracy:.4f} | "
+                f"{r.student.accuracy:.4f} | "
+                f"{r.kd_gain_pp:+.2f} ± {r.kd_gain_pp_std:.2f} | {r.kd_wins}/{len(r.seeds)} | "
+                f"{r.teacher.accuracy:.4f} | "
                 f"{r.quality_retention:.4f} {_band(r.quality_retention_ci95)} | {seconds:.1f}"
             )
         enough = smallest_sufficient(

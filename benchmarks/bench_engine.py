@@ -187,13 +187,16 @@ def main() -> None:
     seconds_1m, big = best_of(3, lambda: engine_projection(million, tiers))
 
     print(
-        f"machine: {platform.machine()}, {platform.processor() or 'cpu'}, python {platform.python_version()}, numpy {np.__version__}, pandas {pd.__version__}"
+        f"machine: {platform.machine()}, {platform.processor() or 'cpu'}, python {platform.python_version()}, numpy "
+        f"{np.__version__}, pandas {pd.__version__}"
     )
     print(
-        f"20,000 features x {len(MULTIPLIERS)} multipliers x 2 arms: engine {engine_s * 1000:.1f} ms, per-feature loop {loop_s * 1000:.0f} ms (same figures, rtol 1e-9)"
+        f"20,000 features x {len(MULTIPLIERS)} multipliers x 2 arms: engine {engine_s * 1000:.1f} ms, per-feature "
+        f"loop {loop_s * 1000:.0f} ms (same figures, rtol 1e-9)"
     )
     print(
-        f"1,000,000 features x {len(MULTIPLIERS)} multipliers x 2 arms: {len(big):,} rows in {seconds_1m:.2f} s (best of 3)"
+        f"1,000,000 features x {len(MULTIPLIERS)} multipliers x 2 arms: {len(big):,} rows in {seconds_1m:.2f} s "
+        "(best of 3)"
     )
     print(f"speedup_vs_loop={loop_s / engine_s:.1f} seconds_1m={seconds_1m:.2f}")
 

@@ -81,12 +81,14 @@ def generate_otel(path: Path, spans: int, per_line: int = 4) -> None:
         COPY (
             SELECT json_object('resourceSpans', json_array(json_object(
                 'resource', json_object('attributes', json_array({attribute("service.name", "'bench'")})),
-                'scopeSpans', json_array(json_object('scope', json_object('name', 'bench'), 'spans', json_group_array(span)))
+                'scopeSpans', json_array(json_object(
+                    'scope', json_object('name', 'bench'), 'spans', json_group_array(span)))
             ))) AS line
             FROM (
                 SELECT i // {per_line} AS line_id, json_object(
                     'traceId', printf('%032x', i), 'spanId', printf('%016x', i), 'name', 'chat', 'kind', 3,
-                    'startTimeUnixNano', CAST(epoch_us(ts) * 1000 AS VARCHAR), 'endTimeUnixNano', CAST(epoch_us(ts) * 1000 + 2e9 AS BIGINT)::VARCHAR,
+                    'startTimeUnixNano', CAST(epoch_us(ts) * 1000 AS VARCHAR),
+                    'endTimeUnixNano', CAST(epoch_us(ts) * 1000 + 2e9 AS BIGINT)::VARCHAR,
                     'attributes', json_array({attributes}), 'status', json_object()) AS span
                 FROM (SELECT i, {spans} AS n, {_REQUEST} FROM range({spans}) t(i))
             ) GROUP BY line_id
@@ -117,7 +119,8 @@ PEAK_RSS
 start, cpu = time.perf_counter(), cpu_seconds()
 measured = ingest([sys.argv[1]], feature_key=sys.argv[2] or None)
 seconds, cpu = time.perf_counter() - start, cpu_seconds() - cpu
-features = {k: {"requests": v.requests, "cost": v.cost, "users": v.users, "input_p95": v.input_tokens_p95} for k, v in measured.report.features.items()}
+features = {k: {"requests": v.requests, "cost": v.cost, "users": v.users, "input_p95": v.input_tokens_p95}
+            for k, v in measured.report.features.items()}
 print(json.dumps({"seconds": seconds, "cpu_s": cpu, "rss_mb": peak_rss_mb(),
                   "read": measured.report.records.read, "features": features}))
 """
@@ -128,31 +131,40 @@ import numpy as np, pandas as pd
 PEAK_RSS
 from aueb.catalog import lookup
 start, cpu = time.perf_counter(), cpu_seconds()
-frame = pd.read_csv(sys.argv[1], dtype={"feature": "category", "user": "category", "model": "category", "provider": "category",
-                    "input_tokens": "int64", "cached_input_tokens": "int64", "output_tokens": "int64", "cache_hit": "bool", "cost": "float64"})
+frame = pd.read_csv(sys.argv[1], dtype={"feature": "category", "user": "category", "model": "category",
+                    "provider": "category", "input_tokens": "int64", "cached_input_tokens": "int64",
+                    "output_tokens": "int64", "cache_hit": "bool", "cost": "float64"})
 frame["ts"] = pd.to_datetime(frame["timestamp"], format="%Y-%m-%dT%H:%M:%SZ")
 pairs = frame[["model", "provider"]].drop_duplicates()
 prices = pd.DataFrame([dict(model=m, provider=p, **{k: getattr(lookup(m, p), k) for k in
-                       ("input_price_per_mtok", "cached_input_price_per_mtok", "output_price_per_mtok")}) for m, p in pairs.itertuples(index=False)])
+                       ("input_price_per_mtok", "cached_input_price_per_mtok", "output_price_per_mtok")})
+                       for m, p in pairs.itertuples(index=False)])
 frame = frame.merge(prices, on=["model", "provider"], how="left")
-frame["call_cost"] = np.where(frame["cache_hit"], 0.0, ((frame["input_tokens"] - frame["cached_input_tokens"]) * frame["input_price_per_mtok"]
-                     + frame["cached_input_tokens"] * frame["cached_input_price_per_mtok"] + frame["output_tokens"] * frame["output_price_per_mtok"]) / 1e6)
+frame["call_cost"] = np.where(frame["cache_hit"], 0.0,
+                     ((frame["input_tokens"] - frame["cached_input_tokens"]) * frame["input_price_per_mtok"]
+                      + frame["cached_input_tokens"] * frame["cached_input_price_per_mtok"]
+                      + frame["output_tokens"] * frame["output_price_per_mtok"]) / 1e6)
 last = frame["ts"].max()
 window = frame[frame["ts"] > last - pd.Timedelta(hours=730)]
 calls = window[~window["cache_hit"]]
 by = window.groupby("feature", observed=True)
-result = pd.DataFrame({"requests": by.size(), "hits": by["cache_hit"].sum(), "users": by["user"].nunique(), "cost": by["call_cost"].sum()})
+result = pd.DataFrame({"requests": by.size(), "hits": by["cache_hit"].sum(), "users": by["user"].nunique(),
+                       "cost": by["call_cost"].sum()})
 by_calls = calls.groupby("feature", observed=True)
 result = result.join(by_calls[["input_tokens", "cached_input_tokens", "output_tokens"]].mean())
-result["input_p50"] = by_calls["input_tokens"].quantile(0.5); result["input_p95"] = by_calls["input_tokens"].quantile(0.95)
-result["output_p50"] = by_calls["output_tokens"].quantile(0.5); result["output_p95"] = by_calls["output_tokens"].quantile(0.95)
+result["input_p50"] = by_calls["input_tokens"].quantile(0.5)
+result["input_p95"] = by_calls["input_tokens"].quantile(0.95)
+result["output_p50"] = by_calls["output_tokens"].quantile(0.5)
+result["output_p95"] = by_calls["output_tokens"].quantile(0.95)
 mix = calls.groupby(["feature", "model"], observed=True).size()
 frame["date"] = frame["ts"].dt.date
 daily = frame.groupby(["feature", "date"], observed=True).agg(requests=("ts", "size"), cost=("call_cost", "sum"))
-model_daily = frame[~frame["cache_hit"]].groupby(["model", "date"], observed=True).agg(calls=("ts", "size"), cost=("call_cost", "sum"))
+model_daily = frame[~frame["cache_hit"]].groupby(["model", "date"], observed=True).agg(
+    calls=("ts", "size"), cost=("call_cost", "sum"))
 checks = frame.groupby("model", observed=True)[["cost", "call_cost"]].sum()
 seconds, cpu = time.perf_counter() - start, cpu_seconds() - cpu
-features = {k: {"requests": float(r.requests), "cost": float(r.cost), "users": int(r.users), "input_p95": float(r.input_p95)} for k, r in result.iterrows()}
+features = {k: {"requests": float(r.requests), "cost": float(r.cost), "users": int(r.users),
+                "input_p95": float(r.input_p95)} for k, r in result.iterrows()}
 print(json.dumps({"seconds": seconds, "cpu_s": cpu, "rss_mb": peak_rss_mb(), "read": len(frame), "features": features}))
 """
 
@@ -205,18 +217,21 @@ def main() -> None:
         f"python {platform.python_version()}, duckdb {duckdb.__version__}"
     )
     print(
-        f"inputs: {csv_path} ({csv_path.stat().st_size / 1e6:,.0f} MB), {otel_path} ({otel_path.stat().st_size / 1e6:,.0f} MB)"
+        f"inputs: {csv_path} ({csv_path.stat().st_size / 1e6:,.0f} MB), {otel_path} "
+        f"({otel_path.stat().st_size / 1e6:,.0f} MB)"
     )
 
     csv_run = child(CHILD_INGEST, str(csv_path), "")
     assert csv_run["read"] == args.csv_rows, csv_run["read"]
     print(
-        f"aueb ingest, {args.csv_rows:,} CSV records: {csv_run['seconds']:.2f} s ({csv_run['cpu_s']:.1f} CPU s), peak RSS {csv_run['rss_mb']:,.0f} MB"
+        f"aueb ingest, {args.csv_rows:,} CSV records: {csv_run['seconds']:.2f} s ({csv_run['cpu_s']:.1f} CPU s), "
+        f"peak RSS {csv_run['rss_mb']:,.0f} MB"
     )
     otel_run = child(CHILD_INGEST, str(otel_path), "app.feature")
     assert otel_run["read"] == args.otel_spans, otel_run["read"]
     print(
-        f"aueb ingest, {args.otel_spans:,} OTel spans: {otel_run['seconds']:.2f} s ({otel_run['cpu_s']:.1f} CPU s), peak RSS {otel_run['rss_mb']:,.0f} MB"
+        f"aueb ingest, {args.otel_spans:,} OTel spans: {otel_run['seconds']:.2f} s ({otel_run['cpu_s']:.1f} CPU s), "
+        f"peak RSS {otel_run['rss_mb']:,.0f} MB"
     )
     peak = max(csv_run["rss_mb"], otel_run["rss_mb"])
     speedup = float("nan")
@@ -226,8 +241,10 @@ def main() -> None:
         same_figures(ingest_run["features"], pandas_run["features"])
         speedup = pandas_run["seconds"] / ingest_run["seconds"]
         print(
-            f"{args.pandas_rows:,} CSV records: plain pandas {pandas_run['seconds']:.2f} s ({pandas_run['cpu_s']:.1f} CPU s, peak RSS "
-            f"{pandas_run['rss_mb']:,.0f} MB), aueb ingest {ingest_run['seconds']:.2f} s ({ingest_run['cpu_s']:.1f} CPU s, peak RSS "
+            f"{args.pandas_rows:,} CSV records: plain pandas {pandas_run['seconds']:.2f} s "
+            f"({pandas_run['cpu_s']:.1f} CPU s, peak RSS "
+            f"{pandas_run['rss_mb']:,.0f} MB), aueb ingest {ingest_run['seconds']:.2f} s ({ingest_run['cpu_s']:.1f} "
+            "CPU s, peak RSS "
             f"{ingest_run['rss_mb']:,.0f} MB), same figures"
         )
     scale_csv = 10_000_000 / args.csv_rows
@@ -237,7 +254,8 @@ def main() -> None:
             "note: smaller inputs than the targets' sizes; the figures below are the measured seconds, not extrapolated"
         )
     print(
-        f"seconds_10m_csv={csv_run['seconds']:.2f} seconds_1m_otel={otel_run['seconds']:.2f} speedup_vs_pandas={speedup:.1f} peak_rss_mb={peak:.0f}"
+        f"seconds_10m_csv={csv_run['seconds']:.2f} seconds_1m_otel={otel_run['seconds']:.2f} "
+        f"speedup_vs_pandas={speedup:.1f} peak_rss_mb={peak:.0f}"
     )
 
 

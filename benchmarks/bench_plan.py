@@ -46,7 +46,11 @@ def cascade_of(points: int) -> Cascade:
             "points": [
                 CascadePoint(threshold=t, coverage=k, selective_accuracy=a, system_accuracy=q)
                 for t, k, a, q in zip(
-                    c.threshold.tolist(), c.coverage.tolist(), c.selective_accuracy.tolist(), c.system_accuracy.tolist()
+                    c.threshold.tolist(),
+                    c.coverage.tolist(),
+                    c.selective_accuracy.tolist(),
+                    c.system_accuracy.tolist(),
+                    strict=True,
                 )
             ]
         }
@@ -103,7 +107,8 @@ def main() -> None:
     print(f"  plan (one engine call): {plan_seconds * 1e3:.1f} ms (median of {ROUNDS})")
     print(f"  loop of {len(priced.points)} single projections: {loop_seconds * 1e3:,.0f} ms")
     print(
-        f"  best point: coverage {best['coverage']:.1%}, net AI value {best['net_ai_value']:,.2f} {scenario.currency} a month"
+        f"  best point: coverage {best['coverage']:.1%}, net AI value {best['net_ai_value']:,.2f} "
+        f"{scenario.currency} a month"
     )
     print(f"plan_ms={plan_seconds * 1e3:.1f} speedup_vs_loop={loop_seconds / plan_seconds:.1f}")
 

@@ -38,7 +38,8 @@ def main() -> None:
         results[kind], size = seconds(kind, runs)
         print(f"{kind[1:]:>4}: {results[kind]:.3f} s (median of {runs}), {size / 1024:,.0f} KB")
     print(
-        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}"
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, load average "
+        f"{os.getloadavg()[0]:.1f}"
     )
     print(f"html_s={results['.html']:.2f} pdf_s={results['.pdf']:.2f} xlsx_s={results['.xlsx']:.2f}")
 

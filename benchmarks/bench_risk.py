@@ -149,7 +149,8 @@ def main() -> None:
     parser.add_argument("--reruns", type=int, default=7)
     args = parser.parse_args()
     print(
-        f"Risk page, default scenario, 10,000 samples: server-side rerun after a change {page_rerun_ms(args.reruns):.0f} ms (median of {args.reruns})"
+        "Risk page, default scenario, 10,000 samples: server-side rerun after a change "
+        f"{page_rerun_ms(args.reruns):.0f} ms (median of {args.reruns})"
     )
     s = scenario()
     tiers = load_tiers()
@@ -160,14 +161,18 @@ def main() -> None:
     loop_full = loop_seconds / args.loop_samples * SAMPLES
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
-        f"machine: {platform.machine()}, python {platform.python_version()}, numpy {np.__version__}, pandas {pd.__version__}"
+        f"machine: {platform.machine()}, python {platform.python_version()}, numpy {np.__version__}, pandas "
+        f"{pd.__version__}"
     )
     print(
-        f"{SAMPLES:,} samples x {FEATURES} features x {len(s.multipliers)} multipliers x 2 arms, {5 * FEATURES} ranged inputs: "
-        f"{seconds:.2f} s (best of 3), {len(rows)} percentile rows, payback probability {summary.payback_within_horizon_probability:.3f}"
+        f"{SAMPLES:,} samples x {FEATURES} features x {len(s.multipliers)} multipliers x 2 arms, {5 * FEATURES} "
+        "ranged inputs: "
+        f"{seconds:.2f} s (best of 3), {len(rows)} percentile rows, payback probability "
+        f"{summary.payback_within_horizon_probability:.3f}"
     )
     print(
-        f"loop of point projections: {args.loop_samples} samples in {loop_seconds:.2f} s, scaled to {SAMPLES:,}: {loop_full:.0f} s (same AI COGS, rtol 1e-9)"
+        f"loop of point projections: {args.loop_samples} samples in {loop_seconds:.2f} s, scaled to {SAMPLES:,}: "
+        f"{loop_full:.0f} s (same AI COGS, rtol 1e-9)"
     )
     print(f"seconds_10k_100f={seconds:.2f} speedup_vs_loop={loop_full / seconds:.1f} peak_rss_mb={peak_mb:.0f}")
 

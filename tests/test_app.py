@@ -16,7 +16,6 @@ import pytest
 from helpers import EXAMPLE_METRICS, ROOT, headline, metric, start, total, visit
 
 from aueb import formatting, views
-
 from aueb.apply import apply_metrics
 from aueb.catalog import lookup
 from aueb.engine import project
@@ -324,7 +323,8 @@ class FakeRun(runner.DistillRun):
     script = (
         "import json, shutil, sys, time\n"
         "for i in range(1, 4):\n"
-        "    print(json.dumps({'phase': 'teacher', 'done': i, 'total': 3, 'message': f'epoch {i}'}), file=sys.stderr, flush=True)\n"
+        "    print(json.dumps({'phase': 'teacher', 'done': i, 'total': 3, 'message': f'epoch {i}'}), "
+        "file=sys.stderr, flush=True)\n"
         "    time.sleep(0.05)\n"
         "shutil.copy(sys.argv[1], sys.argv[2])\n"
         "print(json.dumps({'phase': 'done', 'out': sys.argv[2]}), file=sys.stderr, flush=True)\n"
@@ -339,7 +339,9 @@ class SlowRun(runner.DistillRun):
         return [
             sys.executable,
             "-c",
-            "import json,sys,time\nprint(json.dumps({'phase':'teacher','done':1,'total':9,'message':'x'}),file=sys.stderr,flush=True)\ntime.sleep(60)",
+            "import json,sys,time\n"
+            "print(json.dumps({'phase':'teacher','done':1,'total':9,'message':'x'}),file=sys.stderr,flush=True)\n"
+            "time.sleep(60)",
         ]
 
 

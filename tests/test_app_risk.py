@@ -26,9 +26,11 @@ def metric(at: AppTest, label: str) -> str:
 
 
 def edit_table(at: AppTest, edited_rows: dict) -> None:
-    at.session_state[
-        f"risk|inputs_{at.session_state['risk|inputs_rev'] if 'risk|inputs_rev' in at.session_state else 0}"
-    ] = {"edited_rows": edited_rows, "added_rows": [], "deleted_rows": []}
+    at.session_state[f"risk|inputs_{at.session_state.get('risk|inputs_rev', 0)}"] = {
+        "edited_rows": edited_rows,
+        "added_rows": [],
+        "deleted_rows": [],
+    }
     at.run()
     assert not at.exception, [e.value for e in at.exception]
 

@@ -89,7 +89,8 @@ def test_upload_errors_are_one_line_messages():
     at.file_uploader(key="ui_log_upload").set_value(("events.jsonl", b'{"event": "click"}\n', "application/json")).run()
     assert not at.exception
     assert [e.value for e in at.error] == [
-        "events.jsonl: not a known log format (tried otel, litellm, langfuse, csv); see the README for each format's fields"
+        "events.jsonl: not a known log format (tried otel, litellm, langfuse, csv); see the README for each format's "
+        "fields"
     ]
     at.file_uploader(key="ui_log_upload").set_value(
         (

@@ -42,7 +42,8 @@ def test_dashboard_in_chromium(server, tmp_path):
         margin = page.locator('[data-testid="stMetric"]', has_text="Margin 1x").locator('[data-testid="stMetricValue"]')
         one_distilled = total[(total["multiplier"] == 1.0) & (total["arm"].astype(str) == "distilled")].iloc[0]
         page.wait_for_function(
-            "([selector, text]) => Array.from(document.querySelectorAll(selector)).some(e => e.innerText.trim() === text)",
+            "([selector, text]) => Array.from(document.querySelectorAll(selector)).some(e => e.innerText.trim() === "
+            "text)",
             arg=['[data-testid="stMetricValue"]', f"{one_distilled['gross_margin'] * 100:.1f}%"],
             timeout=30_000,
         )
@@ -53,7 +54,8 @@ def test_dashboard_in_chromium(server, tmp_path):
         page.wait_for_function(CHARTS_DRAWN, timeout=60_000)
         assert headline_cell(page, "AI COGS / revenue (%)", "1x · without") == new_cell != before
         page.wait_for_function(
-            "(text) => Array.from(document.querySelectorAll('[data-testid=\"stPlotlyChart\"] .bartext')).some(e => e.textContent === text)",
+            "(text) => Array.from(document.querySelectorAll('[data-testid=\"stPlotlyChart\"] .bartext')).some(e => "
+            "e.textContent === text)",
             arg=f"{one['cogs_to_revenue'] * 100:.1f}%",
             timeout=30_000,
         )

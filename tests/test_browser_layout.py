@@ -15,7 +15,8 @@ WIDTHS = (1280, 1920)
 # Each chart's box and the boxes of its legend items, annotations and title, in page pixels.
 BOXES = """() => Array.from(document.querySelectorAll('[data-testid="stPlotlyChart"]')).map(chart => {
     const svg = chart.querySelector('.main-svg');
-    const rect = e => { const r = e.getBoundingClientRect(); return {left: r.left, right: r.right, top: r.top, bottom: r.bottom}; };
+    const rect = e => { const r = e.getBoundingClientRect(); return {left: r.left, right: r.right, top: r.top, bottom:
+        r.bottom}; };
     return {
         title: (chart.querySelector('.gtitle') || {textContent: ''}).textContent,
         box: rect(svg),
@@ -91,7 +92,7 @@ def test_every_legend_item_fits_at_1280_and_1920(server):
                 checked[f"{slug}@{width}"] = len(charts)
                 for chart in charts:
                     for ticks in chart["xticks"]:
-                        for left, right in zip(ticks, ticks[1:]):
+                        for left, right in zip(ticks, ticks[1:], strict=False):
                             if left["right"] > right["left"] + 1:
                                 problems.append(
                                     f"{name} at {width} px, chart {chart['title']!r}: tick labels "

@@ -56,7 +56,8 @@ def test_usage_page_in_chromium(server):
         page.get_by_role("button", name="Load the sample").click()
         expected = f"${sum(f.cost for f in sample.report.features.values()):,.2f}"
         page.wait_for_function(
-            "(text) => Array.from(document.querySelectorAll('[data-testid=\"stMetricValue\"]')).some(e => e.innerText.trim() === text)",
+            "(text) => Array.from(document.querySelectorAll('[data-testid=\"stMetricValue\"]')).some(e => "
+            "e.innerText.trim() === text)",
             arg=expected,
             timeout=60_000,
         )

@@ -108,7 +108,7 @@ def digits_csv(distill, tmp_path_factory):
     x, y = x[:400], y[:400]
     rng = np.random.default_rng(0)
     lines = ["id," + ",".join(f"px{i}" for i in range(64)) + ",label," + ",".join(f"p{c}" for c in range(10)) + ",llm"]
-    for row, (pixels, label) in enumerate(zip(x, y)):
+    for row, (pixels, label) in enumerate(zip(x, y, strict=True)):
         guess = label if rng.random() < 0.95 else (label + 1) % 10  # an external teacher, right 95% of the time
         probs = np.full(10, 0.02)
         probs[guess] = 0.82

@@ -390,7 +390,8 @@ def test_self_hosted_sized_on_each_models_own_requests():
     # One replica (g = 1, s = 1, u = 1, a = 1) carries 2,628,000 requests a month for 730.
     # R = N = 5,000,000; k = 0.5, e = 0.1.
     # baseline: teacher N = 5,000,000 -> ceil(1.90) = 2 replicas = 1,460
-    # distilled: N_S = 2,500,000 -> ceil(0.95) = 1 = 730; N_T = 2,500,000 + 250,000 = 2,750,000 -> ceil(1.046) = 2 = 1,460
+    # distilled: N_S = 2,500,000 -> ceil(0.95) = 1 = 730; N_T = 2,500,000 + 250,000 = 2,750,000 -> ceil(1.046) = 2 =
+    # 1,460
     one = self_hosted(1.0, 1.0, 1.0, 1.0, 0)
     feature = feature_dict(
         users=5_000_000,
@@ -695,7 +696,7 @@ def test_undefined_ratios_are_nan_never_inf():
     header = table[0]
     cells = {cell.lower() for row in table[1:] for cell in row}
     assert not cells & {"nan", "inf", "-inf", "infinity", "-infinity", "none", "null"}
-    csv_idle = next(dict(zip(header, r)) for r in table[1:] if r[1] == "idle" and r[3] == "baseline")
+    csv_idle = next(dict(zip(header, r, strict=False)) for r in table[1:] if r[1] == "idle" and r[3] == "baseline")
     assert csv_idle["quality"] == ""
     assert csv_idle["cost_per_request"] == ""
 

@@ -303,7 +303,8 @@ CSV_CASES = [
     pytest.param(
         cell(3, "fixed_monthly_cost", "7000"),
         [
-            "row 3, column fixed_monthly_cost: '7000' differs from '6000.0' on row 2 of scenario 'B2B SaaS with three AI features'"
+            "row 3, column fixed_monthly_cost: '7000' differs from '6000.0' on row 2 of scenario 'B2B SaaS with "
+            "three AI features'"
         ],
         id="conflicting-scenario-values",
     ),

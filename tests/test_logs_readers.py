@@ -353,8 +353,10 @@ def test_langfuse_camel_case_csv_with_metadata_key_and_tags(tmp_path):
     path = tmp_path / "observations.csv"
     path.write_text(
         "id,type,startTime,providedModelName,usageDetails,totalCost,userId,metadata,tags\n"
-        '1,GENERATION,2026-03-01T10:00:00Z,gpt-4o,"{""input"": 600, ""input_cached_tokens"": 400, ""output"": 100}",0.003,u1,"{""feature"": ""chat""}",[]\n'
-        '2,GENERATION,2026-03-01T12:00:00Z,gpt-4o,"{""input"": 2000, ""output"": 50}",0.0055,u2,{},"[""feature:search""]"\n',
+        '1,GENERATION,2026-03-01T10:00:00Z,gpt-4o,"{""input"": 600, ""input_cached_tokens"": 400, ""output"": '
+        '100}",0.003,u1,"{""feature"": ""chat""}",[]\n'
+        '2,GENERATION,2026-03-01T12:00:00Z,gpt-4o,"{""input"": 2000, ""output"": '
+        '50}",0.0055,u2,{},"[""feature:search""]"\n',
         encoding="utf-8",
     )
     report = ingest([str(path)], feature_key="feature").report

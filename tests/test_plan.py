@@ -12,8 +12,8 @@ from helpers import EXAMPLE_METRICS as EXAMPLE
 from helpers import TIES, assert_cli_error
 from typer.testing import CliRunner
 
-from aueb.cascade import HeldOut
 from aueb.apply import apply_metrics
+from aueb.cascade import HeldOut
 from aueb.cli import app
 from aueb.engine import project
 from aueb.metrics import Cascade, MetricsError, load_metrics
@@ -250,7 +250,9 @@ def test_cli_cascade_from_a_hand_made_predictions_csv(tmp_path):
     # The tie example as an engineer's eval export, correctness as 0/1 and as true/false.
     rows = "".join(
         f"{i},{c},{s},{'true' if t else 'false'}\n"
-        for i, (c, s, t) in enumerate(zip(TIES.confidence, TIES.student_correct.astype(int), TIES.teacher_correct))
+        for i, (c, s, t) in enumerate(
+            zip(TIES.confidence, TIES.student_correct.astype(int), TIES.teacher_correct, strict=True)
+        )
     )
     predictions = write_predictions(tmp_path, rows)
     into = tmp_path / "metrics.json"
@@ -294,7 +296,7 @@ def test_cli_cascade_errors(tmp_path, rows, args, fragments):
     into = tmp_path / "metrics.json"
     into.write_text(EXAMPLE.read_text())
     flags = {"--confidence-column": "conf", "--student-correct-column": "s_ok", "--teacher-correct-column": "t_ok"}
-    flags.update(dict(zip(args[::2], args[1::2])))
+    flags.update(dict(zip(args[::2], args[1::2], strict=False)))
     result = cli("cascade", predictions, *[x for kv in flags.items() for x in kv], "--into", into)
     assert_cli_error(result, *fragments)
     assert into.read_text() == EXAMPLE.read_text()  # nothing written on bad input

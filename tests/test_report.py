@@ -37,7 +37,8 @@ EXAMPLE_METRICS = ROOT / "data" / "metrics_example.json"
 RUNNER = CliRunner()
 DEFAULT_A4_PAGES = 8
 # Printing needs Chromium and reading the PDF back poppler-utils; the PDF tests are marked `browser`, so a leg
-# without a browser deselects them (-m "not browser"). Elsewhere a machine without them skips, under CI (`CI` set) fails.
+# without a browser deselects them (-m "not browser"). Elsewhere a machine without them skips, under CI (`CI` set)
+# fails.
 pdf_tools = pytest.mark.skipif(
     not (CHROMIUM.exists() and shutil.which("pdftotext")) and not os.environ.get("CI"),
     reason="needs chromium and poppler-utils (apt-get install chromium poppler-utils)",
@@ -156,7 +157,8 @@ def test_html_is_one_self_contained_file_with_every_headline_figure(content, out
 
 
 def test_charts_use_plotly_template_whatever_the_process_default(default, monkeypatch):
-    """Streamlit makes its own template the default (with colours only its front end fills in); a report keeps plotly's."""
+    """Streamlit makes its own template the default (with colours only its front end fills in); a report keeps
+    plotly's."""
     import plotly.io as pio
 
     monkeypatch.setattr(pio.templates, "default", "streamlit" if "streamlit" in pio.templates else "plotly_dark")
@@ -212,7 +214,7 @@ def test_xlsx_reads_back_the_json_figures_to_the_last_digit(content, output, def
     header, rows = scenario_table([default])
     inputs = sheets["Inputs"]
     assert list(inputs.columns) == list(header)
-    for column, value in zip(header, rows[0]):
+    for column, value in zip(header, rows[0], strict=False):
         got = inputs[column].iloc[0]
         assert pd.isna(got) if value is None else got == value, column
     tiers = sheets["Tiers"]
@@ -467,8 +469,8 @@ def test_risk_section_holds_the_monte_carlo_figures(default):
     for row in report.percentiles:
         if row.figure == "cogs_to_revenue":
             assert (
-                f"{views.multiplier_label(row.multiplier)} {views.arm_label(row.arm)} {views.pct(row.p10)} {views.pct(row.p50)} {views.pct(row.p90)}"
-                in text
+                f"{views.multiplier_label(row.multiplier)} {views.arm_label(row.arm)} {views.pct(row.p10)} "
+                f"{views.pct(row.p50)} {views.pct(row.p90)}" in text
             )
     for bar in report.tornado:
         assert bar.input in text

@@ -63,7 +63,7 @@ def test_linear_figure_matches_analytic_quantiles(sb):
     simulation = simulate(scenario, 20_000, seed=7)
     cogs = simulation.figure("ai_cogs")[0, 0]
     alpha, beta = 1 + 4 * (m - a) / (b - a), 1 + 4 * (b - m) / (b - a)
-    for q, got in zip((0.1, 0.5, 0.9), percentiles(cogs)[:3]):
+    for q, got in zip((0.1, 0.5, 0.9), percentiles(cogs)[:3], strict=False):
         expected = (a + (b - a) * stats.beta.ppf(q, alpha, beta)) * 10 * 0.01
         assert got == pytest.approx(expected, rel=0.02)
 
@@ -181,7 +181,7 @@ def test_each_sample_is_a_full_projection(sb):
     plain = scenario.model_dump(mode="json")
     for j in range(n):
         data = json.loads(json.dumps(plain))
-        for item, value in zip(inputs, values[:, j]):
+        for item, value in zip(inputs, values[:, j], strict=True):
             _set(data, item.path, float(value))
         pricing = data["features"][0]["teacher"]["pricing"]
         pricing["cached_input_tokens"] = min(pricing["cached_input_tokens"], pricing["input_tokens"])
@@ -220,7 +220,8 @@ def test_undefined_ratios_are_left_out_and_counted(sb):
 
 
 def test_payback_probability(sb):
-    # Saving at 1x = users x 10 x 0.5 x 0.009; one-time cost 300: pays back within 12 months when users > 300 / 12 / 0.045.
+    # Saving at 1x = users x 10 x 0.5 x 0.009; one-time cost 300: pays back within 12 months when users > 300 / 12 /
+    # 0.045.
     scenario = sb.scenario(
         [
             sb.feature(

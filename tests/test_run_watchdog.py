@@ -15,7 +15,10 @@ class SleepingRun(runner.DistillRun):
     """A run whose process sleeps for a minute, reporting one progress line first."""
 
     def build_command(self) -> list[str]:
-        code = 'import sys, time; print(\'{"phase": "teacher", "done": 1, "total": 9}\', file=sys.stderr, flush=True); time.sleep(60)'
+        code = (
+            'import sys, time; print(\'{"phase": "teacher", "done": 1, "total": 9}\', file=sys.stderr, '
+            "flush=True); time.sleep(60)"
+        )
         return [sys.executable, "-c", code]
 
 

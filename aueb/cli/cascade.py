@@ -187,7 +187,9 @@ def _render(priced: Plan) -> None:
             )
     cpt = ", ".join(f"{float(k):.0%} {pct(v)}" for k, v in cascade.cpt.items())
     out.print(
-        f"Measured on {cascade.n_examples:,} examples: teacher {pct(cascade.teacher_accuracy)}, student {pct(cascade.student_accuracy)}; "
-        f"APGR {_number(cascade.apgr)}{_band(cascade.apgr_ci95)}; teacher share to recover the gap (CPT): {cpt}; AURC {cascade.aurc:.4f}.",
+        f"Measured on {cascade.n_examples:,} examples: teacher {pct(cascade.teacher_accuracy)}, student "
+        f"{pct(cascade.student_accuracy)}; "
+        f"APGR {_number(cascade.apgr)}{_band(cascade.apgr_ci95)}; teacher share to recover the gap (CPT): {cpt}; "
+        f"AURC {cascade.aurc:.4f}.",
         highlight=False,
     )

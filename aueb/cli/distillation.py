@@ -63,7 +63,8 @@ def apply_metrics_command(
         ),
     ] = False,
 ) -> None:
-    """Set a feature's student quality retention (optionally self-hosted pricing, or a cascade operating point) from a metrics JSON."""
+    """Set a feature's student quality retention (optionally self-hosted pricing, or a cascade operating point) from a
+    metrics JSON."""
     from aueb.apply import apply_metrics
     from aueb.formats import scenario_to_json
     from aueb.metrics import load_metrics

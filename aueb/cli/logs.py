@@ -138,9 +138,11 @@ def ingest_command(
     feature_key: Annotated[
         str | None,
         typer.Option(
-            help="Where a call names its feature: OTel attribute (span, then resource), LiteLLM metadata key or KEY:value tag, "
+            help="Where a call names its feature: OTel attribute (span, then resource), LiteLLM metadata key or "
+            "KEY:value tag, "
             "Langfuse metadata key or tag (or `name` for the trace name), CSV column. Without it: the format's "
-            "conventional key (OTel app.feature or feature, else the `feature` metadata key, tag or column), said on stderr"
+            "conventional key (OTel app.feature or feature, else the `feature` metadata key, tag or column), said on "
+            "stderr"
         ),
     ] = None,
     window_hours: Annotated[

@@ -12,6 +12,11 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+if TYPE_CHECKING:
+    from rich.console import JustifyMethod
+    from rich.progress import TaskID
 
 DEFAULT_OUT = "runs/distill_metrics.json"
 DEFAULT_HOURLY_PRICE = 0.10  # USD per hour: roughly a 2-vCPU cloud instance on demand
@@ -31,7 +36,7 @@ class _InputError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, not argparse's usage block
+    def error(self, message: str) -> NoReturn:  # one line, not argparse's usage block
         raise _InputError(message)
 
 
@@ -78,14 +83,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--task",
         choices=["digits", "text"],
         default="digits",
-        help="digits (numeric features, the default) or text: a MiniLM teacher and a hashed n-gram student on airline tweets or --data with --text-column (needs the text extra)",
+        help="digits (numeric features, the default) or text: a MiniLM teacher and a hashed n-gram student on "
+        "airline tweets or --data with --text-column (needs the text extra)",
     )
     parser.add_argument(
         "--seed",
         metavar="SEED",
         type=_number(int, above_zero=False),
         default=0,
-        help="base seed: seeds are SEED..SEED+N-1; each seed draws its own stratified train/test split and initialisation (default 0)",
+        help="base seed: seeds are SEED..SEED+N-1; each seed draws its own stratified train/test split and "
+        "initialisation (default 0)",
     )
     parser.add_argument(
         "--seeds",
@@ -152,7 +159,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--teacher-prob-columns",
         metavar="C1,C2,...",
         default=None,
-        help="comma-separated columns of an external teacher's class probabilities, one per class in sorted class order",
+        help="comma-separated columns of an external teacher's class probabilities, one per class in sorted "
+        "class order",
     )
     parser.add_argument(
         "--teacher-label-column", metavar="COL", default=None, help="column of an external teacher's predicted label"
@@ -165,7 +173,8 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         type=_number(int, above_zero=True),
         default=None,
-        help="with --task text on the airline tweets: training tweets the teacher labels (default 6000; 300 with --quick)",
+        help="with --task text on the airline tweets: training tweets the teacher labels (default 6000; 300 with "
+        "--quick)",
     )
     parser.add_argument(
         "--feature-columns",
@@ -192,7 +201,7 @@ class _Bars:
             console=Console(stderr=True),
             transient=False,
         )
-        self.tasks: dict[str, int] = {}
+        self.tasks: dict[str, TaskID] = {}
 
     def __call__(self, phase: str, done: int, total: int, message: str) -> None:
         if phase not in self.tasks:
@@ -356,7 +365,13 @@ def _table(metrics, out: Path) -> None:
         ),
     ]
     table = Table(title=f"{metrics.dataset}\nteacher: {teacher.name}, student: {student.name}", title_justify="left")
-    for header, justify in [("", "left"), ("teacher", "right"), ("student", "right"), ("advantage", "right")]:
+    columns: list[tuple[str, JustifyMethod]] = [
+        ("", "left"),
+        ("teacher", "right"),
+        ("student", "right"),
+        ("advantage", "right"),
+    ]
+    for header, justify in columns:
         table.add_column(header, justify=justify)
     for row in rows:
         table.add_row(*row)
@@ -365,7 +380,8 @@ def _table(metrics, out: Path) -> None:
     labels = "all" if metrics.labels_per_class is None else metrics.labels_per_class
     console.print(
         f"quality retention (student / teacher accuracy): [bold]{metrics.quality_retention:.3f}[/]"
-        f"{_interval(metrics.quality_retention_ci95, '.3f')}, spread across seeds ± {metrics.quality_retention_std or 0:.3f}"
+        f"{_interval(metrics.quality_retention_ci95, '.3f')}, spread across seeds ± "
+        f"{metrics.quality_retention_std or 0:.3f}"
     )
     console.print(
         f"KD gain over hard labels ({labels} per class): [bold]{metrics.kd_gain_pp:+.2f} pp[/]"
@@ -434,7 +450,9 @@ def main(argv: list[str] | None = None) -> int:
             labels_per_class = None if args.data else (16 if args.task == "text" else 5)
         else:
             labels_per_class = None if args.labels_per_class == "all" else args.labels_per_class
-        quick = dict(teacher_epochs=2, student_steps=200, timing_calls=40, timing_seconds=0.05) if args.quick else {}
+        quick: dict[str, Any] = (
+            dict(teacher_epochs=2, student_steps=200, timing_calls=40, timing_seconds=0.05) if args.quick else {}
+        )
         task = None
         if args.task == "text":
             from aueb.distill.text_task import TextTask
@@ -468,7 +486,7 @@ def main(argv: list[str] | None = None) -> int:
     metrics.phase_seconds = {"load": load_seconds, **(metrics.phase_seconds or {})}
     metrics.wall_seconds = time.perf_counter() - started
     metrics.aueb_version = _version()
-    if getattr(task, "cached", None) is not None:
+    if task is not None and getattr(task, "cached", None) is not None:
         metrics.notes = "teacher embeddings: " + (
             "read from the cache (no model run over the texts)" if task.cached else "computed and cached"
         )

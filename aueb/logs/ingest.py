@@ -11,6 +11,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import cast
 
 import duckdb
 import pandas as pd
@@ -71,7 +72,8 @@ _PROBLEM_KIND = f"""CASE
     WHEN starts_with(bad_reason, 'unparseable time ') THEN 'unparseable time'
     WHEN bad_reason LIKE 'time % is after the run''s own time' THEN 'time after the run''s own time'
     WHEN bad_reason LIKE '% is not a number' THEN regexp_extract(bad_reason, '{_COUNTED}', 1) || ' not a number'
-    WHEN bad_reason LIKE '% is not a whole number' THEN regexp_extract(bad_reason, '{_COUNTED}', 1) || ' not a whole number'
+    WHEN bad_reason LIKE '% is not a whole number' THEN regexp_extract(bad_reason, '{_COUNTED}', 1) ||
+        ' not a whole number'
     WHEN starts_with(bad_reason, 'negative ') THEN regexp_replace(bad_reason, ' \\(.*$', '')
     WHEN bad_reason LIKE '%exceed input tokens%' THEN 'cached input tokens exceed input tokens'
     ELSE bad_reason END"""
@@ -102,7 +104,8 @@ def _locate(
     for path in source.files:
         mine = rejects[rejects["file"] == path]
         found = con.execute(
-            f"SELECT line, problem, model FROM ({normalise(reader(replace(source, files=(path,)), feature_key, numbered=True))}) "
+            "SELECT line, problem, model FROM "
+            f"({normalise(reader(replace(source, files=(path,)), feature_key, numbered=True))}) "
             f"WHERE {condition} ORDER BY line LIMIT 1"
         ).fetchall()
         found = found[0] if found else None
@@ -193,7 +196,8 @@ def _measure(
         "COPY (SELECT ignored IS NOT NULL OR merged IS NOT NULL AS ignored, problem IS NOT NULL AS bad, "
         "ignored AS ignored_reason, merged AS merged_reason, corrected AS corrected_reason, problem AS bad_reason, "
         "ts, feature, user_id, model, provider, input_tokens, "
-        f"cached_input_tokens, cache_write_input_tokens, output_tokens, cache_hit, recorded_cost FROM ({normalise(reader(source, feature_key))})) "
+        "cached_input_tokens, cache_write_input_tokens, output_tokens, cache_hit, recorded_cost FROM "
+        f"({normalise(reader(source, feature_key))})) "
         f"TO {sql_text(str(records))} (FORMAT parquet)"
     )
     con.execute(f"CREATE VIEW records AS SELECT * FROM read_parquet({sql_text(str(records))})")
@@ -218,7 +222,8 @@ def _measure(
     unpriced = [p for p in prices if p.price is None]
     unpriced_records = 0
     if unpriced:
-        names = ", ".join(sorted({sql_text(p.model) for p in unpriced}))
+        # the pairs come from `model IS NOT NULL`, and an unpriced model has a problem
+        names = ", ".join(sorted({sql_text(cast(str, p.model)) for p in unpriced}))
         condition = f"problem IS NULL AND ignored IS NULL AND model IN ({names})"
         unpriced_records = int(
             con.execute(
@@ -228,7 +233,7 @@ def _measure(
         if not allow_unpriced or strict:
             first = _locate(con, source, feature_key, condition, rejects, False)
             where = f"; first at {first.file}:{first.line}" if first else ""
-            details = "; ".join(dict.fromkeys(p.problem for p in unpriced))
+            details = "; ".join(dict.fromkeys(cast(str, p.problem) for p in unpriced))
             raise InputError(f"{details} ({unpriced_records} records{where}); pass --allow-unpriced to price them 0")
     register_prices(con, prices)
     con.execute(CALLS_VIEW)

@@ -4,8 +4,9 @@ Only GENERATION observations are model calls; the others are counted as ignored.
 details are disjoint parts that add up to the total (its OpenAI integration moves cached tokens out of
 `input` into `input_cached_tokens`; Anthropic's `input` excludes cache reads and writes), so input tokens
 are `input` plus every input part (keys starting with `input_`, and cache_read_input_tokens /
-cache_creation_input_tokens) and cached tokens are the cache-read parts, cache writes the cache-creation parts; output tokens are `output` plus
-the `output_` parts. The deprecated `usage{input, output}` is read as it is. total_cost is the recorded cost.
+cache_creation_input_tokens) and cached tokens are the cache-read parts, cache writes the cache-creation
+parts; output tokens are `output` plus the `output_` parts. The deprecated `usage{input, output}` is read
+as it is. total_cost is the recorded cost.
 """
 
 from __future__ import annotations
@@ -34,7 +35,10 @@ def raw_sql(source: Source, feature_key: str | None, numbered: bool = False) -> 
     if feature_key == "name":
         feature = "trace_name"
     elif feature_key:
-        feature = f"coalesce(metadata->>{json_path(feature_key)}, aueb_tag(tags, '{feature_key.replace(chr(39), chr(39) * 2)}'))"
+        feature = (
+            f"coalesce(metadata->>{json_path(feature_key)}, aueb_tag(tags, "
+            f"'{feature_key.replace(chr(39), chr(39) * 2)}'))"
+        )
     else:
         feature = "NULL::VARCHAR"
     cache_read = " OR ".join(f"k = '{k}'" for k in _CACHE_READ)
@@ -45,22 +49,29 @@ def raw_sql(source: Source, feature_key: str | None, numbered: bool = False) -> 
     output_parts = "k = 'output' OR starts_with(k, 'output_')"
     return f"""
     SELECT file, line,
-        CASE WHEN NOT malformed AND upper(coalesce(kind, 'GENERATION')) <> 'GENERATION' THEN 'observation of type ' || kind END AS ignored,
+        CASE WHEN NOT malformed AND upper(coalesce(kind, 'GENERATION')) <> 'GENERATION' THEN 'observation of type ' ||
+            kind END AS ignored,
         NULL::VARCHAR AS merged, NULL::VARCHAR AS corrected,
         CASE WHEN malformed THEN 'malformed JSON line'
              WHEN aueb_not_json(usage_text) THEN 'usage details are not valid JSON'
              WHEN aueb_not_json(metadata_text) THEN 'metadata is not valid JSON'
              WHEN aueb_not_json(tags_text) THEN 'tags are not valid JSON' END AS problem,
         aueb_time(ts_text) AS ts, ts_text, {feature} AS feature, user_id, model, NULL::VARCHAR AS provider,
-        CASE WHEN usage IS NOT NULL THEN CAST({_sum_keys("usage", input_parts)} AS VARCHAR) ELSE old_usage->>'input' END AS input_text,
-        CASE WHEN usage IS NOT NULL THEN CAST(coalesce({_sum_keys("usage", cache_read)}, 0) AS VARCHAR) END AS cached_text,
-        CASE WHEN usage IS NOT NULL THEN CAST(coalesce({_sum_keys("usage", cache_write)}, 0) AS VARCHAR) END AS cache_write_text,
-        CASE WHEN usage IS NOT NULL THEN CAST({_sum_keys("usage", output_parts)} AS VARCHAR) ELSE old_usage->>'output' END AS output_text,
+        CASE WHEN usage IS NOT NULL THEN CAST({_sum_keys("usage", input_parts)} AS VARCHAR) ELSE old_usage->>'input'
+            END AS input_text,
+        CASE WHEN usage IS NOT NULL THEN CAST(coalesce({_sum_keys("usage", cache_read)}, 0) AS VARCHAR) END AS
+            cached_text,
+        CASE WHEN usage IS NOT NULL THEN CAST(coalesce({_sum_keys("usage", cache_write)}, 0) AS VARCHAR) END AS
+            cache_write_text,
+        CASE WHEN usage IS NOT NULL THEN CAST({_sum_keys("usage", output_parts)} AS VARCHAR) ELSE old_usage->>'output'
+            END AS output_text,
         false AS cache_hit, cost_text
     FROM (
         SELECT file, line, malformed, {text("type")} AS kind, {text("start_time", "startTime")} AS ts_text,
-            {text("user_id", "userId")} AS user_id, {text("provided_model_name", "providedModelName", "model")} AS model,
-            {text("usage_details", "usageDetails")} AS usage_text, aueb_json({text("usage_details", "usageDetails")}) AS usage,
+            {text("user_id", "userId")} AS user_id, {text("provided_model_name", "providedModelName", "model")} AS
+                model,
+            {text("usage_details", "usageDetails")} AS usage_text, aueb_json({text("usage_details", "usageDetails")})
+                AS usage,
             aueb_json({text("usage")}) AS old_usage,
             {text("total_cost", "totalCost", "calculatedTotalCost")} AS cost_text,
             {text("metadata")} AS metadata_text, aueb_json({text("metadata")}) AS metadata,

@@ -85,7 +85,8 @@ def raw_sql(source: Source, feature_key: str | None, numbered: bool = False) -> 
              WHEN aueb_not_json(request_tags) THEN 'request_tags is not valid JSON' END AS problem,
         aueb_time(ts_text) AS ts, ts_text, {feature} AS feature, user_id, model, provider,
         input_text, {cached} AS cached_text,
-        metadata->'usage_object'->>'cache_creation_input_tokens' AS cache_write_text, output_text, aueb_true(cache_hit) AS cache_hit, cost_text
+        metadata->'usage_object'->>'cache_creation_input_tokens' AS cache_write_text, output_text,
+            aueb_true(cache_hit) AS cache_hit, cost_text
     FROM (
         SELECT file, line, malformed, {text("startTime", "start_time")} AS ts_text,
             coalesce(nullif({text("end_user")}, ''), nullif({text("user")}, '')) AS user_id,

@@ -11,6 +11,7 @@ What a log cannot tell (revenue per user, teacher quality) is set to a neutral v
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import cast
 
 import pandas as pd
 
@@ -60,11 +61,15 @@ def build_scenario(
                 f"{model} and priced at the measured effective prices of the mix"
             )
         if figures.users:
-            users, per_user = float(figures.users), float(figures.requests_per_user)
+            users, per_user = (
+                float(figures.users),
+                float(cast(float, figures.requests_per_user)),
+            )  # set whenever users are
         else:
             users, per_user = 1.0, figures.requests
             notes.append(
-                f"feature {feature!r}: the log has no user ids; its {figures.requests:,.0f} requests/month are held as 1 user"
+                f"feature {feature!r}: the log has no user ids; its {figures.requests:,.0f} requests/month are held "
+                "as 1 user"
             )
         features.append(
             Feature(
@@ -84,7 +89,7 @@ def build_scenario(
                         provider=price.provider,
                         input_tokens=figures.input_tokens_mean,
                         cached_input_tokens=min(figures.cached_input_tokens_mean or 0.0, figures.input_tokens_mean),
-                        output_tokens=figures.output_tokens_mean,
+                        output_tokens=cast(float, figures.output_tokens_mean),  # validated by TokenPricing
                         input_price_per_mtok=price.input_price_per_mtok,
                         cached_input_price_per_mtok=price.cached_input_price_per_mtok,
                         output_price_per_mtok=price.output_price_per_mtok,

@@ -65,7 +65,8 @@ def raw_sql(source: Source, feature_key: str | None, numbered: bool = False) -> 
         "'start': sp.startTimeUnixNano, 'attributes': sp.attributes})))))"
     )
     lines = f"""
-        SELECT file, line, CASE WHEN bad THEN text END AS text, bad, unnest(CASE WHEN bad THEN [NULL] ELSE {spans} END) AS sp
+        SELECT file, line, CASE WHEN bad THEN text END AS text, bad, unnest(CASE WHEN bad THEN [NULL] ELSE {spans}
+            END) AS sp
         FROM (
             SELECT file, line, text, traces, traces IS NULL OR traces.resourceSpans IS NULL AS bad
             FROM (
@@ -77,8 +78,10 @@ def raw_sql(source: Source, feature_key: str | None, numbered: bool = False) -> 
     listed = f"""
         SELECT file, line, text, bad, sp.start AS ts_text, sp.scope AS scope, nullif(sp.trace, '') AS trace_id,
             nullif(sp.id, '') AS span_id, nullif(sp.parent, '') AS parent_id,
-            list_transform(sp.attributes, lambda a: a.key) AS span_keys, list_transform(sp.attributes, lambda a: {value}) AS span_values,
-            list_transform(sp.resource, lambda a: a.key) AS resource_keys, list_transform(sp.resource, lambda a: {value}) AS resource_values
+            list_transform(sp.attributes, lambda a: a.key) AS span_keys, list_transform(sp.attributes, lambda a:
+                {value}) AS span_values,
+            list_transform(sp.resource, lambda a: a.key) AS resource_keys, list_transform(sp.resource, lambda a:
+                {value}) AS resource_values
         FROM ({lines})
     """
     input_text = span("gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens")
@@ -88,16 +91,19 @@ def raw_sql(source: Source, feature_key: str | None, numbered: bool = False) -> 
         SELECT file, line, text, bad, ts_text, scope, trace_id, span_id, parent_id,
             {span("gen_ai.operation.name")} AS operation, {model} AS model,
             {span("gen_ai.provider.name", "gen_ai.system")} AS provider,
-            {input_text} AS input_raw, {span(*CACHE_READ_KEYS)} AS cached_text, {span(*CACHE_WRITE_KEYS)} AS cache_write_text,
+            {input_text} AS input_raw, {span(*CACHE_READ_KEYS)} AS cached_text, {span(*CACHE_WRITE_KEYS)} AS
+                cache_write_text,
             {output_text} AS output_raw, {span("gen_ai.usage.reasoning.output_tokens")} AS reasoning_text,
             {span("gen_ai.usage.cost")} AS cost_text, {span("gen_ai.response.id")} AS response_id,
             nullif(trim({feature_own}), '') AS feature_own, nullif(trim({span(*USER_KEYS)}), '') AS user_own,
-            nullif(trim({feature_resource}), '') AS feature_resource, nullif(trim({resource(*USER_KEYS)}), '') AS user_resource
+            nullif(trim({feature_resource}), '') AS feature_resource, nullif(trim({resource(*USER_KEYS)}), '') AS
+                user_resource
         FROM ({listed})
     """
     ignored = f"""
         CASE WHEN bad THEN NULL
-             WHEN operation IS NOT NULL AND lower(operation) NOT IN ({operations}) THEN 'span of operation ' || operation
+             WHEN operation IS NOT NULL AND lower(operation) NOT IN ({operations}) THEN 'span of operation ' ||
+                 operation
              WHEN operation IS NULL AND (model IS NULL OR (input_raw IS NULL AND output_raw IS NULL))
                 THEN 'span without a gen_ai model and token counts' END
     """
@@ -118,7 +124,8 @@ def raw_sql(source: Source, feature_key: str | None, numbered: bool = False) -> 
         FROM nodes WHERE (feature_own IS NULL OR user_own IS NULL) AND parent_id IS NOT NULL
             AND span_id IN (SELECT span_id FROM spans WHERE ignored IS NULL AND NOT bad)
         UNION ALL
-        SELECT w.trace_id, w.span_id, p.parent_id, coalesce(w.feature, p.feature_own), coalesce(w.user_id, p.user_own), w.depth + 1
+        SELECT w.trace_id, w.span_id, p.parent_id, coalesce(w.feature, p.feature_own), coalesce(w.user_id,
+            p.user_own), w.depth + 1
         FROM walk w JOIN nodes p ON p.trace_id = w.trace_id AND p.span_id = w.next_id
         WHERE (w.feature IS NULL OR w.user_id IS NULL) AND w.next_id IS NOT NULL AND w.depth < {MAX_DEPTH}
     ),
@@ -131,7 +138,8 @@ def raw_sql(source: Source, feature_key: str | None, numbered: bool = False) -> 
             CASE WHEN s.ignored IS NULL AND NOT s.bad AND s.response_id IS NOT NULL AND s.trace_id IS NOT NULL THEN
                 row_number() OVER (
                     PARTITION BY s.trace_id, s.response_id, s.ignored IS NULL AND NOT s.bad
-                    ORDER BY (s.input_raw IS NOT NULL)::INT + (s.output_raw IS NOT NULL)::INT + (s.cached_text IS NOT NULL)::INT
+                    ORDER BY (s.input_raw IS NOT NULL)::INT + (s.output_raw IS NOT NULL)::INT + (s.cached_text IS NOT
+                        NULL)::INT
                         + (s.cache_write_text IS NOT NULL)::INT + (s.reasoning_text IS NOT NULL)::INT DESC,
                         s.span_id, s.file, s.line
                 ) END AS duplicate_rank
@@ -140,7 +148,8 @@ def raw_sql(source: Source, feature_key: str | None, numbered: bool = False) -> 
     SELECT file, line, ignored,
         CASE WHEN duplicate_rank > 1 THEN 'span with the gen_ai.response.id of another span of its trace' END AS merged,
         CASE WHEN openlit_fix AND ignored IS NULL AND NOT bad THEN '{OPENLIT_CORRECTION}' END AS corrected,
-        CASE WHEN bad AND NOT json_valid(text) THEN 'malformed JSON line' WHEN bad THEN 'no resourceSpans in the line' END AS problem,
+        CASE WHEN bad AND NOT json_valid(text) THEN 'malformed JSON line' WHEN bad THEN 'no resourceSpans in the line'
+            END AS problem,
         make_timestamp(TRY_CAST(TRY_CAST(ts_text AS HUGEINT) // 1000 AS BIGINT)) AS ts, ts_text,
         coalesce(feature_own, feature_inherited, feature_resource) AS feature,
         coalesce(user_own, user_inherited, user_resource) AS user_id,

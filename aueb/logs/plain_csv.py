@@ -2,8 +2,8 @@
 cache_write_input_tokens, output_tokens, cache_hit, cost (only timestamp, model, input_tokens and
 output_tokens required).
 
-input_tokens includes cached_input_tokens and cache_write_input_tokens (the OpenAI convention of docs/economics.md); the feature is
-the column `feature`, or the column --feature-key names.
+input_tokens includes cached_input_tokens and cache_write_input_tokens (the OpenAI convention of
+docs/economics.md); the feature is the column `feature`, or the column --feature-key names.
 """
 
 from __future__ import annotations
@@ -32,7 +32,8 @@ def raw_sql(source: Source, feature_key: str | None, numbered: bool = False) -> 
         return f'"{name}"' if source.has(name) else "NULL::VARCHAR"
 
     return f"""
-    SELECT file, line, NULL::VARCHAR AS ignored, NULL::VARCHAR AS merged, NULL::VARCHAR AS corrected, NULL::VARCHAR AS problem,
+    SELECT file, line, NULL::VARCHAR AS ignored, NULL::VARCHAR AS merged, NULL::VARCHAR AS corrected, NULL::VARCHAR AS
+        problem,
         aueb_time("timestamp") AS ts, "timestamp" AS ts_text, {column(key)} AS feature, {column("user")} AS user_id,
         "model" AS model, {column("provider")} AS provider,
         "input_tokens" AS input_text, {column("cached_input_tokens")} AS cached_text,

@@ -39,12 +39,15 @@ class Records(_Model):
     )
     first_bad: RecordRef | None = None
     ignored: int = Field(
-        0,
-        description="Entries that are not model calls (OTel agent, tool, HTTP spans; Langfuse observations other than GENERATION)",
+        default=0,
+        description="Entries that are not model calls (OTel agent, tool, HTTP spans; Langfuse observations other "
+        "than GENERATION)",
     )
-    merged: int = Field(0, description="Duplicates of another record (two instrumentations of one call), left out")
+    merged: int = Field(
+        default=0, description="Duplicates of another record (two instrumentations of one call), left out"
+    )
     corrected: int = Field(
-        0, description="Used records whose producer's known quirk was put right (named in the reason)"
+        default=0, description="Used records whose producer's known quirk was put right (named in the reason)"
     )
     bad_by_reason: dict[str, int] = Field(default_factory=dict, description="Bad records per reason")
     ignored_by_reason: dict[str, int] = Field(default_factory=dict, description="Ignored entries per reason")
@@ -54,10 +57,10 @@ class Records(_Model):
         default_factory=list, description="Truncated compressed files whose readable part was used (--allow-bad)"
     )
     outside_window: int = Field(
-        0, description="Used records before the window's start, left out of the monthly figures"
+        default=0, description="Used records before the window's start, left out of the monthly figures"
     )
     unpriced: int = Field(
-        0, description="Used records whose model the catalog does not know, priced 0 (--allow-unpriced)"
+        default=0, description="Used records whose model the catalog does not know, priced 0 (--allow-unpriced)"
     )
 
 
@@ -108,7 +111,8 @@ class AlreadySaved(_Model):
     feature: str
     model: str
     list_cost: float = Field(
-        description="Cost per month of the window's model calls at list prices, every input token uncached, no batch (USD)"
+        description="Cost per month of the window's model calls at list prices, every input token uncached, no batch "
+        "(USD)"
     )
     actual_cost: float = Field(description="Cost per month as priced (prompt cache reads and writes, batch) (USD)")
     saved: float = Field(description="list_cost - actual_cost (USD per month)")

@@ -73,7 +73,7 @@ def requests(seed: int = SEED) -> list[dict]:
     for feature in FEATURES:
         days = np.arange(DAYS)
         counts = rng.poisson(feature.per_day * (1 + feature.weekly_growth) ** (days / 7))
-        for day, n in zip(days, counts):
+        for day, n in zip(days, counts, strict=True):
             seconds = np.sort(rng.uniform(0, 86_400, n))
             choice = rng.choice(len(feature.models), n, p=[m[2] for m in feature.models])
             n_in = np.maximum(20, rng.lognormal(np.log(feature.input_tokens), 0.25, n)).astype(int)

@@ -222,6 +222,7 @@ def open_source(patterns: list[str], log_format: str = "auto") -> Source:
             raise InputError(
                 f"{files[0]}: the CSV has no column {missing[0]!r} (required: {', '.join(PLAIN_CSV_REQUIRED)})"
             )
+    assert found is not None and layout is not None  # expand() names one file at least, each one recognised
     return Source(files=tuple(files), format=found, layout=layout, columns=tuple(columns))
 
 
@@ -242,7 +243,8 @@ def scan(source: Source, numbered: bool = False, types: dict[str, str] | None = 
     # In a CSV the header is line 1; rows a reject moved down are put right by locate().
     line = "row_number() OVER () + 1" if numbered else "NULL::BIGINT"
     return (
-        f"SELECT filename AS file, {line} AS line, * EXCLUDE (filename) FROM read_csv({files}, header=true, auto_detect=false, "
+        f"SELECT filename AS file, {line} AS line, * EXCLUDE (filename) FROM read_csv({files}, header=true, "
+        "auto_detect=false, "
         f"columns={{{columns}}}, "
         f"delim=',', quote='\"', escape='\"', filename=true, store_rejects=true, "
         f"max_line_size={MAX_LINE_BYTES}, buffer_size={READ_BUFFER_BYTES})"

@@ -88,7 +88,8 @@ def load_calls(
     try:
         con.execute(
             f"CREATE TEMP TABLE records AS SELECT {', '.join(CALL_COLUMNS)}, cache_hit "
-            f"FROM ({normalise(READERS[source.format](source, feature_key))}) WHERE problem IS NULL AND ignored IS NULL AND merged IS NULL"
+            f"FROM ({normalise(READERS[source.format](source, feature_key))}) WHERE problem IS NULL AND ignored IS "
+            "NULL AND merged IS NULL"
         )
         first, last = con.execute("SELECT min(ts), max(ts) FROM records").fetchall()[0]
         if first is None:

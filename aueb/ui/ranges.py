@@ -33,7 +33,7 @@ def inputs(scenario: Scenario) -> list[InputRef]:
     found = [InputRef(("fixed_monthly_cost",), Scenario, "fixed_monthly_cost")]
     for f in scenario.features:
         base: Path = ("features", f.name)
-        parts: list[tuple[Path, BaseModel]] = [
+        parts: list[tuple[Path, Any]] = [
             (base, f),
             ((*base, "teacher"), f.teacher),
             ((*base, "teacher", "pricing"), f.teacher.pricing),

@@ -299,7 +299,9 @@ def apply(metrics: DistillationMetrics) -> None:
     old_student = next(f.student for f in before_scenario.features if f.name == feature)
     old_retention = "no student" if old_student is None else f"{old_student.quality_retention:g}"
     text = f"Applied to **{feature}**: quality retention {old_retention} → {metrics.quality_retention:g}"
-    band = next(f.student for f in new.features if f.name == feature).ranges.get("quality_retention")
+    new_student = next(f.student for f in new.features if f.name == feature)
+    assert new_student is not None  # just applied
+    band = new_student.ranges.get("quality_retention")
     if band is not None:
         text += f" (range {band.low:.3f} to {band.high:.3f}, its 95% interval, sampled on the Risk page)"
     if hourly is not None:
