@@ -302,11 +302,13 @@ def test_metrics_upload_refuses_wrong_files():
 
 
 def test_distillation_run_shows_progress_and_loads_its_metrics(monkeypatch, default):
-    monkeypatch.setattr("aueb.ui.pages.distillation.DistillRun", FakeRun)
+    monkeypatch.setattr("aueb.ui.pages.distillation.DistillRun", GatedRun)
     monkeypatch.setattr("aueb.ui.pages.distillation.torch_available", lambda: True)
     at = visit(start(), "distillation")
     at.button(key="ui_start_run").click().run()
     run = at.session_state["distill_run"]
+    assert run.state == "running"
+    (run.workdir / "go").touch()
     assert run.wait(timeout=30) == "done"
     at.run()
     assert not at.exception, [e.value for e in at.exception]
@@ -332,6 +334,17 @@ class FakeRun(runner.DistillRun):
 
     def build_command(self) -> list[str]:
         return [sys.executable, "-c", self.script, str(EXAMPLE_METRICS), str(self.out)]
+
+
+class GatedRun(FakeRun):
+    """FakeRun that waits for a file `go` in its folder before it starts: on a loaded machine the fake
+    run could otherwise end, and be read back, within the very script run that started it."""
+
+    script = (
+        "import os, sys, time\n"
+        "while not os.path.exists(os.path.join(os.path.dirname(sys.argv[2]), 'go')):\n"
+        "    time.sleep(0.02)\n"
+    ) + FakeRun.script
 
 
 class SlowRun(runner.DistillRun):
