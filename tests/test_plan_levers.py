@@ -160,7 +160,7 @@ def test_replay_of_the_bundled_log_equals_an_independent_repricing() -> None:
         calc(r.provider, r.model, r.ts.to_pydatetime(), r.input_tokens, r.cached_input_tokens, 0, r.output_tokens)
         for r in window.itertuples()
     )
-    assert len(c.frame) == len(window)
+    assert c.n_calls == len(window)
     result = evaluate(c, propose(c))
     now = sum(r["cost_now"] for r in result.combined if r["multiplier"] == 1.0)
     assert now == pytest.approx(expected, rel=1e-9)

@@ -22,7 +22,7 @@ import pandas as pd
 from aueb.catalog import UnknownModelError, catalog_models, lookup
 from aueb.errors import InputError
 from aueb.metrics import MetricsError, load_metrics
-from aueb.plan.replay import Calls, price_calls
+from aueb.plan.replay import Calls, call_counts, price_calls
 from aueb.pricing import price_row, token_cost
 from aueb.risk_samples import pert
 
@@ -208,13 +208,14 @@ def propose(calls: Calls, metrics: list[str] | None = None) -> list[LeverSpec]:
         specs.append(LeverSpec(str(feature), "caching", {"cached_share": share, "reads_per_write": w, **zero}, True))
         b = {"low": PROPOSED_BATCH_SHARE, "mode": PROPOSED_BATCH_SHARE, "high": PROPOSED_BATCH_SHARE}
         specs.append(LeverSpec(str(feature), "batch", {"share": b, **zero}, True))
-        main = frame.groupby(["model", "provider"], observed=True).size().idxmax()
+        weight = call_counts(frame)
+        main = weight.groupby([frame["model"], frame["provider"]], observed=True).sum().idxmax()
         try:
             current = lookup(main[0], main[1] or None)
         except UnknownModelError:
             continue
         n_in, n_c, n_w, n_out = (
-            float(frame[c].mean()) if c in frame else 0.0
+            float(frame[c].sum() / weight.sum()) if c in frame else 0.0
             for c in ("input_tokens", "cached_input_tokens", "cache_write_input_tokens", "output_tokens")
         )
         candidates = []

@@ -23,7 +23,7 @@ from aueb.logs.pricing import price_of
 from aueb.logs.records import connect, normalise
 from aueb.logs.report import Window
 from aueb.logs.sources import open_source
-from aueb.pricing import price_table, token_cost
+from aueb.pricing import NO_LIMIT, price_table, token_cost
 
 CALL_COLUMNS = [
     "ts",
@@ -69,11 +69,54 @@ def batch_terms(provider: str | None) -> BatchTerms:
 
 @dataclass(frozen=True)
 class Calls:
-    """The window's model calls (response-cache hits left out: they cost nothing) and the monthly scale."""
+    """The window's model calls (response-cache hits left out: they cost nothing) and the monthly scale.
 
-    frame: pd.DataFrame  # CALL_COLUMNS, one row per model call
+    `frame` has one row per group of calls that every lever prices alike (see `load_calls`): CALL_COLUMNS with
+    the token columns summed over the group, `calls` (how many calls it holds) and `tier_tokens` (the input tokens
+    of one of its calls, which place the whole group in its input-token tier). A frame without `calls` (one built
+    by hand) has one row per call."""
+
+    frame: pd.DataFrame
     window: Window
     scale: float  # monthly figures = window totals x scale, as `ingest` scales them
+
+    @property
+    def n_calls(self) -> int:
+        """How many model calls the window holds."""
+        return int(call_counts(self.frame).sum())
+
+
+def call_counts(frame: pd.DataFrame) -> pd.Series:
+    """Per row of a calls frame, the calls it stands for (1 per row in a frame without `calls`)."""
+    if "calls" in frame:
+        return frame["calls"]
+    return pd.Series(1.0, index=frame.index)
+
+
+@cache
+def tier_thresholds() -> list[int]:
+    """Every input-token threshold of aueb.pricing's table: calls between the same two thresholds are in the same
+    tier of every catalog model, the logged one and any lever's target."""
+    table = price_table()
+    return sorted(
+        {int(t) for t in table["tier_above"] if t >= 0} | {int(t) for t in table["tier_upto"] if t < NO_LIMIT}
+    )
+
+
+def group_calls_sql(records: str, condition: str) -> str:
+    """The model calls of `records` in the window `condition`, summed per feature, logged model and provider, UTC
+    day (prices change by day) and input-token bucket (`tier_thresholds`): every lever's cost is linear in these
+    sums within a group, so pricing the groups is pricing each call (exact, not an approximation)."""
+    bucket = " + ".join(f"(input_tokens > {t})::INTEGER" for t in tier_thresholds()) or "0"
+    return f"""
+        SELECT feature, model, provider, min(ts) AS ts, min(input_tokens) AS tier_tokens, count(*) AS calls,
+            sum(input_tokens) AS input_tokens, sum(cached_input_tokens) AS cached_input_tokens,
+            sum(cache_write_input_tokens) AS cache_write_input_tokens, sum(output_tokens) AS output_tokens
+        FROM {records}
+        WHERE {condition} AND NOT cache_hit
+        GROUP BY feature, model, provider, CAST(ts AS DATE), {bucket}
+        ORDER BY feature, model, provider, ts, tier_tokens
+    """
 
 
 def load_calls(
@@ -82,7 +125,8 @@ def load_calls(
     feature_key: str | None = None,
     window_hours: float = DEFAULT_WINDOW_HOURS,
 ) -> Calls:
-    """The model calls of a log, read through the ingest readers and normalised the same way."""
+    """The model calls of a log, read through the ingest readers and normalised the same way, grouped in DuckDB
+    (`group_calls_sql`) so that no per-call frame is ever built: 10M calls become a few thousand rows."""
     source = open_source(logs, log_format)
     con = connect(memory_limit=DEFAULT_MEMORY_LIMIT)
     try:
@@ -95,14 +139,15 @@ def load_calls(
         if first is None:
             raise InputError(f"{source.files[0]}: no usable record")
         window, condition, scale = measure_window(first, last, window_hours)
-        frame = con.execute(f"SELECT {', '.join(CALL_COLUMNS)} FROM records WHERE {condition} AND NOT cache_hit").df()
+        frame = con.execute(group_calls_sql("records", condition)).df()
     finally:
         con.close()
     frame["provider"] = frame["provider"].fillna("").astype("category")
     frame["model"] = frame["model"].astype("category")
     frame["feature"] = frame["feature"].astype("category")
-    for column in ("input_tokens", "cached_input_tokens", "cache_write_input_tokens", "output_tokens"):
+    for column in ("input_tokens", "cached_input_tokens", "cache_write_input_tokens", "output_tokens", "tier_tokens"):
         frame[column] = frame[column].astype(float)
+    frame["calls"] = frame["calls"].astype(np.int64)
     return Calls(frame=frame, window=window, scale=scale)
 
 
@@ -128,8 +173,9 @@ def _catalog_ids(frame: pd.DataFrame) -> tuple[np.ndarray, list[tuple[str, str]]
 
 
 def _price_rows(frame: pd.DataFrame, n_in: np.ndarray) -> tuple[np.ndarray, pd.DataFrame, list[str]]:
-    """Per call, its row of aueb.pricing's table (at the call's UTC date and input-token tier), the table's rows
-    used, and per row its catalog provider. A call without `ts` is priced at today's prices."""
+    """Per call (or group of calls), its row of aueb.pricing's table (at the call's UTC date and the tier of its
+    input tokens `n_in`), the table's rows used, and per row its catalog provider. A call without `ts` is priced
+    at today's prices."""
     pair, ids = _catalog_ids(frame)
     table = price_table()
     n = len(frame)
@@ -156,8 +202,9 @@ def _price_rows(frame: pd.DataFrame, n_in: np.ndarray) -> tuple[np.ndarray, pd.D
                 used.append(int(label))
     if (row < 0).any():
         first = int(np.flatnonzero(row < 0)[0])
+        which = f"call {first + 1}" if "calls" not in frame else f"{int(frame['calls'].iloc[first])} calls"
         raise InputError(
-            f"call {first + 1}: model {frame['model'].iloc[first]!r} has no catalog price on {day[first]} "
+            f"{which}: model {frame['model'].iloc[first]!r} has no catalog price on {day[first]} "
             f"for {n_in[first]:.0f} input tokens"
         )
     rows = table.loc[used].reset_index(drop=True)
@@ -172,7 +219,9 @@ def price_calls(
 ) -> np.ndarray:
     """Cost of each call of `frame` (model, provider, ts, input/output tokens), with `cached` cache-read and
     `written` cache-write input tokens per call (default: as logged) and a batch share per call (expected cost
-    (1 - b)·c + b·c_batch, the provider's discount and stacking rule from the batch table).
+    (1 - b)·c + b·c_batch, the provider's discount and stacking rule from the batch table). A row of a grouped
+    frame (`load_calls`: token sums, `calls`, `tier_tokens`) costs the sum of its calls: the formula is linear in
+    the tokens at the group's one price row, and the per-request price counts once per call.
 
     THE pricing of the savings plan: aueb.pricing's table row of each call's catalog model at its date and
     input-token tier, and its one formula (`token_cost`); tokens as logged."""
@@ -186,10 +235,13 @@ def price_calls(
         n_w = frame["cache_write_input_tokens"].to_numpy(dtype=float)
     else:
         n_w = np.zeros(n)
-    row, table, providers = _price_rows(frame, n_in)
+    tier = frame["tier_tokens"].to_numpy(dtype=float) if "tier_tokens" in frame else n_in
+    row, table, providers = _price_rows(frame, tier)
     p_in, p_cached, p_write, p_out, p_request = (
         table[c].to_numpy(dtype=float)[row] for c in ("p_in", "p_cached", "p_write", "p_out", "p_request")
     )
+    if "calls" in frame:
+        p_request = p_request * frame["calls"].to_numpy(dtype=float)
     plain = np.asarray(token_cost(n_in, n_c, n_w, n_out, p_in, p_cached, p_write, p_out, p_request=p_request))
     b = np.broadcast_to(np.asarray(batch_share, dtype=float), (n,))
     if not np.any(b):
