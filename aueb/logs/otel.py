@@ -14,7 +14,8 @@ trace may be in any line or file of the input), else the resource's.
 gen_ai.usage.input_tokens includes the cache reads and writes, as the semantic conventions say; cache
 writes are read as gen_ai.usage.cache_creation.input_tokens, or the Anthropic SDK's
 gen_ai.usage.cache_write.input_tokens. openlit (recognised by its instrumentation scope) writes Anthropic
-input tokens without the cache counts: they are added, and the record counted as corrected.
+input tokens without the cache counts: they are added, and the record counted as corrected. No
+instrumentation writes the 1-hour part of the cache writes on a span: every write is priced as a 5-minute one.
 """
 
 from __future__ import annotations
@@ -112,7 +113,8 @@ def raw_sql(source: Source, feature_key: str | None, numbered: bool = False) -> 
     WITH RECURSIVE spans AS MATERIALIZED (
         SELECT *, {ignored} AS ignored,
             lower(coalesce(scope, '')) LIKE 'openlit%' AND lower(coalesce(provider, '')) = 'anthropic'
-                AND (cached_text IS NOT NULL OR cache_write_text IS NOT NULL) AS openlit_fix
+                AND coalesce(TRY_CAST(cached_text AS DOUBLE), 0) + coalesce(TRY_CAST(cache_write_text AS DOUBLE), 0) > 0
+                AS openlit_fix
         FROM ({typed})
     ),
     nodes AS MATERIALIZED (
@@ -156,7 +158,7 @@ def raw_sql(source: Source, feature_key: str | None, numbered: bool = False) -> 
         model, provider,
         CASE WHEN openlit_fix THEN CAST(TRY_CAST(input_raw AS DOUBLE) + coalesce(TRY_CAST(cached_text AS DOUBLE), 0)
             + coalesce(TRY_CAST(cache_write_text AS DOUBLE), 0) AS VARCHAR) ELSE input_raw END AS input_text,
-        cached_text, cache_write_text,
+        cached_text, cache_write_text, NULL::VARCHAR AS cache_write_1h_text,
         CASE WHEN output_raw IS NULL AND lower(operation) = 'embeddings' THEN '0' ELSE output_raw END AS output_text,
         false AS cache_hit, cost_text
     FROM calls
