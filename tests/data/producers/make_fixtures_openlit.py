@@ -34,7 +34,13 @@ from pathlib import Path
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
 
+import make_fixtures  # noqa: E402
 from make_fixtures import CALLS, Fake, hexify  # noqa: E402
+
+# openlit 1.45.0 reads only cache_creation_input_tokens (its Anthropic instrumentation has no 1-hour split): the
+# server sends none, so that the ground truth is what openlit's spans can carry. An application using 1-hour
+# writes under openlit has them priced as 5-minute writes.
+make_fixtures.ONE_HOUR_SPLIT = False
 
 FILE_NAME = "otel_openlit.jsonl"
 
