@@ -161,3 +161,21 @@ def test_litellm_spend_agrees_with_the_catalog(name):
         expected = sum(catalog_cost(c, call_time(name, c)) for c in calls if c["model"] == check.model)
         assert check.recomputed_cost == pytest.approx(expected, rel=1e-9)
         assert not check.flagged and check.recorded_cost == pytest.approx(expected, rel=1e-6)
+
+
+@pytest.mark.parametrize("name", sorted(TRUTH))
+def test_measured_scenario_of_each_producer_reproduces_its_cost(name):
+    """`aueb project` at 1x on the scenario written from the fixture gives each feature's measured requests,
+    users and cost (1-hour writes included in the feature's effective cache-write price)."""
+    from aueb.engine import project
+
+    measured = ingest([str(DATA / name)])
+    scenario = measured.scenario.scenario
+    assert scenario is not None
+    rows = project(scenario, multipliers=[1.0]).rows
+    rows = rows[(rows["arm"] == "baseline") & (rows["feature"] != "ALL")].set_index("feature")
+    assert set(rows.index) == set(measured.report.features)
+    for feature, figures in measured.report.features.items():
+        assert rows.loc[feature, "requests"] == pytest.approx(figures.requests, rel=1e-9)
+        assert rows.loc[feature, "users"] == pytest.approx(figures.users, rel=1e-9)
+        assert rows.loc[feature, "inference_cost"] == pytest.approx(figures.cost, rel=1e-9), feature
