@@ -1,8 +1,12 @@
 """Regenerate the LiteLLM SpendLogs fixtures of tests/test_logs_producers.py with LiteLLM's own code.
 
-Requirements (a venv of its own, never aueb's dependencies):
-    litellm==1.110.2 (the core package; the proxy's row builder imports without the proxy's extras)
-Run: /work/venvs/litellm/bin/python tests/data/producers/make_fixtures_litellm.py
+Requirements (a venv of its own, never aueb's dependencies): litellm==1.110.2 and the proxy modules that the
+row builder imports (litellm.proxy.proxy_server), by name, since `litellm[proxy]` does not install offline whole:
+    litellm==1.110.2 fastapi==0.165.0 starlette==1.10.0 backoff==2.2.1 orjson==3.13.0 APScheduler==3.11.3
+    PyJWT==2.15.1 python-multipart==0.0.34 cryptography==50.0.2 uvicorn==0.55.0 rq==3.0.0 websockets==17.4
+    semver==3.1.2 Expression==5.8.0 fastapi-sso==0.23.0 mcp==2.3.0 soundfile==0.14.0
+Run (LiteLLM's bundled price map, no network):
+    LITELLM_LOCAL_MODEL_COST_MAP=True /work/venvs/litellm/bin/python tests/data/producers/make_fixtures_litellm.py
 
 The real `litellm.completion` calls a fake OpenAI and Anthropic server on 127.0.0.1 that returns known
 usage (Anthropic calls with cache reads and writes, some of the writes 1-hour ones, split in
