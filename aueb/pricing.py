@@ -68,7 +68,8 @@ COST_PARTS_SQL = {
     "cost_input": "((r.input_tokens - r.cached_input_tokens - r.cache_write_input_tokens) * p.p_in / 1e6"
     " + p.p_request)",
     "cost_cached": "(r.cached_input_tokens * p.p_cached / 1e6)",
-    "cost_write": "(r.cache_write_input_tokens * p.p_write / 1e6)",
+    "cost_write": "((r.cache_write_input_tokens - r.cache_write_1h_input_tokens) * p.p_write"
+    " + r.cache_write_1h_input_tokens * p.p_write_1h) / 1e6",
     "cost_output": "(r.output_tokens * p.p_out / 1e6)",
 }
 COST_SQL = "(" + " + ".join(COST_PARTS_SQL.values()) + ")"

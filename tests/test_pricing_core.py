@@ -110,6 +110,7 @@ def test_duckdb_join_equals_calc_price(generated) -> None:  # noqa: ANN001
             "input_tokens": [r["n_in"] for r in requests],
             "cached_input_tokens": [r["n_c"] for r in requests],
             "cache_write_input_tokens": [r["n_w"] for r in requests],
+            "cache_write_1h_input_tokens": 0,  # every write a 5-minute one, as calc_price's cache_write_tokens alone
             "output_tokens": [r["n_out"] for r in requests],
         }
     )

@@ -196,7 +196,8 @@ def _measure(
         "COPY (SELECT ignored IS NOT NULL OR merged IS NOT NULL AS ignored, problem IS NOT NULL AS bad, "
         "ignored AS ignored_reason, merged AS merged_reason, corrected AS corrected_reason, problem AS bad_reason, "
         "ts, feature, user_id, model, provider, input_tokens, "
-        "cached_input_tokens, cache_write_input_tokens, output_tokens, cache_hit, recorded_cost FROM "
+        "cached_input_tokens, cache_write_input_tokens, cache_write_1h_input_tokens, output_tokens, cache_hit, "
+        "recorded_cost FROM "
         f"({normalise(reader(source, feature_key))})) "
         f"TO {sql_text(str(records))} (FORMAT parquet)"
     )

@@ -5,8 +5,9 @@ details are disjoint parts that add up to the total (its OpenAI integration move
 `input` into `input_cached_tokens`; Anthropic's `input` excludes cache reads and writes), so input tokens
 are `input` plus every input part (keys starting with `input_`, and cache_read_input_tokens /
 cache_creation_input_tokens) and cached tokens are the cache-read parts, cache writes the cache-creation
-parts; output tokens are `output` plus the `output_` parts. The deprecated `usage{input, output}` is read
-as it is. total_cost is the recorded cost.
+parts (those whose key ends `_1h`, e.g. input_cache_creation_1h, are 1-hour writes); output tokens are
+`output` plus the `output_` parts. The deprecated `usage{input, output}` is read as it is. total_cost is
+the recorded cost.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ def raw_sql(source: Source, feature_key: str | None, numbered: bool = False) -> 
     cache_write = " OR ".join(
         [f"k = '{k}'" for k in _CACHE_CREATION] + [f"starts_with(k, '{p}')" for p in _CACHE_CREATION_PREFIXES]
     )
+    write_1h = f"({cache_write}) AND ends_with(k, '_1h')"
     input_parts = f"k = 'input' OR starts_with(k, 'input_') OR {cache_read} OR {cache_write}"
     output_parts = "k = 'output' OR starts_with(k, 'output_')"
     return f"""
@@ -63,6 +65,8 @@ def raw_sql(source: Source, feature_key: str | None, numbered: bool = False) -> 
             cached_text,
         CASE WHEN usage IS NOT NULL THEN CAST(coalesce({_sum_keys("usage", cache_write)}, 0) AS VARCHAR) END AS
             cache_write_text,
+        CASE WHEN usage IS NOT NULL THEN CAST(coalesce({_sum_keys("usage", write_1h)}, 0) AS VARCHAR) END AS
+            cache_write_1h_text,
         CASE WHEN usage IS NOT NULL THEN CAST({_sum_keys("usage", output_parts)} AS VARCHAR) ELSE old_usage->>'output'
             END AS output_text,
         false AS cache_hit, cost_text

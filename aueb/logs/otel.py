@@ -14,7 +14,9 @@ trace may be in any line or file of the input), else the resource's.
 gen_ai.usage.input_tokens includes the cache reads and writes, as the semantic conventions say; cache
 writes are read as gen_ai.usage.cache_creation.input_tokens, or the Anthropic SDK's
 gen_ai.usage.cache_write.input_tokens. openlit (recognised by its instrumentation scope) writes Anthropic
-input tokens without the cache counts: they are added, and the record counted as corrected.
+input tokens without the cache counts: they are added, and the record counted as corrected. The 1-hour
+part of the cache writes is the Anthropic SDK's anthropic.usage.cache_creation.ephemeral_1h_input_tokens
+(the semantic conventions have no attribute for it; without it every write is a 5-minute one).
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ CACHE_WRITE_KEYS = (
     "gen_ai.usage.cache_write.input_tokens",
     "gen_ai.usage.cache_creation_input_tokens",
 )
+# The 1-hour part of the cache writes: the Anthropic SDK's own tracing copies Anthropic's usage.cache_creation split.
+CACHE_WRITE_1H_KEYS = ("anthropic.usage.cache_creation.ephemeral_1h_input_tokens",)
 USER_KEYS = ("user.id", "enduser.id")
 # How far up a trace attribution looks for a feature or user (deeper traces are not expected).
 MAX_DEPTH = 32
@@ -92,7 +96,7 @@ def raw_sql(source: Source, feature_key: str | None, numbered: bool = False) -> 
             {span("gen_ai.operation.name")} AS operation, {model} AS model,
             {span("gen_ai.provider.name", "gen_ai.system")} AS provider,
             {input_text} AS input_raw, {span(*CACHE_READ_KEYS)} AS cached_text, {span(*CACHE_WRITE_KEYS)} AS
-                cache_write_text,
+                cache_write_text, {span(*CACHE_WRITE_1H_KEYS)} AS cache_write_1h_text,
             {output_text} AS output_raw, {span("gen_ai.usage.reasoning.output_tokens")} AS reasoning_text,
             {span("gen_ai.usage.cost")} AS cost_text, {span("gen_ai.response.id")} AS response_id,
             nullif(trim({feature_own}), '') AS feature_own, nullif(trim({span(*USER_KEYS)}), '') AS user_own,
@@ -112,7 +116,8 @@ def raw_sql(source: Source, feature_key: str | None, numbered: bool = False) -> 
     WITH RECURSIVE spans AS MATERIALIZED (
         SELECT *, {ignored} AS ignored,
             lower(coalesce(scope, '')) LIKE 'openlit%' AND lower(coalesce(provider, '')) = 'anthropic'
-                AND (cached_text IS NOT NULL OR cache_write_text IS NOT NULL) AS openlit_fix
+                AND coalesce(TRY_CAST(cached_text AS DOUBLE), 0) + coalesce(TRY_CAST(cache_write_text AS DOUBLE), 0) > 0
+                AS openlit_fix
         FROM ({typed})
     ),
     nodes AS MATERIALIZED (
@@ -140,7 +145,8 @@ def raw_sql(source: Source, feature_key: str | None, numbered: bool = False) -> 
                     PARTITION BY s.trace_id, s.response_id, s.ignored IS NULL AND NOT s.bad
                     ORDER BY (s.input_raw IS NOT NULL)::INT + (s.output_raw IS NOT NULL)::INT + (s.cached_text IS NOT
                         NULL)::INT
-                        + (s.cache_write_text IS NOT NULL)::INT + (s.reasoning_text IS NOT NULL)::INT DESC,
+                        + (s.cache_write_text IS NOT NULL)::INT + (s.cache_write_1h_text IS NOT NULL)::INT
+                        + (s.reasoning_text IS NOT NULL)::INT DESC,
                         s.span_id, s.file, s.line
                 ) END AS duplicate_rank
         FROM spans s LEFT JOIN inherited i ON i.trace_id = s.trace_id AND i.span_id = s.span_id
@@ -156,7 +162,7 @@ def raw_sql(source: Source, feature_key: str | None, numbered: bool = False) -> 
         model, provider,
         CASE WHEN openlit_fix THEN CAST(TRY_CAST(input_raw AS DOUBLE) + coalesce(TRY_CAST(cached_text AS DOUBLE), 0)
             + coalesce(TRY_CAST(cache_write_text AS DOUBLE), 0) AS VARCHAR) ELSE input_raw END AS input_text,
-        cached_text, cache_write_text,
+        cached_text, cache_write_text, cache_write_1h_text,
         CASE WHEN output_raw IS NULL AND lower(operation) = 'embeddings' THEN '0' ELSE output_raw END AS output_text,
         false AS cache_hit, cost_text
     FROM calls

@@ -4,7 +4,8 @@ A reader yields, per entry of its format: file, line, `ignored` (why the entry i
 or NULL), `merged` (why it is a duplicate of another record, or NULL), `corrected` (the producer quirk
 put right, or NULL), `problem` (what the reader could not parse, or NULL), the time as TIMESTAMP (UTC)
 and as written, feature, user, model, provider, the token counts (input, cached input, cache write
-input: both parts of input) and recorded cost as written (text), and the response-cache flag. A record
+input: both parts of input; 1-hour cache write input: the part of the cache writes a producer reports as
+1-hour writes, NULL where it gives no split) and recorded cost as written (text), and the response-cache flag. A record
 dated after the run's own time is bad (a clock error must not move the window). `normalise` turns that into typed
 columns with one `problem` per bad record.
 """
@@ -75,6 +76,7 @@ def normalise(raw: str) -> str:
     count_in, problem_in = _count("input", "input tokens")
     count_cached, problem_cached = _count("cached", "cached input tokens")
     count_write, problem_write = _count("cache_write", "cache write input tokens")
+    count_write_1h, problem_write_1h = _count("cache_write_1h", "1-hour cache write input tokens")
     count_out, problem_out = _count("output", "output tokens")
     return f"""
     SELECT
@@ -84,10 +86,11 @@ def normalise(raw: str) -> str:
         ts, feature, user_id, model, provider,
         CAST(input_n AS BIGINT) AS input_tokens, CAST(coalesce(cached_n, 0) AS BIGINT) AS cached_input_tokens,
         CAST(coalesce(cache_write_n, 0) AS BIGINT) AS cache_write_input_tokens,
+        CAST(coalesce(cache_write_1h_n, 0) AS BIGINT) AS cache_write_1h_input_tokens,
         CAST(output_n AS BIGINT) AS output_tokens, cache_hit, cost_n AS recorded_cost
     FROM (
-        SELECT file, line, ignored, merged, corrected, ts, cache_hit, input_n, cached_n, cache_write_n, output_n,
-            cost_n,
+        SELECT file, line, ignored, merged, corrected, ts, cache_hit, input_n, cached_n, cache_write_n,
+            cache_write_1h_n, output_n, cost_n,
             coalesce(nullif(trim(feature), ''), '{UNATTRIBUTED}') AS feature, nullif(trim(user_id), '') AS user_id,
             nullif(trim(model), '') AS model, nullif(lower(trim(provider)), '') AS provider,
             CASE
@@ -96,7 +99,7 @@ def normalise(raw: str) -> str:
                 WHEN ts IS NULL AND nullif(trim(ts_text), '') IS NULL THEN 'no time'
                 WHEN ts IS NULL THEN 'unparseable time ' || ts_text
                 WHEN ts > current_timestamp::TIMESTAMP THEN 'time ' || ts_text || ' is after the run''s own time'
-                {problem_in}{problem_cached}{problem_write}{problem_out}
+                {problem_in}{problem_cached}{problem_write}{problem_write_1h}{problem_out}
                 WHEN NOT cache_hit AND nullif(trim(model), '') IS NULL THEN 'no model'
                 WHEN NOT cache_hit AND input_n IS NULL THEN 'no input token count'
                 WHEN NOT cache_hit AND output_n IS NULL THEN 'no output token count'
@@ -106,13 +109,16 @@ def normalise(raw: str) -> str:
                     coalesce(cached_text, '0')
                     || ') and cache write (' || cache_write_text || ') input tokens exceed input tokens (' ||
                         input_text || ')'
+                WHEN coalesce(cache_write_1h_n, 0) > coalesce(cache_write_n, 0) THEN '1-hour cache write input tokens ('
+                    || cache_write_1h_text || ') exceed cache write input tokens (' || coalesce(cache_write_text, '0')
+                    || ')'
                 WHEN cost_n IS NULL AND trim(CAST(cost_text AS VARCHAR)) <> '' THEN 'recorded cost ' || cost_text ||
                     ' is not a number'
                 WHEN cost_n < 0 THEN 'negative recorded cost (' || cost_text || ')'
             END AS problem
         FROM (
-            SELECT *, {count_in} AS input_n, {count_cached} AS cached_n, {count_write} AS cache_write_n, {count_out}
-                AS output_n,
+            SELECT *, {count_in} AS input_n, {count_cached} AS cached_n, {count_write} AS cache_write_n,
+                {count_write_1h} AS cache_write_1h_n, {count_out} AS output_n,
                 TRY_CAST(cost_text AS DOUBLE) AS cost_n
             FROM ({raw})
         )

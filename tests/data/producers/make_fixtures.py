@@ -3,13 +3,16 @@
 Requirements (a venv of its own, never aueb's dependencies):
     opentelemetry-instrumentation-openai-v2==2.4b0 opentelemetry-util-genai==0.4b0 openai==3.57.0 httpx==0.28.1
     anthropic==2.15.0 opentelemetry-sdk==1.45.2 opentelemetry-exporter-otlp-proto-common==1.45.2
-Run: /tmp/readers-venv/bin/python tests/data/producers/make_fixtures.py
+    opentelemetry-instrumentation-openai==0.62.4 opentelemetry-instrumentation-anthropic==0.62.4
+Run: /work/venvs/otel/bin/python tests/data/producers/make_fixtures.py (the other fixtures' entries of
+ground_truth.json are kept)
 
 The real openai and anthropic clients call a fake server on 127.0.0.1 that returns known usage; the spans
 are encoded with the OTLP exporter's encode_spans and protobuf MessageToJson, ids as hex, one TracesData
 per line, as the collector's file exporter writes them. The application sets the feature and user on
 its own request span (the root), as applications usually do. ground_truth.json holds what the server
-returned, per call.
+returned, per call (Anthropic's with the 1-hour part of the cache writes, which only the anthropic SDK's own
+tracing copies onto its spans, as anthropic.usage.cache_creation.ephemeral_1h_input_tokens).
 """
 
 from __future__ import annotations
@@ -25,9 +28,12 @@ HERE = Path(__file__).parent
 CALLS: list[dict] = []  # what the server answered, in order
 USAGE = {
     "openai": [(1200, 80), (900, 40), (2500, 300)],
-    # Anthropic: input_tokens after the last cache breakpoint, cache reads, cache writes, output
-    "anthropic": [(1000, 300, 200, 50), (400, 0, 1600, 20), (100, 2000, 0, 10)],
+    # Anthropic: input_tokens after the last cache breakpoint, cache reads, 5-minute and 1-hour cache writes, output
+    "anthropic": [(1000, 300, 200, 0, 50), (400, 0, 600, 1000, 20), (100, 2000, 0, 0, 10)],
 }
+# Anthropic's usage splits the cache writes by lifetime (usage.cache_creation); make_fixtures_openlit.py turns it
+# off: openlit 1.45.0 reads only cache_creation_input_tokens, so its spans cannot carry the split.
+ONE_HOUR_SPLIT = True
 
 
 class Fake(BaseHTTPRequestHandler):
@@ -59,12 +65,16 @@ class Fake(BaseHTTPRequestHandler):
                     input_tokens=prompt,
                     cached_input_tokens=0,
                     cache_write_input_tokens=0,
+                    cache_write_1h_input_tokens=0,
                     output_tokens=completion,
                 )
             )
         else:
             i = sum(c["producer_api"] == "anthropic" for c in CALLS)
-            inp, read, write, out = USAGE["anthropic"][i]
+            inp, read, write_5m, write_1h, out = USAGE["anthropic"][i]
+            if not ONE_HOUR_SPLIT:
+                write_5m, write_1h = write_5m + write_1h, 0
+            write = write_5m + write_1h
             answer = {
                 "id": f"msg_{n}",
                 "type": "message",
@@ -76,6 +86,16 @@ class Fake(BaseHTTPRequestHandler):
                     "input_tokens": inp,
                     "cache_read_input_tokens": read,
                     "cache_creation_input_tokens": write,
+                    **(
+                        {
+                            "cache_creation": {
+                                "ephemeral_5m_input_tokens": write_5m,
+                                "ephemeral_1h_input_tokens": write_1h,
+                            }
+                        }
+                        if ONE_HOUR_SPLIT
+                        else {}
+                    ),
                     "output_tokens": out,
                 },
             }
@@ -86,6 +106,7 @@ class Fake(BaseHTTPRequestHandler):
                     input_tokens=inp + read + write,
                     cached_input_tokens=read,
                     cache_write_input_tokens=write,
+                    cache_write_1h_input_tokens=write_1h,
                     output_tokens=out,
                 )
             )
@@ -193,7 +214,7 @@ if __name__ == "__main__":
     else:
         import subprocess
 
-        truth: dict = {}
+        truth: dict = json.loads((HERE / "ground_truth.json").read_text())  # the other scripts' entries stay
         for variant in ("openai_v2", "openllmetry"):
             out = subprocess.run([sys.executable, __file__, variant], check=True, capture_output=True, text=True)
             truth.update(json.loads(out.stdout.strip().splitlines()[-1]))
