@@ -270,3 +270,17 @@ def test_levers_on_a_scenario_at_every_multiplier(tmp_path: Path) -> None:
         assert got == pytest.approx(after, rel=1e-9)
     ranks = {r["lever"]: r["rank"] for r in plan["levers"] if r["multiplier"] == 1.0}
     assert ranks["downsizing"] == max(ranks.values())  # unmeasured quality ranks last
+
+
+def test_cost_now_of_a_log_with_one_hour_cache_writes_equals_ingest() -> None:
+    # LiteLLM's own spend-log rows (tests/data/producers), with 1-hour cache writes priced at the 1-hour price.
+    from aueb.logs import ingest
+
+    log = Path(__file__).resolve().parent / "data" / "producers" / "litellm_spendlogs.jsonl"
+    measured = ingest([str(log)])
+    c = load_calls([str(log)])
+    assert c.frame["cache_write_1h_input_tokens"].sum() > 0
+    result = evaluate(c, propose(c))
+    for feature, figures in measured.report.features.items():
+        now = sum(r["cost_now"] for r in result.combined if r["multiplier"] == 1.0 and r["feature"] == feature)
+        assert now == pytest.approx(figures.cost, rel=1e-9), feature

@@ -22,7 +22,7 @@ from aueb.logs.ingest import DEFAULT_MEMORY_LIMIT, DEFAULT_WINDOW_HOURS, READERS
 from aueb.logs.pricing import price_of
 from aueb.logs.records import connect, normalise
 from aueb.logs.report import Window
-from aueb.logs.sources import open_source
+from aueb.logs.sources import conventional_feature_key, open_source
 from aueb.pricing import NO_LIMIT, price_table, token_cost
 
 CALL_COLUMNS = [
@@ -33,6 +33,7 @@ CALL_COLUMNS = [
     "input_tokens",
     "cached_input_tokens",
     "cache_write_input_tokens",
+    "cache_write_1h_input_tokens",
     "output_tokens",
 ]
 
@@ -111,7 +112,8 @@ def group_calls_sql(records: str, condition: str) -> str:
     return f"""
         SELECT feature, model, provider, min(ts) AS ts, min(input_tokens) AS tier_tokens, count(*) AS calls,
             sum(input_tokens) AS input_tokens, sum(cached_input_tokens) AS cached_input_tokens,
-            sum(cache_write_input_tokens) AS cache_write_input_tokens, sum(output_tokens) AS output_tokens
+            sum(cache_write_input_tokens) AS cache_write_input_tokens,
+            sum(cache_write_1h_input_tokens) AS cache_write_1h_input_tokens, sum(output_tokens) AS output_tokens
         FROM {records}
         WHERE {condition} AND NOT cache_hit
         GROUP BY feature, model, provider, CAST(ts AS DATE), {bucket}
@@ -128,6 +130,8 @@ def load_calls(
     """The model calls of a log, read through the ingest readers and normalised the same way, grouped in DuckDB
     (`group_calls_sql`) so that no per-call frame is ever built: 10M calls become a few thousand rows."""
     source = open_source(logs, log_format)
+    if feature_key is None:  # the format's conventional key, as `aueb ingest` finds it
+        feature_key, _ = conventional_feature_key(source)
     con = connect(memory_limit=DEFAULT_MEMORY_LIMIT)
     try:
         con.execute(
@@ -145,7 +149,14 @@ def load_calls(
     frame["provider"] = frame["provider"].fillna("").astype("category")
     frame["model"] = frame["model"].astype("category")
     frame["feature"] = frame["feature"].astype("category")
-    for column in ("input_tokens", "cached_input_tokens", "cache_write_input_tokens", "output_tokens", "tier_tokens"):
+    for column in (
+        "input_tokens",
+        "cached_input_tokens",
+        "cache_write_input_tokens",
+        "cache_write_1h_input_tokens",
+        "output_tokens",
+        "tier_tokens",
+    ):
         frame[column] = frame[column].astype(float)
     frame["calls"] = frame["calls"].astype(np.int64)
     return Calls(frame=frame, window=window, scale=scale)
@@ -229,20 +240,26 @@ def price_calls(
     n_in = frame["input_tokens"].to_numpy(dtype=float)
     n_out = frame["output_tokens"].to_numpy(dtype=float)
     n_c = frame["cached_input_tokens"].to_numpy(dtype=float) if cached is None else np.asarray(cached, dtype=float)
+    # A lever's own cache writes (`written`) are 5-minute writes; the log's 1-hour writes count only as logged.
+    n_w1h = np.zeros(n)
     if written is not None:
         n_w = np.asarray(written, dtype=float)
     elif "cache_write_input_tokens" in frame:
         n_w = frame["cache_write_input_tokens"].to_numpy(dtype=float)
+        if "cache_write_1h_input_tokens" in frame:
+            n_w1h = frame["cache_write_1h_input_tokens"].to_numpy(dtype=float)
     else:
         n_w = np.zeros(n)
     tier = frame["tier_tokens"].to_numpy(dtype=float) if "tier_tokens" in frame else n_in
     row, table, providers = _price_rows(frame, tier)
-    p_in, p_cached, p_write, p_out, p_request = (
-        table[c].to_numpy(dtype=float)[row] for c in ("p_in", "p_cached", "p_write", "p_out", "p_request")
+    p_in, p_cached, p_write, p_write_1h, p_out, p_request = (
+        table[c].to_numpy(dtype=float)[row] for c in ("p_in", "p_cached", "p_write", "p_write_1h", "p_out", "p_request")
     )
     if "calls" in frame:
         p_request = p_request * frame["calls"].to_numpy(dtype=float)
-    plain = np.asarray(token_cost(n_in, n_c, n_w, n_out, p_in, p_cached, p_write, p_out, p_request=p_request))
+    plain = np.asarray(
+        token_cost(n_in, n_c, n_w, n_out, p_in, p_cached, p_write, p_out, n_w1h, p_write_1h, p_request=p_request)
+    )
     b = np.broadcast_to(np.asarray(batch_share, dtype=float), (n,))
     if not np.any(b):
         return plain.astype(float)
@@ -254,6 +271,18 @@ def price_calls(
     off = 1 - d
     keep = np.where(stacks, p_cached * off, np.minimum(p_cached, p_in * off))
     batched = np.asarray(
-        token_cost(n_in, n_c, n_w, n_out, p_in * off, keep, p_write * off, p_out * off, p_request=p_request * off)
+        token_cost(
+            n_in,
+            n_c,
+            n_w,
+            n_out,
+            p_in * off,
+            keep,
+            p_write * off,
+            p_out * off,
+            n_w1h,
+            p_write_1h * off,
+            p_request * off,
+        )
     )
     return np.asarray((1 - b) * plain + b * batched, dtype=float)
