@@ -14,7 +14,7 @@ from rich.console import Console
 from aueb.cli.base import Format, app, emit, err, fail, rich_table, write_text
 from aueb.errors import InputError
 from aueb.formats import scenario_to_json
-from aueb.formatting import amount as money
+from aueb.formatting import money as _money
 from aueb.logs import DEFAULT_WINDOW_HOURS, ingest
 from aueb.plan.apply import apply_combined
 from aueb.plan.levers import PlanResult, evaluate, load_levers, propose
@@ -25,6 +25,11 @@ CSV_COLUMNS = (
     "saving_p50", "saving_p90", "quality_now", "quality_after", "quality_measured", "one_time_cost",
     "payback_months", "rank", "uncertain", "params",
 )  # fmt: skip
+
+
+def _usd(value: float) -> str:
+    """An amount of the log's calls, in the catalog's currency (USD), as the report's plan section writes it."""
+    return _money(value, "USD")
 
 
 def _params(params: dict[str, Any]) -> str:
@@ -54,16 +59,14 @@ def _render(result: PlanResult, console: Console) -> None:
         q = row["quality_change"]
         quality = q if isinstance(q, str) else f"{q:+.3f}"
         spread = (
-            ""
-            if row["saving_p10"] == row["saving_p90"]
-            else f"{money(row['saving_p10'])} to {money(row['saving_p90'])}"
+            "" if row["saving_p10"] == row["saving_p90"] else f"{_usd(row['saving_p10'])} to {_usd(row['saving_p90'])}"
         )
         mark = " (uncertain)" if row["uncertain"] else ""
         table.add_row(
             str(row["rank"]),
             row["feature"],
             f"{row['lever']} {_params(row['params'])}",
-            money(row["saving_monthly"]) + mark,
+            _usd(row["saving_monthly"]) + mark,
             spread,
             quality,
         )
@@ -77,15 +80,15 @@ def _render(result: PlanResult, console: Console) -> None:
         plan.add_row(
             row["feature"],
             ", ".join(row["levers"]) or "none",
-            money(row["cost_now"]),
-            money(row["cost_after"]),
-            money(row["saving_monthly"]),
+            _usd(row["cost_now"]),
+            _usd(row["cost_after"]),
+            _usd(row["saving_monthly"]),
         )
     now, after = sum(r["cost_now"] for r in combined), sum(r["cost_after"] for r in combined)
-    plan.add_row("ALL", "", money(now), money(after), money(now - after))
+    plan.add_row("ALL", "", _usd(now), _usd(after), _usd(now - after))
     console.print(plan)
     saved = sum(r["saved"] for r in result.already_saved)
-    console.print(f"Already saved today by prompt caching and batch: {money(saved)} USD / month")
+    console.print(f"Already saved today by prompt caching and batch: {_money(saved, 'USD', 'month')}")
 
 
 def _csv(result: PlanResult) -> str:

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 from pydantic import BaseModel
 
-from aueb import charts, risk, views
+from aueb import charts, formatting, risk, views
 from aueb.catalog import lookup
 from aueb.engine import ROW_COLUMNS, Projection, project
 from aueb.report import sections as optional
@@ -29,34 +29,38 @@ _UNIT = re.compile(r"\(([^()]*)\)")
 # --- formatting of the summary figures ---------------------------------------------------------------
 
 
-def volume_or_none(value: float | None) -> str:
-    if value is None:
-        return "none up to 1,000x"
-    return "at any volume" if value == 0 else views.volume(value, "requests / month")
+_UNITS = {
+    "monthly_saving": " / month",
+    "break_even_monthly_requests": " requests / month",
+    "student_cheaper_from_monthly_requests": " requests / month",
+}
 
 
-def _collapse(value: float | None) -> str:
-    return "never (up to 1,000x)" if value is None else views.times(value)
+def _summary_text(key: str, value: float | None, currency: str) -> str:
+    """The figure as the CLI and the dashboard write it (formatting.summary_value), with the unit the label lacks."""
+    text = formatting.summary_value(key, value, currency)
+    unit = _UNITS.get(key, "")
+    return text + unit if unit and value else text
 
 
 def summary_figures(summary: dict[str, Any], currency: str, horizon_months: float) -> list[Figure]:
     """The investment figures of the summary, in the order a reader asks for them; only the keys the engine gives."""
-    shown = {
-        "monthly_saving": lambda v: views.money(v, currency, "month"),
-        "one_time_cost": lambda v: views.money(v, currency),
-        "payback_months": lambda v: "never" if v is None else views.months(v),
-        "roi": views.times,
-        "break_even_monthly_requests": volume_or_none,
-        "student_cheaper_from_monthly_requests": volume_or_none,
-    }
+    shown = (
+        "monthly_saving",
+        "one_time_cost",
+        "payback_months",
+        "roi",
+        "break_even_monthly_requests",
+        "student_cheaper_from_monthly_requests",
+    )
     items = [
         Figure(
             key,
             f"ROI over {horizon_months:g} months" if key == "roi" else DEFINITIONS[key]["label"],
-            text(summary[key]),
+            _summary_text(key, summary[key], currency),
             summary[key],
         )
-        for key, text in shown.items()
+        for key in shown
         if key in summary
     ]
     for arm in ("baseline", "distilled"):
@@ -65,7 +69,7 @@ def summary_figures(summary: dict[str, Any], currency: str, horizon_months: floa
             Figure(
                 "margin_collapse_multiplier",
                 f"Margin collapse, {views.arm_label(arm).lower()}",
-                _collapse(summary[key]),
+                _summary_text(key, summary[key], currency),
                 summary[key],
             )
         )

@@ -421,8 +421,8 @@ def usage_section(logs: Any) -> tuple[Section, list[Sheet]]:
         (f"Cost / month ({currency})", "cost", "money", "log_cost"),
         (f"Cost / request ({currency})", "cost_per_request", "money", "log_cost"),
         ("Growth / month", "growth_monthly", "pct", "growth_monthly"),
-        ("Months to 10x", "months_to_10x", "volume", "growth_monthly"),
-        ("Months to 100x", "months_to_100x", "volume", "growth_monthly"),
+        ("Months to 10x", "months_to_10x", "months", "growth_monthly"),
+        ("Months to 100x", "months_to_100x", "months", "growth_monthly"),
     ]
     rows = [
         [str(r["feature"]), *(views.format_value(kind, r.get(column), currency) for _, column, kind, _ in columns[1:])]
