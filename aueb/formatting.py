@@ -133,17 +133,6 @@ def compact(value: float) -> str:
 
 # --- the summary figures -------------------------------------------------------------------------
 
-SUMMARY_FIGURES = (
-    "monthly_saving",
-    "one_time_cost",
-    "payback_months",
-    "roi",
-    "break_even_monthly_requests",
-    "student_cheaper_from_monthly_requests",
-    "margin_collapse_multiplier_baseline",
-    "margin_collapse_multiplier_distilled",
-)
-
 
 def summary_value(figure: str, value: Any, currency: str) -> str:
     """A figure of the engine's summary as `aueb project`, the Overview and the report write it.
@@ -162,7 +151,7 @@ def summary_value(figure: str, value: Any, currency: str) -> str:
         return searched_volume(value)
     if figure.startswith("margin_collapse_multiplier"):
         return "never" if value is None else times(value)
-    raise KeyError(f"{figure!r} is not a summary figure (one of {', '.join(SUMMARY_FIGURES)})")
+    raise KeyError(f"{figure!r} is not a figure of the summary (aueb.engine.SUMMARY_COLUMNS)")
 
 
 # --- multipliers ----------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from aueb.logs import DEFAULT_WINDOW_HOURS, ingest
 from aueb.plan.apply import apply_combined
 from aueb.plan.levers import PlanResult, evaluate, load_levers, propose
 from aueb.plan.replay import load_calls
+from aueb.scenario import Scenario
 
 CSV_COLUMNS = (
     "feature", "lever", "proposal", "multiplier", "cost_now", "cost_after", "saving_monthly", "saving_p10",
@@ -110,6 +111,22 @@ def _is_scenario(path: Path) -> bool:
     return isinstance(data, dict) and ("features" in data or "scenarios" in data)
 
 
+def _output(
+    result: PlanResult, format: Format, out_path: Path | None, write_scenario: Path | None, planned: Scenario | None
+) -> None:
+    """The plan as a table, csv or json, and the scenario with the combined plan applied (--write-scenario)."""
+    emit(
+        format,
+        out_path,
+        lambda console: _render(result, console),
+        lambda: json.dumps(result.to_json(), indent=2) + "\n" if format is Format.json else _csv(result),
+        width=120,
+    )
+    if write_scenario and planned is not None:
+        write_text(write_scenario, scenario_to_json(planned))
+        err.print(f"wrote the scenario with the combined plan applied to {write_scenario}", highlight=False)
+
+
 def _optimize_scenario(
     path: Path, levers: Path | None, format: Format, out_path: Path | None, write_scenario: Path | None
 ) -> None:
@@ -128,16 +145,7 @@ def _optimize_scenario(
             planned = combine(planned, [s for s in specs if s.feature == feature])[0]
     except InputError as exc:
         fail(str(exc))
-    emit(
-        format,
-        out_path,
-        lambda console: _render(result, console),
-        lambda: json.dumps(result.to_json(), indent=2) + "\n" if format is Format.json else _csv(result),
-        width=120,
-    )
-    if write_scenario:
-        write_text(write_scenario, scenario_to_json(planned))
-        err.print(f"wrote the scenario with the combined plan applied to {write_scenario}", highlight=False)
+    _output(result, format, out_path, write_scenario, planned)
 
 
 @app.command("optimize")
@@ -183,13 +191,4 @@ def optimize_command(
             scenario = apply_combined(measured.scenario, [r for r in result.combined if r["multiplier"] == 1.0])
     except InputError as exc:
         fail(str(exc))
-    emit(
-        format,
-        out_path,
-        lambda console: _render(result, console),
-        lambda: json.dumps(result.to_json(), indent=2) + "\n" if format is Format.json else _csv(result),
-        width=120,
-    )
-    if write_scenario and scenario is not None:
-        write_text(write_scenario, scenario_to_json(scenario))
-        err.print(f"wrote the scenario with the combined plan applied to {write_scenario}", highlight=False)
+    _output(result, format, out_path, write_scenario, scenario)

@@ -15,7 +15,7 @@ from rich.console import Console
 
 from aueb.catalog import catalog_models
 from aueb.cli.base import Format, Growth, app, emit, err, fail, load_scenario_file, out, parse_multipliers, rich_table
-from aueb.engine import Projection, project
+from aueb.engine import SUMMARY_COLUMNS, Projection, project
 from aueb.errors import InputError
 from aueb.formats import (
     ECONOMICS_PATH,
@@ -23,7 +23,7 @@ from aueb.formats import (
     projection_to_json,
     write_scenarios,
 )
-from aueb.formatting import SUMMARY_FIGURES, amount, money, pct, summary_value, volume
+from aueb.formatting import amount, money, pct, summary_value, volume
 from aueb.resources import bundled_scenario_files
 from aueb.scenario import Scenario
 from aueb.tiers import TIER_METRICS, load_tiers
@@ -108,7 +108,7 @@ def _render_table(projection: Projection, scenarios: list[Scenario], out: Consol
             )
         out.print(per_feature)
 
-        shown = {key: summary_value(key, summary[key], cur) for key in SUMMARY_FIGURES}
+        shown = {key: summary_value(key, summary[key], cur) for key in SUMMARY_COLUMNS[1:]}
         out.print(
             f"One-time distillation cost {shown['one_time_cost']}; monthly saving at 1x {shown['monthly_saving']}\n"
             f"Payback {shown['payback_months']}; ROI over {scenario.horizon_months:g} months {shown['roi']}\n"
