@@ -54,11 +54,8 @@ __all__ = [  # the projection's API; the cost model's names that callers import 
     "token_cost_per_request",
 ]
 
-ROW_COLUMNS = (
-    "scenario",
-    "feature",
-    "multiplier",
-    "arm",
+# Volumes and the costs that add up to AI COGS, summed over features for the total rows.
+_VOLUMES_AND_COSTS = (
     "users",
     "requests",
     "revenue",
@@ -67,6 +64,13 @@ ROW_COLUMNS = (
     "verification_cost",
     "fixed_cost",
     "ai_cogs",
+)
+ROW_COLUMNS = (
+    "scenario",
+    "feature",
+    "multiplier",
+    "arm",
+    *_VOLUMES_AND_COSTS,
     "cogs_to_revenue",
     "gross_margin",
     "inference_cost_per_request",
@@ -95,19 +99,7 @@ SUMMARY_COLUMNS = (
 )
 
 
-ADDITIVE_COLUMNS = (
-    "users",
-    "requests",
-    "revenue",
-    "inference_cost",
-    "overhead_cost",
-    "verification_cost",
-    "fixed_cost",
-    "ai_cogs",
-    "correct_outputs",
-    "error_cost",
-    "net_ai_value",
-)
+ADDITIVE_COLUMNS = (*_VOLUMES_AND_COSTS, "correct_outputs", "error_cost", "net_ai_value")
 # Ratios with one formula for feature and total rows: (column, numerator, denominator).
 RATIO_COLUMNS = (
     ("cogs_to_revenue", "ai_cogs", "revenue"),
