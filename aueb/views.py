@@ -231,8 +231,9 @@ def strip(projection: Projection, currency: str, horizon_months: float) -> list[
     )
     cards.append(
         {
-            "label": "Payback",
-            "value": summary_value("payback_months", s["payback_months"], currency),
+            # The unit in the label: "1.4 months" does not fit a fifth of the row at 1,280 px.
+            "label": "Payback (months)",
+            "value": f"{s['payback_months']:.1f}" if s["payback_months"] is not None else "never",
             "help": "One-time cost of the student / monthly saving.",
         }
     )
