@@ -131,6 +131,29 @@ def compact(value: float) -> str:
     return f"{value:,.0f}"
 
 
+# --- the summary figures -------------------------------------------------------------------------
+
+
+def summary_value(figure: str, value: Any, currency: str) -> str:
+    """A figure of the engine's summary as `aueb project`, the Overview and the report write it.
+
+    The saving and the one-time cost as money; the payback in months ('never' when the student saves
+    nothing); the ROI as a multiple; the searched volumes as searched_volume writes them; a margin
+    collapse multiplier as a multiple ('never' up to 1,000x).
+    """
+    if figure in ("monthly_saving", "one_time_cost"):
+        return money(value, currency)
+    if figure == "payback_months":
+        return "never" if value is None else months(value)
+    if figure == "roi":
+        return times(value)
+    if figure in ("break_even_monthly_requests", "student_cheaper_from_monthly_requests"):
+        return searched_volume(value)
+    if figure.startswith("margin_collapse_multiplier"):
+        return "never" if value is None else times(value)
+    raise KeyError(f"{figure!r} is not a figure of the summary (aueb.engine.SUMMARY_COLUMNS)")
+
+
 # --- multipliers ----------------------------------------------------------------------------------
 
 

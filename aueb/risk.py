@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from aueb.engine import ARMS
+from aueb.costs import ARMS
 from aueb.errors import InputError
 from aueb.formats import _write_csv
 from aueb.risk_samples import (  # noqa: F401  (the risk API in one place: aueb.risk.simulate, pert, ...)

@@ -14,16 +14,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from aueb.engine import (
-    ARMS,
-    _costs,
-    _feature_figures,
-    _one_time_cost,
-    _ratio,
-    engine_inputs,
-    token_prices,
-    token_unit_cost,
-)
+from aueb.costs import ARMS, _costs, _one_time_cost, _ratio, engine_inputs, token_prices, token_unit_cost
+from aueb.engine import _feature_figures
 from aueb.errors import InputError
 from aueb.scenario import Range, Scenario, TokenPricing
 

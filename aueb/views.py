@@ -13,7 +13,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from aueb.engine import ARMS, SEARCH_MULTIPLIERS, Projection
+from aueb.costs import ARMS
+from aueb.engine import Projection
 from aueb.formatting import (
     NA,
     currency_symbol,
@@ -22,10 +23,12 @@ from aueb.formatting import (
     months,
     multiplier_label,
     pct,
-    searched_volume,
+    summary_value,
     times,
     volume,
 )
+from aueb.formatting import searched_volume as searched_volume  # re-exported, as the other formatters
+from aueb.summary import SEARCH_MULTIPLIERS
 from aueb.tiers import BANDS, TIER_METRICS
 
 ARM_LABELS = {"baseline": "Without student", "distilled": "With student"}
@@ -100,6 +103,8 @@ def format_value(kind: str | None, value: Any, currency: str) -> str:
         return money(value, currency)
     if kind == "volume":
         return volume(value)
+    if kind == "months":
+        return months(value)
     return NA if missing(value) else f"{value}"
 
 
@@ -145,27 +150,27 @@ def kpis(projection: Projection, currency: str, horizon_months: float) -> list[d
     return [
         {
             "label": "Monthly saving with the student",
-            "value": money(saving, currency),
+            "value": summary_value("monthly_saving", saving, currency),
             "help": "AI COGS without the student minus AI COGS with it, at today's volume (1x).",
         },
         {
             "label": "Payback of the student",
-            "value": months(s["payback_months"]) if s["payback_months"] is not None else "never",
+            "value": summary_value("payback_months", s["payback_months"], currency),
             "help": "One-time cost of the student / monthly saving. 'never' when the student saves nothing at 1x.",
         },
         {
             "label": f"ROI over {horizon_months:g} months",
-            "value": times(s["roi"]),
+            "value": summary_value("roi", s["roi"], currency),
             "help": "(monthly saving x horizon - one-time cost) / one-time cost. n/a without a one-time cost.",
         },
         {
             "label": "One-time cost of the student",
-            "value": money(s["one_time_cost"], currency),
+            "value": summary_value("one_time_cost", s["one_time_cost"], currency),
             "help": "Teacher-labelled training examples + training compute + engineering.",
         },
         {
             "label": "Break-even (requests / month)",
-            "value": searched_volume(s["break_even_monthly_requests"]),
+            "value": summary_value("break_even_monthly_requests", s["break_even_monthly_requests"], currency),
             "help": "Smallest monthly volume (users growing) at which the student's monthly saving pays back its "
             "one-time cost "
             f"within the {horizon_months:g}-month horizon: saving > 0 and saving x {horizon_months:g} >= one-time cost"
@@ -174,7 +179,9 @@ def kpis(projection: Projection, currency: str, horizon_months: float) -> list[d
         },
         {
             "label": "Student cheaper from (req./mo)",
-            "value": searched_volume(s["student_cheaper_from_monthly_requests"]),
+            "value": summary_value(
+                "student_cheaper_from_monthly_requests", s["student_cheaper_from_monthly_requests"], currency
+            ),
             "help": "Smallest monthly volume (users growing) at which AI COGS with the student is below AI COGS "
             "without it, "
             "leaving out the one-time cost. 'at any volume': cheaper already at 0.001x today's volume (the bottom of "
@@ -183,8 +190,8 @@ def kpis(projection: Projection, currency: str, horizon_months: float) -> list[d
         },
         {
             "label": "Margin collapse: without → with",
-            "value": f"{times(collapse_base) if collapse_base else 'never'} → "
-            f"{times(collapse_dist) if collapse_dist else 'never'}",
+            "value": f"{summary_value('margin_collapse_multiplier_baseline', collapse_base, currency)} → "
+            f"{summary_value('margin_collapse_multiplier_distilled', collapse_dist, currency)}",
             "help": "Usage per user, as a multiple of today's, at which AI COGS reaches revenue when revenue per user "
             "stays fixed. "
             "'never' below 1,000x.",
@@ -218,12 +225,13 @@ def strip(projection: Projection, currency: str, horizon_months: float) -> list[
     cards.append(
         {
             "label": f"Saving ({currency_symbol(currency)} / month)",
-            "value": money(s["monthly_saving"], currency),
+            "value": summary_value("monthly_saving", s["monthly_saving"], currency),
             "help": "AI COGS without the student minus AI COGS with it, at today's volume.",
         }
     )
     cards.append(
         {
+            # The unit in the label: "1.4 months" does not fit a fifth of the row at 1,280 px.
             "label": "Payback (months)",
             "value": f"{s['payback_months']:.1f}" if s["payback_months"] is not None else "never",
             "help": "One-time cost of the student / monthly saving.",
@@ -232,7 +240,7 @@ def strip(projection: Projection, currency: str, horizon_months: float) -> list[
     cards.append(
         {
             "label": f"ROI over {horizon_months:g} months",
-            "value": times(s["roi"]),
+            "value": summary_value("roi", s["roi"], currency),
             "help": "(monthly saving x horizon - one-time cost) / one-time cost.",
         }
     )

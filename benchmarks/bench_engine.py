@@ -13,7 +13,8 @@ import time
 import numpy as np
 import pandas as pd
 
-from aueb.engine import ARMS, FEATURE_FIELDS, HOURS_PER_MONTH, SECONDS_PER_MONTH, SELF_HOSTED, project_features
+from aueb.costs import ARMS, FEATURE_FIELDS, HOURS_PER_MONTH, SECONDS_PER_MONTH, SELF_HOSTED
+from aueb.engine import project_features
 from aueb.tiers import load_tiers
 
 MULTIPLIERS = (1.0, 10.0, 100.0)

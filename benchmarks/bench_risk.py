@@ -111,7 +111,7 @@ def loop(s: Scenario, n: int, tiers: pd.DataFrame) -> list[float]:
 
 def summarize_features_today(frame: pd.DataFrame, s: Scenario) -> None:
     """The summary figures a sample needs (saving, one-time cost, payback, ROI), without the volume searches."""
-    from aueb.engine import _costs, _one_time_cost
+    from aueb.costs import _costs, _one_time_cost
 
     today = _costs(frame, np.array([1.0]), "users", s.fixed_monthly_cost)
     cogs = today.ai_cogs.sum(axis=2)[0]

@@ -105,6 +105,14 @@ def headline_cell(page, row: str, column: str) -> str:
     )
 
 
+def metric_value(page, label: str) -> str:
+    """The value of the first card (st.metric) whose label holds `label`."""
+    card = page.locator(
+        '[data-testid="stMetric"]', has=page.locator('[data-testid="stMetricLabel"]', has_text=label)
+    ).first
+    return card.locator('[data-testid="stMetricValue"]').inner_text().strip()
+
+
 def go(page, link: str, heading: str | None = None) -> None:
     """Follow a sidebar link (the session, and so the edited scenario, stays) and wait for the page."""
     page.locator('[data-testid="stSidebarNavLink"]', has_text=link).click()

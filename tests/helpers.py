@@ -37,11 +37,11 @@ TIES = HeldOut(np.array([0.6, 0.9, 0.3, 0.8, 0.9, 0.6]), np.array([1, 1, 0, 1, 0
 # --- the dashboard through AppTest -------------------------------------------------------------------
 
 
-def start() -> AppTest:
+def start(timeout: float = 60) -> AppTest:
     """The app run once on its first page (Overview)."""
     from streamlit.testing.v1 import AppTest
 
-    at = AppTest.from_file(APP, default_timeout=60)
+    at = AppTest.from_file(APP, default_timeout=timeout)
     at.run()
     assert not at.exception
     return at
@@ -67,9 +67,16 @@ def headline(at: AppTest) -> pd.DataFrame:
     return at.table[0].value
 
 
-def metric(at: AppTest, label_start: str) -> str:
-    found = [m.value for m in at.metric if m.label.startswith(label_start)]
+def open_page(page: str, timeout: float = 60) -> AppTest:
+    """The app started and switched to one page (its route file's name: "risk", "usage", ...)."""
+    return visit(start(timeout), page)
+
+
+def metric(at: AppTest, label_start: str, exact: bool = False) -> str:
+    """The value of the first card whose label starts with label_start (of the one card so labelled, if exact)."""
+    found = [m.value for m in at.metric if (m.label == label_start if exact else m.label.startswith(label_start))]
     assert found, [m.label for m in at.metric]
+    assert not exact or len(found) == 1, [m.label for m in at.metric]  # an exact label names one card
     return found[0]
 
 

@@ -13,7 +13,7 @@ import time
 
 import pandas as pd
 import pytest
-from helpers import EXAMPLE_METRICS, ROOT, headline, metric, start, total, visit
+from helpers import EXAMPLE_METRICS, ROOT, headline, metric, open_page, start, total, visit
 
 from aueb import formatting, views
 from aueb.apply import apply_metrics
@@ -97,7 +97,7 @@ def test_overview_headline_is_the_engine_projection(default):
 
 
 def test_editing_an_input_updates_the_headline_on_every_page(default):
-    at = visit(start(), "edit")
+    at = open_page("edit")
     before = metric(at, "Margin 1x")
     at.number_input(key=FEATURE + "teacher|pricing|cost").set_value(0.05).run()
     assert not at.exception and not at.error
@@ -120,7 +120,7 @@ def test_editing_an_input_updates_the_headline_on_every_page(default):
 
 
 def test_scenario_wide_inputs_multipliers_and_growth(default):
-    at = visit(start(), "edit")
+    at = open_page("edit")
     at.text_input(key="in|multipliers").set_value("1, 5, 50").run()
     at.radio(key="in|growth").set_value("usage").run()
     at.number_input(key="in|fixed_monthly_cost").set_value(4000.0).run()
@@ -136,7 +136,7 @@ def test_scenario_wide_inputs_multipliers_and_growth(default):
 
 
 def test_invalid_input_shows_the_message_beside_the_field_and_keeps_the_last_valid_scenario(default):
-    at = visit(start(), "edit")
+    at = open_page("edit")
     at.number_input(key=FEATURE + "student|quality_retention").set_value(1.2).run()
     assert not at.exception
     assert at.session_state["scenario"] == default
@@ -158,7 +158,7 @@ def test_invalid_input_shows_the_message_beside_the_field_and_keeps_the_last_val
 
 
 def test_pricing_kinds_and_the_catalog_picker(default):
-    at = visit(start(), "edit")
+    at = open_page("edit")
     at.selectbox(key=FEATURE + "teacher|pricing|kind").set_value("tokens").run()
     picker = at.selectbox(key=FEATURE + "teacher|pricing|catalog")
     assert len(picker.options) > 1000
@@ -198,7 +198,7 @@ def test_pricing_kinds_and_the_catalog_picker(default):
 
 
 def test_student_off_and_on(default):
-    at = visit(start(), "edit")
+    at = open_page("edit")
     at.toggle(key=FEATURE + "has_student").set_value(False).run()
     scenario = at.session_state["scenario"]
     assert scenario.features[0].student is None and scenario.features[0].coverage is None
@@ -210,7 +210,7 @@ def test_student_off_and_on(default):
 
 
 def test_features_table_adds_renames_and_removes(default):
-    at = visit(start(), "edit")
+    at = open_page("edit")
 
     def edit(edits):
         at.session_state[f"ui_features_table_{at.session_state['ui_table_rev']}"] = {
@@ -248,7 +248,7 @@ def test_features_table_adds_renames_and_removes(default):
 
 
 def test_distillation_applies_example_metrics(default):
-    at = visit(start(), "distillation")
+    at = open_page("distillation")
     at.button(key="ui_example_metrics").click().run()
     assert not at.exception
     metrics = load_metrics(EXAMPLE_METRICS)
@@ -272,13 +272,13 @@ def test_distillation_applies_example_metrics(default):
 
 def test_distillation_without_torch_says_how_to_install(monkeypatch):
     monkeypatch.setattr("aueb.ui.pages.distillation.torch_available", lambda: False)
-    at = visit(start(), "distillation")
+    at = open_page("distillation")
     assert any("pip install -e '.[distill]'" in i.value for i in at.info)
     assert not [b for b in at.button if b.key == "ui_start_run"]
 
 
 def test_metrics_upload_refuses_wrong_files():
-    at = visit(start(), "distillation")
+    at = open_page("distillation")
     png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(64)
     for name, content, expected in (
         ("metrics.json", png, "PNG image"),
@@ -304,7 +304,7 @@ def test_metrics_upload_refuses_wrong_files():
 def test_distillation_run_shows_progress_and_loads_its_metrics(monkeypatch, default):
     monkeypatch.setattr("aueb.ui.pages.distillation.DistillRun", GatedRun)
     monkeypatch.setattr("aueb.ui.pages.distillation.torch_available", lambda: True)
-    at = visit(start(), "distillation")
+    at = open_page("distillation")
     at.button(key="ui_start_run").click().run()
     run = at.session_state["distill_run"]
     assert run.state == "running"
@@ -415,7 +415,7 @@ def test_real_quick_distillation_run():
 
 
 def test_scenario_upload_replaces_the_scenario():
-    at = visit(start(), "data")
+    at = open_page("data")
     at.file_uploader(key="ui_scenario_upload").set_value((SAAS.name, SAAS.read_bytes(), "application/json")).run()
     assert not at.exception and not at.error
     expected = load_scenarios(SAAS)[0]
@@ -429,7 +429,7 @@ def test_scenario_upload_replaces_the_scenario():
 def test_scenario_upload_of_a_csv_with_several_scenarios(default):
     other = default.model_copy(update={"name": "Second"})
     data = scenarios_to_csv([default, other]).encode("utf-8")
-    at = visit(start(), "data")
+    at = open_page("data")
     at.file_uploader(key="ui_scenario_upload").set_value(("two.csv", data, "text/csv")).run()
     at.selectbox(key="ui_pending_choice").set_value("Second").run()
     at.button(key="ui_load_pending").click().run()
@@ -446,7 +446,7 @@ def test_scenario_upload_of_a_csv_with_several_scenarios(default):
     ],
 )
 def test_scenario_upload_refuses_wrong_files(name, content, expected, default):
-    at = visit(start(), "data")
+    at = open_page("data")
     at.file_uploader(key="ui_scenario_upload").set_value((name, content, "application/octet-stream")).run()
     assert not at.exception
     assert expected in at.error[0].value, at.error[0].value
@@ -455,14 +455,14 @@ def test_scenario_upload_refuses_wrong_files(name, content, expected, default):
 
 def test_scenario_csv_error_names_row_and_column(default):
     text = scenarios_to_csv([default]).replace(",25000.0,", ",-5,")
-    at = visit(start(), "data")
+    at = open_page("data")
     at.file_uploader(key="ui_scenario_upload").set_value(("bad.csv", text.encode("utf-8"), "text/csv")).run()
     message = at.error[0].value
     assert "row 2" in message and "users" in message and "-5" in message
 
 
 def test_bundled_example_loads():
-    at = visit(start(), "data")
+    at = open_page("data")
     label = next(o for o in at.selectbox(key="ui_bundled_choice").options if "saas_portfolio.json" in o)
     at.selectbox(key="ui_bundled_choice").set_value(label).run()
     at.button(key="ui_load_bundled").click().run()
@@ -483,7 +483,7 @@ def test_downloads_are_what_the_cli_writes(default):
     assert read_scenarios(items["dl_scenario_json"].data, "x.json") == [default]
     assert read_scenarios(items["dl_scenario_xlsx"].data, "x.xlsx") == [default]
     assert json.loads(items["dl_projection_json"].data)["summary"][default.name]["one_time_cost"] == 26300.0
-    at = visit(start(), "data")
+    at = open_page("data")
     labels = [d.label for d in files.downloads(default, projection)]
     assert [b.label for b in at.get("download_button")][: len(labels)] == labels
 

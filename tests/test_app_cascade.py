@@ -4,7 +4,7 @@ point, applying it, and Overview's routing coverage showing the measured value."
 from __future__ import annotations
 
 import pytest
-from helpers import EXAMPLE_METRICS, headline, metric, start, total, visit
+from helpers import EXAMPLE_METRICS, headline, metric, open_page, total, visit
 
 from aueb import views
 from aueb.apply import apply_metrics
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.usefixtures("clear_cache")
 
 
 def with_example_metrics():
-    at = visit(start(), "distillation")
+    at = open_page("distillation")
     at.button(key="ui_example_metrics").click().run()
     assert not at.exception, [e.value for e in at.exception]
     return at
@@ -65,7 +65,7 @@ def test_another_point_shows_its_figures_live_and_applies(default):
 
 
 def test_metrics_without_a_cascade_say_how_to_add_one():
-    at = visit(start(), "distillation")
+    at = open_page("distillation")
     old = load_metrics(EXAMPLE_METRICS).model_copy(update={"cascade": None, "schema_version": 1})
     at.session_state["metrics"] = (old, "v1.json")
     at.run()

@@ -3,22 +3,16 @@
 from __future__ import annotations
 
 import pytest
-import streamlit as st
-from test_app import start, visit
+from helpers import open_page
 
 from aueb import views
 from aueb.distill_cost import CostInputs, estimate
 
-
-@pytest.fixture(autouse=True)
-def clear_cache():
-    st.cache_data.clear()
-    yield
-    st.cache_data.clear()
+pytestmark = pytest.mark.usefixtures("clear_cache")
 
 
 def test_the_panel_estimates_and_writes_the_scenario():
-    at = visit(start(), "distillation")
+    at = open_page("distillation")
     assert not at.exception, [e.value for e in at.exception]
     at.text_input(key="ui_cost_teacher").set_value("gpt-4o").run()
     at.selectbox(key="ui_cost_fine_tune").set_value("openai / gpt-4o-mini-2024-07-18").run()
@@ -46,6 +40,6 @@ def test_the_panel_estimates_and_writes_the_scenario():
 
 
 def test_a_bad_teacher_is_one_line():
-    at = visit(start(), "distillation")
+    at = open_page("distillation")
     at.text_input(key="ui_cost_teacher").set_value("no-such-model-xyz").run()
     assert any("--teacher-model" in e.value or "not in the price catalog" in e.value for e in at.error)

@@ -8,7 +8,7 @@ import json
 import pandas as pd
 import pytest
 from browser import requires_chromium
-from helpers import APP, EXAMPLE_METRICS
+from helpers import APP, EXAMPLE_METRICS, open_page
 from streamlit.testing.v1 import AppTest
 from typer.testing import CliRunner
 
@@ -22,11 +22,7 @@ pytestmark = pytest.mark.usefixtures("clear_cache")
 
 
 def data_page() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=90)
-    at.run()
-    at.switch_page("aueb/ui/routes/data.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_page("data", timeout=90)
 
 
 def test_builder_gives_the_cli_workbook(customer_support, tmp_path):

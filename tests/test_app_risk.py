@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from helpers import start, visit
+from helpers import metric, open_page
 from streamlit.testing.v1 import AppTest
 
 from aueb import risk, views
@@ -18,11 +18,7 @@ KEY = "in|features|Support chat|"
 
 
 def risk_page() -> AppTest:
-    return visit(start(), "risk")
-
-
-def metric(at: AppTest, label: str) -> str:
-    return next(m.value for m in at.metric if m.label.startswith(label))
+    return open_page("risk")
 
 
 def edit_table(at: AppTest, edited_rows: dict) -> None:
@@ -108,7 +104,7 @@ def test_slider_drags_a_bound(default):
 
 
 def test_edit_page_keeps_ranges_when_a_mode_changes(default):
-    at = visit(start(), "edit")
+    at = open_page("edit")
     assert at.number_input(key=KEY + "coverage").label == "Routed to student (0-1) · mode"
     assert any(c.value == "Range 0.6 to 0.92 (edit it on the Risk page)" for c in at.caption)
     assert any("Users / month: range 15,000 to 50,000" in c.value for c in at.caption)

@@ -2,50 +2,32 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-import streamlit as st
-from streamlit.testing.v1 import AppTest
+from helpers import ROOT, metric, open_page
 
 from aueb.engine import project
 from aueb.plan.levers import evaluate, plan_total, propose
 from aueb.plan.replay import load_calls
 
-ROOT = Path(__file__).resolve().parent.parent
-APP = str(ROOT / "app.py")
 LOG = ROOT / "aueb" / "data" / "logs" / "requests.csv"
 
-
-@pytest.fixture(autouse=True)
-def clear_cache():
-    st.cache_data.clear()
-    yield
-    st.cache_data.clear()
-
-
-def metric(at: AppTest, label: str) -> str:
-    [value] = [m.value for m in at.metric if m.label == label]
-    return value
+pytestmark = pytest.mark.usefixtures("clear_cache")
 
 
 def test_savings_page_follows_toggles_and_multiplier() -> None:
     calls = load_calls([str(LOG)], feature_key="feature")
     specs = propose(calls)
     now, after = plan_total(evaluate(calls, specs, multipliers=(1.0,)), 1.0)
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
-    at.switch_page("aueb/ui/routes/savings.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    assert metric(at, "After the combined plan (USD / month)") == f"${after:,.2f}"
+    at = open_page("savings", timeout=120)
+    assert metric(at, "After the combined plan (USD / month)", exact=True) == f"${after:,.2f}"
     # Drop support_chat's batch: the total is the plan without it, priced once.
     at.toggle(key="ui_savings_support_chat_batch").set_value(False).run()
     rest = [s for s in specs if not (s.feature == "support_chat" and s.lever == "batch")]
     _, without = plan_total(evaluate(calls, rest, multipliers=(1.0,)), 1.0)
-    assert metric(at, "After the combined plan (USD / month)") == f"${without:,.2f}"
+    assert metric(at, "After the combined plan (USD / month)", exact=True) == f"${without:,.2f}"
     assert without > after
     at.radio(key="ui_savings_multiplier").set_value(100).run()
-    assert metric(at, "AI COGS today (USD / month)") == f"${now * 100:,.2f}"
+    assert metric(at, "AI COGS today (USD / month)", exact=True) == f"${now * 100:,.2f}"
     at.button(key="ui_savings_apply").click().run()
     assert not at.exception, [e.value for e in at.exception]
     applied = at.session_state["scenario"]

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import gzip
-from pathlib import Path
 
 import pytest
+from helpers import ROOT, open_page
+from helpers import metric as card
 from streamlit.testing.v1 import AppTest
 
 from aueb.charts.usage import cost_per_call_chart, daily_cost_chart
@@ -15,8 +16,6 @@ from aueb.logs.sample import FEATURE_KEYS, FILES
 from aueb.logs.tables import anomalies_frame
 from aueb.ui import files
 
-ROOT = Path(__file__).resolve().parent.parent
-APP = str(ROOT / "app.py")
 SAMPLES = ROOT / "data" / "logs"
 
 
@@ -24,17 +23,11 @@ pytestmark = pytest.mark.usefixtures("clear_cache")
 
 
 def usage_page() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
-    at.switch_page("aueb/ui/routes/usage.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_page("usage")
 
 
 def metric(at: AppTest, label: str) -> str:
-    found = [m.value for m in at.metric if m.label == label]
-    assert found, [m.label for m in at.metric]
-    return found[0]
+    return card(at, label, exact=True)
 
 
 def test_page_starts_empty_and_is_in_the_menu():

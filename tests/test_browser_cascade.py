@@ -4,7 +4,7 @@ routing coverage then showing the measured value. Screenshot: test-artifacts/cas
 
 from __future__ import annotations
 
-from browser import CHARTS_DRAWN, READY, artifacts_dir, browser_page, go, headline_cell, requires_chromium
+from browser import CHARTS_DRAWN, READY, artifacts_dir, browser_page, go, headline_cell, metric_value, requires_chromium
 from helpers import EXAMPLE_METRICS
 
 from aueb import views
@@ -15,13 +15,6 @@ from aueb.planner import plan
 pytestmark = requires_chromium
 
 COVERAGE_CELL = ("Routing coverage (% of requests)", "1x · with student")
-
-
-def metric_value(page, label: str) -> str:
-    card = page.locator(
-        '[data-testid="stMetric"]', has=page.locator('[data-testid="stMetricLabel"]', has_text=label)
-    ).first
-    return card.locator('[data-testid="stMetricValue"]').inner_text().strip()
 
 
 def wait_for_metric(page, label: str, value: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from browser import CHARTS_DRAWN, READY, artifacts_dir, go, launch, requires_chromium
+from browser import CHARTS_DRAWN, READY, artifacts_dir, browser_page, go, metric_value, requires_chromium
 
 from aueb.plan.levers import evaluate, plan_total, propose
 from aueb.plan.replay import load_calls
@@ -15,44 +15,26 @@ LOG = Path(__file__).resolve().parent.parent / "aueb" / "data" / "logs" / "reque
 AFTER = "After the combined plan (USD / month)"
 
 
-def metric_value(page, label: str) -> str:
-    return (
-        page.locator('[data-testid="stMetric"]', has_text=label)
-        .locator('[data-testid="stMetricValue"]')
-        .first.inner_text()
-        .strip()
-    )
-
-
 def test_savings_page_in_chromium(server):
-    from playwright.sync_api import sync_playwright
-
     calls = load_calls([str(LOG)], feature_key="feature")
     specs = propose(calls)
     _, after = plan_total(evaluate(calls, specs, multipliers=(1.0,)), 1.0)
     rest = [s for s in specs if not (s.feature == "support_chat" and s.lever == "batch")]
     _, without = plan_total(evaluate(calls, rest, multipliers=(1.0,)), 1.0)
-    with sync_playwright() as p:
-        browser = launch(p)
-        try:
-            page = browser.new_page(viewport={"width": 1440, "height": 2200})
-            page.goto(server)
-            page.wait_for_selector(READY, timeout=60_000)
-            go(page, "Savings plan")
-            page.wait_for_function(CHARTS_DRAWN, timeout=60_000)
-            assert metric_value(page, AFTER) == f"${after:,.2f}"
-            chart = page.locator('[data-testid="stPlotlyChart"]')
-            assert chart.count() == 1 and chart.get_by_text("Combined plan", exact=True).count() == 1
-            page.screenshot(path=str(artifacts_dir() / "savings.png"), full_page=True)
-            page.locator("label", has_text="support_chat: batch").click()
-            page.wait_for_function(
-                "([label, text]) => Array.from(document.querySelectorAll('[data-testid=\"stMetric\"]'))"
-                ".some(m => m.innerText.includes(label) && m.innerText.includes(text))",
-                arg=[AFTER, f"${without:,.2f}"],
-                timeout=60_000,
-            )
-            page.wait_for_selector(READY, timeout=30_000)
-            assert metric_value(page, AFTER) == f"${without:,.2f}" != f"${after:,.2f}"
-            page.screenshot(path=str(artifacts_dir() / "savings-toggled.png"), full_page=True)
-        finally:
-            browser.close()
+    with browser_page(server, height=2200) as page:
+        go(page, "Savings plan")
+        page.wait_for_function(CHARTS_DRAWN, timeout=60_000)
+        assert metric_value(page, AFTER) == f"${after:,.2f}"
+        chart = page.locator('[data-testid="stPlotlyChart"]')
+        assert chart.count() == 1 and chart.get_by_text("Combined plan", exact=True).count() == 1
+        page.screenshot(path=str(artifacts_dir() / "savings.png"), full_page=True)
+        page.locator("label", has_text="support_chat: batch").click()
+        page.wait_for_function(
+            "([label, text]) => Array.from(document.querySelectorAll('[data-testid=\"stMetric\"]'))"
+            ".some(m => m.innerText.includes(label) && m.innerText.includes(text))",
+            arg=[AFTER, f"${without:,.2f}"],
+            timeout=60_000,
+        )
+        page.wait_for_selector(READY, timeout=30_000)
+        assert metric_value(page, AFTER) == f"${without:,.2f}" != f"${after:,.2f}"
+        page.screenshot(path=str(artifacts_dir() / "savings-toggled.png"), full_page=True)

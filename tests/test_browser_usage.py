@@ -6,22 +6,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from browser import CHARTS_DRAWN, READY, artifacts_dir, browser_page, go, requires_chromium
+from browser import CHARTS_DRAWN, READY, artifacts_dir, browser_page, go, metric_value, requires_chromium
 
 from aueb.logs import ingest
 from aueb.logs.sample import FEATURE_KEYS, FILES
 
 pytestmark = requires_chromium
 SAMPLES = Path(__file__).resolve().parent.parent / "data" / "logs"
-
-
-def metric_value(page, label: str) -> str:
-    return (
-        page.locator('[data-testid="stMetric"]', has_text=label)
-        .locator('[data-testid="stMetricValue"]')
-        .first.inner_text()
-        .strip()
-    )
 
 
 def test_usage_page_in_chromium(server):

@@ -72,3 +72,70 @@ def test_the_risk_figures_read_the_same_in_the_cli_and_the_report():
     for text in shown:
         assert text in result.stdout, text
         assert text in html, text
+
+
+def _shown_on(at) -> str:
+    """Every text a page shows: cards, tables, markdown and captions, joined."""
+    texts = [f"{m.label} {m.value}" for m in at.metric]
+    for frame in [t.value for t in at.table] + [d.value for d in at.dataframe]:
+        texts += [str(v) for v in frame.to_numpy().ravel()]
+    texts += [e.value for kind in ("markdown", "caption", "info", "success", "warning") for e in getattr(at, kind)]
+    return "\n".join(texts)
+
+
+@pytest.mark.usefixtures("clear_cache")
+def test_each_figure_reads_the_same_in_the_cli_the_dashboard_and_the_report():
+    from helpers import start, visit
+
+    from aueb.engine import project
+
+    scenario = load_scenarios(DEFAULT_SCENARIO_FILE)[0]
+    cur = scenario.currency
+    projection = project(scenario)
+    rows, (summary,) = projection.rows, projection.summary.to_dict("records")
+    at_1x = rows[(rows["feature"] == "ALL") & (rows["multiplier"] == 1.0) & (rows["arm"] == "baseline")].iloc[0]
+    report = risk.risk_report([scenario], risk.DEFAULT_SAMPLES, risk.DEFAULT_SEED)
+    payback_p50 = report.summary[scenario.name].payback_months.p50
+    ai_cogs_p50 = next(
+        r.p50 for r in report.percentiles if (r.figure, r.multiplier, r.arm) == ("ai_cogs", 1.0, "distilled")
+    )
+    overview = {
+        "AI COGS at 1x": formatting.money(at_1x["ai_cogs"], cur),
+        "COGS / revenue at 1x": formatting.pct(at_1x["cogs_to_revenue"]),
+        "payback": formatting.summary_value("payback_months", summary["payback_months"], cur),
+        "break-even volume": formatting.summary_value(
+            "break_even_monthly_requests", summary["break_even_monthly_requests"], cur
+        ),
+        "margin collapse multiplier": formatting.summary_value(
+            "margin_collapse_multiplier_distilled", summary["margin_collapse_multiplier_distilled"], cur
+        ),
+    }
+    risky = {
+        "payback P50": formatting.risk_value("payback_months", payback_p50, cur),
+        "AI COGS P50": formatting.risk_value("ai_cogs", ai_cogs_p50, cur),
+    }
+    assert overview == {
+        "AI COGS at 1x": "$29,800",
+        "COGS / revenue at 1x": "39.7%",
+        "payback": "1.4 months",
+        "break-even volume": "114,141",
+        "margin collapse multiplier": "8.1x",
+    }
+    assert risky["payback P50"].endswith(" months") and risky["AI COGS P50"].startswith("$")
+
+    runner = CliRunner()
+    projected = runner.invoke(app, ["project", str(DEFAULT_SCENARIO_FILE)])
+    risked = runner.invoke(app, ["risk", str(DEFAULT_SCENARIO_FILE)])
+    assert projected.exit_code == 0 and risked.exit_code == 0, projected.output + risked.output
+    at = start()
+    dashboard_overview = _shown_on(at)
+    dashboard_risk = _shown_on(visit(at, "risk"))
+    html = render_html(build_report(scenario))
+    for name, text in overview.items():
+        assert text in projected.stdout, (name, text)
+        assert text in dashboard_overview, (name, text)
+        assert text in html, (name, text)
+    for name, text in risky.items():
+        assert text in risked.stdout, (name, text)
+        assert text in dashboard_risk, (name, text)
+        assert text in html, (name, text)

@@ -549,11 +549,11 @@ def test_project_table():
     result = cli("project", CUSTOMER_SUPPORT_PATH)
     assert result.exit_code == 0, result.output
     out = result.stdout
-    for fragment in ("29,800.00", "39.7%", "10,581.50", "14.1%", "284,500.00", "Median-Low", "Elite-Median"):
+    for fragment in ("$29,800", "39.7%", "$10,582", "14.1%", "$284,500", "Median-Low", "Elite-Median"):
         assert fragment in out, fragment
     assert "Payback 1.4 months" in out
-    assert "Break-even (pays back within 12 months) from 114,141 requests/month" in out
-    assert "Student cheaper per month at any volume" in out
+    assert "Break-even (requests / month; pays back within 12 months) 114,141" in out
+    assert "Student cheaper per month (requests / month) at any volume" in out
     assert max(len(line) for line in out.splitlines()) <= 80
     assert result.stderr == ""
 
@@ -643,7 +643,7 @@ def test_project_out(fmt, tmp_path):
         assert set(json.loads(written)) == {"rows", "summary"}
     else:
         text = written.decode("utf-8")
-        assert "29,800.00" in text and "14.1%" in text
+        assert "$29,800" in text and "14.1%" in text
         assert max(len(line) for line in text.splitlines()) <= 80
 
 
@@ -677,7 +677,7 @@ def test_project_many_scenarios_in_one_csv(tmp_path, customer_support, saas_port
     table = cli("project", path)
     assert table.exit_code == 0
     assert "Customer support assistant" in table.stdout and "B2B SaaS with three AI features" in table.stdout
-    assert "29,800.00" in table.stdout
+    assert "$29,800" in table.stdout
 
 
 def test_convert_json_csv_json(tmp_path, saas_portfolio):

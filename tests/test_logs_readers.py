@@ -159,83 +159,78 @@ def test_otel_without_any_feature_key_says_none_was_found(tmp_path):
 
 # --- LiteLLM -----------------------------------------------------------------------------------------------
 
+
+def spend_log(
+    request_id: str,
+    start: str,
+    prompt_tokens: int,
+    *,
+    model: str = "gpt-4o",
+    provider: str = "openai",
+    user: str = "admin",
+    end_user: str = "u1",
+    completion_tokens: int = 50,
+    spend: float = 0.0,
+    cache_hit: str = "False",
+    request_tags: list[str] | None = None,
+    metadata: dict | None = None,
+) -> dict:
+    """One row of LiteLLM's SpendLogs, its columns in the table's order."""
+    return dict(
+        request_id=request_id,
+        startTime=start,
+        model=model,
+        custom_llm_provider=provider,
+        user=user,
+        end_user=end_user,
+        prompt_tokens=prompt_tokens,
+        completion_tokens=completion_tokens,
+        spend=spend,
+        cache_hit=cache_hit,
+        request_tags=request_tags or [],
+        metadata=metadata or {},
+    )
+
+
 LITELLM_ROWS = [
     # A: OpenAI-style usage object, the feature as a request tag, the user in end_user
-    dict(
-        request_id="r1",
-        startTime="2026-03-01 10:00:00",
-        model="gpt-4o",
-        custom_llm_provider="openai",
-        user="admin",
-        end_user="u1",
-        prompt_tokens=1000,
+    spend_log(
+        "r1",
+        "2026-03-01 10:00:00",
+        1000,
         completion_tokens=100,
         spend=0.003,
-        cache_hit="False",
         request_tags=["feature:chat", "env:prod"],
         metadata={"usage_object": {"prompt_tokens": 1000, "prompt_tokens_details": {"cached_tokens": 400}}},
     ),
     # B: Anthropic-style usage object (prompt_tokens already holds the cached 1,000), the feature as a metadata key;
     # the recorded spend misses the cache discount: (3000*0.8 + 200*4) / 1e6 = 0.0032
-    dict(
-        request_id="r2",
-        startTime="2026-03-01T11:00:00Z",
+    spend_log(
+        "r2",
+        "2026-03-01T11:00:00Z",
+        3000,
         model="claude-3-5-haiku-latest",
-        custom_llm_provider="anthropic",
+        provider="anthropic",
         user="u2",
         end_user="",
-        prompt_tokens=3000,
         completion_tokens=200,
         spend=0.0032,
-        cache_hit="False",
-        request_tags=[],
         metadata={"feature": "chat", "usage_object": {"prompt_tokens": 3000, "cache_read_input_tokens": 1000}},
     ),
     # a response-cache hit: no model call, costs nothing, its tokens are left out
-    dict(
-        request_id="r3",
-        startTime="2026-03-01 11:30:00",
-        model="gpt-4o",
-        custom_llm_provider="openai",
-        user="admin",
+    spend_log(
+        "r3",
+        "2026-03-01 11:30:00",
+        500,
         end_user="u3",
-        prompt_tokens=500,
         completion_tokens=20,
-        spend=0.0,
         cache_hit="True",
         request_tags=["feature:chat"],
-        metadata={},
     ),
     # C: no feature anywhere
-    dict(
-        request_id="r4",
-        startTime="2026-03-01 12:00:00",
-        model="gpt-4o",
-        custom_llm_provider="openai",
-        user="admin",
-        end_user="u1",
-        prompt_tokens=2000,
-        completion_tokens=50,
-        spend=0.0055,
-        cache_hit="False",
-        request_tags=[],
-        metadata={},
-    ),
+    spend_log("r4", "2026-03-01 12:00:00", 2000, spend=0.0055),
     # bad: a negative token count
-    dict(
-        request_id="r5",
-        startTime="2026-03-01 12:30:00",
-        model="gpt-4o",
-        custom_llm_provider="openai",
-        user="admin",
-        end_user="u1",
-        prompt_tokens=-5,
-        completion_tokens=50,
-        spend=0.0,
-        cache_hit="False",
-        request_tags=[],
-        metadata={},
-    ),
+    spend_log("r5", "2026-03-01 12:30:00", -5),
 ]
 
 

@@ -514,23 +514,15 @@ def test_cli_reports_what_aueb_ingest_measured(tmp_path):
     result = RUNNER.invoke(app, ["ingest", str(ROOT / "data" / "logs" / "requests.csv"), "--report", str(measured)])
     assert result.exit_code == 0, result.output
     report = IngestReport.model_validate_json(measured.read_text())
-    out = tmp_path / "r.xlsx"
-    assert (
-        RUNNER.invoke(
-            app, ["report", str(DEFAULT_SCENARIO_PATH), "--logs-report", str(measured), "--out", str(out)]
-        ).exit_code
-        == 0
-    )
+    out, html = tmp_path / "r.xlsx", tmp_path / "r.html"
+    for target in (out, html):
+        written = RUNNER.invoke(
+            app, ["report", str(DEFAULT_SCENARIO_PATH), "--logs-report", str(measured), "--out", str(target)]
+        )
+        assert written.exit_code == 0, written.output
     usage = pd.read_excel(out, sheet_name="Usage").set_index("feature")
     for name, figures in report.features.items():
         assert usage.loc[name, "cost"] == figures.cost and usage.loc[name, "requests"] == figures.requests
-    html = tmp_path / "r.html"
-    assert (
-        RUNNER.invoke(
-            app, ["report", str(DEFAULT_SCENARIO_PATH), "--logs-report", str(measured), "--out", str(html)]
-        ).exit_code
-        == 0
-    )
     text = " ".join(" ".join(parse(html.read_text()).text).split())
     assert f"Measured from {report.records.used:,} of {report.records.read:,} log records" in text
     assert 'id="chart-usage_daily"' in html.read_text()

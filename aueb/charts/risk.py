@@ -14,6 +14,12 @@ BAND_FILL = {"baseline": "rgba(100,116,139,0.25)", "distilled": "rgba(15,118,110
 LOW_COLOR, HIGH_COLOR = "#2563eb", "#ea580c"
 
 
+def _line(part: pd.DataFrame, arm: str, column: str, **style: Any) -> dict[str, Any]:
+    """One line of the fan: the arm's percentile `column` against the multiplier."""
+    x, y = part["multiplier"].tolist(), part[column].tolist()
+    return dict(type="scatter", mode="lines", x=x, y=y, legendgroup=arm, **style)
+
+
 def fan_chart(fan: pd.DataFrame, tiers: pd.DataFrame, samples: int) -> go.Figure:
     """AI COGS / revenue against the volume multiplier: P10-P90 band and P50 line per arm, over the industry bands."""
     finite = finite_values(pd.concat([fan["p90"], fan["p50"]]))
@@ -22,50 +28,33 @@ def fan_chart(fan: pd.DataFrame, tiers: pd.DataFrame, samples: int) -> go.Figure
     traces: list[dict[str, Any]] = []
     for arm in ("baseline", "distilled"):
         part = fan.loc[fan["arm"] == arm]
-        x = part["multiplier"].tolist()
         label = views.arm_label(arm)
-        traces.append(
-            dict(
-                type="scatter",
-                mode="lines",
-                x=x,
-                y=part["p10"].tolist(),
-                line=dict(width=0),
-                hoverinfo="skip",
-                showlegend=False,
-                legendgroup=arm,
-            )
-        )
-        traces.append(
-            dict(
-                type="scatter",
-                mode="lines",
-                x=x,
-                y=part["p90"].tolist(),
+        band_text = [[views.pct(a), views.pct(b)] for a, b in zip(part["p10"], part["p90"], strict=True)]
+        traces += [
+            _line(part, arm, "p10", line=dict(width=0), hoverinfo="skip", showlegend=False),
+            _line(
+                part,
+                arm,
+                "p90",
                 line=dict(width=0),
                 fill="tonexty",
                 fillcolor=BAND_FILL[arm],
                 name=f"{label}: P10-P90 of {samples:,} samples",
-                legendgroup=arm,
-                customdata=[[views.pct(a), views.pct(b)] for a, b in zip(part["p10"], part["p90"], strict=True)],
+                customdata=band_text,
                 hovertemplate="%{x:g}x · "
                 + label.lower()
                 + "<br>P10-P90: %{customdata[0]} to %{customdata[1]}<extra></extra>",
-            )
-        )
-        traces.append(
-            dict(
-                type="scatter",
-                mode="lines",
-                x=x,
-                y=part["p50"].tolist(),
+            ),
+            _line(
+                part,
+                arm,
+                "p50",
                 line=dict(color=ARM_COLORS[arm], width=3),
                 name=f"{label}: P50",
-                legendgroup=arm,
                 customdata=[views.pct(v) for v in part["p50"]],
                 hovertemplate="%{x:g}x · " + label.lower() + "<br>P50: %{customdata}<extra></extra>",
-            )
-        )
+            ),
+        ]
     return figure(
         traces,
         "AI COGS / revenue by volume, P10-P90 and P50",

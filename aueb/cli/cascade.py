@@ -12,7 +12,7 @@ import typer
 
 from aueb.cli.base import app, err, fail, load_scenario_file, out, rich_table
 from aueb.errors import InputError
-from aueb.formatting import amount, count, pct
+from aueb.formatting import money, pct
 from aueb.metrics import METRICS_SCHEMA_VERSION, Cascade, MetricsError, load_metrics, save_metrics
 from aueb.planner import Plan, plan
 
@@ -144,11 +144,11 @@ def _render(priced: Plan) -> None:
             f"{p['threshold']:.4f}",
             pct(p["coverage"]),
             pct(p["escalation"]),
-            pct(p["system_accuracy"]),
+            pct(p["system_accuracy"], 2),
             f"{p['quality_retention']:.3f}",
-            count(p["ai_cogs"]),
-            count(p["error_cost"]),
-            count(p["net_ai_value"]),
+            money(p["ai_cogs"], cur),
+            money(p["error_cost"], cur),
+            money(p["net_ai_value"], cur),
             pct(p["cogs_to_revenue"]),
             style="bold" if i == priced.best else None,
         )
@@ -175,14 +175,14 @@ def _render(priced: Plan) -> None:
         out.print(
             f"Best: threshold {best['threshold']:.4g}, coverage {pct(best['coverage'])} (escalation "
             f"{pct(best['escalation'])}), "
-            f"net AI value {amount(best['net_ai_value'], cur)} a month.",
+            f"net AI value {money(best['net_ai_value'], cur)} a month.",
             highlight=False,
         )
         band = cascade.points[priced.best].system_accuracy_ci95  # plan rows are the cascade points, in order
         if band is not None:
             out.print(
-                f"System accuracy there: {pct(best['system_accuracy'])} (95% interval {pct(band[0])} to "
-                f"{pct(band[1])}, paired bootstrap over {cascade.n_examples:,} examples).",
+                f"System accuracy there: {pct(best['system_accuracy'], 2)} (95% interval {pct(band[0], 2)} to "
+                f"{pct(band[1], 2)}, paired bootstrap over {cascade.n_examples:,} examples).",
                 highlight=False,
             )
     cpt = ", ".join(f"{float(k):.0%} {pct(v)}" for k, v in cascade.cpt.items())

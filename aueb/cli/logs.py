@@ -12,12 +12,13 @@ import typer
 from aueb.cli.base import app, err, fail, out, rich_table, write_text
 from aueb.errors import InputError
 from aueb.formats import scenario_to_json
-from aueb.formatting import amount, compact, count, pct
+from aueb.formatting import NA, count, money, months, pct, volume
 from aueb.logs import DEFAULT_WINDOW_HOURS, Measured, ingest
 from aueb.logs.figures import HOURS_PER_MONTH
 from aueb.logs.report import FeatureFigures
 
 FEATURES_PER_TABLE = 4
+USD = "USD"  # the price catalog's currency, the currency of every measured cost
 
 
 class LogFormat(StrEnum):
@@ -30,12 +31,8 @@ class LogFormat(StrEnum):
 
 def _tokens(mean: float | None, p50: float | None = None, p95: float | None = None) -> str:
     if mean is None:
-        return "n/a"
-    return f"{mean:,.0f}" if p50 is None else f"{mean:,.0f} · {p50:,.0f} · {p95:,.0f}"
-
-
-def _months(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.1f}"
+        return NA
+    return volume(mean) if p50 is None else f"{volume(mean)} · {volume(p50)} · {volume(p95)}"
 
 
 def _mix(models: dict[str, float]) -> str:
@@ -48,19 +45,19 @@ def _mix(models: dict[str, float]) -> str:
 
 
 ROWS: list[tuple[str, Callable[[FeatureFigures], str]]] = [
-    ("requests / month", lambda f: compact(f.requests)),
-    ("users", lambda f: count(f.users)),
-    ("requests / user", lambda f: "n/a" if f.requests_per_user is None else f"{f.requests_per_user:,.1f}"),
+    ("requests / month", lambda f: volume(f.requests)),
+    ("users", lambda f: volume(f.users)),
+    ("requests / user", lambda f: volume(f.requests_per_user)),
     ("input tok/req mean·p50·p95", lambda f: _tokens(f.input_tokens_mean, f.input_tokens_p50, f.input_tokens_p95)),
     ("cached input tok/req mean", lambda f: _tokens(f.cached_input_tokens_mean)),
     ("output tok/req mean·p50·p95", lambda f: _tokens(f.output_tokens_mean, f.output_tokens_p50, f.output_tokens_p95)),
     ("cache hit rate", lambda f: pct(f.cache_hit_rate)),
     ("model mix (model calls)", lambda f: _mix(f.models)),
-    ("cost / request (USD)", lambda f: amount(f.cost_per_request)),
-    ("cost / month (USD)", lambda f: amount(f.cost)),
+    ("cost / request", lambda f: money(f.cost_per_request, USD)),
+    ("cost / month", lambda f: money(f.cost, USD)),
     ("growth / month", lambda f: pct(f.growth_monthly)),
-    ("months to 10x", lambda f: _months(f.months_to_10x)),
-    ("months to 100x", lambda f: _months(f.months_to_100x)),
+    ("months to 10x", lambda f: months(f.months_to_10x)),
+    ("months to 100x", lambda f: months(f.months_to_100x)),
 ]
 
 
@@ -82,7 +79,7 @@ def render(measured: Measured) -> None:
     total_cost = sum(f.cost for _, f in items)
     total_requests = sum(f.requests for _, f in items)
     out.print(
-        f"All features: {compact(total_requests)} requests / month, {amount(total_cost)} USD / month", highlight=False
+        f"All features: {volume(total_requests)} requests / month, {money(total_cost, USD, 'month')}", highlight=False
     )
     line = (
         f"Records: read {count(records.read)} = used {count(records.used)} + ignored {count(records.ignored)}"
@@ -109,7 +106,7 @@ def render(measured: Measured) -> None:
             [("feature", "left"), ("date", "left"), ("cost", "right"), ("median", "right"), ("threshold", "right")],
         )
         for a in report.anomalies:
-            table.add_row(a.feature, a.date.isoformat(), amount(a.cost), amount(a.median), amount(a.threshold))
+            table.add_row(a.feature, a.date.isoformat(), *(money(v, USD) for v in (a.cost, a.median, a.threshold)))
         out.print(table)
     if report.price_checks:
         table = rich_table(
@@ -119,8 +116,8 @@ def render(measured: Measured) -> None:
         for c in report.price_checks:
             table.add_row(
                 c.model,
-                amount(c.recorded_cost),
-                amount(c.recomputed_cost),
+                money(c.recorded_cost, USD),
+                money(c.recomputed_cost, USD),
                 "n/a" if c.ratio is None else f"{c.ratio:.3f}",
                 "differs > 1%" if c.flagged else "ok",
             )

@@ -14,17 +14,23 @@ from rich.console import Console
 from aueb.cli.base import Format, app, emit, err, fail, rich_table, write_text
 from aueb.errors import InputError
 from aueb.formats import scenario_to_json
-from aueb.formatting import amount as money
+from aueb.formatting import money as _money
 from aueb.logs import DEFAULT_WINDOW_HOURS, ingest
 from aueb.plan.apply import apply_combined
 from aueb.plan.levers import PlanResult, evaluate, load_levers, propose
 from aueb.plan.replay import load_calls
+from aueb.scenario import Scenario
 
 CSV_COLUMNS = (
     "feature", "lever", "proposal", "multiplier", "cost_now", "cost_after", "saving_monthly", "saving_p10",
     "saving_p50", "saving_p90", "quality_now", "quality_after", "quality_measured", "one_time_cost",
     "payback_months", "rank", "uncertain", "params",
 )  # fmt: skip
+
+
+def _usd(value: float) -> str:
+    """An amount of the log's calls, in the catalog's currency (USD), as the report's plan section writes it."""
+    return _money(value, "USD")
 
 
 def _params(params: dict[str, Any]) -> str:
@@ -54,16 +60,14 @@ def _render(result: PlanResult, console: Console) -> None:
         q = row["quality_change"]
         quality = q if isinstance(q, str) else f"{q:+.3f}"
         spread = (
-            ""
-            if row["saving_p10"] == row["saving_p90"]
-            else f"{money(row['saving_p10'])} to {money(row['saving_p90'])}"
+            "" if row["saving_p10"] == row["saving_p90"] else f"{_usd(row['saving_p10'])} to {_usd(row['saving_p90'])}"
         )
         mark = " (uncertain)" if row["uncertain"] else ""
         table.add_row(
             str(row["rank"]),
             row["feature"],
             f"{row['lever']} {_params(row['params'])}",
-            money(row["saving_monthly"]) + mark,
+            _usd(row["saving_monthly"]) + mark,
             spread,
             quality,
         )
@@ -77,15 +81,15 @@ def _render(result: PlanResult, console: Console) -> None:
         plan.add_row(
             row["feature"],
             ", ".join(row["levers"]) or "none",
-            money(row["cost_now"]),
-            money(row["cost_after"]),
-            money(row["saving_monthly"]),
+            _usd(row["cost_now"]),
+            _usd(row["cost_after"]),
+            _usd(row["saving_monthly"]),
         )
     now, after = sum(r["cost_now"] for r in combined), sum(r["cost_after"] for r in combined)
-    plan.add_row("ALL", "", money(now), money(after), money(now - after))
+    plan.add_row("ALL", "", _usd(now), _usd(after), _usd(now - after))
     console.print(plan)
     saved = sum(r["saved"] for r in result.already_saved)
-    console.print(f"Already saved today by prompt caching and batch: {money(saved)} USD / month")
+    console.print(f"Already saved today by prompt caching and batch: {_money(saved, 'USD', 'month')}")
 
 
 def _csv(result: PlanResult) -> str:
@@ -107,6 +111,22 @@ def _is_scenario(path: Path) -> bool:
     return isinstance(data, dict) and ("features" in data or "scenarios" in data)
 
 
+def _output(
+    result: PlanResult, format: Format, out_path: Path | None, write_scenario: Path | None, planned: Scenario | None
+) -> None:
+    """The plan as a table, csv or json, and the scenario with the combined plan applied (--write-scenario)."""
+    emit(
+        format,
+        out_path,
+        lambda console: _render(result, console),
+        lambda: json.dumps(result.to_json(), indent=2) + "\n" if format is Format.json else _csv(result),
+        width=120,
+    )
+    if write_scenario and planned is not None:
+        write_text(write_scenario, scenario_to_json(planned))
+        err.print(f"wrote the scenario with the combined plan applied to {write_scenario}", highlight=False)
+
+
 def _optimize_scenario(
     path: Path, levers: Path | None, format: Format, out_path: Path | None, write_scenario: Path | None
 ) -> None:
@@ -125,16 +145,7 @@ def _optimize_scenario(
             planned = combine(planned, [s for s in specs if s.feature == feature])[0]
     except InputError as exc:
         fail(str(exc))
-    emit(
-        format,
-        out_path,
-        lambda console: _render(result, console),
-        lambda: json.dumps(result.to_json(), indent=2) + "\n" if format is Format.json else _csv(result),
-        width=120,
-    )
-    if write_scenario:
-        write_text(write_scenario, scenario_to_json(planned))
-        err.print(f"wrote the scenario with the combined plan applied to {write_scenario}", highlight=False)
+    _output(result, format, out_path, write_scenario, planned)
 
 
 @app.command("optimize")
@@ -180,13 +191,4 @@ def optimize_command(
             scenario = apply_combined(measured.scenario, [r for r in result.combined if r["multiplier"] == 1.0])
     except InputError as exc:
         fail(str(exc))
-    emit(
-        format,
-        out_path,
-        lambda console: _render(result, console),
-        lambda: json.dumps(result.to_json(), indent=2) + "\n" if format is Format.json else _csv(result),
-        width=120,
-    )
-    if write_scenario and scenario is not None:
-        write_text(write_scenario, scenario_to_json(scenario))
-        err.print(f"wrote the scenario with the combined plan applied to {write_scenario}", highlight=False)
+    _output(result, format, out_path, write_scenario, scenario)

@@ -15,7 +15,7 @@ from rich.console import Console
 
 from aueb.catalog import catalog_models
 from aueb.cli.base import Format, Growth, app, emit, err, fail, load_scenario_file, out, parse_multipliers, rich_table
-from aueb.engine import Projection, project
+from aueb.engine import SUMMARY_COLUMNS, Projection, project
 from aueb.errors import InputError
 from aueb.formats import (
     ECONOMICS_PATH,
@@ -23,7 +23,7 @@ from aueb.formats import (
     projection_to_json,
     write_scenarios,
 )
-from aueb.formatting import amount, compact, count, money, months, pct, times
+from aueb.formatting import amount, money, pct, summary_value, volume
 from aueb.resources import bundled_scenario_files
 from aueb.scenario import Scenario
 from aueb.tiers import TIER_METRICS, load_tiers
@@ -53,12 +53,12 @@ def _render_table(projection: Projection, scenarios: list[Scenario], out: Consol
             table.add_row(
                 f"{r['multiplier']:g}x",
                 r["arm"],
-                compact(r["requests"]),
-                amount(r["ai_cogs"]),
+                volume(r["requests"]),
+                money(r["ai_cogs"], cur),
                 pct(r["cogs_to_revenue"]),
                 pct(r["gross_margin"]),
-                amount(r["cost_per_request"]),
-                amount(r["cost_per_correct_output"]),
+                money(r["cost_per_request"], cur),
+                money(r["cost_per_correct_output"], cur),
             )
         out.print(table)
 
@@ -78,7 +78,7 @@ def _render_table(projection: Projection, scenarios: list[Scenario], out: Consol
                 f"{r['multiplier']:g}x",
                 r["arm"],
                 *(
-                    f"{amount(r[m]) if m == 'inference_cost_per_request' else pct(r[m])}\n{r[m + '_tier'] or ''}"
+                    f"{money(r[m], cur) if m == 'inference_cost_per_request' else pct(r[m])}\n{r[m + '_tier'] or ''}"
                     for m in TIER_METRICS
                 ),
             )
@@ -101,27 +101,22 @@ def _render_table(projection: Projection, scenarios: list[Scenario], out: Consol
             per_feature.add_row(
                 str(r["feature"]),
                 r["arm"],
-                amount(r["revenue"]),
-                amount(r["ai_cogs"]),
+                money(r["revenue"], cur),
+                money(r["ai_cogs"], cur),
                 pct(r["cogs_to_revenue"]),
-                amount(r["cost_per_request"]),
+                money(r["cost_per_request"], cur),
             )
         out.print(per_feature)
 
-        payback, roi = summary["payback_months"], summary["roi"]
-        collapse = " / ".join(
-            "never" if c is None else times(c)
-            for c in (summary[f"margin_collapse_multiplier_{arm}"] for arm in ("baseline", "distilled"))
-        )
+        shown = {key: summary_value(key, summary[key], cur) for key in SUMMARY_COLUMNS[1:]}
         out.print(
-            f"One-time distillation cost {money(summary['one_time_cost'], cur)}; "
-            f"monthly saving at 1x {money(summary['monthly_saving'], cur)}\n"
-            f"Payback {'never' if payback is None else months(payback)}; "
-            f"ROI over {scenario.horizon_months:g} months {times(roi)}\n"
-            f"Break-even (pays back within {scenario.horizon_months:g} months) "
-            f"{_volume(summary['break_even_monthly_requests'])}\n"
-            f"Student cheaper per month {_volume(summary['student_cheaper_from_monthly_requests'])}\n"
-            f"Margin collapse (usage growth) at {collapse} (baseline / distilled)\n",
+            f"One-time distillation cost {shown['one_time_cost']}; monthly saving at 1x {shown['monthly_saving']}\n"
+            f"Payback {shown['payback_months']}; ROI over {scenario.horizon_months:g} months {shown['roi']}\n"
+            f"Break-even (requests / month; pays back within {scenario.horizon_months:g} months) "
+            f"{shown['break_even_monthly_requests']}\n"
+            f"Student cheaper per month (requests / month) {shown['student_cheaper_from_monthly_requests']}\n"
+            f"Margin collapse (usage growth) at {shown['margin_collapse_multiplier_baseline']} / "
+            f"{shown['margin_collapse_multiplier_distilled']} (baseline / distilled)\n",
             highlight=False,
         )
 
@@ -129,13 +124,6 @@ def _render_table(projection: Projection, scenarios: list[Scenario], out: Consol
 def bundled_examples() -> dict[str, Path]:
     """The scenarios shipped in the package (aueb/data/scenarios), by file name without .json."""
     return bundled_scenario_files()
-
-
-def _volume(requests: float | None) -> str:
-    """A searched volume: never (None), at any volume (0), or from so many requests a month."""
-    if requests is None:
-        return "at no volume up to 1,000x today's"
-    return "at any volume" if requests == 0 else f"from {count(requests)} requests/month"
 
 
 @app.command("project")

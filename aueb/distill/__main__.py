@@ -12,11 +12,9 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import Any, NoReturn
 
-if TYPE_CHECKING:
-    from rich.console import JustifyMethod
-    from rich.progress import TaskID
+from aueb.distill.output import Bars, jsonl, print_table, silent
 
 DEFAULT_OUT = "runs/distill_metrics.json"
 DEFAULT_HOURLY_PRICE = 0.10  # USD per hour: roughly a 2-vCPU cloud instance on demand
@@ -185,45 +183,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-class _Bars:
-    """Rich progress bars on stderr, one per phase."""
-
-    def __init__(self) -> None:
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-        self.progress = Progress(
-            TextColumn("{task.fields[phase]:<9}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            TextColumn("{task.description}"),
-            console=Console(stderr=True),
-            transient=False,
-        )
-        self.tasks: dict[str, TaskID] = {}
-
-    def __call__(self, phase: str, done: int, total: int, message: str) -> None:
-        if phase not in self.tasks:
-            self.tasks[phase] = self.progress.add_task(message, total=total, phase=phase)
-        self.progress.update(self.tasks[phase], completed=done, total=total, description=message)
-
-    def __enter__(self) -> _Bars:
-        self.progress.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.progress.stop()
-
-
-def _jsonl(phase: str, done: int, total: int, message: str) -> None:
-    print(json.dumps({"phase": phase, "done": done, "total": total, "message": message}), file=sys.stderr, flush=True)
-
-
-def _silent(phase: str, done: int, total: int, message: str) -> None:
-    pass
-
-
 def _load_text(args: argparse.Namespace, seed: int):
     from aueb.distill.text_task import DEFAULT_TRANSFER, QUICK_TEST, QUICK_TRANSFER, load_airline_tweets, load_text_csv
 
@@ -293,122 +252,6 @@ def _columns(text: str | None, flag: str) -> list[str] | None:
     return columns
 
 
-def _interval(band, fmt: str, unit: str = "") -> str:
-    """' (95% interval a to b)' after a figure; nothing for a file without one."""
-    return "" if band is None else f" (95% interval {band[0]:{fmt}}{unit} to {band[1]:{fmt}}{unit})"
-
-
-def _table(metrics, out: Path) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    from aueb.quality import verdict
-
-    teacher, student = metrics.teacher, metrics.student
-
-    def cell(value, fmt: str) -> str:
-        return "external" if value is None else format(value, fmt)
-
-    def ratio(big, small) -> str:
-        return "" if big is None or small is None else f"{big / small:,.1f}x"
-
-    def accuracy(m) -> str:
-        return f"{m.accuracy:.2%} ± {m.accuracy_std * 100:.2f}"
-
-    def band(m) -> str:
-        return "" if m.accuracy_ci95 is None else f"{m.accuracy_ci95[0]:.1%} to {m.accuracy_ci95[1]:.1%}"
-
-    rows = [
-        ("accuracy, % ± std (pp)", accuracy(teacher), accuracy(student), ""),
-        (f"  95% interval, n = {metrics.test_examples or 0:,}", band(teacher), band(student), ""),
-        (
-            "parameters",
-            cell(teacher.parameters, ","),
-            format(student.parameters, ","),
-            ratio(teacher.parameters, student.parameters),
-        ),
-        (
-            "FLOPs per example",
-            cell(teacher.flops_per_example, ",.0f"),
-            format(student.flops_per_example, ",.0f"),
-            ratio(teacher.flops_per_example, student.flops_per_example),
-        ),
-        (
-            "latency p50, batch 1 (ms)",
-            cell(teacher.latency_ms_p50, ".3f"),
-            f"{student.latency_ms_p50:.3f}",
-            ratio(teacher.latency_ms_p50, student.latency_ms_p50),
-        ),
-        (
-            "latency p95, batch 1 (ms)",
-            cell(teacher.latency_ms_p95, ".3f"),
-            f"{student.latency_ms_p95:.3f}",
-            ratio(teacher.latency_ms_p95, student.latency_ms_p95),
-        ),
-        (
-            "examples/s, batch 1",
-            cell(teacher.throughput_batch1, ",.0f"),
-            f"{student.throughput_batch1:,.0f}",
-            ratio(student.throughput_batch1, teacher.throughput_batch1),
-        ),
-        (
-            "examples/s, batch 256",
-            cell(teacher.throughput_batch256, ",.0f"),
-            f"{student.throughput_batch256:,.0f}",
-            ratio(student.throughput_batch256, teacher.throughput_batch256),
-        ),
-        (
-            f"USD per 1M requests, {metrics.hardware.hourly_price:g}/h",
-            cell(teacher.cost_per_million_requests, ".3g"),
-            format(student.cost_per_million_requests, ".3g"),
-            ratio(teacher.cost_per_million_requests, student.cost_per_million_requests),
-        ),
-    ]
-    table = Table(title=f"{metrics.dataset}\nteacher: {teacher.name}, student: {student.name}", title_justify="left")
-    columns: list[tuple[str, JustifyMethod]] = [
-        ("", "left"),
-        ("teacher", "right"),
-        ("student", "right"),
-        ("advantage", "right"),
-    ]
-    for header, justify in columns:
-        table.add_column(header, justify=justify)
-    for row in rows:
-        table.add_row(*row)
-    console = Console(file=sys.stdout, soft_wrap=True)  # long lines stay whole: tests and scripts grep them
-    console.print(table)
-    labels = "all" if metrics.labels_per_class is None else metrics.labels_per_class
-    console.print(
-        f"quality retention (student / teacher accuracy): [bold]{metrics.quality_retention:.3f}[/]"
-        f"{_interval(metrics.quality_retention_ci95, '.3f')}, spread across seeds ± "
-        f"{metrics.quality_retention_std or 0:.3f}"
-    )
-    console.print(
-        f"KD gain over hard labels ({labels} per class): [bold]{metrics.kd_gain_pp:+.2f} pp[/]"
-        f"{_interval(metrics.kd_gain_pp_ci95, '+.2f', ' pp')}, spread across seeds ± {metrics.kd_gain_pp_std:.2f}, "
-        f"KD wins on {metrics.kd_wins} of {len(metrics.seeds)} seeds"
-    )
-    console.print(f"verdict: {verdict(metrics.kd_gain_pp_ci95)}")
-    console.print(
-        f"student accuracy: hard labels {metrics.hard_label_accuracy:.2%}"
-        f"{_interval(metrics.hard_label_accuracy_ci95, '.1%')}, teacher argmax labels "
-        f"{metrics.pseudo_label_accuracy:.2%}{_interval(metrics.pseudo_label_accuracy_ci95, '.1%')}, "
-        f"soft targets {student.accuracy:.2%}; agrees with teacher on {metrics.agreement:.2%}"
-    )
-    if metrics.test_examples:
-        console.print(
-            f"test examples: {metrics.test_examples:,} ({len(metrics.seeds)} seeds, each its own stratified split); "
-            "intervals: Wilson for accuracies, paired bootstrap (2,000 resamples) for retention and KD gain"
-        )
-    phases = ", ".join(f"{name} {seconds:.1f}s" for name, seconds in (metrics.phase_seconds or {}).items())
-    console.print(
-        f"{metrics.hardware.device}, {metrics.hardware.threads} threads; wall {metrics.wall_seconds:.1f}s ({phases})"
-    )
-    if metrics.notes:
-        console.print(metrics.notes)
-    console.print(f"metrics: {out}")
-
-
 def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     try:
@@ -472,10 +315,10 @@ def main(argv: list[str] | None = None) -> int:
         )
         progress_kind = args.progress or (None if args.quiet else "bar")
         if progress_kind == "bar":
-            with _Bars() as bars:
+            with Bars() as bars:
                 metrics = run(data, settings, bars, task)
         else:
-            metrics = run(data, settings, _jsonl if progress_kind == "jsonl" else _silent, task)
+            metrics = run(data, settings, jsonl if progress_kind == "jsonl" else silent, task)
     except (DataError, _InputError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -498,7 +341,7 @@ def main(argv: list[str] | None = None) -> int:
     if progress_kind == "jsonl":
         print(json.dumps({"phase": "done", "out": str(out)}), file=sys.stderr, flush=True)
     if not args.quiet:
-        _table(metrics, out)
+        print_table(metrics, out)
     return 0
 
 

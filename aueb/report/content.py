@@ -14,11 +14,22 @@ from typing import Any
 import pandas as pd
 from pydantic import BaseModel
 
-from aueb import charts, risk, views
+from aueb import charts, formatting, risk, views
 from aueb.catalog import lookup
 from aueb.engine import ROW_COLUMNS, Projection, project
 from aueb.report import sections as optional
-from aueb.report.model import DEFINITIONS, Chart, Figure, Figures, ReportContent, Section, Sheet, Table, Text
+from aueb.report.model import (
+    DEFINITIONS,
+    Chart,
+    Figure,
+    Figures,
+    ReportContent,
+    Section,
+    Sheet,
+    Table,
+    Text,
+    spec_table,
+)
 from aueb.report.plan import plan_section
 from aueb.scenario import Scenario, TokenPricing
 from aueb.tiers import load_tiers
@@ -29,34 +40,34 @@ _UNIT = re.compile(r"\(([^()]*)\)")
 # --- formatting of the summary figures ---------------------------------------------------------------
 
 
-def volume_or_none(value: float | None) -> str:
-    if value is None:
-        return "none up to 1,000x"
-    return "at any volume" if value == 0 else views.volume(value, "requests / month")
+# The investment figures in the order a reader asks for them, each with the unit its label lacks.
+_SHOWN = {
+    "monthly_saving": " / month",
+    "one_time_cost": "",
+    "payback_months": "",
+    "roi": "",
+    "break_even_monthly_requests": " requests / month",
+    "student_cheaper_from_monthly_requests": " requests / month",
+}
 
 
-def _collapse(value: float | None) -> str:
-    return "never (up to 1,000x)" if value is None else views.times(value)
+def _summary_text(key: str, value: float | None, currency: str) -> str:
+    """The figure as the CLI and the dashboard write it (formatting.summary_value), with the unit the label lacks."""
+    text = formatting.summary_value(key, value, currency)
+    unit = _SHOWN.get(key, "")
+    return text + unit if unit and value else text
 
 
 def summary_figures(summary: dict[str, Any], currency: str, horizon_months: float) -> list[Figure]:
-    """The investment figures of the summary, in the order a reader asks for them; only the keys the engine gives."""
-    shown = {
-        "monthly_saving": lambda v: views.money(v, currency, "month"),
-        "one_time_cost": lambda v: views.money(v, currency),
-        "payback_months": lambda v: "never" if v is None else views.months(v),
-        "roi": views.times,
-        "break_even_monthly_requests": volume_or_none,
-        "student_cheaper_from_monthly_requests": volume_or_none,
-    }
+    """The investment figures of the summary (_SHOWN's order); only the keys the engine gives."""
     items = [
         Figure(
             key,
             f"ROI over {horizon_months:g} months" if key == "roi" else DEFINITIONS[key]["label"],
-            text(summary[key]),
+            _summary_text(key, summary[key], currency),
             summary[key],
         )
-        for key, text in shown.items()
+        for key in _SHOWN
         if key in summary
     ]
     for arm in ("baseline", "distilled"):
@@ -65,7 +76,7 @@ def summary_figures(summary: dict[str, Any], currency: str, horizon_months: floa
             Figure(
                 "margin_collapse_multiplier",
                 f"Margin collapse, {views.arm_label(arm).lower()}",
-                _collapse(summary[key]),
+                _summary_text(key, summary[key], currency),
                 summary[key],
             )
         )
@@ -151,7 +162,7 @@ def headline(projection: Projection, currency: str) -> Table:
 
 def feature_table(projection: Projection, multiplier: float, currency: str) -> Table:
     table = views.feature_table(projection.rows, multiplier)
-    columns = [
+    columns: list[tuple[str, str, str | None, str | None]] = [
         ("Feature", "feature", None, None),
         ("Requests / month", "requests", "volume", "requests"),
         ("Revenue / month", "revenue", "money", "revenue"),
@@ -162,19 +173,8 @@ def feature_table(projection: Projection, multiplier: float, currency: str) -> T
         ("By student", "routing_coverage_distilled", "pct", "routing_coverage"),
         ("Net value with", "net_ai_value_distilled", "money", "net_ai_value"),
     ]
-    rows = [
-        [
-            str(record["feature"]),
-            *(views.format_value(kind, record[column], currency) for _, column, kind, _ in columns[1:]),
-        ]
-        for record in table.to_dict("records")
-    ]
-    return Table(
-        f"By feature at {views.multiplier_label(multiplier)}, per month",
-        [label for label, *_ in columns],
-        rows,
-        column_keys=[key for *_, key in columns],
-    )
+    title = f"By feature at {views.multiplier_label(multiplier)}, per month"
+    return spec_table(title, columns, table.to_dict("records"), currency)
 
 
 def tier_sheet(projection: Projection, tiers: pd.DataFrame) -> pd.DataFrame:

@@ -59,6 +59,21 @@ class Table:
     numeric: bool = True  # columns after the first are right-aligned
 
 
+def spec_table(
+    title: str, columns: list[tuple[str, str, str | None, str | None]], records: list[dict], currency: str
+) -> Table:
+    """A table from column specs (label, record key, views.format_value kind, definition key): the first
+    column is the record's name as text, the others its figures as the dashboard writes them."""
+    rows = [
+        [
+            str(r[columns[0][1]]),
+            *(views.format_value(kind, r.get(column), currency) for _, column, kind, _ in columns[1:]),
+        ]
+        for r in records
+    ]
+    return Table(title, [label for label, *_ in columns], rows, column_keys=[key for *_, key in columns])
+
+
 @dataclass(frozen=True)
 class Chart:
     key: str

@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 
 from aueb.errors import InputError
+from aueb.formatting import money, months
 from aueb.report.model import Section, Sheet, Table, Text
 
 PLAN_KEYS = ("levers", "combined", "already_saved")
@@ -28,10 +29,6 @@ def read_plan(path: Path) -> dict[str, Any]:
     return data
 
 
-def _money(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:,.4f}"
-
-
 def _inputs(params: dict[str, Any]) -> str:
     return ", ".join(
         f"{k}={v['mode'] if isinstance(v, dict) else v}" for k, v in params.items() if k != "one_time_cost"
@@ -44,11 +41,11 @@ def plan_section(plan: dict[str, Any], currency: str = "USD") -> tuple[Section, 
     now, after = sum(r["cost_now"] for r in combined), sum(r["cost_after"] for r in combined)
     saved = sum(r["saved"] for r in plan["already_saved"])
     lines = [
-        f"Applied together, the chosen levers take the monthly model cost from **{now:,.2f}** "
-        f"to **{after:,.2f} {currency}** "
-        f"(a saving of **{now - after:,.2f} {currency}** a month at today's volume; the levers' savings do not add, "
+        f"Applied together, the chosen levers take the monthly model cost from **{money(now, currency)}** "
+        f"to **{money(after, currency)}** "
+        f"(a saving of **{money(now - after, currency)}** a month at today's volume; the levers' savings do not add, "
         "so this is priced once, not summed).",
-        f"Prompt caching and the batch API already save {saved:,.2f} {currency} a month today.",
+        f"Prompt caching and the batch API already save {money(saved, currency)} a month today.",
     ]
     ranked = Table(
         "Every lever, ranked (at 1x)",
@@ -60,7 +57,7 @@ def plan_section(plan: dict[str, Any], currency: str = "USD") -> tuple[Section, 
             f"Saving / month ({currency})",
             "P10 to P90",
             "Quality",
-            "Payback (months)",
+            "Payback",
         ],
         [
             [
@@ -68,12 +65,14 @@ def plan_section(plan: dict[str, Any], currency: str = "USD") -> tuple[Section, 
                 r["feature"],
                 r["lever"] + (" (uncertain)" if r["uncertain"] else ""),
                 _inputs(r["params"]),
-                _money(r["saving_monthly"]),
-                "" if r["saving_p10"] == r["saving_p90"] else f"{_money(r['saving_p10'])} to {_money(r['saving_p90'])}",
+                money(r["saving_monthly"], currency),
+                ""
+                if r["saving_p10"] == r["saving_p90"]
+                else " to ".join(money(r[k], currency) for k in ("saving_p10", "saving_p90")),
                 r["quality_change"]
                 if isinstance(r.get("quality_change"), str)
                 else ("unmeasured" if not r["quality_measured"] else f"{r['quality_after'] - r['quality_now']:+.3f}"),
-                "n/a" if r["payback_months"] is None else f"{r['payback_months']:,.1f}",
+                months(r["payback_months"]),
             ]
             for r in levers
         ],
@@ -86,13 +85,13 @@ def plan_section(plan: dict[str, Any], currency: str = "USD") -> tuple[Section, 
             [
                 r["feature"],
                 ", ".join(r["levers"]) or "none",
-                _money(r["cost_now"]),
-                _money(r["cost_after"]),
-                _money(r["saving_monthly"]),
+                money(r["cost_now"], currency),
+                money(r["cost_after"], currency),
+                money(r["saving_monthly"], currency),
             ]
             for r in combined
         ]
-        + [["All features", "", _money(now), _money(after), _money(now - after)]],
+        + [["All features", "", money(now, currency), money(after, currency), money(now - after, currency)]],
     )
     section = Section(
         "savings_plan",

@@ -21,7 +21,7 @@ from aueb.charts.usage import daily_cost_chart
 from aueb.metrics import CPT_KEYS, Cascade, DistillationMetrics, MetricsError
 from aueb.planner import plan
 from aueb.quality import verdict
-from aueb.report.model import DEFINITIONS, Chart, Figure, Figures, Section, Sheet, Table, Text
+from aueb.report.model import DEFINITIONS, Chart, Figure, Figures, Section, Sheet, Table, Text, spec_table
 from aueb.scenario import Scenario
 
 LOG_CURRENCY = "USD"  # the price catalog's: `aueb ingest` prices every call with it
@@ -409,7 +409,7 @@ def usage_section(logs: Any) -> tuple[Section, list[Sheet]]:
         f"window {start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} UTC ({window['hours']:,.0f} hours"
         + (", scaled to a month)." if window.get("scaled") else ").")
     ]
-    columns = [
+    columns: list[tuple[str, str, str | None, str | None]] = [
         ("Feature", "feature", None, None),
         ("Requests / month", "requests", "volume", "requests"),
         ("Users", "users", "volume", "requests"),
@@ -421,21 +421,12 @@ def usage_section(logs: Any) -> tuple[Section, list[Sheet]]:
         (f"Cost / month ({currency})", "cost", "money", "log_cost"),
         (f"Cost / request ({currency})", "cost_per_request", "money", "log_cost"),
         ("Growth / month", "growth_monthly", "pct", "growth_monthly"),
-        ("Months to 10x", "months_to_10x", "volume", "growth_monthly"),
-        ("Months to 100x", "months_to_100x", "volume", "growth_monthly"),
-    ]
-    rows = [
-        [str(r["feature"]), *(views.format_value(kind, r.get(column), currency) for _, column, kind, _ in columns[1:])]
-        for r in features.to_dict("records")
+        ("Months to 10x", "months_to_10x", "months", "growth_monthly"),
+        ("Months to 100x", "months_to_100x", "months", "growth_monthly"),
     ]
     blocks: list[Any] = [
         Text(lines),
-        Table(
-            "Measured figures per feature",
-            [label for label, *_ in columns],
-            rows,
-            column_keys=[key for *_, key in columns],
-        ),
+        spec_table("Measured figures per feature", columns, features.to_dict("records"), currency),
     ]
     daily = pd.DataFrame(data.get("daily") or [], columns=["date", "feature", "requests", "cost"])
     anomalies = pd.DataFrame(data.get("anomalies") or [], columns=["feature", "date", "cost", "median", "threshold"])

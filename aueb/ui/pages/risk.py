@@ -218,27 +218,33 @@ def risk_page() -> None:
         st.dataframe(_percentile_table(result["rows"], cur), hide_index=True, width="stretch")
         report = risk_report_of(scenario, result, samples, seed)
         stem = files.slug(scenario.name)
-        d1, d2 = st.columns(2)
-        d1.download_button(
-            "Risk analysis (JSON)",
-            risk.risk_to_json(report),
-            f"{stem}_risk.json",
-            "application/json",
-            key="risk|download_json",
-            icon=":material/download:",
-            width="stretch",
-            help="The same JSON as `aueb risk FILE --format json` with these samples, seed and tornado figure.",
+        downloads = (
+            (
+                "Risk analysis (JSON)",
+                risk.risk_to_json(report),
+                "json",
+                "application/json",
+                "The same JSON as `aueb risk FILE --format json` with these samples, seed and tornado figure.",
+            ),
+            (
+                "Percentiles (CSV)",
+                risk.risk_to_csv(report),
+                "csv",
+                "text/csv",
+                "The percentile rows, as `aueb risk FILE --format csv` writes them.",
+            ),
         )
-        d2.download_button(
-            "Percentiles (CSV)",
-            risk.risk_to_csv(report),
-            f"{stem}_risk.csv",
-            "text/csv",
-            key="risk|download_csv",
-            icon=":material/download:",
-            width="stretch",
-            help="The percentile rows, as `aueb risk FILE --format csv` writes them.",
-        )
+        for column, (label, data, ext, mime, tip) in zip(st.columns(2), downloads, strict=True):
+            column.download_button(
+                label,
+                data,
+                f"{stem}_risk.{ext}",
+                mime,
+                key=f"risk|download_{ext}",
+                icon=":material/download:",
+                width="stretch",
+                help=tip,
+            )
     st.subheader("Ranges of the inputs")
     _drag_section(scenario)
     st.caption(
