@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from aueb.charts.usage import cost_per_call_chart, daily_cost_chart
@@ -192,6 +193,13 @@ def figures_table(measured: Measured) -> None:
     )
 
 
+def titled_table(title: str, frame: pd.DataFrame, columns: dict) -> None:
+    """A subheader and the table under it; nothing where the table is empty."""
+    if len(frame):
+        st.subheader(title)
+        st.dataframe(frame, hide_index=True, width="stretch", column_config=columns)
+
+
 def results(measured: Measured, source: str) -> None:
     report = measured.report
     records, window = report.records, report.window
@@ -250,47 +258,31 @@ def results(measured: Measured, source: str) -> None:
             help="Monthly growth of daily requests (least squares through their logarithm) and the months until volume "
             "is 10x today's.",
         )
-    if len(anomalies):
-        st.subheader("Anomalous days")
-        st.dataframe(
-            anomalies,
-            hide_index=True,
-            width="stretch",
-            column_config={
-                "cost": st.column_config.NumberColumn("Cost ($)", format="$%.4f"),
-                "median": st.column_config.NumberColumn("Median of the 14 days before ($)", format="$%.4f"),
-                "threshold": st.column_config.NumberColumn("Threshold ($)", format="$%.4f"),
-            },
-        )
-    checks = price_checks_frame(report)
-    if len(checks):
-        st.subheader("Recorded cost against the catalog")
-        st.dataframe(
-            checks,
-            hide_index=True,
-            width="stretch",
-            column_config={
-                "recorded_cost": st.column_config.NumberColumn("Recorded ($)", format="$%.4f"),
-                "recomputed_cost": st.column_config.NumberColumn("Recomputed ($)", format="$%.4f"),
-                "ratio": st.column_config.NumberColumn("Recorded / recomputed", format="%.3f"),
-                "flagged": st.column_config.CheckboxColumn("Differs by more than 1%"),
-            },
-        )
-    saved = already_saved_frame(report)
-    if len(saved):
-        st.subheader("What prompt caching and batch already save")
-        st.dataframe(
-            saved,
-            hide_index=True,
-            width="stretch",
-            column_config={
-                "list_cost": st.column_config.NumberColumn(
-                    "At list prices, no cache or batch ($/month)", format="$%.4f"
-                ),
-                "actual_cost": st.column_config.NumberColumn("Actual ($/month)", format="$%.4f"),
-                "saved": st.column_config.NumberColumn("Saved ($/month)", format="$%.4f"),
-            },
-        )
+    usd = lambda label: st.column_config.NumberColumn(label, format="$%.4f")  # noqa: E731
+    titled_table(
+        "Anomalous days",
+        anomalies,
+        {"cost": usd("Cost ($)"), "median": usd("Median of the 14 days before ($)"), "threshold": usd("Threshold ($)")},
+    )
+    titled_table(
+        "Recorded cost against the catalog",
+        price_checks_frame(report),
+        {
+            "recorded_cost": usd("Recorded ($)"),
+            "recomputed_cost": usd("Recomputed ($)"),
+            "ratio": st.column_config.NumberColumn("Recorded / recomputed", format="%.3f"),
+            "flagged": st.column_config.CheckboxColumn("Differs by more than 1%"),
+        },
+    )
+    titled_table(
+        "What prompt caching and batch already save",
+        already_saved_frame(report),
+        {
+            "list_cost": usd("At list prices, no cache or batch ($/month)"),
+            "actual_cost": usd("Actual ($/month)"),
+            "saved": usd("Saved ($/month)"),
+        },
+    )
     st.subheader("Use it")
     if measured.scenario.scenario is None:
         st.info("; ".join(measured.scenario.notes), icon=":material/info:")
