@@ -171,9 +171,10 @@ def start_monitor(log: Path, state: Path, budgets: Path, interval: float = 0.5):
     )
 
 
-def wait_for_snapshot(state: Path, cycle_above: int, process=None, seconds: float = 120):
-    """The dashboard snapshot of `state` once its cycle is above `cycle_above` (polls; fails after `seconds`,
-    or at once when the monitor `process` has exited)."""
+def wait_for_snapshot(state: Path, process=None, requests: int | None = None, seconds: float = 120):
+    """The dashboard snapshot of `state` once there is one holding `requests` requests (any number where None;
+    a file growing by several writes can be read over several cycles). Polls; fails after `seconds`, or at
+    once when the monitor `process` has exited."""
     import time
 
     from aueb.errors import InputError
@@ -185,10 +186,10 @@ def wait_for_snapshot(state: Path, cycle_above: int, process=None, seconds: floa
             found = view.load(state)
         except InputError:
             found = None
-        if found is not None and found.cycle > cycle_above:
+        if found is not None and (requests is None or int(found.usage["requests"].sum()) == requests):
             return found
         if process is not None and process.poll() is not None:
             pytest.fail(f"the monitor exited with {process.returncode}: {process.stderr.read()[-2000:]}")
         if time.monotonic() > deadline:
-            pytest.fail(f"no snapshot of a cycle above {cycle_above} in {state} after {seconds:.0f} s")
+            pytest.fail(f"no snapshot of {requests} requests in {state} after {seconds:.0f} s")
         time.sleep(0.2)

@@ -87,7 +87,7 @@ def test_usage_page_follows_a_running_monitor(tmp_path):
     write_log(log, rows[:2000])
     monitor = start_monitor(log, state, budgets)
     try:
-        first = wait_for_snapshot(state, 0, monitor)
+        first = wait_for_snapshot(state, monitor, 2000)
         dashboard = ["-m", "aueb.cli", "dashboard", "--state", str(state), "--refresh", "1"]
         servers = serve(lambda port: [sys.executable, *dashboard, "--port", str(port)], {"PYTHONPATH": str(ROOT)})
         url = next(servers)
@@ -100,7 +100,7 @@ def test_usage_page_follows_a_running_monitor(tmp_path):
                 # The budget chart and the two waterfalls (this week, this month).
                 assert page.locator('[data-testid="stPlotlyChart"]').count() == 3
                 write_log(log, rows[2000:], append=True)
-                after = month_to_date(wait_for_snapshot(state, first.cycle, monitor))
+                after = month_to_date(wait_for_snapshot(state, monitor, len(rows)))
                 assert after != before
                 page.wait_for_function(
                     "(text) => Array.from(document.querySelectorAll('[data-testid=\"stMetric\"]')).some(m => "
@@ -109,6 +109,7 @@ def test_usage_page_follows_a_running_monitor(tmp_path):
                     arg=after,
                     timeout=60_000,
                 )
+                page.wait_for_selector(READY, timeout=30_000)  # the run that drew it has drawn the rest too
                 page.wait_for_function(CHARTS_DRAWN, timeout=60_000)
                 assert page.locator('[data-testid="stDataFrame"]').count() == 1  # the open alerts
                 assert monitor.poll() is None  # the page never blocked the monitor
