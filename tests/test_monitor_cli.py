@@ -218,3 +218,10 @@ def test_now_overrides_the_clock_for_month_to_date_forecast_and_alerts(tmp_path)
     assert f"total: month to date {sep.month_to_date:,.2f} USD (2026-09, through 2026-09-20)" in september.stderr
     bad = _run(str(LOG), "--state", str(tmp_path / "s"), "--once", "--now", "yesterday")
     assert bad.exit_code == 2 and "--now: 'yesterday' is not an ISO time" in bad.stderr
+
+
+def test_dashboard_state_must_be_a_folder(tmp_path):
+    result = CliRunner().invoke(app, ["dashboard", "--state", str(tmp_path / "absent")])
+    assert result.exit_code == 2
+    assert f"--state {tmp_path / 'absent'}: no such folder" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
