@@ -258,6 +258,21 @@ def test_page_reads_the_state_of_a_running_monitor_and_follows_it(tmp_path, monk
         assert process.poll() is None  # the page never blocked the monitor
         assert metric(at, "Month to date (USD)") == _expected(tmp_path / "whole", None)[0]
         assert _expected(tmp_path / "whole", None)[0] != _expected(tmp_path / "first", None)[0]
+        # Why the page reads the snapshot: DuckDB lets no other process open a state held for writing.
+        import duckdb
+
+        with pytest.raises(duckdb.IOException, match="lock"):
+            duckdb.connect(str(state / "state.duckdb"), read_only=True)
+        # `aueb changes --state` beside the running monitor reads the snapshot too: the same split.
+        periods = ["--from", "2026-09", "--to", "2026-10"]
+        live = CliRunner().invoke(app, ["changes", "--state", str(state), *periods])
+        assert live.exit_code == 0, live.output
+        whole = json.loads(CliRunner().invoke(app, ["changes", "--state", str(tmp_path / "whole"), *periods]).stdout)
+        split = json.loads(live.stdout)
+        assert [split["cost_from"], split["cost_to"], *split["effects"].values()] == pytest.approx(
+            [whole["cost_from"], whole["cost_to"], *whole["effects"].values()], rel=1e-9
+        )
+        assert len(split["cells"]) == len(whole["cells"])
     finally:
         process.terminate()
         process.wait(timeout=30)

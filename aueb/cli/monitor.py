@@ -11,6 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
+import duckdb
 import typer
 from rich.console import Console
 
@@ -21,6 +22,7 @@ from aueb.monitor.budgets import load_budgets
 from aueb.monitor.changes import EFFECTS, lmdi, parse_period, period_cells
 from aueb.monitor.changes import to_json as changes_json
 from aueb.monitor.view import budget_status, write_snapshot
+from aueb.monitor.view import load as load_view
 from aueb.monitor.webhook import post
 
 
@@ -134,6 +136,19 @@ def monitor(
         lock.release()
 
 
+def _state_usage(folder: Path):
+    """The usage rows of a state; while a running monitor holds it (DuckDB then lets no other process open
+    it), those of the dashboard snapshot it wrote after its last cycle."""
+    try:
+        con = st.open_state(folder, read_only=True)
+    except duckdb.IOException:
+        return load_view(folder).usage
+    try:
+        return con.execute("SELECT * FROM usage").df()
+    finally:
+        con.close()
+
+
 @app.command("changes")
 def changes(
     source: Annotated[
@@ -162,10 +177,10 @@ def changes(
             if source:
                 con = st.open_state(folder)
                 st.cycle(con, list(source), feature_key, {}, None, False)
+                usage = con.execute("SELECT * FROM usage").df()
+                con.close()
             else:
-                con = st.open_state(folder, read_only=True)
-            usage = con.execute("SELECT * FROM usage").df()
-            con.close()
+                usage = _state_usage(folder)
     except InputError as exc:
         fail(str(exc))
     result = lmdi(period_cells(usage, a, a.start), period_cells(usage, b, a.start))
