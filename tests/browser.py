@@ -91,17 +91,19 @@ def serve(command: Callable[[int], list[str]] | None = None, env: dict[str, str]
 
 
 def _stop_group(process: subprocess.Popen) -> None:
-    """SIGTERM to the server's process group, SIGKILL after 10 s; a group already gone is fine."""
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        try:
-            os.killpg(process.pid, sig)
-        except ProcessLookupError:
-            return
-        try:
-            process.wait(timeout=10)
-            return
-        except subprocess.TimeoutExpired:
-            continue
+    """SIGTERM to the server's process group, then SIGKILL to whatever of it is left after 10 s (a streamlit
+    child of `aueb dashboard` can outlive its parent's exit); a group already gone is fine."""
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            process.poll()  # reap the leader: a zombie still counts as a member of the group
+            os.killpg(process.pid, 0)  # ProcessLookupError once no process of the group is left
+            time.sleep(0.2)
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    process.wait(timeout=10)
 
 
 def headline_cell(page, row: str, column: str) -> str:
