@@ -8,12 +8,13 @@ screenshots go to test-artifacts/ (git-ignored).
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -44,24 +45,28 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def serve():
-    """Start the dashboard on a free loopback port and yield its URL; stop it afterwards."""
+def serve(command: Callable[[int], list[str]] | None = None, env: dict[str, str] | None = None):
+    """Start the dashboard on a free loopback port and yield its URL; stop it afterwards. `command` (given
+    the port) starts it another way, e.g. through `aueb dashboard`; `env` is added to the environment."""
     port = free_port()
+    default = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        "app.py",
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true",
+        "--server.address",
+        "127.0.0.1",
+    ]
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app.py",
-            "--server.port",
-            str(port),
-            "--server.headless",
-            "true",
-            "--server.address",
-            "127.0.0.1",
-        ],
+        command(port) if command else default,
         cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        start_new_session=True,  # its own process group: `aueb dashboard` runs streamlit as its child
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -82,12 +87,23 @@ def serve():
             time.sleep(0.3)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        _stop_group(process)
+
+
+def _stop_group(process: subprocess.Popen) -> None:
+    """SIGTERM to the server's process group, then SIGKILL to whatever of it is left after 10 s (a streamlit
+    child of `aueb dashboard` can outlive its parent's exit); a group already gone is fine."""
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            process.poll()  # reap the leader: a zombie still counts as a member of the group
+            os.killpg(process.pid, 0)  # ProcessLookupError once no process of the group is left
+            time.sleep(0.2)
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    process.wait(timeout=10)
 
 
 def headline_cell(page, row: str, column: str) -> str:

@@ -3,7 +3,8 @@
 - the dashboard through AppTest: start, visit, metric, headline, total;
 - the CLI: assert_cli_error (exit 2, one line on stderr);
 - distillation metrics: EXAMPLE_METRICS, example_metrics, load_error;
-- the cascade: TIES, six held-out examples with two ties, worked out by hand in test_cascade.py.
+- the cascade: TIES, six held-out examples with two ties, worked out by hand in test_cascade.py;
+- the monitor: MONITOR_LOG, write_log, monitor_once, start_monitor, wait_for_snapshot.
 Fixtures (the default scenario, clearing Streamlit's cache) are in conftest.py.
 """
 
@@ -113,3 +114,89 @@ def load_error(data: dict | str) -> str:
     message = str(caught.value)
     assert "\n" not in message
     return message
+
+
+# --- the monitor ----------------------------------------------------------------------------------------
+
+MONITOR_LOG = ROOT / "data" / "logs" / "requests.csv"  # 3,464 requests, 2026-09-07 to 2026-10-18
+# Small enough that the sample's total and support_chat run out in October and the budget alerts fire.
+MONITOR_BUDGETS = {"currency": "USD", "total": 8, "features": {"support_chat": 6, "search_answers": 1}}
+
+
+def write_log(path: Path, rows: list[str], append: bool = False) -> None:
+    """The sample's header (unless appending) and `rows`, each a line of MONITOR_LOG."""
+    header = MONITOR_LOG.read_text().splitlines()[0]
+    with open(path, "a" if append else "w") as handle:
+        if not append:
+            handle.write(header + "\n")
+        handle.write("".join(r + "\n" for r in rows))
+
+
+def monitor_command(log: Path, state: Path, budgets: Path, *extra: str) -> list[str]:
+    import sys
+
+    return [
+        sys.executable,
+        "-m",
+        "aueb.cli",
+        "monitor",
+        str(log),
+        "--state",
+        str(state),
+        "--budgets",
+        str(budgets),
+        *extra,
+    ]
+
+
+def monitor_once(log: Path, state: Path, budgets: Path, *extra: str) -> None:
+    """A real `aueb monitor LOG --state STATE --budgets B --once` (a child process, as a user runs it)."""
+    import os
+    import subprocess
+
+    done = subprocess.run(
+        monitor_command(log, state, budgets, "--once", *extra),
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+
+
+def start_monitor(log: Path, state: Path, budgets: Path, interval: float = 0.5):
+    """A real `aueb monitor` following LOG every `interval` seconds; the caller stops it."""
+    import os
+    import subprocess
+
+    return subprocess.Popen(
+        monitor_command(log, state, budgets, "--interval", str(interval)),
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def wait_for_snapshot(state: Path, process=None, requests: int | None = None, seconds: float = 120):
+    """The dashboard snapshot of `state` once there is one holding `requests` requests (any number where None;
+    a file growing by several writes can be read over several cycles). Polls; fails after `seconds`, or at
+    once when the monitor `process` has exited."""
+    import time
+
+    from aueb.errors import InputError
+    from aueb.monitor import view
+
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            found = view.load(state)
+        except InputError:
+            found = None
+        if found is not None and (requests is None or int(found.usage["requests"].sum()) == requests):
+            return found
+        if process is not None and process.poll() is not None:
+            pytest.fail(f"the monitor exited with {process.returncode}: {process.stderr.read()[-2000:]}")
+        if time.monotonic() > deadline:
+            pytest.fail(f"no snapshot of {requests} requests in {state} after {seconds:.0f} s")
+        time.sleep(0.2)

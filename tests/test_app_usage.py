@@ -3,13 +3,26 @@
 from __future__ import annotations
 
 import gzip
+import json
+from pathlib import Path
 
 import pytest
-from helpers import ROOT, open_page
+from helpers import (
+    MONITOR_BUDGETS,
+    MONITOR_LOG,
+    ROOT,
+    monitor_once,
+    open_page,
+    start_monitor,
+    wait_for_snapshot,
+    write_log,
+)
 from helpers import metric as card
 from streamlit.testing.v1 import AppTest
+from typer.testing import CliRunner
 
 from aueb.charts.usage import cost_per_call_chart, daily_cost_chart
+from aueb.cli import app
 from aueb.errors import InputError
 from aueb.logs import ingest
 from aueb.logs.sample import FEATURE_KEYS, FILES
@@ -128,3 +141,140 @@ def test_usage_page_shows_what_caching_already_saves() -> None:
     assert shown["actual_cost"].sum() == pytest.approx(sum(f.cost for f in expected.features.values()), rel=1e-9)
     assert len(shown) and (shown["saved"] >= -1e-12).all()
     assert (shown["list_cost"] - shown["actual_cost"] - shown["saved"]).abs().max() < 1e-12
+
+
+# --- following a monitor's state (`aueb dashboard --state DIR`) --------------------------------------------
+
+
+def _expected(state: Path, feature: str | None) -> tuple[str, str, str]:
+    """Month to date, P50 and run-out as computed from the monitor's own state file (not the snapshot)."""
+    import duckdb
+
+    from aueb.monitor import state as monitor_state
+    from aueb.monitor.forecast import forecast, run_out
+
+    con = duckdb.connect(str(state / "state.duckdb"), read_only=True)
+    try:
+        daily, today = monitor_state.daily(con), monitor_state.clock(con).date()
+    finally:
+        con.close()
+    rows = daily if feature is None else daily[daily["feature"] == feature]
+    result = forecast(rows.groupby("date")["cost"].sum(), today)
+    budget = {None: MONITOR_BUDGETS["total"], **MONITOR_BUDGETS["features"]}.get(feature)
+    day = run_out(result, budget) if budget else None
+    return (
+        f"${result.month_to_date:,.2f}",
+        f"${result.p50:,.2f}",
+        "no budget" if not budget else str(day) if day else "not this month",
+    )
+
+
+def _monitor_page(monkeypatch, state: Path) -> AppTest:
+    monkeypatch.setenv("AUEB_MONITOR_STATE", str(state))
+    monkeypatch.setenv("AUEB_MONITOR_REFRESH", "2")
+    return usage_page()
+
+
+@pytest.fixture
+def budgets(tmp_path) -> Path:
+    path = tmp_path / "budgets.json"
+    path.write_text(json.dumps(MONITOR_BUDGETS))
+    return path
+
+
+def test_monitor_state_month_to_date_forecast_alerts_and_what_changed(tmp_path, monkeypatch, budgets):
+    state = tmp_path / "state"
+    monitor_once(MONITOR_LOG, state, budgets)
+    at = _monitor_page(monkeypatch, state)
+    assert not at.error, [e.value for e in at.error]
+    month_to_date, p50, runs_out = _expected(state, None)
+    assert metric(at, "Month to date (USD)") == month_to_date
+    assert metric(at, "Month-end forecast P50 (USD)") == p50
+    assert metric(at, "Monthly budget (USD)") == "$8.00"
+    assert metric(at, "Runs out") == runs_out == "2026-10-25"  # 5.49 USD by the 18th, then about 0.37 a day
+    # The open alerts: those of October the monitor raised (its JSON lines), newest first.
+    import duckdb
+
+    con = duckdb.connect(str(state / "state.duckdb"), read_only=True)
+    raised = [json.loads(r[0]) for r in con.execute("SELECT body FROM alerts ORDER BY raised_cycle, rowid").fetchall()]
+    con.close()
+    october = [a for a in raised if a["period"].startswith("2026-10")][::-1]
+    table = at.dataframe[0].value
+    assert list(table["rule"]) == [a["rule"] for a in october]
+    assert {"budget_50", "budget_100_projected", "anomaly"} <= set(table["rule"])
+    assert "2026-09" not in " ".join(table["period"].astype(str))
+    # Both waterfalls equal what `aueb changes --state` splits for the same periods.
+    titled = {
+        json.loads(c.proto.spec)["layout"]["title"]["text"]: json.loads(c.proto.spec) for c in at.get("plotly_chart")
+    }
+    for kind, (a, b) in {
+        "week": ("2026-10-05..2026-10-11", "2026-10-12..2026-10-18"),
+        "month": ("2026-09-01..2026-09-18", "2026-10-01..2026-10-18"),
+    }.items():
+        title = f"This {kind} to date against the same days of last {kind}<br><sup>{b} against {a}</sup>"
+        split = CliRunner().invoke(app, ["changes", "--state", str(state), "--from", a, "--to", b])
+        assert split.exit_code == 0, split.output
+        data = json.loads(split.stdout)
+        bars = titled[title]["data"][0]["y"]
+        assert bars == pytest.approx([data["cost_from"], *data["effects"].values(), data["cost_to"]], rel=1e-12)
+    # A feature's budget: its own figures.
+    at.selectbox(key="ui_monitor_feature").set_value("support_chat").run()
+    month_to_date, p50, runs_out = _expected(state, "support_chat")
+    assert (metric(at, "Month to date (USD)"), metric(at, "Month-end forecast P50 (USD)")) == (month_to_date, p50)
+    assert metric(at, "Monthly budget (USD)") == "$6.00" and metric(at, "Runs out") == runs_out
+    at.selectbox(key="ui_monitor_feature").set_value("summarizer").run()
+    assert metric(at, "Runs out") == "no budget"
+
+
+def test_monitor_state_with_now_follows_the_monitor_clock(tmp_path, monkeypatch, budgets):
+    state = tmp_path / "state"
+    monitor_once(MONITOR_LOG, state, budgets, "--now", "2026-10-10T12:00:00")
+    at = _monitor_page(monkeypatch, state)
+    assert "its clock 2026-10-10 12:00 UTC" in " ".join(c.value for c in at.caption)
+    titles = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+    assert any("<sup>2026-10-05..2026-10-10 against 2026-09-28..2026-10-03</sup>" in t for t in titles)
+
+
+def test_page_waits_for_the_monitor_first_cycle(tmp_path, monkeypatch):
+    at = _monitor_page(monkeypatch, tmp_path)
+    assert [i.value for i in at.info][0].startswith(f"Waiting for the monitor's first cycle in {tmp_path}")
+    assert not at.exception and not at.error
+
+
+def test_page_reads_the_state_of_a_running_monitor_and_follows_it(tmp_path, monkeypatch, budgets):
+    """A monitor process holds its DuckDB state for writing all along; the page reads beside it."""
+    log, state = tmp_path / "requests.csv", tmp_path / "state"
+    rows = MONITOR_LOG.read_text().splitlines()[1:]
+    write_log(log, rows[:2000])
+    monitor_once(log, tmp_path / "first", budgets)
+    process = start_monitor(log, state, budgets)
+    try:
+        wait_for_snapshot(state, process, 2000)
+        at = _monitor_page(monkeypatch, state)
+        assert not at.error, [e.value for e in at.error]
+        assert metric(at, "Month to date (USD)") == _expected(tmp_path / "first", None)[0]
+        write_log(log, rows[2000:], append=True)
+        monitor_once(log, tmp_path / "whole", budgets)
+        wait_for_snapshot(state, process, len(rows))
+        at.run()
+        assert process.poll() is None  # the page never blocked the monitor
+        assert metric(at, "Month to date (USD)") == _expected(tmp_path / "whole", None)[0]
+        assert _expected(tmp_path / "whole", None)[0] != _expected(tmp_path / "first", None)[0]
+        # Why the page reads the snapshot: DuckDB lets no other process open a state held for writing.
+        import duckdb
+
+        with pytest.raises(duckdb.IOException, match="lock"):
+            duckdb.connect(str(state / "state.duckdb"), read_only=True)
+        # `aueb changes --state` beside the running monitor reads the snapshot too: the same split.
+        periods = ["--from", "2026-09", "--to", "2026-10"]
+        live = CliRunner().invoke(app, ["changes", "--state", str(state), *periods])
+        assert live.exit_code == 0, live.output
+        whole = json.loads(CliRunner().invoke(app, ["changes", "--state", str(tmp_path / "whole"), *periods]).stdout)
+        split = json.loads(live.stdout)
+        assert [split["cost_from"], split["cost_to"], *split["effects"].values()] == pytest.approx(
+            [whole["cost_from"], whole["cost_to"], *whole["effects"].values()], rel=1e-9
+        )
+        assert len(split["cells"]) == len(whole["cells"])
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

@@ -4,9 +4,12 @@ Screenshot in test-artifacts/usage.png."""
 
 from __future__ import annotations
 
+import json
+import sys
 from pathlib import Path
 
-from browser import CHARTS_DRAWN, READY, artifacts_dir, browser_page, go, metric_value, requires_chromium
+from browser import CHARTS_DRAWN, READY, ROOT, artifacts_dir, browser_page, go, metric_value, requires_chromium, serve
+from helpers import MONITOR_BUDGETS, MONITOR_LOG, start_monitor, wait_for_snapshot, write_log
 
 from aueb.logs import ingest
 from aueb.logs.sample import FEATURE_KEYS, FILES
@@ -63,3 +66,53 @@ def test_usage_page_in_chromium(server):
         page.wait_for_selector(READY, timeout=30_000)
         go(page, "Overview", sample.scenario.scenario.name)
         assert page.locator("h1", has_text=sample.scenario.scenario.name).count() == 1
+
+
+def test_usage_page_follows_a_running_monitor(tmp_path):
+    """`aueb dashboard --state DIR` beside a running `aueb monitor --state DIR`: the open page shows month to
+    date, forecast, alerts and both waterfalls, and updates by itself once the monitor has read new records.
+    Screenshot in test-artifacts/usage-monitor.png."""
+    log, state, budgets = tmp_path / "requests.csv", tmp_path / "state", tmp_path / "budgets.json"
+    budgets.write_text(json.dumps(MONITOR_BUDGETS))
+    rows = MONITOR_LOG.read_text().splitlines()[1:]
+    write_log(log, rows[:2000])
+    monitor = start_monitor(log, state, budgets)
+    try:
+        first = wait_for_snapshot(state, monitor, 2000)
+        dashboard = ["-m", "aueb.cli", "dashboard", "--state", str(state), "--refresh", "1"]
+        servers = serve(lambda port: [sys.executable, *dashboard, "--port", str(port)], {"PYTHONPATH": str(ROOT)})
+        url = next(servers)
+        try:
+            with browser_page(url, height=2400) as page:
+                go(page, "Usage")
+                page.wait_for_function(CHARTS_DRAWN, timeout=60_000)
+                before = month_to_date(first)
+                assert metric_value(page, "Month to date (USD)") == before
+                # The budget chart and the two waterfalls (this week, this month).
+                assert page.locator('[data-testid="stPlotlyChart"]').count() == 3
+                write_log(log, rows[2000:], append=True)
+                after = month_to_date(wait_for_snapshot(state, monitor, len(rows)))
+                assert after != before
+                page.wait_for_function(
+                    "(text) => Array.from(document.querySelectorAll('[data-testid=\"stMetric\"]')).some(m => "
+                    "m.innerText.includes('Month to date') && m.querySelector('[data-testid=\"stMetricValue\"]')"
+                    ".innerText.trim() === text)",
+                    arg=after,
+                    timeout=60_000,
+                )
+                page.wait_for_selector(READY, timeout=30_000)  # the run that drew it has drawn the rest too
+                page.wait_for_function(CHARTS_DRAWN, timeout=60_000)
+                assert page.locator('[data-testid="stDataFrame"]').count() == 1  # the open alerts
+                assert monitor.poll() is None  # the page never blocked the monitor
+                page.screenshot(path=str(artifacts_dir() / "usage-monitor.png"), full_page=True)
+        finally:
+            servers.close()
+    finally:
+        monitor.terminate()
+        monitor.wait(timeout=30)
+
+
+def month_to_date(state) -> str:
+    from aueb.monitor.view import budget_status
+
+    return f"${budget_status(state.daily, None, state.budgets, state.clock.date()).forecast.month_to_date:,.2f}"

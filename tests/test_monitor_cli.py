@@ -9,13 +9,18 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import date
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import duckdb
+import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 from aueb.cli import app
+from aueb.monitor import state as st
+from aueb.monitor.forecast import forecast, run_out
 from aueb.monitor.state import Lock
 
 REPO = Path(__file__).resolve().parents[1]
@@ -174,3 +179,49 @@ def test_webhook_retries_and_keeps_failed_deliveries(tmp_path):
     assert sorted(a["period"] + a["rule"] for a in _FailTwice.received) == sorted(
         a["period"] + a["rule"] for a in printed
     )
+
+
+def test_now_overrides_the_clock_for_month_to_date_forecast_and_alerts(tmp_path):
+    """The sample runs to 2026-10-18; with --now 2026-10-10T12:00 month to date stops at the 10th, the forecast
+    is made from the days through the 10th, and the alerts are raised at that time."""
+    budgets = tmp_path / "budgets.json"
+    budgets.write_text(json.dumps({"currency": "USD", "total": 8}))
+    now = "2026-10-10T12:00:00"
+    result = _run(str(LOG), "--state", str(tmp_path / "s"), "--once", "--budgets", str(budgets), "--now", now)
+    assert result.exit_code == 0, result.output
+    con = duckdb.connect(str(tmp_path / "s" / "state.duckdb"), read_only=True)
+    daily = st.daily(con)
+    assert str(st.clock(con)) == "2026-10-18 23:58:11"  # the newest record: --now is not stored as the clock
+    con.close()
+    series = daily.groupby("date")["cost"].sum()
+    days = pd.to_datetime(series.index).date
+    today = date(2026, 10, 10)
+    expected = forecast(series, today)
+    assert expected.month_to_date == pytest.approx(float(series[(days >= date(2026, 10, 1)) & (days <= today)].sum()))
+    assert expected.month_to_date < float(series[days >= date(2026, 10, 1)].sum())  # the days after the 10th left out
+    day = run_out(expected, 8.0)
+    total = next(line for line in result.stderr.splitlines() if line.startswith("total:"))
+    assert total == (
+        f"total: month to date {expected.month_to_date:,.2f} USD (2026-10, through 2026-10-10); month-end forecast "
+        f"P10 {expected.p10:,.2f} · P50 {expected.p50:,.2f} · P90 {expected.p90:,.2f} USD; budget 8.00 USD, "
+        + (f"runs out {day}" if day else "not run out this month")
+    )
+    # Without --now the same state reads through the 18th: a different month to date and forecast.
+    later = _run(str(LOG), "--state", str(tmp_path / "s"), "--once", "--budgets", str(budgets))
+    assert "(2026-10, through 2026-10-18)" in later.stderr and total not in later.stderr
+    alerts = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    assert alerts and {a["raised_at"] for a in alerts} == {now}
+    # A --now in September: September's month to date, through the 20th.
+    september = _run(str(LOG), "--state", str(tmp_path / "s"), "--once", "--now", "2026-09-20T00:00:00Z")
+    assert "(2026-09, through 2026-09-20)" in september.stderr
+    sep = forecast(series, date(2026, 9, 20))
+    assert f"total: month to date {sep.month_to_date:,.2f} USD (2026-09, through 2026-09-20)" in september.stderr
+    bad = _run(str(LOG), "--state", str(tmp_path / "s"), "--once", "--now", "yesterday")
+    assert bad.exit_code == 2 and "--now: 'yesterday' is not an ISO time" in bad.stderr
+
+
+def test_dashboard_state_must_be_a_folder(tmp_path):
+    result = CliRunner().invoke(app, ["dashboard", "--state", str(tmp_path / "absent")])
+    assert result.exit_code == 2
+    assert f"--state {tmp_path / 'absent'}: no such folder" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1

@@ -7,6 +7,8 @@ import shutil
 import socket
 import subprocess
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -75,42 +77,51 @@ def _port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server():
-    """initdb + pg_ctl as the postgres user, data in a temp dir it owns, on a free port of 127.0.0.1."""
+@contextmanager
+def postgres_server() -> Iterator[str]:
+    """initdb + pg_ctl as the postgres user, data in a temp dir it owns, on a free port of 127.0.0.1, with
+    LiteLLM's SpendLogs table; yields its URL and stops it afterwards (benchmarks/bench_monitor.py uses it too)."""
     root = Path(tempfile.mkdtemp(prefix="aueb-pg-"))
     shutil.chown(root, "postgres", "postgres")
     data, port = root / "data", _port()
     run = ["runuser", "-u", "postgres", "--"]
-    subprocess.run(
-        [*run, str(BIN / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres"], check=True, capture_output=True
-    )
-    subprocess.run(
-        [
-            *run,
-            str(BIN / "pg_ctl"),
-            "-D",
-            str(data),
-            "-l",
-            str(root / "log"),
-            "-w",
-            "-o",
-            f"-h 127.0.0.1 -p {port} -k {root}",
-            "start",
-        ],
-        check=True,
-        capture_output=True,
-    )
-    url = f"postgresql://postgres@127.0.0.1:{port}/postgres"
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as con:
-        con.execute(SPEND_LOGS_DDL)
     try:
+        subprocess.run(
+            [*run, str(BIN / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres"],
+            check=True,
+            capture_output=True,
+        )
+        subprocess.run(
+            [
+                *run,
+                str(BIN / "pg_ctl"),
+                "-D",
+                str(data),
+                "-l",
+                str(root / "log"),
+                "-w",
+                "-o",
+                f"-h 127.0.0.1 -p {port} -k {root}",
+                "start",
+            ],
+            check=True,
+            capture_output=True,
+        )
+        url = f"postgresql://postgres@127.0.0.1:{port}/postgres"
+        import psycopg
+
+        with psycopg.connect(url, autocommit=True) as con:
+            con.execute(SPEND_LOGS_DDL)
         yield url
     finally:
         subprocess.run([*run, str(BIN / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"], capture_output=True)
         shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def server():
+    with postgres_server() as url:
+        yield url
 
 
 def _insert(url: str, rows: list[tuple]) -> None:

@@ -16,7 +16,12 @@ LABELS = {
 
 
 def waterfall_chart(
-    cost_from: float, cost_to: float, effects: dict[str, float], label_from: str, label_to: str
+    cost_from: float,
+    cost_to: float,
+    effects: dict[str, float],
+    label_from: str,
+    label_to: str,
+    title: str = "What changed in model cost (LMDI)",
 ) -> go.Figure:
     """Cost of period A, the five LMDI effects, cost of period B (USD)."""
     names = [f"Cost {label_from}", *(LABELS[k] for k in effects), f"Cost {label_to}"]
@@ -30,7 +35,7 @@ def waterfall_chart(
             textposition="outside",
         )
     )
-    figure.update_layout(title="What changed in model cost (LMDI)", yaxis_title="USD", showlegend=False)
+    figure.update_layout(title=title, yaxis_title="USD", showlegend=False)
     return figure
 
 
@@ -42,8 +47,10 @@ def budget_chart(
     actual_days: int,
     budget: float | None,
     title: str,
+    runs_out: date | None = None,
 ) -> go.Figure:
-    """Cumulative cost of the month: actual to date, then the P10-P90 fan and the P50 forecast; the budget line."""
+    """Cumulative cost of the month: actual to date, then the P10-P90 fan and the P50 forecast; the budget
+    line, and where actual plus P50 first exceeds it, the run-out day marked on it."""
     figure = go.Figure()
     figure.add_scatter(x=days[:actual_days], y=p50[:actual_days], name="Actual", mode="lines")
     if len(days) > actual_days:
@@ -54,5 +61,9 @@ def budget_chart(
         figure.add_scatter(x=future, y=p50[start:], name="Forecast P50", mode="lines", line={"dash": "dash"})
     if budget:
         figure.add_hline(y=budget, line_dash="dot", annotation_text=f"Budget {budget:,.0f} USD")
+    if budget and runs_out is not None:
+        figure.add_scatter(
+            x=[runs_out], y=[budget], name=f"Runs out {runs_out}", mode="markers", marker={"size": 11, "symbol": "x"}
+        )
     figure.update_layout(title=title, yaxis_title="USD, cumulative")
     return figure

@@ -11,6 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
+import duckdb
 import typer
 from rich.console import Console
 
@@ -20,7 +21,8 @@ from aueb.monitor import state as st
 from aueb.monitor.budgets import load_budgets
 from aueb.monitor.changes import EFFECTS, lmdi, parse_period, period_cells
 from aueb.monitor.changes import to_json as changes_json
-from aueb.monitor.forecast import forecast, run_out
+from aueb.monitor.view import budget_status, write_snapshot
+from aueb.monitor.view import load as load_view
 from aueb.monitor.webhook import post
 
 
@@ -34,19 +36,18 @@ def _summary(con, budgets: dict[str | None, float], now: datetime | None) -> lis
     lines = []
     names: list[str | None] = [None, *sorted(str(f) for f in table["feature"].unique())]
     for feature in names:
-        rows = table if feature is None else table[table["feature"] == feature]
-        series = rows.groupby("date")["cost"].sum()
-        result = forecast(series, today)
+        status = budget_status(table, feature, budgets, today)
+        result = status.forecast
         label = "total" if feature is None else feature
         text = f"{label}: month to date {result.month_to_date:,.2f} USD ({result.month}, through {today})"
         if result.p50 is not None:
             text += f"; month-end forecast P10 {result.p10:,.2f} · P50 {result.p50:,.2f} · P90 {result.p90:,.2f} USD"
         else:
             text += "; no forecast (under 7 days with cost in the last 28)"
-        budget = budgets.get(feature)
-        if budget:
-            day = run_out(result, budget)
-            text += f"; budget {budget:,.2f} USD, " + (f"runs out {day}" if day else "not run out this month")
+        if status.budget:
+            text += f"; budget {status.budget:,.2f} USD, " + (
+                f"runs out {status.runs_out}" if status.runs_out else "not run out this month"
+            )
         lines.append(text)
     return lines
 
@@ -110,11 +111,15 @@ def monitor(
                 serve(metrics_address, con, limits, clock)
             except OSError as exc:
                 fail(f"--metrics-address {metrics_address}: cannot listen ({exc.strerror})")
+        first = True
         while True:
             try:
                 result = st.cycle(con, source, feature_key, limits, clock, bool(webhook))
             except InputError as exc:
                 fail(str(exc))
+            if first or result.records or result.alerts:  # what `aueb dashboard --state` reads
+                write_snapshot(con, state, limits, clock)
+            first = False
             for note in result.notes:
                 err.print(note, markup=False, highlight=False, soft_wrap=True)
             _deliver(con, webhook)
@@ -129,6 +134,19 @@ def monitor(
             time.sleep(interval)
     finally:
         lock.release()
+
+
+def _state_usage(folder: Path):
+    """The usage rows of a state; while a running monitor holds it (DuckDB then lets no other process open
+    it), those of the dashboard snapshot it wrote after its last cycle."""
+    try:
+        con = st.open_state(folder, read_only=True)
+    except duckdb.IOException:
+        return load_view(folder).usage
+    try:
+        return con.execute("SELECT * FROM usage").df()
+    finally:
+        con.close()
 
 
 @app.command("changes")
@@ -159,10 +177,10 @@ def changes(
             if source:
                 con = st.open_state(folder)
                 st.cycle(con, list(source), feature_key, {}, None, False)
+                usage = con.execute("SELECT * FROM usage").df()
+                con.close()
             else:
-                con = st.open_state(folder, read_only=True)
-            usage = con.execute("SELECT * FROM usage").df()
-            con.close()
+                usage = _state_usage(folder)
     except InputError as exc:
         fail(str(exc))
     result = lmdi(period_cells(usage, a, a.start), period_cells(usage, b, a.start))

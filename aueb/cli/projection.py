@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import tomllib
@@ -24,6 +25,7 @@ from aueb.formats import (
     write_scenarios,
 )
 from aueb.formatting import amount, money, pct, summary_value, volume
+from aueb.monitor.view import MONITOR_REFRESH_ENV, MONITOR_STATE_ENV
 from aueb.resources import bundled_scenario_files
 from aueb.scenario import Scenario
 from aueb.tiers import TIER_METRICS, load_tiers
@@ -269,11 +271,24 @@ def streamlit_flags() -> list[str]:
 @app.command()
 def dashboard(
     port: Annotated[int, typer.Option(help="Port on localhost")] = 8501,
+    state: Annotated[
+        Path | None,
+        typer.Option("--state", help="A monitor's state folder: the Usage page follows it (`aueb monitor --state`)."),
+    ] = None,
+    refresh: Annotated[
+        float, typer.Option(help="With --state: seconds between the Usage page's reads of the state.", min=1.0)
+    ] = 5.0,
 ) -> None:
     """Open the dashboard (needs the app extra) on the default scenario. Economics reference: docs/economics.md."""
     router = Path(__file__).resolve().parent.parent / "ui" / "app.py"
+    env = dict(os.environ)
+    if state is not None:
+        if not state.is_dir():
+            fail(f"--state {state}: no such folder (start `aueb monitor SOURCE --state {state}` first)")
+        env[MONITOR_STATE_ENV], env[MONITOR_REFRESH_ENV] = str(state.resolve()), f"{refresh:g}"
     raise typer.Exit(
         subprocess.call(
-            [sys.executable, "-m", "streamlit", "run", str(router), *streamlit_flags(), "--server.port", str(port)]
+            [sys.executable, "-m", "streamlit", "run", str(router), *streamlit_flags(), "--server.port", str(port)],
+            env=env,
         )
     )

@@ -1,14 +1,22 @@
-"""The Usage page: measure a request log (uploaded, or the bundled sample) and use it as the scenario."""
+"""The Usage page: measure a request log (uploaded, or the bundled sample) and use it as the scenario; with
+`aueb dashboard --state DIR`, first follow a running monitor's state (aueb.monitor.view), re-read every few seconds."""
 
 from __future__ import annotations
 
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
 import streamlit as st
 
+from aueb.charts.monitor import budget_chart, waterfall_chart
 from aueb.charts.usage import cost_per_call_chart, daily_cost_chart
 from aueb.errors import InputError
 from aueb.logs import DEFAULT_WINDOW_HOURS, Measured, ingest
 from aueb.logs.sample import FEATURE_KEYS, FILES
 from aueb.logs.tables import already_saved_frame, anomalies_frame, features_frame, price_checks_frame
+from aueb.monitor import view
 from aueb.resources import data_path
 from aueb.ui import components, state
 from aueb.ui.files import LOG_TYPES, MAX_LOG_UPLOAD_MB, read_log_upload
@@ -192,6 +200,13 @@ def figures_table(measured: Measured) -> None:
     )
 
 
+def titled_table(title: str, frame: pd.DataFrame, columns: dict) -> None:
+    """A subheader and the table under it; nothing where the table is empty."""
+    if len(frame):
+        st.subheader(title)
+        st.dataframe(frame, hide_index=True, width="stretch", column_config=columns)
+
+
 def results(measured: Measured, source: str) -> None:
     report = measured.report
     records, window = report.records, report.window
@@ -250,47 +265,31 @@ def results(measured: Measured, source: str) -> None:
             help="Monthly growth of daily requests (least squares through their logarithm) and the months until volume "
             "is 10x today's.",
         )
-    if len(anomalies):
-        st.subheader("Anomalous days")
-        st.dataframe(
-            anomalies,
-            hide_index=True,
-            width="stretch",
-            column_config={
-                "cost": st.column_config.NumberColumn("Cost ($)", format="$%.4f"),
-                "median": st.column_config.NumberColumn("Median of the 14 days before ($)", format="$%.4f"),
-                "threshold": st.column_config.NumberColumn("Threshold ($)", format="$%.4f"),
-            },
-        )
-    checks = price_checks_frame(report)
-    if len(checks):
-        st.subheader("Recorded cost against the catalog")
-        st.dataframe(
-            checks,
-            hide_index=True,
-            width="stretch",
-            column_config={
-                "recorded_cost": st.column_config.NumberColumn("Recorded ($)", format="$%.4f"),
-                "recomputed_cost": st.column_config.NumberColumn("Recomputed ($)", format="$%.4f"),
-                "ratio": st.column_config.NumberColumn("Recorded / recomputed", format="%.3f"),
-                "flagged": st.column_config.CheckboxColumn("Differs by more than 1%"),
-            },
-        )
-    saved = already_saved_frame(report)
-    if len(saved):
-        st.subheader("What prompt caching and batch already save")
-        st.dataframe(
-            saved,
-            hide_index=True,
-            width="stretch",
-            column_config={
-                "list_cost": st.column_config.NumberColumn(
-                    "At list prices, no cache or batch ($/month)", format="$%.4f"
-                ),
-                "actual_cost": st.column_config.NumberColumn("Actual ($/month)", format="$%.4f"),
-                "saved": st.column_config.NumberColumn("Saved ($/month)", format="$%.4f"),
-            },
-        )
+    usd = lambda label: st.column_config.NumberColumn(label, format="$%.4f")  # noqa: E731
+    titled_table(
+        "Anomalous days",
+        anomalies,
+        {"cost": usd("Cost ($)"), "median": usd("Median of the 14 days before ($)"), "threshold": usd("Threshold ($)")},
+    )
+    titled_table(
+        "Recorded cost against the catalog",
+        price_checks_frame(report),
+        {
+            "recorded_cost": usd("Recorded ($)"),
+            "recomputed_cost": usd("Recomputed ($)"),
+            "ratio": st.column_config.NumberColumn("Recorded / recomputed", format="%.3f"),
+            "flagged": st.column_config.CheckboxColumn("Differs by more than 1%"),
+        },
+    )
+    titled_table(
+        "What prompt caching and batch already save",
+        already_saved_frame(report),
+        {
+            "list_cost": usd("At list prices, no cache or batch ($/month)"),
+            "actual_cost": usd("Actual ($/month)"),
+            "saved": usd("Saved ($/month)"),
+        },
+    )
     st.subheader("Use it")
     if measured.scenario.scenario is None:
         st.info("; ".join(measured.scenario.notes), icon=":material/info:")
@@ -306,6 +305,124 @@ def results(measured: Measured, source: str) -> None:
     st.caption("  \n".join(f"Note: {note}" for note in measured.scenario.notes))
 
 
+@st.cache_data(show_spinner=False, max_entries=4)
+def monitor_view(folder: str, stamp: tuple[int, int]) -> view.MonitorView:
+    """The snapshot of `folder` as of `stamp` (its mtime and size): read again only when the monitor wrote one."""
+    return view.load(Path(folder))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def monitor_changes(folder: str, stamp: tuple[int, int], kind: str):
+    return view.what_changed(monitor_view(folder, stamp), kind)
+
+
+def _waterfall(folder: str, stamp: tuple[int, int], kind: str) -> None:
+    found = monitor_changes(folder, stamp, kind)
+    if found is None:
+        return
+    a, b, changes = found
+    figure = waterfall_chart(
+        changes.cost_from,
+        changes.cost_to,
+        changes.effects,
+        f"last {kind}",
+        f"this {kind}",
+        title=f"This {kind} to date against the same days of last {kind}<br><sup>{b.label} against {a.label}</sup>",
+    )
+    components.plot(figure, f"chart_monitor_{kind}")
+
+
+def follow_monitor(folder: str, refresh: float) -> None:
+    """Month to date against budget with the forecast fan and run-out, open alerts, what changed this week and
+    this month; the fragment runs again every `refresh` seconds and re-reads the snapshot when it changed."""
+    st.subheader("Monitor")
+    stamp = view.snapshot_stamp(Path(folder))
+    read_at = datetime.now(UTC).strftime("%H:%M:%S")
+    if stamp is None:
+        st.info(
+            f"Waiting for the monitor's first cycle in {folder} (`aueb monitor SOURCE --state {folder}`); "
+            f"looked at {read_at} UTC, again every {refresh:g} s.",
+            icon=":material/hourglass_empty:",
+        )
+        return
+    try:
+        state = monitor_view(folder, stamp)
+    except InputError as exc:
+        st.error(str(exc), icon=":material/error:")
+        return
+    st.caption(
+        f"Following the monitor state {folder}: its clock {state.clock:%Y-%m-%d %H:%M} UTC (the newest record, or "
+        f"`--now`), cycle {state.cycle}; read at {read_at} UTC, every {refresh:g} s."
+        if state.clock
+        else f"Following the monitor state {folder}: no usable record yet; read at {read_at} UTC."
+    )
+    if state.clock is None or state.usage.empty:
+        return
+    names = {"Total" if f is None else f: f for f in state.features}
+    chosen = st.columns([1, 3])[0].selectbox("Budget of", list(names), key="ui_monitor_feature")
+    status = view.budget_status(state.daily, names.get(chosen or "Total"), state.budgets, state.clock.date())
+    result = status.forecast
+    cards = st.columns(4)
+    cards[0].metric(
+        "Month to date (USD)", f"${result.month_to_date:,.2f}", border=True, help=f"{result.month}, through the clock"
+    )
+    cards[1].metric(
+        "Month-end forecast P50 (USD)",
+        "n/a" if result.p50 is None else f"${result.p50:,.2f}",
+        border=True,
+        help="Needs 7 days with cost in the last 28."
+        if result.p10 is None
+        else f"P10 ${result.p10:,.2f} to P90 ${result.p90:,.2f}",
+    )
+    cards[2].metric("Monthly budget (USD)", "none" if not status.budget else f"${status.budget:,.2f}", border=True)
+    cards[3].metric(
+        "Runs out",
+        "no budget" if not status.budget else str(status.runs_out) if status.runs_out else "not this month",
+        border=True,
+        help="The first day on which actual plus the P50 forecast exceeds the budget.",
+    )
+    components.plot(
+        budget_chart(
+            result.days,
+            result.cumulative_p10,
+            result.cumulative_p50,
+            result.cumulative_p90,
+            status.actual_days,
+            status.budget,
+            f"{chosen}: month to date and forecast, {result.month}",
+            runs_out=status.runs_out,
+        ),
+        "chart_monitor_budget",
+    )
+    alerts = view.open_alerts(state)
+    st.subheader("Open alerts")
+    if alerts.empty:
+        st.success(f"No alert raised for {result.month}.", icon=":material/check_circle:")
+    else:
+        number = st.column_config.NumberColumn
+        st.dataframe(
+            alerts.fillna({"feature": "total"}),
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "rule": "Rule",
+                "feature": "Feature",
+                "period": st.column_config.TextColumn("Period", width=90),
+                "value": number("Value", format="%.4f"),
+                "threshold": number("Threshold", format="%.4f"),
+                "message": st.column_config.TextColumn("Message", width="large"),
+                "raised_at": "Raised at (UTC)",
+            },
+        )
+    st.subheader("What changed")
+    left, right = st.columns(2, gap="large")
+    with left:
+        _waterfall(folder, stamp, "week")
+    with right:
+        _waterfall(folder, stamp, "month")
+    st.caption("Each against the same days of the period before; model cost split by LMDI (docs/monitoring.md).")
+
+
 def usage() -> None:
     st.title("Usage")
     st.caption(
@@ -313,6 +430,11 @@ def usage() -> None:
         "anomalies, "
         "every call priced with the catalog. The same figures as `aueb ingest`."
     )
+    folder = os.environ.get(view.MONITOR_STATE_ENV)
+    if folder:
+        refresh = float(os.environ.get(view.MONITOR_REFRESH_ENV) or 5)
+        st.fragment(follow_monitor, run_every=refresh)(folder, refresh)
+        st.divider()
     source_section()
     if st.session_state.get(ERROR):
         st.error(st.session_state[ERROR], icon=":material/error:")
