@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 import tomllib
 from importlib import resources
@@ -286,9 +285,7 @@ def dashboard(
         if not state.is_dir():
             fail(f"--state {state}: no such folder (start `aueb monitor SOURCE --state {state}` first)")
         env[MONITOR_STATE_ENV], env[MONITOR_REFRESH_ENV] = str(state.resolve()), f"{refresh:g}"
-    raise typer.Exit(
-        subprocess.call(
-            [sys.executable, "-m", "streamlit", "run", str(router), *streamlit_flags(), "--server.port", str(port)],
-            env=env,
-        )
-    )
+    # The process becomes Streamlit (no child left behind when it is stopped: signals reach the server itself).
+    command = [sys.executable, "-m", "streamlit", "run", str(router), *streamlit_flags(), "--server.port", str(port)]
+    sys.stdout.flush()
+    os.execve(sys.executable, command, env)
