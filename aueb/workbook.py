@@ -49,7 +49,6 @@ _MONEY = {
     "output_price_per_mtok",
     "cost",
     "hourly_price",
-    "training_examples",
     "training_compute",
     "engineering",
 }
