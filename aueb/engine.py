@@ -595,10 +595,20 @@ def _overflow_message(scenario: Scenario, feature: str | None, multiplier: float
         where, field, value = f"scenario {scenario.name!r}", *wide
     else:
         where, field, value = f"feature {blamed[0]!r}", blamed[1], blamed[2]
+    return overflow_text(where, field, value, multiplier)
+
+
+def overflow_text(where: str, field: str, value: float, multiplier: float) -> str:
+    """The one line that refuses an input whose figures overflow (the projection's, the Monte Carlo's)."""
     return (
         f"{where}, {field}: {value:g} is too large: the projection's figures overflow a number "
         f"(above {np.finfo(float).max:.3g}) at {multiplier:g}x; check the value and its unit"
     )
+
+
+def overflow_message(scenario: Scenario, multiplier: float) -> str:
+    """The refusal naming the scenario's input of largest magnitude (its point values, not its ranges)."""
+    return _overflow_message(scenario, None, multiplier)
 
 
 def _check_finite(

@@ -5,6 +5,7 @@ Every figure comes from aueb.risk (the engine's sample axis); the page only lays
 
 from __future__ import annotations
 
+import sys
 import time
 
 import pandas as pd
@@ -12,6 +13,7 @@ import streamlit as st
 
 from aueb import formatting, risk, views
 from aueb.charts.risk import fan_chart, tornado_chart
+from aueb.errors import InputError
 from aueb.scenario import Scenario
 from aueb.ui import components, files, ranges, scenario_edits, state
 
@@ -157,43 +159,9 @@ def _percentile_table(rows: list[risk.PercentileRow], currency: str) -> pd.DataF
     return pd.DataFrame(records)
 
 
-def risk_page() -> None:
-    apply_table_edits()
-    scenario = state.scenario()
+def _results(scenario: Scenario, result: dict, samples: int, seed: int, figure: str) -> None:
+    """The cards, the fan and tornado charts and the percentiles of the analysis."""
     cur = scenario.currency
-    st.title("Risk")
-    st.caption(
-        "Inputs given as ranges (low, mode, high) are drawn from PERT distributions; each sample is a full projection. "
-        "P10 / P50 / P90: the values that 10%, 50% and 90% of the samples do not exceed."
-    )
-    c1, c2, c3 = st.columns([1.2, 1, 1.6])
-    state.init(SAMPLES_KEY, risk.DEFAULT_SAMPLES)
-    chosen_samples = c1.segmented_control(
-        "Samples",
-        SAMPLE_CHOICES,
-        format_func=lambda n: f"{n:,}",
-        key=SAMPLES_KEY,
-        required=True,
-        help="Monte Carlo samples; every one of them is computed on each change (no subsampling).",
-    )
-    samples = risk.DEFAULT_SAMPLES if chosen_samples is None else chosen_samples  # required: never None
-    state.init(SEED_KEY, risk.DEFAULT_SEED)
-    seed = int(
-        c2.number_input(
-            "Seed", min_value=0, step=1, key=SEED_KEY, help="Same seed, same samples (numpy's random generator)."
-        )
-    )
-    state.init(FIGURE_KEY, "cogs_to_revenue")
-    chosen_figure = c3.selectbox(
-        "Tornado of",
-        list(FIGURES),
-        format_func=FIGURES.__getitem__,
-        key=FIGURE_KEY,
-        help="The figure evaluated with one input at its low and at its high, every other input at its mode (distilled "
-        "arm where there is a student).",
-    )
-    figure = "cogs_to_revenue" if chosen_figure is None else chosen_figure
-    result = analysis(scenario, samples, seed, figure)
     summary = result["summary"]
     cards(summary, cur)
     n_ranged = len(risk.ranged_inputs(scenario))
@@ -239,6 +207,50 @@ def risk_page() -> None:
             width="stretch",
             help="The percentile rows, as `aueb risk FILE --format csv` writes them.",
         )
+
+
+def risk_page() -> None:
+    apply_table_edits()
+    scenario = state.scenario()
+    st.title("Risk")
+    st.caption(
+        "Inputs given as ranges (low, mode, high) are drawn from PERT distributions; each sample is a full projection. "
+        "P10 / P50 / P90: the values that 10%, 50% and 90% of the samples do not exceed."
+    )
+    c1, c2, c3 = st.columns([1.2, 1, 1.6])
+    state.init(SAMPLES_KEY, risk.DEFAULT_SAMPLES)
+    chosen_samples = c1.segmented_control(
+        "Samples",
+        SAMPLE_CHOICES,
+        format_func=lambda n: f"{n:,}",
+        key=SAMPLES_KEY,
+        required=True,
+        help="Monte Carlo samples; every one of them is computed on each change (no subsampling).",
+    )
+    samples = risk.DEFAULT_SAMPLES if chosen_samples is None else chosen_samples  # required: never None
+    state.init(SEED_KEY, risk.DEFAULT_SEED)
+    seed = int(
+        c2.number_input(
+            "Seed", min_value=0, step=1, key=SEED_KEY, help="Same seed, same samples (numpy's random generator)."
+        )
+    )
+    state.init(FIGURE_KEY, "cogs_to_revenue")
+    chosen_figure = c3.selectbox(
+        "Tornado of",
+        list(FIGURES),
+        format_func=FIGURES.__getitem__,
+        key=FIGURE_KEY,
+        help="The figure evaluated with one input at its low and at its high, every other input at its mode (distilled "
+        "arm where there is a student).",
+    )
+    figure = "cogs_to_revenue" if chosen_figure is None else chosen_figure
+    try:
+        result = analysis(scenario, samples, seed, figure)
+    except InputError as exc:
+        # A range whose samples overflow: the command line's one line, and the table below to fix it.
+        st.error(str(exc), icon=":material/error:")
+    else:
+        _results(scenario, result, samples, seed, figure)
     st.subheader("Ranges of the inputs")
     _drag_section(scenario)
     st.caption(
@@ -286,8 +298,9 @@ def _drag_section(scenario: Scenario) -> None:
     item, ref = by_path[chosen], refs[chosen]
     spec = scenario_edits.spec(ref.model, ref.field, scenario.currency)
     r = item.range
-    top = float(spec.max_value) if spec.max_value is not None else max(r.high * 2, r.mode * 3, 1.0)
-    bottom = float(spec.min_value) if spec.min_value is not None else min(r.low * 2, 0.0)
+    largest = sys.float_info.max  # a bound near it doubled would be inf, which no slider takes
+    top = float(spec.max_value) if spec.max_value is not None else min(max(r.high * 2, r.mode * 3, 1.0), largest)
+    bottom = float(spec.min_value) if spec.min_value is not None else max(min(r.low * 2, 0.0), -largest)
     key = f"risk|drag|{chosen}|{r.low}|{r.high}"
     right.slider(
         f"{ranges.label(ref, scenario.currency)}: low and high (mode {r.mode:,.6g})",
@@ -295,7 +308,7 @@ def _drag_section(scenario: Scenario) -> None:
         max_value=top,
         value=(r.low, r.high),
         key=key,
-        step=(top - bottom) / 200,
+        step=top / 200 - bottom / 200,
         on_change=_drag,
         args=(ref.path, key),
         help="The chart and the tornado follow when you release the handle; "
