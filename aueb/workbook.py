@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from aueb.errors import InputError
-from aueb.formats import (
+from aueb.finance_csv import (
     RANGE_BOUND_COLUMNS,
     SCENARIO_COLUMNS,
     neutralise,
