@@ -17,7 +17,8 @@ import io
 import math
 import re
 import warnings
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -35,6 +36,7 @@ from aueb.scenario import (
     TokenPricing,
 )
 
+T = TypeVar("T")
 MULTIPLIER_SEPARATOR = ";"
 
 SCENARIO_COLUMNS = ("scenario", "currency", "multipliers", "growth", "horizon_months", "fixed_monthly_cost")
@@ -343,6 +345,21 @@ _PRICE_COLUMNS = {
 
 class DefaultsWarning(UserWarning):
     """A CSV without some columns whose defaults were taken; the message lists them on one line."""
+
+
+def noting_defaults(read: Callable[[], T]) -> tuple[T, list[str]]:
+    """What `read` returns and the DefaultsWarning lines it raised (the command line prints each as
+    `warning: ...`, the dashboard shows it); any other warning is passed on."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DefaultsWarning)
+        result = read()
+    notes = []
+    for warning in caught:
+        if issubclass(warning.category, DefaultsWarning):
+            notes.append(str(warning.message))
+        else:
+            warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
+    return result, notes
 
 
 def _check_missing_columns(header: list[str], rows: list[list[str]], filename: str) -> None:
