@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -209,3 +210,27 @@ def test_extreme_ranges_give_finite_or_undefined_risk_figures(customer_support, 
         return
     text = risk.risk_to_json(report)  # allow_nan=False: an inf or a NaN here would raise
     assert all(math.isfinite(v) for v in _numbers(json.loads(text)))
+
+
+@pytest.mark.parametrize(
+    ("flag", "value"),
+    [("--examples", "1e308"), ("--input-tokens", "1e306"), ("--engineering", "1.7e308")],
+)
+def test_distill_cost_refuses_a_cost_that_overflows(flag, value):
+    """Each input is finite; the cost it makes (examples x tokens x epochs x price, or their sum) is not."""
+    args = {"--examples": "10000", "--input-tokens": "1000", "--output-tokens": "100", "--engineering": "1.7e308"}
+    args[flag] = value
+    if flag != "--engineering":
+        args["--engineering"] = "0"
+    flat = [x for pair in args.items() for x in pair]
+    cost = ["--training-price-per-mtok", "3e306" if flag == "--engineering" else "3"]
+    result = CliRunner().invoke(app, ["distill-cost", "--teacher-model", "gpt-4o", *flat, *cost, "--format", "json"])
+    _one_line_refusal(result, f"{flag}: {float(value):g} is too large")
+    assert "Infinity" not in result.stdout
+
+
+def test_plan_refuses_inputs_that_overflow(customer_support, tmp_path):
+    path = _file(tmp_path, customer_support, users=1e308)
+    metrics = Path(__file__).resolve().parent.parent / "data" / "metrics_example.json"
+    result = CliRunner().invoke(app, ["plan", str(path), str(metrics), "--feature", "Support chat", "--format", "json"])
+    _one_line_refusal(result, "feature 'Support chat', users: 1e+308 is too large")
