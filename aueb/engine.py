@@ -18,7 +18,7 @@ import pandas as pd
 from aueb.catalog import lookup
 from aueb.errors import InputError
 from aueb.pricing import price_row, token_cost
-from aueb.scenario import PerRequestPricing, Scenario, SelfHostedPricing, TokenPricing
+from aueb.scenario import RANGES_KEY, PerRequestPricing, Scenario, SelfHostedPricing, TokenPricing
 from aueb.tiers import BANDS, TIER_METRICS, load_tiers, tier_codes
 
 SECONDS_PER_MONTH = 2_628_000.0
@@ -572,10 +572,13 @@ class Projection:
 
 
 def _largest_input(data: Any, prefix: str = "") -> tuple[str, float]:
-    """The input of largest magnitude in a model dump, as (dotted field, value)."""
+    """The input of largest magnitude in a model dump, as (dotted field, value); a ranged field counts with its
+    mode, the value a projection uses (its bounds, under the dump's `ranges`, are the Monte Carlo's)."""
     best = ("", 0.0)
     items = data.items() if isinstance(data, dict) else ()
     for key, value in items:
+        if key == RANGES_KEY:
+            continue
         if isinstance(value, dict):
             found = _largest_input(value, f"{prefix}{key}.")
         elif isinstance(value, (int, float)) and not isinstance(value, bool):

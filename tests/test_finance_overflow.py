@@ -234,3 +234,10 @@ def test_plan_refuses_inputs_that_overflow(customer_support, tmp_path):
     metrics = Path(__file__).resolve().parent.parent / "data" / "metrics_example.json"
     result = CliRunner().invoke(app, ["plan", str(path), str(metrics), "--feature", "Support chat", "--format", "json"])
     _one_line_refusal(result, "feature 'Support chat', users: 1e+308 is too large")
+
+
+def test_project_names_the_mode_it_uses_and_risk_the_bound_it_draws(customer_support, tmp_path):
+    path = _file(tmp_path, customer_support, users={"low": 1, "mode": 1e307, "high": 1.5e308})
+    _one_line_refusal(CliRunner().invoke(app, ["project", str(path)]), "'Support chat', users: 1e+307 is too large")
+    risk_run = CliRunner().invoke(app, ["risk", str(path), "--samples", "50"])
+    _one_line_refusal(risk_run, "'Support chat', users.high: 1.5e+308 is too large")
