@@ -159,9 +159,51 @@ def _percentile_table(rows: list[risk.PercentileRow], currency: str) -> pd.DataF
     return pd.DataFrame(records)
 
 
-def _results(scenario: Scenario, result: dict, samples: int, seed: int, figure: str) -> None:
-    """The cards, the fan and tornado charts and the percentiles of the analysis."""
+def risk_page() -> None:
+    apply_table_edits()
+    scenario = state.scenario()
     cur = scenario.currency
+    st.title("Risk")
+    st.caption(
+        "Inputs given as ranges (low, mode, high) are drawn from PERT distributions; each sample is a full projection. "
+        "P10 / P50 / P90: the values that 10%, 50% and 90% of the samples do not exceed."
+    )
+    c1, c2, c3 = st.columns([1.2, 1, 1.6])
+    state.init(SAMPLES_KEY, risk.DEFAULT_SAMPLES)
+    chosen_samples = c1.segmented_control(
+        "Samples",
+        SAMPLE_CHOICES,
+        format_func=lambda n: f"{n:,}",
+        key=SAMPLES_KEY,
+        required=True,
+        help="Monte Carlo samples; every one of them is computed on each change (no subsampling).",
+    )
+    samples = risk.DEFAULT_SAMPLES if chosen_samples is None else chosen_samples  # required: never None
+    state.init(SEED_KEY, risk.DEFAULT_SEED)
+    seed = int(
+        c2.number_input(
+            "Seed", min_value=0, step=1, key=SEED_KEY, help="Same seed, same samples (numpy's random generator)."
+        )
+    )
+    state.init(FIGURE_KEY, "cogs_to_revenue")
+    chosen_figure = c3.selectbox(
+        "Tornado of",
+        list(FIGURES),
+        format_func=FIGURES.__getitem__,
+        key=FIGURE_KEY,
+        help="The figure evaluated with one input at its low and at its high, every other input at its mode (distilled "
+        "arm where there is a student).",
+    )
+    figure = "cogs_to_revenue" if chosen_figure is None else chosen_figure
+    try:
+        result = analysis(scenario, samples, seed, figure)
+    except InputError as exc:
+        # A range whose samples overflow: the command line's one line, and the ranges to fix it.
+        st.error(str(exc), icon=":material/error:")
+        st.subheader("Ranges of the inputs")
+        _drag_section(scenario)
+        _ranges_table(scenario)
+        return
     summary = result["summary"]
     cards(summary, cur)
     n_ranged = len(risk.ranged_inputs(scenario))
@@ -207,52 +249,13 @@ def _results(scenario: Scenario, result: dict, samples: int, seed: int, figure: 
             width="stretch",
             help="The percentile rows, as `aueb risk FILE --format csv` writes them.",
         )
-
-
-def risk_page() -> None:
-    apply_table_edits()
-    scenario = state.scenario()
-    st.title("Risk")
-    st.caption(
-        "Inputs given as ranges (low, mode, high) are drawn from PERT distributions; each sample is a full projection. "
-        "P10 / P50 / P90: the values that 10%, 50% and 90% of the samples do not exceed."
-    )
-    c1, c2, c3 = st.columns([1.2, 1, 1.6])
-    state.init(SAMPLES_KEY, risk.DEFAULT_SAMPLES)
-    chosen_samples = c1.segmented_control(
-        "Samples",
-        SAMPLE_CHOICES,
-        format_func=lambda n: f"{n:,}",
-        key=SAMPLES_KEY,
-        required=True,
-        help="Monte Carlo samples; every one of them is computed on each change (no subsampling).",
-    )
-    samples = risk.DEFAULT_SAMPLES if chosen_samples is None else chosen_samples  # required: never None
-    state.init(SEED_KEY, risk.DEFAULT_SEED)
-    seed = int(
-        c2.number_input(
-            "Seed", min_value=0, step=1, key=SEED_KEY, help="Same seed, same samples (numpy's random generator)."
-        )
-    )
-    state.init(FIGURE_KEY, "cogs_to_revenue")
-    chosen_figure = c3.selectbox(
-        "Tornado of",
-        list(FIGURES),
-        format_func=FIGURES.__getitem__,
-        key=FIGURE_KEY,
-        help="The figure evaluated with one input at its low and at its high, every other input at its mode (distilled "
-        "arm where there is a student).",
-    )
-    figure = "cogs_to_revenue" if chosen_figure is None else chosen_figure
-    try:
-        result = analysis(scenario, samples, seed, figure)
-    except InputError as exc:
-        # A range whose samples overflow: the command line's one line, and the table below to fix it.
-        st.error(str(exc), icon=":material/error:")
-    else:
-        _results(scenario, result, samples, seed, figure)
     st.subheader("Ranges of the inputs")
     _drag_section(scenario)
+    _ranges_table(scenario)
+
+
+def _ranges_table(scenario: Scenario) -> None:
+    """The table of every numeric input, its range turned on and edited in place, and the edits' errors."""
     st.caption(
         "Tick **Ranged** to give an input a range (it starts at -20% / +20% of the mode), then edit low, mode and "
         "high. "
