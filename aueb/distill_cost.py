@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import math
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -211,6 +212,31 @@ def _check(name: str, value: float | None, above_zero: bool = False) -> None:
         raise CostError(f"--{name}: must be a number {bound} (got {value:g})")
 
 
+_NUMBER_INPUTS = (
+    "examples",
+    "input_tokens",
+    "output_tokens",
+    "epochs",
+    "training_price_per_mtok",
+    "gpu_hours",
+    "gpu_hourly_price",
+    "eval_examples",
+    "engineering",
+)
+
+
+def _overflow(inputs: CostInputs) -> str:
+    """The refusal of a cost that overflows a float, naming the input of largest magnitude (as `aueb project`)."""
+    name, value = max(
+        ((n, float(getattr(inputs, n))) for n in _NUMBER_INPUTS if getattr(inputs, n) is not None),
+        key=lambda item: abs(item[1]),
+    )
+    return (
+        f"--{name.replace('_', '-')}: {value:g} is too large: the distillation cost overflows a number "
+        f"(above {sys.float_info.max:.3g}); check the value and its unit"
+    )
+
+
 def estimate(inputs: CostInputs, table: list[FineTunePrice] | None = None) -> CostEstimate:
     """The four parts of D from the inputs; CostError (one line) for a bad or contradictory input."""
     for name in ("examples", "input_tokens", "output_tokens", "eval_examples", "engineering"):
@@ -275,6 +301,9 @@ def estimate(inputs: CostInputs, table: list[FineTunePrice] | None = None) -> Co
                 "no fine-tuned inference price (no --fine-tune-provider): the student's share of evaluation is 0"
             )
     evaluation = inputs.eval_examples * (teacher_per_request + (student_per_request or 0.0))
+    figures = (labelling, training, evaluation, training_tokens, teacher_per_request, student_per_request or 0.0)
+    if not all(math.isfinite(v) for v in (*figures, labelling + training + evaluation + inputs.engineering)):
+        raise CostError(_overflow(inputs))
     return CostEstimate(
         labelling=labelling,
         training=training,

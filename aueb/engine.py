@@ -33,7 +33,7 @@ from aueb.costs import (
     token_cost_per_request,
 )
 from aueb.errors import InputError
-from aueb.scenario import Scenario
+from aueb.scenario import RANGES_KEY, Scenario
 from aueb.summary import SEARCH_MULTIPLIERS, summarize_features
 from aueb.tiers import BANDS, TIER_METRICS, load_tiers, tier_codes
 
@@ -256,10 +256,13 @@ class Projection:
 
 
 def _largest_input(data: Any, prefix: str = "") -> tuple[str, float]:
-    """The input of largest magnitude in a model dump, as (dotted field, value)."""
+    """The input of largest magnitude in a model dump, as (dotted field, value); a ranged field counts with its
+    mode, the value a projection uses (its bounds, under the dump's `ranges`, are the Monte Carlo's)."""
     best = ("", 0.0)
     items = data.items() if isinstance(data, dict) else ()
     for key, value in items:
+        if key == RANGES_KEY:
+            continue
         if isinstance(value, dict):
             found = _largest_input(value, f"{prefix}{key}.")
         elif isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -279,10 +282,20 @@ def _overflow_message(scenario: Scenario, feature: str | None, multiplier: float
         where, field, value = f"scenario {scenario.name!r}", *wide
     else:
         where, field, value = f"feature {blamed[0]!r}", blamed[1], blamed[2]
+    return overflow_text(where, field, value, multiplier)
+
+
+def overflow_text(where: str, field: str, value: float, multiplier: float) -> str:
+    """The one line that refuses an input whose figures overflow (the projection's, the Monte Carlo's)."""
     return (
         f"{where}, {field}: {value:g} is too large: the projection's figures overflow a number "
         f"(above {np.finfo(float).max:.3g}) at {multiplier:g}x; check the value and its unit"
     )
+
+
+def overflow_message(scenario: Scenario, multiplier: float) -> str:
+    """The refusal naming the scenario's input of largest magnitude (its point values, not its ranges)."""
+    return _overflow_message(scenario, None, multiplier)
 
 
 def _check_finite(

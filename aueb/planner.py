@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 
 from aueb.cascade import feature_inputs
-from aueb.engine import engine_inputs, project_feature_variants, project_features
+from aueb.engine import engine_inputs, overflow_message, project, project_feature_variants, project_features
+from aueb.errors import InputError
 from aueb.metrics import Cascade, MetricsError
 from aueb.scenario import Scenario
 from aueb.tiers import load_tiers
@@ -79,6 +80,8 @@ def _feature(scenario: Scenario, feature: str):
 def plan(scenario: Scenario, cascade: Cascade, feature: str) -> Plan:
     """Price every point of `cascade` for `feature` of `scenario` at 1x, in one engine call."""
     teacher_quality = _feature(scenario, feature).teacher.quality
+    # Inputs whose figures overflow a float are refused naming the input, as `aueb project` refuses them.
+    project(scenario, multipliers=[PLAN_MULTIPLIER])
     coverage = np.array(cascade.column("coverage"))
     system_accuracy = np.array(cascade.column("system_accuracy"))
     try:
@@ -91,6 +94,8 @@ def plan(scenario: Scenario, cascade: Cascade, feature: str) -> Plan:
         {"coverage": routed, "escalation": escalation, "quality_retention": retention},
         PLAN_MULTIPLIER,
     )
+    if np.isinf(priced.loc[:, list(PRICED)].to_numpy(dtype=float)).any():
+        raise InputError(overflow_message(scenario, PLAN_MULTIPLIER))
     points = pd.DataFrame(
         {
             "threshold": cascade.column("threshold"),

@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 
 from aueb.costs import ARMS, _costs, _one_time_cost, _ratio, engine_inputs, token_prices, token_unit_cost
-from aueb.engine import _feature_figures
+from aueb.engine import _feature_figures, overflow_message, overflow_text
 from aueb.errors import InputError
-from aueb.scenario import Range, Scenario, TokenPricing
+from aueb.scenario import RANGES_KEY, Range, Scenario, TokenPricing
 
 DEFAULT_SAMPLES = 10_000
 DEFAULT_SEED = 0
@@ -272,7 +272,61 @@ class Simulation:
 def _evaluate(
     scenario: Scenario, inputs: list[RangedInput], values: np.ndarray, multipliers: np.ndarray, growth: str
 ) -> Simulation:
-    """Project every column of `values` (input, sample) as one sample of the scenario, in chunks of whole samples."""
+    """Project every column of `values` (input, sample) as one sample of the scenario, in chunks of whole samples.
+
+    A sample whose figures overflow a float is refused (InputError naming the input of largest magnitude,
+    a range bound or a point value), never a figure of inf or an undefined one."""
+    try:
+        with np.errstate(over="raise"):
+            simulation = _evaluate_chunks(scenario, inputs, values, multipliers, growth)
+    except FloatingPointError:
+        raise InputError(_overflow_blame(scenario, inputs, float(multipliers.max()))) from None
+    arrays = [*simulation.totals.values(), simulation.one_time_cost]
+    if any(np.isinf(np.asarray(a, dtype=float)).any() for a in arrays):
+        raise InputError(_overflow_blame(scenario, inputs, float(multipliers.max())))
+    return simulation
+
+
+def _overflow_blame(scenario: Scenario, inputs: list[RangedInput], multiplier: float) -> str:
+    """The refusal naming the largest input: a range's bound (`users.high`, as the CSV's column) when it is
+    larger than every point value, else the point value (as `aueb project` names it)."""
+    point = overflow_message(scenario, multiplier)
+    bounds = [
+        (abs(b), item, name) for item in inputs for name, b in (("low", item.range.low), ("high", item.range.high))
+    ]
+    if not bounds:
+        return point
+    size, item, bound = max(bounds, key=lambda t: t[0])
+    largest_point = _largest_point(scenario)
+    if size < largest_point:
+        return point
+    where = f"scenario {scenario.name!r}" if item.feature is None else f"feature {item.where[1]!r}"
+    field = ".".join(item.where[2:] if item.feature is not None else item.where)
+    return overflow_text(where, f"{field}.{bound}", getattr(item.range, bound), multiplier)
+
+
+def _largest_point(scenario: Scenario) -> float:
+    """The magnitude of the scenario's largest point value (a ranged input at its mode)."""
+    values = [
+        abs(float(v))
+        for data in (scenario.model_dump(include={"fixed_monthly_cost"}), *(f.model_dump() for f in scenario.features))
+        for v in _numbers(data)
+    ]
+    return max(values, default=0.0)
+
+
+def _numbers(data: Any) -> list[float]:
+    if isinstance(data, dict):
+        return [v for key, value in data.items() if key != RANGES_KEY for v in _numbers(value)]
+    if isinstance(data, list):
+        return [v for value in data for v in _numbers(value)]
+    return [float(data)] if isinstance(data, (int, float)) and not isinstance(data, bool) else []
+
+
+def _evaluate_chunks(
+    scenario: Scenario, inputs: list[RangedInput], values: np.ndarray, multipliers: np.ndarray, growth: str
+) -> Simulation:
+    """The samples through the engine, chunk by chunk."""
     base = engine_inputs(scenario)
     token_models = _token_models(scenario, inputs)
     n = values.shape[1]
@@ -324,11 +378,10 @@ def simulate(
         )
     rng = np.random.default_rng(seed)
     bounds = np.array([(i.range.low, i.range.mode, i.range.high) for i in inputs], dtype=float).reshape(-1, 3)
-    values = pert(rng, bounds[:, 0], bounds[:, 1], bounds[:, 2], n_samples)
-    return _evaluate(
-        scenario,
-        inputs,
-        values,
-        _with_one(scenario.multipliers if multipliers is None else multipliers),
-        growth or scenario.growth,
-    )
+    chosen = _with_one(scenario.multipliers if multipliers is None else multipliers)
+    try:
+        with np.errstate(over="raise"):
+            values = pert(rng, bounds[:, 0], bounds[:, 1], bounds[:, 2], n_samples)
+    except FloatingPointError:
+        raise InputError(_overflow_blame(scenario, inputs, float(chosen.max()))) from None
+    return _evaluate(scenario, inputs, values, chosen, growth or scenario.growth)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from aueb.errors import InputError
-from aueb.formats import (
+from aueb.finance_csv import (
     RANGE_BOUND_COLUMNS,
     SCENARIO_COLUMNS,
     neutralise,
@@ -49,7 +49,6 @@ _MONEY = {
     "output_price_per_mtok",
     "cost",
     "hourly_price",
-    "training_examples",
     "training_compute",
     "engineering",
 }
@@ -125,9 +124,10 @@ def write_workbook(scenarios: list[Scenario], path: str | Path | io.BytesIO) -> 
         raise InputError(f"{path}: cannot write the file ({exc.strerror})") from None
 
 
-def _text(value: Any) -> str:
+def _text(value: Any, *, escaped: bool = False) -> str:
     """A cell as the CSV would hold it: numbers in Python's shortest round-trip form, text neutralised
-    (the CSV reader restores it, so a name such as `=1+1` or `'x` comes back exactly)."""
+    (the CSV reader restores it, so a name such as `=1+1` or `'x` comes back exactly); `escaped`: the text
+    is already the CSV's (a finance CSV saved as a workbook), taken as it is."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -138,7 +138,7 @@ def _text(value: Any) -> str:
         if not math.isfinite(value):
             return str(value)
         return repr(value)
-    return neutralise(str(value))
+    return str(value) if escaped else neutralise(str(value))
 
 
 def _sheet_table(sheet: Any) -> list[list[Any]]:
@@ -159,6 +159,13 @@ def read_workbook(data: bytes, filename: str) -> list[Scenario]:
         raise InputError(f"{filename}: not a readable .xlsx workbook ({type(exc).__name__}: {exc})") from None
     names = book.sheetnames
     if FEATURES_SHEET not in names:
+        first = _sheet_table(book[names[0]]) if names else []
+        book.close()
+        if first and "feature" in [str(v) for v in first[0]]:
+            # A finance CSV that a spreadsheet opened and saved as a workbook: its cells hold the CSV's own
+            # text (names behind the CSV's apostrophe), so they are read with the CSV's rules, as they are.
+            table = [[_text(v, escaped=True) for v in values] for values in first]
+            return table_scenarios(table, f"{filename}: sheet {names[0]}")
         raise InputError(
             f"{filename}: no sheet {FEATURES_SHEET!r} (found {', '.join(names)}); write it with aueb convert"
         )

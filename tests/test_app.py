@@ -6,6 +6,7 @@ computed here with project() on a Scenario built independently of the UI.
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import sys
@@ -14,10 +15,12 @@ import time
 import pandas as pd
 import pytest
 from helpers import EXAMPLE_METRICS, ROOT, headline, metric, open_page, start, total, visit
+from typer.testing import CliRunner
 
 from aueb import formatting, views
 from aueb.apply import apply_metrics
 from aueb.catalog import lookup
+from aueb.cli import app as cli_app
 from aueb.engine import project
 from aueb.errors import InputError
 from aueb.formats import (
@@ -459,6 +462,50 @@ def test_scenario_csv_error_names_row_and_column(default):
     at.file_uploader(key="ui_scenario_upload").set_value(("bad.csv", text.encode("utf-8"), "text/csv")).run()
     message = at.error[0].value
     assert "row 2" in message and "users" in message and "-5" in message
+
+
+def _without(text: str, *columns: str) -> bytes:
+    """The CSV without the given columns (what a user who deletes them in a spreadsheet saves)."""
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    keep = [i for i, name in enumerate(rows[0]) if name not in columns]
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows([[row[i] for i in keep] for row in rows])
+    return out.getvalue().encode("utf-8")
+
+
+def _cli_line(path, prefix: str) -> str:
+    """The one line `aueb project FILE` prints on stderr starting with prefix, the file named as uploaded."""
+    result = CliRunner().invoke(cli_app, ["project", str(path)])
+    (line,) = [x for x in result.stderr.splitlines() if x.startswith(prefix)]
+    return line.removeprefix(prefix).replace(str(path), path.name)
+
+
+def test_csv_upload_shows_the_defaults_warning_of_the_cli(default, tmp_path):
+    path = tmp_path / "s.csv"
+    path.write_bytes(_without(scenarios_to_csv([default]), "review_minutes", "cost_per_error", "escalation"))
+    expected = _cli_line(path, "warning: ")
+    assert expected == "s.csv: columns missing, their defaults taken: review_minutes, cost_per_error, escalation"
+    at = visit(start(), "data")
+    at.file_uploader(key="ui_scenario_upload").set_value((path.name, path.read_bytes(), "text/csv")).run()
+    assert not at.exception and not at.error
+    assert [w.value for w in at.warning] == [expected]  # still shown after the page loaded the scenario
+    assert at.session_state["scenario"] == read_scenarios(path.read_bytes(), path.name)[0]
+    at.file_uploader(key="ui_scenario_upload").set_value(
+        ("whole.csv", scenarios_to_csv([default]).encode(), "text/csv")
+    ).run()
+    assert not at.warning  # a complete file: no warning left over
+
+
+def test_csv_upload_missing_an_economic_column_is_the_one_line_error(default, tmp_path):
+    path = tmp_path / "s.csv"
+    path.write_bytes(_without(scenarios_to_csv([default]), "revenue_per_user"))
+    expected = _cli_line(path, "error: ")
+    at = visit(start(), "data")
+    at.file_uploader(key="ui_scenario_upload").set_value((path.name, path.read_bytes(), "text/csv")).run()
+    assert not at.exception and not at.warning
+    assert [e.value for e in at.error] == [expected]
+    assert "column revenue_per_user" in expected and "\n" not in expected
+    assert at.session_state["scenario"] == default
 
 
 def test_bundled_example_loads():

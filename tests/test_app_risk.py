@@ -131,3 +131,15 @@ def test_inputs_table_lists_every_numeric_input(default):
     assert (row["low"], row["mode"], row["high"]) == (25.0, 40.0, 70.0)
     data, problems = ranges.apply_edits(default, {"edited_rows": {int(row.name): {"low": None}}})
     assert problems and "low is empty" in problems[0]
+
+
+def test_a_high_that_overflows_is_the_one_line_error_and_the_table_stays(default):
+    at = risk_page()
+    rows = ranges.table(default)
+    users = int(rows.index[rows["key"] == "features|Support chat|users"][0])
+    edit_table(at, {users: {"high": 1e308}})
+    (error,) = at.error
+    assert "feature 'Support chat', users.high: 1e+308 is too large" in error.value and "\n" not in error.value
+    assert len(at.data_editor) == 1  # the ranges table is still there to put the bound back
+    edit_table(at, {users: {"high": 30000}})
+    assert not at.error and at.metric

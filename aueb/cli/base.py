@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import sys
-import warnings
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
@@ -20,7 +19,8 @@ from rich.table import Table
 
 from aueb import formatting
 from aueb.errors import InputError
-from aueb.formats import DefaultsWarning, load_scenarios
+from aueb.finance_csv import noting_defaults
+from aueb.formats import load_scenarios
 from aueb.scenario import Scenario
 
 app = typer.Typer(
@@ -62,15 +62,12 @@ def parse_multipliers(text: str) -> list[float]:
 
 
 def load_scenario_file(path: Path) -> list[Scenario]:
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", DefaultsWarning)
-        try:
-            scenarios = load_scenarios(path)
-        except InputError as exc:
-            fail(str(exc))
-    for warning in caught:
-        if issubclass(warning.category, DefaultsWarning):
-            err.print(f"warning: {warning.message}", markup=False, highlight=False, soft_wrap=True)
+    try:
+        scenarios, notes = noting_defaults(lambda: load_scenarios(path))
+    except InputError as exc:
+        fail(str(exc))
+    for note in notes:
+        err.print(f"warning: {note}", markup=False, highlight=False, soft_wrap=True)
     return scenarios
 
 

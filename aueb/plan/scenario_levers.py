@@ -8,13 +8,14 @@ through aueb.apply.apply_metrics). Inputs given as ranges are taken at their mod
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import pandas as pd
 
 from aueb.apply import apply_metrics
 from aueb.catalog import lookup
-from aueb.engine import project
+from aueb.engine import overflow_text, project
 from aueb.errors import InputError
 from aueb.metrics import MetricsError, load_metrics
 from aueb.plan.levers import MODEL_CHOICE, LeverSpec, PlanResult, _plain
@@ -115,6 +116,12 @@ def evaluate_scenario(scenario: Scenario, specs: list[LeverSpec]) -> PlanResult:
         d = float(spec.params.get("one_time_cost", 0.0))
         for m in now.index:
             saving = float(now[m] - after[m])
+            first = bool(m == now.index[0])
+            payback = d / saving if saving > 0 and first else None
+            if payback is not None and not math.isfinite(payback):
+                raise InputError(
+                    overflow_text(f"feature {spec.feature!r}, lever {spec.lever!r}", "one_time_cost", d, m)
+                )
             result.levers.append(
                 {
                     "feature": spec.feature, "lever": spec.lever, "params": _plain(spec.params), "proposal": False,
@@ -124,8 +131,7 @@ def evaluate_scenario(scenario: Scenario, specs: list[LeverSpec]) -> PlanResult:
                     "quality_change": "unchanged" if spec.lever in ("caching", "batch")
                     else ("unmeasured" if not measured(spec) else "see the scenario's distilled arm"),
                     "quality_measured": measured(spec), "one_time_cost": d,
-                    "payback_months": d / saving if saving > 0 and m == now.index[0] else None,
-                    "rank": rank, "uncertain": saving < 0 and m == now.index[0],
+                    "payback_months": payback, "rank": rank, "uncertain": saving < 0 and first,
                 }
             )  # fmt: skip
     for feature in dict.fromkeys(s.feature for s in specs):

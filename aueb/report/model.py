@@ -96,11 +96,18 @@ class Section:
 @dataclass(frozen=True)
 class Sheet:
     """A workbook sheet: a frame and the number format of each column
-    (money, money_small, percent, count, number, text)."""
+    (money, money_small, percent, count, number, text).
+
+    `units`: the unit of a column, written as the note of its header cell (the header itself stays the key
+    a program reads). `row_units`: a column whose rows each carry their own unit, named by another column of
+    the same row (a figure per row): the row's unit picks the number format.
+    """
 
     name: str
     frame: pd.DataFrame
     formats: dict[str, str] = field(default_factory=dict)
+    units: dict[str, str] = field(default_factory=dict)
+    row_units: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -100,8 +100,21 @@ def plan_section(plan: dict[str, Any], currency: str = "USD") -> tuple[Section, 
         blocks=[Text(lines, "info"), ranked, plan_table],
     )
     frame = pd.DataFrame([{k: (json.dumps(v) if k == "params" else v) for k, v in r.items()} for r in plan["levers"]])
+    monthly = ("cost_now", "cost_after", "saving_monthly", "saving_p10", "saving_p50", "saving_p90")
     formats = {
-        c: "money_small" for c in ("cost_now", "cost_after", "saving_monthly", "saving_p10", "saving_p50", "saving_p90")
+        **dict.fromkeys(monthly, "money_small"),
+        **dict.fromkeys(("feature", "lever", "params", "quality_change"), "text"),
+        **dict.fromkeys(("quality_now", "quality_after"), "percent"),
+        "one_time_cost": "money",
+        "multiplier": "number",
+        "payback_months": "number",
+        "rank": "count",
     }
-    formats.update({c: "text" for c in ("feature", "lever", "params")})
-    return section, [Sheet("Savings plan", frame, formats)]
+    units = {
+        **dict.fromkeys(monthly, f"{currency} / month"),
+        **dict.fromkeys(("quality_now", "quality_after"), "share"),
+        "one_time_cost": currency,
+        "multiplier": "x today's volume",
+        "payback_months": "months",
+    }
+    return section, [Sheet("Savings plan", frame, formats, units=units)]

@@ -22,6 +22,7 @@ from aueb.metrics import CPT_KEYS, Cascade, DistillationMetrics, MetricsError
 from aueb.planner import plan
 from aueb.quality import verdict
 from aueb.report.model import DEFINITIONS, Chart, Figure, Figures, Section, Sheet, Table, Text, spec_table
+from aueb.report.sheets import cascade_sheet, distillation_sheet, risk_sheets, usage_sheets
 from aueb.scenario import Scenario
 
 LOG_CURRENCY = "USD"  # the price catalog's: `aueb ingest` prices every call with it
@@ -129,20 +130,11 @@ def distillation_section(metrics: DistillationMetrics, scenario: Scenario) -> tu
                 "Examples per second at batch 1 and 256.",
             )
         )
-    sheets = [
-        Sheet(
-            "Distillation",
-            pd.DataFrame(
-                [{"figure": label, "teacher": shown(teacher), "student": shown(student)} for label, shown in rows]
-                + [{"figure": "Quality retention", "teacher": None, "student": metrics.quality_retention}]
-            ),
-            {"figure": "text", "teacher": "text", "student": "text"},
-        )
-    ]
+    sheets = [distillation_sheet(metrics, currency)]
     if metrics.cascade is not None:
-        cascade_blocks, cascade_sheet = _cascade(metrics.cascade, scenario)
+        cascade_blocks, cascade_table = _cascade(metrics.cascade, scenario)
         blocks += cascade_blocks
-        sheets.append(cascade_sheet)
+        sheets.append(cascade_table)
     intro = (
         "What the distillation run (or the team's own eval) measured, and what it puts into the scenario: "
         "the student's quality retention."
@@ -191,9 +183,7 @@ def _cascade(cascade: Cascade, scenario: Scenario) -> tuple[list[Any], Sheet]:
         except MetricsError as exc:
             blocks.append(Text([f"The curve cannot be priced for {feature}: {exc}."], "warning"))
     if priced is None:
-        return blocks, Sheet(
-            "Cascade", points, {c: "percent" for c in ("coverage", "selective_accuracy", "system_accuracy")}
-        )
+        return blocks, cascade_sheet(points, None, scenario.currency)
     currency = scenario.currency
     references = {
         "teacher_accuracy": cascade.teacher_accuracy,
@@ -259,15 +249,7 @@ def _cascade(cascade: Cascade, scenario: Scenario) -> tuple[list[Any], Sheet]:
                 ],
             )
         )
-    frame = priced.points.drop(columns=["applicable"]).assign(
-        applicable=priced.points["applicable"], best=[i == priced.best for i in range(len(priced.points))]
-    )
-    shares = ("coverage", "escalation", "system_accuracy", "cogs_to_revenue")
-    return blocks, Sheet(
-        "Cascade",
-        frame,
-        {**{c: "percent" for c in shares}, "ai_cogs": "money", "error_cost": "money", "net_ai_value": "money"},
-    )
+    return blocks, cascade_sheet(priced.points, priced.best, currency)
 
 
 # --- risk ---------------------------------------------------------------------------------------------
@@ -374,18 +356,7 @@ def risk_section(scenario: Scenario, samples: int, seed: int, tiers: pd.DataFram
                 row_keys=["tornado"] * len(bars),
             )
         )
-    sheets = [
-        Sheet(
-            "Risk percentiles",
-            pd.DataFrame([r.model_dump() for r in rows], columns=list(risk.PERCENTILE_COLUMNS)),
-            {"scenario": "text", "arm": "text", "figure": "text", "undefined": "count"},
-        ),
-        Sheet(
-            "Tornado",
-            pd.DataFrame([b.model_dump() for b in bars], columns=list(risk.TornadoRow.model_fields)),
-            {"scenario": "text", "figure": "text", "input": "text"},
-        ),
-    ]
+    sheets = risk_sheets(rows, bars, currency)
     intro = "How bad it can get, and which input decides it: the projection repeated over the inputs' ranges."
     return Section("risk", "Uncertainty: Monte Carlo percentiles and tornado", intro=intro, blocks=blocks), sheets
 
@@ -471,21 +442,7 @@ def usage_section(logs: Any) -> tuple[Section, list[Sheet]]:
                 row_keys=["price_check"] * len(checks),
             )
         )
-    features_sheet = features.drop(columns=[c for c in ("models",) if c in features.columns])
-    sheets = [
-        Sheet(
-            "Usage",
-            features_sheet,
-            {
-                "feature": "text",
-                "cost": "money",
-                "cost_per_request": "money_small",
-                "cache_hit_rate": "percent",
-                "growth_monthly": "percent",
-            },
-        ),
-        Sheet("Usage daily", daily, {"date": "text", "feature": "text", "requests": "count", "cost": "money"}),
-    ]
+    sheets = usage_sheets(features, daily, currency)
     intro = (
         "Figures measured from the team's own request logs (aueb ingest), the source of the scenario's measured "
         "inputs; "

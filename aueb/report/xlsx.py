@@ -20,6 +20,7 @@ from aueb.engine import ROW_COLUMNS
 from aueb.formats import projection_to_json, scenario_table
 from aueb.report.content import projection_formats, tier_sheet
 from aueb.report.model import DEFINITIONS, ReportContent, Sheet
+from aueb.report.units import field_unit, unit_format
 from aueb.workbook import MONEY_FORMAT, NUMBER_FORMAT, PERCENT_FORMAT, number_format
 
 _MAX_WIDTH = 60
@@ -54,28 +55,20 @@ def _is_missing(value: Any) -> bool:
     return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 
 
-def unit_format(unit: str, default: str = "number") -> str:
-    """The number format of a figure from its unit: money for currency amounts, percent for % and shares."""
-    if unit.startswith("currency") or unit.split(" ")[0].isupper() and len(unit.split(" ")[0]) == 3:
-        return "money"
-    if unit.startswith(("%", "share", "probability")):
-        return "percent"
-    if unit.startswith(("requests", "band")):
-        return "count"
-    return default
-
-
 def _write_sheet(book: xlsxwriter.Workbook, sheet: Sheet, styles: dict[str, Any]) -> None:
     page = book.add_worksheet(sheet.name, worksheet_class=_ExactWorksheet)
     widths = [len(str(c)) for c in sheet.frame.columns]
     for col, name in enumerate(sheet.frame.columns):
         page.write_string(0, col, str(name), styles["header"])
+        if sheet.units.get(name):
+            page.write_comment(0, col, f"Unit: {sheet.units[name]}", {"x_scale": 1.5, "y_scale": 0.5})
+    columns = list(sheet.frame.columns)
     for row, values in enumerate(sheet.frame.itertuples(index=False), start=1):
-        for col, (name, value) in enumerate(zip(sheet.frame.columns, values, strict=True)):
+        for col, (name, value) in enumerate(zip(columns, values, strict=True)):
             kind = sheet.formats.get(name, "number")
-            if name == "value" and "unit" in sheet.frame.columns:
-                # A figure-per-row sheet (Summary): the row's unit picks its number format.
-                kind = unit_format(str(sheet.frame.iloc[row - 1]["unit"]), kind)
+            if name in sheet.row_units:
+                # A figure-per-row sheet (Summary, Tiers, the risk percentiles): the row's unit picks the format.
+                kind = unit_format(str(values[columns.index(sheet.row_units[name])]), kind)
             if _is_missing(value):
                 continue
             if isinstance(value, bool):
@@ -149,16 +142,57 @@ def base_sheets(content: ReportContent) -> list[Sheet]:
     projection = pd.DataFrame(output["rows"], columns=list(ROW_COLUMNS))
     header, records = scenario_table([scenario])
     inputs = pd.DataFrame(records, columns=list(header))
-    input_formats = {
-        c: "text" if inputs[c].map(lambda v: isinstance(v, str)).any() else _INPUT_FORMATS[number_format(c)]
-        for c in header
-    }
+    input_units = {c: field_unit(c, scenario.currency) for c in header}
+    input_formats = {c: _input_format(c, input_units[c], inputs[c]) for c in header}
+    tiers = tier_sheet(content.projection, content.tiers)
+    tiers.insert(tiers.columns.get_loc("value") + 1, "unit", [_unit_of(m, scenario.currency) for m in tiers["metric"]])
+    tier_figures = ("value", "elite", "median_min", "median_max", "low")
     return [
-        Sheet("Summary", summary_frame, {"key": "text", "figure": "text", "unit": "text", "definition": "text"}),
-        Sheet("Projection", projection, projection_formats()),
-        Sheet("Inputs", inputs, input_formats),
-        Sheet("Tiers", tier_sheet(content.projection, content.tiers), {"value": "number", "multiplier": "number"}),
+        Sheet(
+            "Summary",
+            summary_frame,
+            {"key": "text", "figure": "text", "unit": "text", "definition": "text"},
+            row_units={"value": "unit"},
+        ),
+        Sheet("Projection", projection, projection_formats(), units=projection_units(scenario.currency)),
+        Sheet(
+            "Inputs",
+            inputs,
+            input_formats,
+            units={c: u for c, u in input_units.items() if u and (input_formats[c] != "text" or c == "currency")},
+        ),
+        Sheet(
+            "Tiers",
+            tiers,
+            {"multiplier": "number", "unit": "text"},
+            units={"multiplier": _unit_of("multiplier", scenario.currency)},
+            row_units=dict.fromkeys(tier_figures, "unit"),
+        ),
     ]
+
+
+def _unit_of(key: str, currency: str) -> str:
+    """The unit of a figure of the definitions, in the scenario's currency."""
+    return DEFINITIONS[key]["unit"].replace("currency", currency)
+
+
+def projection_units(currency: str) -> dict[str, str]:
+    """The unit of each column of the projection's rows."""
+    units = {"users": "users", "correct_outputs": "correct outputs / month"}
+    for column in ROW_COLUMNS:
+        key = "tiers" if column.endswith("_tier") else column
+        if key in DEFINITIONS:
+            units[column] = _unit_of(key, currency)
+    return units
+
+
+def _input_format(column: str, unit: str, values: pd.Series) -> str:
+    if values.map(lambda v: isinstance(v, str)).any():
+        return "text"
+    kind = _INPUT_FORMATS[number_format(column)]
+    if kind == "money":
+        return unit_format(unit, "money") if unit else "money"
+    return "count" if unit_format(unit) == "count" else kind
 
 
 def render_xlsx(content: ReportContent) -> bytes:

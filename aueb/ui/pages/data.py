@@ -5,11 +5,13 @@ from __future__ import annotations
 import streamlit as st
 
 from aueb.errors import InputError
+from aueb.finance_csv import noting_defaults
 from aueb.ui import ROUTES, files, report_download, state
 from aueb.ui.files import MAX_UPLOAD_MB, read_scenario_upload
 
 SCENARIO_UPLOAD_KEY = "ui_scenario_upload"
 PENDING = "ui_pending_scenarios"
+UPLOAD_WARNINGS = "ui_upload_warnings"
 
 
 def _load(scenario, source: str) -> None:
@@ -58,12 +60,15 @@ def data() -> None:
         )
         if uploaded is not None and st.session_state.get("ui_scenario_file") != uploaded.file_id:
             st.session_state["ui_scenario_file"] = uploaded.file_id
+            data = uploaded.getvalue()
+            st.session_state.pop(UPLOAD_WARNINGS, None)
             try:
-                found = read_scenario_upload(uploaded.name, uploaded.getvalue())
+                found, notes = noting_defaults(lambda: read_scenario_upload(uploaded.name, data))
             except InputError as exc:
                 st.session_state["ui_upload_error"] = str(exc)
             else:
                 st.session_state.pop("ui_upload_error", None)
+                st.session_state[UPLOAD_WARNINGS] = notes
                 if len(found) == 1:
                     _load(found[0], uploaded.name)
                     st.rerun()
@@ -71,8 +76,12 @@ def data() -> None:
         if uploaded is None:
             st.session_state.pop("ui_scenario_file", None)
             st.session_state.pop("ui_upload_error", None)
+            st.session_state.pop(UPLOAD_WARNINGS, None)
         if st.session_state.get("ui_upload_error"):
             st.error(st.session_state["ui_upload_error"], icon=":material/error:")
+        for note in st.session_state.get(UPLOAD_WARNINGS, []):
+            # The line `aueb project FILE` prints as `warning: ...`: the columns whose defaults were taken.
+            st.warning(note, icon=":material/warning:")
         pending = st.session_state.get(PENDING)
         if pending:
             name, scenarios = pending

@@ -5,6 +5,7 @@ Every figure comes from aueb.risk (the engine's sample axis); the page only lays
 
 from __future__ import annotations
 
+import sys
 import time
 
 import pandas as pd
@@ -12,6 +13,7 @@ import streamlit as st
 
 from aueb import formatting, risk, views
 from aueb.charts.risk import fan_chart, tornado_chart
+from aueb.errors import InputError
 from aueb.scenario import Scenario
 from aueb.ui import components, files, ranges, scenario_edits, state
 
@@ -193,7 +195,15 @@ def risk_page() -> None:
         "arm where there is a student).",
     )
     figure = "cogs_to_revenue" if chosen_figure is None else chosen_figure
-    result = analysis(scenario, samples, seed, figure)
+    try:
+        result = analysis(scenario, samples, seed, figure)
+    except InputError as exc:
+        # A range whose samples overflow: the command line's one line, and the ranges to fix it.
+        st.error(str(exc), icon=":material/error:")
+        st.subheader("Ranges of the inputs")
+        _drag_section(scenario)
+        _ranges_table(scenario)
+        return
     summary = result["summary"]
     cards(summary, cur)
     n_ranged = len(risk.ranged_inputs(scenario))
@@ -247,6 +257,11 @@ def risk_page() -> None:
             )
     st.subheader("Ranges of the inputs")
     _drag_section(scenario)
+    _ranges_table(scenario)
+
+
+def _ranges_table(scenario: Scenario) -> None:
+    """The table of every numeric input, its range turned on and edited in place, and the edits' errors."""
     st.caption(
         "Tick **Ranged** to give an input a range (it starts at -20% / +20% of the mode), then edit low, mode and "
         "high. "
@@ -292,8 +307,9 @@ def _drag_section(scenario: Scenario) -> None:
     item, ref = by_path[chosen], refs[chosen]
     spec = scenario_edits.spec(ref.model, ref.field, scenario.currency)
     r = item.range
-    top = float(spec.max_value) if spec.max_value is not None else max(r.high * 2, r.mode * 3, 1.0)
-    bottom = float(spec.min_value) if spec.min_value is not None else min(r.low * 2, 0.0)
+    largest = sys.float_info.max  # a bound near it doubled would be inf, which no slider takes
+    top = float(spec.max_value) if spec.max_value is not None else min(max(r.high * 2, r.mode * 3, 1.0), largest)
+    bottom = float(spec.min_value) if spec.min_value is not None else max(min(r.low * 2, 0.0), -largest)
     key = f"risk|drag|{chosen}|{r.low}|{r.high}"
     right.slider(
         f"{ranges.label(ref, scenario.currency)}: low and high (mode {r.mode:,.6g})",
@@ -301,7 +317,7 @@ def _drag_section(scenario: Scenario) -> None:
         max_value=top,
         value=(r.low, r.high),
         key=key,
-        step=(top - bottom) / 200,
+        step=top / 200 - bottom / 200,
         on_change=_drag,
         args=(ref.path, key),
         help="The chart and the tornado follow when you release the handle; "
