@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from aueb.cli import app
 from aueb.formats import load_scenarios
+from aueb.formatting import money
 from aueb.logs import ingest
 from aueb.logs.report import REPORT_KEYS, IngestReport
 from aueb.logs.sample import FEATURE_KEYS, FILES
@@ -212,8 +213,8 @@ def test_text_output_shows_what_caching_already_saves_per_feature_and_model(tmp_
         for line in result.stdout.splitlines()
         if line.startswith(("chat ", "draft "))
     }
-    assert rows["chat gpt-4o"] == [f"{list_cost:,.2f}", f"{actual:,.2f}", f"{list_cost - actual:,.4f}", "14.3%"]
-    assert rows["draft gpt-4o-mini"][2:] == ["0.0000", "0.0%"]
+    assert rows["chat gpt-4o"] == [money(list_cost), money(actual), money(list_cost - actual), "14.3%"]
+    assert rows["draft gpt-4o-mini"][2:] == [money(0.0), "0.0%"]
     report = IngestReport.model_validate_json((tmp_path / "r.json").read_text())
     saved = {(r.feature, r.model): r for r in report.already_saved}
     assert saved["chat", "gpt-4o"].list_cost == pytest.approx(list_cost, rel=1e-12)

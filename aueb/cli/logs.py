@@ -12,12 +12,13 @@ import typer
 from aueb.cli.base import app, err, fail, out, rich_table, write_text
 from aueb.errors import InputError
 from aueb.formats import scenario_to_json
-from aueb.formatting import amount, compact, count, pct
+from aueb.formatting import amount, compact, count, money, pct
 from aueb.logs import DEFAULT_WINDOW_HOURS, Measured, ingest
 from aueb.logs.figures import HOURS_PER_MONTH
 from aueb.logs.report import FeatureFigures
 
 FEATURES_PER_TABLE = 4
+USD = "USD"  # the price catalog's currency, the currency of every measured cost
 
 
 class LogFormat(StrEnum):
@@ -135,7 +136,7 @@ def _already_saved(measured: Measured) -> None:
     if not rows:
         return
     table = rich_table(
-        "Already saved by prompt caching and batch (USD / month): list price without them, actual, difference",
+        "Already saved by prompt caching and batch, per month: list price without them, actual, difference",
         [
             ("feature", "left"),
             ("model", "left"),
@@ -147,15 +148,17 @@ def _already_saved(measured: Measured) -> None:
     )
     for r in rows:
         share = pct(r.saved / r.list_cost) if r.list_cost else "n/a"
-        table.add_row(r.feature, r.model, amount(r.list_cost), amount(r.actual_cost), amount(r.saved), share)
+        table.add_row(
+            r.feature, r.model, money(r.list_cost, USD), money(r.actual_cost, USD), money(r.saved, USD), share
+        )
     list_total, actual_total = sum(r.list_cost for r in rows), sum(r.actual_cost for r in rows)
     saved_total = list_total - actual_total
     table.add_row(
         "all",
         "",
-        amount(list_total),
-        amount(actual_total),
-        amount(saved_total),
+        money(list_total, USD),
+        money(actual_total, USD),
+        money(saved_total, USD),
         pct(saved_total / list_total) if list_total else "n/a",
     )
     out.print(table)

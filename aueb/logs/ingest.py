@@ -95,6 +95,12 @@ def _counts(con: duckdb.DuckDBPyConnection, rejects: pd.DataFrame) -> dict:
     return counts
 
 
+def _saved(list_cost: float, actual_cost: float) -> float:
+    """list - actual, 0 where the two differ only by rounding (calls without cache reads or writes)."""
+    saved = list_cost - actual_cost
+    return 0.0 if abs(saved) <= 1e-12 * abs(list_cost) else saved
+
+
 def _locate(
     con, source: Source, feature_key: str | None, condition: str, rejects: pd.DataFrame, with_rejects: bool
 ) -> RecordRef | None:
@@ -266,7 +272,7 @@ def _measure(
                 model=r.model,
                 list_cost=float(r.list_cost),
                 actual_cost=float(r.actual_cost),
-                saved=float(r.list_cost) - float(r.actual_cost),
+                saved=_saved(float(r.list_cost), float(r.actual_cost)),
             )
             for r in aggregates.already_saved.itertuples(index=False)
         ],
