@@ -63,18 +63,34 @@ def token_cost(n_in, n_c, n_w, n_out, p_in, p_cached, p_write, p_out, n_w1h=0, p
     ) / 1e6 + p_request
 
 
-# The formula's terms in DuckDB, by token kind (a per-request price counts with the uncached input).
-COST_PARTS_SQL = {
-    "cost_input": "((r.input_tokens - r.cached_input_tokens - r.cache_write_input_tokens) * p.p_in / 1e6"
-    " + p.p_request)",
-    "cost_cached": "(r.cached_input_tokens * p.p_cached / 1e6)",
-    "cost_write": "((r.cache_write_input_tokens - r.cache_write_1h_input_tokens) * p.p_write"
-    " + r.cache_write_1h_input_tokens * p.p_write_1h) / 1e6",
-    "cost_output": "(r.output_tokens * p.p_out / 1e6)",
-}
+def cost_parts_sql(records: str = "r", prices: str = "p", requests: str | None = None) -> dict[str, str]:
+    """The formula's terms in DuckDB, by token kind, over a record `records` joined to a price row `prices` (a
+    per-request price counts with the uncached input). With `requests` (a column of the request count), the
+    record's token columns are sums over that many requests priced at the same row: the terms are then the sums
+    of the per-request terms (the formula is linear in the tokens)."""
+    r, p = records, prices
+    per_request = f"{p}.p_request" if requests is None else f"{r}.{requests} * {p}.p_request"
+    return {
+        "cost_input": f"(({r}.input_tokens - {r}.cached_input_tokens - {r}.cache_write_input_tokens) * {p}.p_in / 1e6"
+        f" + {per_request})",
+        "cost_cached": f"({r}.cached_input_tokens * {p}.p_cached / 1e6)",
+        "cost_write": f"(({r}.cache_write_input_tokens - {r}.cache_write_1h_input_tokens) * {p}.p_write"
+        f" + {r}.cache_write_1h_input_tokens * {p}.p_write_1h) / 1e6",
+        "cost_output": f"({r}.output_tokens * {p}.p_out / 1e6)",
+    }
+
+
+def list_cost_sql(records: str = "r", prices: str = "p", requests: str | None = None) -> str:
+    """The same call(s) at list prices with no prompt cache (every input token at the input price) and no batch."""
+    r, p = records, prices
+    per_request = f"{p}.p_request" if requests is None else f"{r}.{requests} * {p}.p_request"
+    return f"(({r}.input_tokens * {p}.p_in + {r}.output_tokens * {p}.p_out) / 1e6 + {per_request})"
+
+
+# The formula's terms over one record `r` and its price row `p`.
+COST_PARTS_SQL = cost_parts_sql()
 COST_SQL = "(" + " + ".join(COST_PARTS_SQL.values()) + ")"
-# The same call at list prices with no prompt cache (every input token at the input price) and no batch.
-LIST_COST_SQL = "((r.input_tokens * p.p_in + r.output_tokens * p.p_out) / 1e6 + p.p_request)"
+LIST_COST_SQL = list_cost_sql()
 
 
 def price_join_sql(records: str = "r", prices: str = "p") -> str:

@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from aueb.cli import app
 from aueb.formats import load_scenarios
+from aueb.formatting import money
 from aueb.logs import ingest
 from aueb.logs.report import REPORT_KEYS, IngestReport
 from aueb.logs.sample import FEATURE_KEYS, FILES
@@ -191,3 +192,71 @@ def test_wrong_options_are_one_line_errors(tmp_path):
     assert result.exit_code == 2 and "expects JSON Lines" in result.stderr
     result = run("ingest", str(path), "--out", str(tmp_path / "no" / "such" / "dir.json"))
     assert result.exit_code == 2 and "cannot write" in result.stderr
+
+
+def test_text_output_shows_what_caching_already_saves_per_feature_and_model(tmp_path):
+    path = tmp_path / "log.csv"
+    path.write_text(
+        "timestamp,feature,model,provider,input_tokens,cached_input_tokens,output_tokens\n"
+        "2026-01-01T00:00:00Z,chat,gpt-4o,openai,1000,400,100\n"
+        "2026-01-01T01:00:00Z,chat,gpt-4o,openai,1000,400,100\n"
+        "2026-01-01T01:00:00Z,draft,gpt-4o-mini,openai,1000,0,100\n",
+        encoding="utf-8",
+    )
+    result = run("ingest", str(path), "--report", str(tmp_path / "r.json"))
+    assert result.exit_code == 0, result.output
+    assert "Already saved by prompt caching and batch" in result.stdout
+    # gpt-4o: 2.50 in, 1.25 cached, 10 out per Mtok; 2 calls in 1 hour, scaled x730 to a month.
+    list_cost, actual = 2 * (1000 * 2.5 + 100 * 10) / 1e6 * 730, 2 * (600 * 2.5 + 400 * 1.25 + 100 * 10) / 1e6 * 730
+    rows = {
+        line.split()[0] + " " + line.split()[1]: line.split()[2:]
+        for line in result.stdout.splitlines()
+        if line.startswith(("chat ", "draft "))
+    }
+    assert rows["chat gpt-4o"] == [money(list_cost), money(actual), money(list_cost - actual), "14.3%"]
+    assert rows["draft gpt-4o-mini"][2:] == [money(0.0), "0.0%"]
+    report = IngestReport.model_validate_json((tmp_path / "r.json").read_text())
+    saved = {(r.feature, r.model): r for r in report.already_saved}
+    assert saved["chat", "gpt-4o"].list_cost == pytest.approx(list_cost, rel=1e-12)
+    assert saved["chat", "gpt-4o"].saved == pytest.approx(list_cost - actual, rel=1e-9)
+
+
+def test_future_record_is_bad_with_its_file_and_line_and_the_window_stays(tmp_path):
+    # The case: one record dated 9999-12-31 (a clock error) among 199 spread over two months.
+    path = tmp_path / "log.csv"
+    lines = [
+        f"2026-{1 + i // 100:02d}-{1 + (i % 100) * 28 // 100:02d}T10:00:00Z,chat,u{i % 7},gpt-4o,100,10\n"
+        for i in range(198)
+    ]
+    lines.insert(150, "9999-12-31T23:59:59Z,chat,u1,gpt-4o,100,10\n")
+    path.write_text(HEADER + "".join(lines), encoding="utf-8")
+    report = ingest([str(path)]).report
+    records = report.records
+    assert (records.read, records.used, records.bad) == (199, 198, 1)
+    assert records.first_bad is not None and (records.first_bad.file, records.first_bad.line) == (str(path), 152)
+    assert records.first_bad.reason == "time 9999-12-31T23:59:59Z is after the run's own time"
+    assert records.bad_by_reason == {"time after the run's own time": 1}
+    assert report.window.end.isoformat().startswith("2026-02-28T10:00")
+    # January's records before the window's start (730 hours before Feb 28) are counted and said.
+    in_window = sum(1 for line in lines if "9999" not in line and line > "2026-01-29T00:00:00Z")
+    assert records.outside_window == 198 - in_window > 0
+    result = run("ingest", str(path))
+    assert result.exit_code == 0
+    assert f"first bad {path}:152: time 9999-12-31T23:59:59Z is after the run's own time" in result.stdout
+    assert f"{records.outside_window} used records before the window" in result.stdout
+
+
+def test_truncated_gz_is_a_one_line_error_naming_the_file(tmp_path):
+    import gzip
+
+    rows = "".join(f"2026-01-01T{h % 24:02d}:{h % 60:02d}:00Z,chat,u{h},gpt-4o,{100 + h},10\n" for h in range(5000))
+    whole = gzip.compress((HEADER + rows).encode(), compresslevel=1)
+    path = tmp_path / "log.csv.gz"
+    path.write_bytes(whole[: len(whole) * 2 // 3])
+    result = run("ingest", str(path))
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip().splitlines() == [result.stderr.strip()]
+    assert result.stderr.startswith(f"error: {path}: the compressed file is truncated")
+    assert "--allow-bad" in result.stderr and "Aborted" not in result.output
+    allowed = run("ingest", str(path), "--allow-bad")
+    assert allowed.exit_code == 0 and f"read only the readable part of {path}" in allowed.stderr

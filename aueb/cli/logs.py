@@ -100,6 +100,7 @@ def render(measured: Measured) -> None:
     if records.unpriced:
         line += f"; {count(records.unpriced)} unpriced (cost 0)"
     out.print(line, highlight=False, soft_wrap=True)
+    _already_saved(measured)
     if report.anomalies:
         table = rich_table(
             "Anomalous days (cost above the previous 14 days' median + 4 x 1.4826 x MAD, and +50%)",
@@ -122,6 +123,41 @@ def render(measured: Measured) -> None:
                 "differs > 1%" if c.flagged else "ok",
             )
         out.print(table)
+
+
+def _already_saved(measured: Measured) -> None:
+    """Per feature and model: the window's model calls at list prices without prompt cache and batch, as priced,
+    and the difference (what caching and batch already save), per month."""
+    rows = measured.report.already_saved
+    if not rows:
+        return
+    table = rich_table(
+        "Already saved by prompt caching and batch, per month: list price without them, actual, difference",
+        [
+            ("feature", "left"),
+            ("model", "left"),
+            ("list", "right"),
+            ("actual", "right"),
+            ("saved", "right"),
+            ("", "right"),
+        ],
+    )
+    for r in rows:
+        share = pct(r.saved / r.list_cost) if r.list_cost else "n/a"
+        table.add_row(
+            r.feature, r.model, money(r.list_cost, USD), money(r.actual_cost, USD), money(r.saved, USD), share
+        )
+    list_total, actual_total = sum(r.list_cost for r in rows), sum(r.actual_cost for r in rows)
+    saved_total = list_total - actual_total
+    table.add_row(
+        "all",
+        "",
+        money(list_total, USD),
+        money(actual_total, USD),
+        money(saved_total, USD),
+        pct(saved_total / list_total) if list_total else "n/a",
+    )
+    out.print(table)
 
 
 @app.command("ingest")

@@ -18,7 +18,7 @@ import pandas as pd
 
 from aueb.errors import InputError
 from aueb.logs import langfuse, litellm, otel, plain_csv
-from aueb.logs.figures import CALLS_VIEW, aggregate, daily_rows
+from aueb.logs.figures import aggregate, daily_rows
 from aueb.logs.measured import MeasuredScenario, build_scenario
 from aueb.logs.pricing import ModelPrice, price_checks, price_of, register_prices
 from aueb.logs.records import connect, normalise
@@ -93,6 +93,12 @@ def _counts(con: duckdb.DuckDBPyConnection, rejects: pd.DataFrame) -> dict:
         key = str(reason).split(":")[0] if reason else "CSV row that does not fit the header"
         counts["bad"][key] = counts["bad"].get(key, 0) + 1
     return counts
+
+
+def _saved(list_cost: float, actual_cost: float) -> float:
+    """list - actual, 0 where the two differ only by rounding (calls without cache reads or writes)."""
+    saved = list_cost - actual_cost
+    return 0.0 if abs(saved) <= 1e-12 * abs(list_cost) else saved
 
 
 def _locate(
@@ -237,20 +243,9 @@ def _measure(
             details = "; ".join(dict.fromkeys(cast(str, p.problem) for p in unpriced))
             raise InputError(f"{details} ({unpriced_records} records{where}); pass --allow-unpriced to price them 0")
     register_prices(con, prices)
-    con.execute(CALLS_VIEW)
 
     step(0.8, "Aggregating")
     aggregates = aggregate(con, window_hours)
-    start = aggregates.window.start.replace(tzinfo=None)
-    outside = int(
-        con.execute("SELECT count(*) FROM records WHERE NOT bad AND NOT ignored AND ts < ?", [start]).fetchall()[0][0]
-    )
-    checks = con.execute(
-        """
-        SELECT model, sum(recorded_cost) AS recorded_cost, sum(cost) AS recomputed_cost
-        FROM calls WHERE recorded_cost IS NOT NULL AND model IS NOT NULL GROUP BY model
-        """
-    ).df()
     report = IngestReport(
         window=aggregates.window,
         records=Records(
@@ -265,20 +260,20 @@ def _measure(
             ignored_by_reason=counts["ignored"],
             merged_by_reason=counts["merged"],
             corrected_by_reason=counts["corrected"],
-            outside_window=outside,
+            outside_window=aggregates.outside_window,
             unpriced=unpriced_records,
         ),
         features=aggregates.features,
         daily=daily_rows(aggregates.daily),
         anomalies=aggregates.anomalies,
-        price_checks=price_checks(checks),
+        price_checks=price_checks(aggregates.price_totals),
         already_saved=[
             AlreadySaved(
                 feature=r.feature,
                 model=r.model,
                 list_cost=float(r.list_cost),
                 actual_cost=float(r.actual_cost),
-                saved=float(r.list_cost) - float(r.actual_cost),
+                saved=_saved(float(r.list_cost), float(r.actual_cost)),
             )
             for r in aggregates.already_saved.itertuples(index=False)
         ],

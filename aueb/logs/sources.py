@@ -263,12 +263,18 @@ def field(source: Source, *names: str) -> str:
     return found[0] if len(found) == 1 else f"coalesce({', '.join(found)})"
 
 
+def nonblank(column: str = "text") -> str:
+    """SQL: the line holds something besides spaces, i.e. `trim(column) <> ''`, but decided on the line's first 64
+    characters when they hold something (a record line), so that trim does not copy every whole line."""
+    return f"{column} IS NOT NULL AND (trim(left({column}, 64)) <> '' OR trim({column}) <> '')"
+
+
 def records_of(source: Source, numbered: bool) -> str:
     """SQL of the raw rows with `j` (the parsed JSON line, NULL when malformed) and `malformed`."""
     if source.layout == "jsonl":
         return (
             f"SELECT *, CASE WHEN json_valid(text) THEN text::JSON END AS j, NOT json_valid(text) AS malformed "
-            f"FROM ({scan(source, numbered)}) WHERE text IS NOT NULL AND trim(text) <> ''"
+            f"FROM ({scan(source, numbered)}) WHERE {nonblank()}"
         )
     return f"SELECT *, NULL::JSON AS j, false AS malformed FROM ({scan(source, numbered)})"
 
