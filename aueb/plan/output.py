@@ -1,0 +1,78 @@
+"""The savings plan's lever rows, one per lever and multiplier, ranked as ECONOMICS.md ranks them: levers with
+measured (or unchanged) quality by saving at 1x, largest first, unmeasured after; "uncertain" where P10 < 0."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from aueb.plan.inputs import LeverSpec
+
+UNCHANGED = ("caching", "batch")
+
+
+@dataclass
+class Priced:
+    """One lever, priced: figures per multiplier (in the order of `multipliers`)."""
+
+    spec: LeverSpec
+    cost_now: np.ndarray
+    cost_after: np.ndarray
+    p10: np.ndarray
+    p50: np.ndarray
+    p90: np.ndarray
+    quality_now: float | None = None
+    quality_after: float | None = None
+
+    @property
+    def measured(self) -> bool:
+        return self.spec.lever in UNCHANGED or self.quality_after is not None
+
+    @property
+    def saving(self) -> np.ndarray:
+        return np.asarray(self.cost_now - self.cost_after, dtype=float)
+
+
+def plain(params: dict[str, Any]) -> dict[str, Any]:
+    """Params as written back: a range whose ends are equal becomes its number."""
+    return {k: (v["mode"] if isinstance(v, dict) and v["low"] == v["high"] else v) for k, v in params.items()}
+
+
+def percentiles(samples: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """P10, P50, P90 along the last axis (samples)."""
+    p10, p50, p90 = np.percentile(np.atleast_2d(samples), [10, 50, 90], axis=-1)
+    return p10, p50, p90
+
+
+def lever_rows(priced: list[Priced], multipliers: tuple[float, ...]) -> list[dict[str, Any]]:
+    """Every lever at every multiplier, in rank order."""
+    one = multipliers.index(1.0) if 1.0 in multipliers else 0
+    order = sorted(range(len(priced)), key=lambda i: (not priced[i].measured, -float(priced[i].saving[one])))
+    rows = []
+    for rank, i in enumerate(order, start=1):
+        r = priced[i]
+        spec, saving = r.spec, r.saving
+        d = float(spec.params.get("one_time_cost", 0.0))
+        if spec.lever in UNCHANGED:
+            change: Any = "unchanged"
+        elif r.quality_after is None:
+            change = "unmeasured"
+        else:
+            change = r.quality_after - r.quality_now if r.quality_now is not None else r.quality_after
+        for j, m in enumerate(multipliers):
+            s = float(saving[j])
+            rows.append(
+                {
+                    "feature": spec.feature, "lever": spec.lever, "params": plain(spec.params),
+                    "proposal": spec.proposal, "multiplier": float(m),
+                    "cost_now": float(r.cost_now[j]), "cost_after": float(r.cost_after[j]), "saving_monthly": s,
+                    "saving_p10": float(r.p10[j]), "saving_p50": float(r.p50[j]), "saving_p90": float(r.p90[j]),
+                    "quality_now": r.quality_now, "quality_after": r.quality_after, "quality_change": change,
+                    "quality_measured": r.measured, "one_time_cost": d,
+                    "payback_months": d / s if s > 0 else None, "rank": rank,
+                    "uncertain": bool(r.p10[one] < 0),
+                }
+            )  # fmt: skip
+    return rows
