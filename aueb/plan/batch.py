@@ -29,7 +29,7 @@ class BatchTerms:
     checked: str
 
 
-_override: Path | None = None
+_override: dict[str, BatchTerms] | None = None
 
 
 def parse_batch_table(text: str, where: str) -> dict[str, BatchTerms]:
@@ -68,10 +68,13 @@ def parse_batch_table(text: str, where: str) -> dict[str, BatchTerms]:
 
 
 @cache
-def _read(path: str | None) -> dict[str, BatchTerms]:
-    if path is None:
-        text = resources.files("aueb.data").joinpath("batch_discounts.csv").read_text(encoding="utf-8")
-        return parse_batch_table(text, "aueb/data/batch_discounts.csv")
+def _bundled() -> dict[str, BatchTerms]:
+    text = resources.files("aueb.data").joinpath("batch_discounts.csv").read_text(encoding="utf-8")
+    return parse_batch_table(text, "aueb/data/batch_discounts.csv")
+
+
+def read_batch_table(path: str | Path) -> dict[str, BatchTerms]:
+    """A user's batch table, read and checked."""
     try:
         text = Path(path).read_text(encoding="utf-8-sig")
     except OSError as exc:
@@ -82,11 +85,10 @@ def _read(path: str | None) -> dict[str, BatchTerms]:
 def use_batch_table(path: str | Path | None) -> dict[str, BatchTerms]:
     """Price batch levers with the table at `path` from now on (None: the bundled one); returns it, checked."""
     global _override
-    table = _read(None if path is None else str(path))
-    _override = None if path is None else Path(path)
-    return table
+    _override = None if path is None else read_batch_table(path)
+    return current_table()
 
 
 def current_table() -> dict[str, BatchTerms]:
     """The table in use: the user's (use_batch_table), else the bundled one."""
-    return _read(None if _override is None else str(_override))
+    return _bundled() if _override is None else _override
