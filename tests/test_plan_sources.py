@@ -276,3 +276,16 @@ def test_bad_levers_on_a_scenario_exit_2_with_one_line(tmp_path: Path, levers: d
     assert run.exit_code == 2
     [line] = run.stderr.strip().splitlines()
     assert message in line
+
+
+def test_the_scenario_routing_point_is_the_planners_best() -> None:
+    from aueb.plan.scenario_levers import ScenarioPlan
+
+    s = load_scenarios(SAAS)[0]
+    for feature in ("Ticket triage", "Contract review"):
+        priced = plan_cascade(s, load_metrics(METRICS).cascade, feature)
+        best = priced.points.iloc[priced.best]
+        overrides, teacher, system = ScenarioPlan(s).routing(feature, str(METRICS))
+        assert overrides == {"coverage": 1.0, "escalation": best["escalation"],
+                             "quality_retention": best["quality_retention"]}  # fmt: skip
+        assert (teacher, system) == (priced.cascade.teacher_accuracy, best["system_accuracy"])

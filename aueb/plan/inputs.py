@@ -8,6 +8,7 @@ import io
 import json
 import math
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -177,13 +178,23 @@ def quality_of(path: str | None) -> tuple[float | None, float | None]:
     return m.teacher.accuracy, m.student.accuracy
 
 
+def _metrics(path: str) -> Any:
+    """A metrics file, read once while it is unchanged (the levers of many features may name the same one)."""
+    return _metrics_at(path, Path(path).stat().st_mtime_ns)
+
+
+@lru_cache(maxsize=64)
+def _metrics_at(path: str, mtime_ns: int) -> Any:
+    return load_metrics(Path(path))
+
+
 def cascade_of(path: str, feature: str) -> Cascade:
     """The measured cascade of a metrics JSON (written by `aueb cascade`) or of a per-example CSV."""
     where = f"feature {feature!r}, lever 'routing': metrics {path}"
     if _is_csv(path):
         return Cascade.measure(read_predictions(path, CONFIDENCE, STUDENT_CORRECT, TEACHER_CORRECT))
     try:
-        m = load_metrics(Path(path))
+        m = _metrics(path)
     except (MetricsError, OSError) as exc:
         raise InputError(f"{where}: {exc}") from None
     if m.cascade is None:

@@ -14,19 +14,28 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 
+from aueb.cascade import feature_inputs
 from aueb.catalog import catalog_models, lookup
-from aueb.engine import ARMS, _costs, _scenario_requests, engine_inputs, token_prices, token_unit_cost
+from aueb.engine import (
+    ARMS,
+    SELF_HOSTED,
+    _costs,
+    _feature_figures,
+    _scenario_requests,
+    engine_inputs,
+    token_prices,
+    token_unit_cost,
+)
 from aueb.errors import InputError
-from aueb.metrics import MetricsError
 from aueb.plan.inputs import MODEL_CHOICE, LeverSpec, PlanResult, cascade_of, quality_of
 from aueb.plan.output import Priced, lever_rows, percentiles, plain
 from aueb.plan.replay import batch_terms
-from aueb.planner import plan as plan_cascade
+from aueb.planner import PLAN_MULTIPLIER, best_point
 from aueb.pricing import price_row, token_cost
 from aueb.risk_samples import RangedInput, _sampled_features, _token_models, pert, ranged_inputs
 from aueb.scenario import Scenario, TokenPricing
@@ -46,6 +55,35 @@ class _State:
     columns: dict[str, Any] = field(default_factory=dict)
     arm: str = "baseline"
     changed: bool = False
+
+
+class _Column:
+    def __init__(self, values: np.ndarray) -> None:
+        self.values = values
+
+    def to_numpy(self, dtype: Any = None) -> np.ndarray:
+        return self.values if dtype is None else self.values.astype(dtype, copy=False)
+
+
+class _Frame(dict[str, np.ndarray]):
+    """The engine's feature columns as plain arrays: what aueb.engine._costs reads of a frame (`frame[name]
+    .to_numpy()`), without pandas' per-column cost, which dominates on the many small frames of a plan."""
+
+    @classmethod
+    def of(cls, frame: pd.DataFrame) -> _Frame:
+        return cls({name: frame[name].to_numpy() for name in frame.columns})
+
+    def __getitem__(self, name: str) -> _Column:  # type: ignore[override]
+        return _Column(dict.__getitem__(self, name))
+
+    def rows(self) -> int:
+        return len(dict.__getitem__(self, "users"))
+
+    def self_hosted_student(self) -> bool:
+        return bool((dict.__getitem__(self, "student_kind") == SELF_HOSTED).any())
+
+    def copy(self) -> _Frame:
+        return _Frame(dict.items(self))
 
 
 def _tokens(pricing: Any) -> tuple[dict[str, Any] | None, str | None]:
@@ -87,13 +125,6 @@ def _unit_cost(state: _State) -> Any:
     return (1 - b1) * plain_cost + b1 * batched
 
 
-def _draw(p: dict[str, Any], key: str, rng: np.random.Generator, n: int) -> Any:
-    v = p[key]
-    if n > 1 and v["low"] < v["high"]:
-        return pert(rng, np.array([v["low"]]), np.array([v["mode"]]), np.array([v["high"]]), n)[0]
-    return float(v["mode"])
-
-
 class ScenarioPlan:
     """The scenario's engine rows and, per feature, its ranged inputs: levers are priced on them."""
 
@@ -108,30 +139,54 @@ class ScenarioPlan:
         for item in inputs:
             self.inputs.setdefault(int(item.feature), []).append(item)  # type: ignore[arg-type]
         self._routing: dict[tuple[str, str], tuple[dict[str, float], float, float]] = {}
-        self._sampled: dict[int, tuple[pd.DataFrame, dict[str, Any] | None]] = {}
+        self._sampled: dict[int, tuple[_Frame, dict[str, Any] | None]] = {}
+        self._now: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
+        self._unit: dict[tuple[float, int, int], np.ndarray] = {}
+        whole = _Frame.of(self.base)
+        self.rows = [_Frame({k: v[i : i + 1] for k, v in whole.items()}) for i in range(len(self.base))]
 
     def index(self, feature: str) -> int:
         return self.names.index(feature)
 
-    def cogs(self, frame: pd.DataFrame, arm: str) -> np.ndarray:
-        """The feature's AI COGS, shaped (multiplier, row), in `arm`."""
-        c = _costs(frame, self.multipliers, self.scenario.growth, self.scenario.fixed_monthly_cost, self.requests,
-                   len(self.base))  # fmt: skip
-        return np.asarray(c.ai_cogs[:, ARMS.index(arm), :])
+    def costs(self, frame: _Frame, arm: str) -> tuple[np.ndarray, np.ndarray]:
+        """The feature's AI COGS and model-served requests, shaped (multiplier, row), in `arm`."""
+        if arm == "baseline" and frame.self_hosted_student():
+            # The baseline arm serves nothing with the student: its pricing does not matter there, so the
+            # (costly) replica sizing is skipped.
+            frame = frame.copy()
+            frame["student_kind"] = np.zeros(frame.rows())
+        c = _costs(cast(pd.DataFrame, frame), self.multipliers, self.scenario.growth, self.scenario.fixed_monthly_cost,
+                   self.requests, len(self.base))  # fmt: skip
+        a = ARMS.index(arm)
+        return np.asarray(c.ai_cogs[:, a, :]), np.asarray(c.model_served[:, a, :])
 
-    def frame(self, i: int, n: int) -> tuple[pd.DataFrame, dict[str, Any] | None, str | None]:
+    def unit_draws(self, mode: float, slot: int, n: int) -> np.ndarray:
+        """n PERT draws on [0, 1] around `mode` for the slot-th ranged input of a feature. A lever's saving depends
+        on its own feature's inputs alone, so features share these draws (per mode and slot) without changing any
+        lever's percentiles; inputs within a feature never share them."""
+        key = (round(mode, 12), slot, n)
+        if key not in self._unit:
+            rng = np.random.default_rng((self.seed, slot, len(self._unit)))
+            self._unit[key] = pert(rng, np.array([0.0]), np.array([mode]), np.array([1.0]), n)[0]
+        return self._unit[key]
+
+    def draws(self, low: float, mode: float, high: float, slot: int, n: int) -> np.ndarray | float:
+        if not n > 1 or not low < high:
+            return float(mode)
+        return low + (high - low) * self.unit_draws((mode - low) / (high - low), slot, n)
+
+    def frame(self, i: int, n: int) -> tuple[_Frame, dict[str, Any] | None, str | None]:
         """The feature's engine row (n = 1, modes) or n sampled rows, with its teacher's token figures."""
         tok, provider = _tokens(self.scenario.features[i].teacher.pricing)
         if n == 1:
-            return self.base.iloc[[i]].reset_index(drop=True), tok, provider
+            return self.rows[i], tok, provider
         if i not in self._sampled:
             items = self.inputs.get(i, [])
-            rng = np.random.default_rng((self.seed, i))
-            bounds = np.array([(x.range.low, x.range.mode, x.range.high) for x in items], dtype=float).reshape(-1, 3)
-            values = pert(rng, bounds[:, 0], bounds[:, 1], bounds[:, 2], n)
+            values = np.array([np.broadcast_to(self.draws(x.range.low, x.range.mode, x.range.high, slot, n), (n,))
+                               for slot, x in enumerate(items)]).reshape(len(items), n)  # fmt: skip
             models = {(0, role): v for (_, role), v in _token_models(self.scenario, items).items()}
             local = [dataclasses.replace(x, feature=0) for x in items]
-            frame = _sampled_features(self.base.iloc[[i]], self.scenario, local, values, models)
+            frame = _Frame.of(_sampled_features(self.base.iloc[[i]], self.scenario, local, values, models))
             if tok is not None:
                 tok = dict(tok)
                 for row, x in zip(values, items, strict=True):
@@ -142,24 +197,45 @@ class ScenarioPlan:
         return frame, tok, provider
 
     def routing(self, feature: str, path: str) -> tuple[dict[str, float], float, float]:
-        """The best operating point of the cascade in `path` for `feature`: engine overrides, A_T, Q(tau)."""
+        """The best operating point of the cascade in `path` for `feature` (aueb.planner's rule: the largest net
+        AI value at 1x among the points the scenario can hold, ties to the larger coverage): engine overrides,
+        A_T and Q(tau)."""
         if (feature, path) not in self._routing:
+            i = self.index(feature)
+            if self.scenario.features[i].student is None:
+                raise InputError(f"feature {feature!r}, lever 'routing': the feature has no student")
             cascade = cascade_of(path, feature)
+            coverage = np.array(cascade.column("coverage"))
+            system = np.array(cascade.column("system_accuracy"))
             try:
-                priced = plan_cascade(self.scenario, cascade, feature)
-            except MetricsError as exc:
-                raise InputError(f"feature {feature!r}, lever 'routing': {exc}") from None
-            if priced.best is None:
+                k, e, r = feature_inputs(coverage, system, cascade.teacher_accuracy)
+            except ValueError as exc:
+                raise InputError(f"feature {feature!r}, lever 'routing': cascade: {exc}") from None
+            variants = _Frame({name: np.repeat(v, len(k)) for name, v in self.rows[i].items()})
+            variants.update(coverage=k, escalation=e, quality_retention=r)
+            one = np.array([PLAN_MULTIPLIER])
+            c = _costs(cast(pd.DataFrame, variants), one, self.scenario.growth, self.scenario.fixed_monthly_cost,
+                       _scenario_requests(self.base, one), len(self.base))  # fmt: skip
+            figures, _ = _feature_figures(cast(pd.DataFrame, variants), c)
+            q = self.scenario.features[i].teacher.quality
+            points = pd.DataFrame({"coverage": coverage, "net_ai_value": figures["net_ai_value"][0, 1],
+                                   "applicable": (r >= 0) & (r * q <= 1)})  # fmt: skip
+            best = best_point(points)
+            if best is None:
                 raise InputError(f"feature {feature!r}, lever 'routing': no point of the cascade in {path} fits")
-            point = priced.points.iloc[priced.best]
-            overrides = {"coverage": 1.0, "escalation": float(point["escalation"]),
-                         "quality_retention": float(point["quality_retention"])}  # fmt: skip
-            self._routing[(feature, path)] = (overrides, cascade.teacher_accuracy, float(point["system_accuracy"]))
+            overrides = {"coverage": 1.0, "escalation": float(e[best]), "quality_retention": float(r[best])}
+            self._routing[(feature, path)] = (overrides, cascade.teacher_accuracy, float(system[best]))
         return self._routing[(feature, path)]
 
-    def apply(self, state: _State, spec: LeverSpec, rng: np.random.Generator, n: int) -> _State:
+    def apply(self, state: _State, spec: LeverSpec, n: int) -> _State:
         feature, p = spec.feature, spec.params
         i = self.index(feature)
+        first = len(self.inputs.get(i, []))  # the lever's draws take the slots after the feature's own inputs
+
+        def _draw(_: dict[str, Any], key: str, slot: int) -> Any:
+            v = p[key]
+            return self.draws(v["low"], v["mode"], v["high"], first + slot, n)
+
         if spec.lever in ("distillation", "routing"):
             if self.scenario.features[i].student is None:
                 raise InputError(f"feature {feature!r}, lever {spec.lever!r}: the feature has no student")
@@ -171,13 +247,13 @@ class ScenarioPlan:
             raise InputError(f"feature {feature!r}, lever {spec.lever!r}: the teacher is not priced by tokens")
         tok = dict(state.tok)
         if spec.lever == "caching":
-            c1 = _draw(p, "cached_share", rng, n)
-            w = _draw(p, "reads_per_write", rng, n)
+            c1 = _draw(p, "cached_share", 0)
+            w = _draw(p, "reads_per_write", 1)
             tok["cached_input_tokens"] = c1 * np.asarray(tok["input_tokens"])
             tok["cache_write_input_tokens"] = c1 * np.asarray(tok["input_tokens"]) / w
             return dataclasses.replace(state, tok=tok, changed=True)
         if spec.lever == "batch":
-            return dataclasses.replace(state, batch=(_draw(p, "share", rng, n), batch_terms(state.provider)),
+            return dataclasses.replace(state, batch=(_draw(p, "share", 2), batch_terms(state.provider)),
                                        changed=True)  # fmt: skip
         row = price_row(p["provider"], p["model"], None, float(np.mean(tok["input_tokens"])))
         if row is None:
@@ -186,21 +262,29 @@ class ScenarioPlan:
                    cache_write_price_per_mtok=row.p_write, output_price_per_mtok=row.p_out)  # fmt: skip
         return dataclasses.replace(state, tok=tok, provider=p["provider"], changed=True)
 
-    def price(self, specs: list[LeverSpec], n: int, seed: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    def price(self, specs: list[LeverSpec], n: int) -> tuple[np.ndarray, np.ndarray]:
         """(AI COGS now, AI COGS under the levers applied together), each shaped (multiplier, n); one feature."""
         i = self.index(specs[0].feature)
         frame, tok, provider = self.frame(i, n)
-        now = self.cogs(frame, "baseline")
-        rng = np.random.default_rng((self.seed, *seed))
+        if (i, n) not in self._now:
+            self._now[(i, n)] = self.costs(frame, "baseline")
+        now, served = self._now[(i, n)]
         state = _State(tok, provider)
         for spec in sorted(specs, key=lambda s: (*MODEL_CHOICE, "caching", "batch").index(s.lever)):
-            state = self.apply(state, spec, rng, n)
-        after = frame.copy() if (state.changed or state.columns) else frame
-        if state.changed:
-            after["teacher_unit_cost"] = np.broadcast_to(_unit_cost(state), (len(frame),))
+            state = self.apply(state, spec, n)
+        if not state.changed and not state.columns and state.arm == "baseline":
+            return now, now
+        unit = np.broadcast_to(np.asarray(_unit_cost(state), dtype=float), (frame.rows(),)) if state.changed else None
+        if n > 1 and state.arm == "baseline" and not state.columns and unit is not None:
+            # Only the teacher's price per request changed: its cost moves by model-served x the change
+            # (the engine's teacher cost, requests x unit cost), so the samples skip a second projection.
+            return now, now - served * (dict.__getitem__(frame, "teacher_unit_cost") - unit)
+        after = frame.copy()
+        if unit is not None:
+            after["teacher_unit_cost"] = unit
         for column, value in state.columns.items():
-            after[column] = value
-        return now, self.cogs(after, state.arm)
+            after[column] = np.broadcast_to(np.asarray(value, dtype=float), (frame.rows(),))
+        return now, self.costs(after, state.arm)[0]
 
     def quality(self, spec: LeverSpec) -> tuple[float | None, float | None]:
         f = self.scenario.features[self.index(spec.feature)]
@@ -226,10 +310,10 @@ def evaluate_scenario(
     sp = ScenarioPlan(scenario, samples, seed)
     mults = tuple(float(m) for m in sp.multipliers)
     priced = []
-    for j, spec in enumerate(specs):
-        now, after = sp.price([spec], 1, (j,))
+    for spec in specs:
+        now, after = sp.price([spec], 1)
         if sp.ranged(spec) and samples > 1:
-            s_now, s_after = sp.price([spec], samples, (sp.index(spec.feature), j))
+            s_now, s_after = sp.price([spec], samples)
             p10, p50, p90 = percentiles(s_now - s_after)
         else:
             p10 = p50 = p90 = (now - after)[:, 0]
@@ -237,7 +321,7 @@ def evaluate_scenario(
         priced.append(Priced(spec, now[:, 0], after[:, 0], p10, p50, p90, q_now, q_after))
     result = PlanResult(levers=lever_rows(priced, mults), proposals=any(s.proposal for s in specs))
     for feature, chosen in chosen_levers(priced).items():
-        now, after = sp.price(chosen, 1, (len(specs),))
+        now, after = sp.price(chosen, 1)
         names = [s.lever for s in sorted(chosen, key=lambda s: (*MODEL_CHOICE, "caching", "batch").index(s.lever))]
         for j, m in enumerate(mults):
             result.combined.append(
@@ -327,7 +411,7 @@ def planned_scenario(scenario: Scenario, result: PlanResult) -> Scenario:
         tok, provider = _tokens(scenario.features[i].teacher.pricing)
         state = _State(tok, provider)
         for spec in sorted(specs, key=lambda s: (*MODEL_CHOICE, "caching", "batch").index(s.lever)):
-            state = sp.apply(state, spec, np.random.default_rng(0), 1)
+            state = sp.apply(state, spec, 1)
         if state.changed and state.tok is not None:
             pricing = target["teacher"]["pricing"]
             t = state.tok
