@@ -193,7 +193,14 @@ def test_optimize_json_and_write_scenario_reproduce_the_plan(tmp_path: Path) -> 
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     plan = json.loads(out.read_text())
-    assert set(plan) == {"levers", "combined", "already_saved"}
+    assert set(plan) == {"levers", "combined", "already_saved", "waterfall"}
+    # The waterfall's bars, lever by lever in rank order, end exactly at the combined plan at every multiplier.
+    for m in (1.0, 10.0, 100.0):
+        bars = [r for r in plan["waterfall"] if r["multiplier"] == m]
+        assert sum(r["saving"] for r in bars) == pytest.approx(
+            sum(r["saving_monthly"] for r in plan["combined"] if r["multiplier"] == m), rel=1e-9
+        )
+    assert [r["label"] for r in plan["waterfall"] if r["multiplier"] == 1.0][0].startswith("support_chat")
     keys = {"feature", "lever", "params", "multiplier", "cost_now", "cost_after", "saving_monthly", "saving_p10",
             "saving_p50", "saving_p90", "quality_now", "quality_after", "quality_measured", "one_time_cost",
             "payback_months", "rank", "uncertain"}  # fmt: skip
@@ -269,6 +276,9 @@ def test_levers_on_a_scenario_at_every_multiplier(tmp_path: Path) -> None:
         mine = rows[(rows["multiplier"] == m) & (rows["arm"] == "distilled")]
         got = float(mine[mine["feature"].isin({r["feature"] for r in plan["combined"]})]["ai_cogs"].sum())
         assert got == pytest.approx(after, rel=1e-9)
+    bars = [r["saving"] for r in plan["waterfall"] if r["multiplier"] == 1.0]
+    assert len(bars) == 3 and sum(bars) == pytest.approx(sum(r["saving_monthly"] for r in plan["combined"]
+                                                             if r["multiplier"] == 1.0), rel=1e-9)  # fmt: skip
     # The unmeasured downsizing stays out of the combined plan (as on a log).
     assert {r["feature"] for r in plan["combined"]} == {"Ticket triage"}
     ranks = {r["lever"]: r["rank"] for r in plan["levers"] if r["multiplier"] == 1.0}

@@ -37,10 +37,12 @@ class PlanResult:
     levers: list[dict[str, Any]] = field(default_factory=list)
     combined: list[dict[str, Any]] = field(default_factory=list)
     already_saved: list[dict[str, Any]] = field(default_factory=list)
+    waterfall: list[dict[str, Any]] = field(default_factory=list)
     proposals: bool = False
 
     def to_json(self) -> dict[str, Any]:
-        return {"levers": self.levers, "combined": self.combined, "already_saved": self.already_saved}
+        return {"levers": self.levers, "combined": self.combined, "already_saved": self.already_saved,
+                "waterfall": self.waterfall}  # fmt: skip
 
 
 def _number(feature: str, lever: str, key: str, value: Any, share: bool) -> dict[str, float]:

@@ -12,7 +12,6 @@ calls once per corner of that basis and evaluates ranges on the basis (exact, no
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,7 +34,7 @@ from aueb.plan.inputs import (
     parse_levers,
     quality_of,
 )
-from aueb.plan.output import Priced, lever_rows, percentiles, plain
+from aueb.plan.output import Priced, lever_rows, percentiles, plain, waterfall_rows, waterfall_steps_of
 from aueb.plan.replay import Calls, price_calls
 from aueb.planner import plan as plan_cascade
 from aueb.pricing import price_row, token_cost
@@ -317,24 +316,24 @@ def evaluate(
             p10 = p50 = p90 = saving
         priced.append(Priced(spec, now, np.asarray(after), p10, p50, p90, *quality))
     result = PlanResult(levers=lever_rows(priced, tuple(float(x) for x in m)), proposals=any(s.proposal for s in specs))
-    result.combined = _combined(lp, priced)
+    _combined(lp, priced, result)
     result.already_saved = already_saved(calls)
     return result
 
 
-def _combined(lp: _LogPlan, priced: list[Priced]) -> list[dict[str, Any]]:
+def _combined(lp: _LogPlan, priced: list[Priced], result: PlanResult) -> None:
     """Per feature: the chosen levers applied together, priced once (aueb.plan.scenario_levers.chosen_levers:
-    measured or unchanged quality, the best of each lever, one model choice); an unmeasured downsizing is left out."""
+    measured or unchanged quality, the best of each lever, one model choice); an unmeasured downsizing is left out.
+    Then the waterfall of the plan, lever by lever in rank order."""
     from aueb.plan.scenario_levers import chosen_levers
 
-    plans = chosen_levers(priced)
-    out = []
+    plans = {feature: {s.lever: s for s in specs} for feature, specs in chosen_levers(priced).items()}
     for feature in lp.frames:
-        chosen = {s.lever: s for s in plans.get(feature, [])}
+        chosen = plans.get(feature, {})
         now, after = lp.now(feature), lp.combined(feature, chosen)
         names = [lever for lever in (*MODEL_CHOICE, "caching", "batch") if lever in chosen]
         for j, mult in enumerate(lp.m):
-            out.append(
+            result.combined.append(
                 {
                     "feature": feature,
                     "multiplier": float(mult),
@@ -345,7 +344,9 @@ def _combined(lp: _LogPlan, priced: list[Priced]) -> list[dict[str, Any]]:
                     "saving_monthly": float(now[j] - after[j]),
                 }
             )
-    return out
+    result.waterfall = waterfall_rows(
+        result.levers, result.combined, lambda f, names: lp.combined(f, {n: plans[f][n] for n in names})
+    )
 
 
 def already_saved(calls: Calls) -> list[dict[str, Any]]:
@@ -382,32 +383,5 @@ def waterfall_steps(
 ) -> list[tuple[str, float]]:
     """The levers the combined plan takes, in rank order, each with the saving it adds to those before it
     (so the bars run exactly from today's cost to the combined plan's, which no sum of lever rows does)."""
-    full = evaluate(calls, specs, multipliers=(multiplier,), samples=1, scenario=scenario)
-
-    def total(chosen: list[LeverSpec]) -> tuple[float, float]:
-        return plan_total(evaluate(calls, chosen, multipliers=(multiplier,), samples=1, scenario=scenario), multiplier)
-
-    return steps_of(full, total, specs, multiplier)
-
-
-def steps_of(full: PlanResult, total: Any, specs: list[LeverSpec], multiplier: float) -> list[tuple[str, float]]:
-    """Waterfall steps of a plan `full`: `total(specs)` gives (now, after) for a subset of the levers."""
-    taken = {(r["feature"], lever) for r in full.combined for lever in r["levers"]}
-    ranked = sorted(
-        (r for r in full.levers if (r["feature"], r["lever"]) in taken and r["multiplier"] == multiplier),
-        key=lambda r: r["rank"],
-    )
-    by_key = {(s.feature, s.lever, json.dumps(plain(s.params), sort_keys=True)): s for s in specs}
-    chosen = {(r["feature"], lever, json.dumps(r["params"][lever], sort_keys=True))
-              for r in full.combined if r["multiplier"] == multiplier for lever in r["levers"]}  # fmt: skip
-    before = total([])[0]
-    steps, included = [], []
-    for r in ranked:
-        key = (r["feature"], r["lever"], json.dumps(r["params"], sort_keys=True))
-        if key not in chosen or key not in by_key:
-            continue
-        included.append(by_key[key])
-        after = total(included)[1]
-        steps.append((f"{r['feature']}: {r['lever']}", before - after))
-        before = after
-    return steps
+    result = evaluate(calls, specs, multipliers=(multiplier,), samples=1, scenario=scenario)
+    return waterfall_steps_of(result.to_json(), multiplier)[1]

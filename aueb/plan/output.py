@@ -3,6 +3,7 @@ measured (or unchanged) quality by saving at 1x, largest first, unmeasured after
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -76,3 +77,43 @@ def lever_rows(priced: list[Priced], multipliers: tuple[float, ...]) -> list[dic
                 }
             )  # fmt: skip
     return rows
+
+
+def waterfall_rows(
+    levers: list[dict[str, Any]], combined: list[dict[str, Any]], cost: Callable[[str, list[str]], np.ndarray]
+) -> list[dict[str, Any]]:
+    """The waterfall from today's cost to the combined plan's: the levers the plan takes, in rank order, each with
+    the saving it adds to the levers of its feature before it (`cost(feature, levers)`: the feature's monthly cost
+    per multiplier with those levers applied together), so the bars end exactly at the combined total."""
+    multipliers = list(dict.fromkeys(r["multiplier"] for r in combined))
+    if not multipliers:
+        return []
+    taken = {(r["feature"], lever): r["params"][lever] for r in combined if r["multiplier"] == multipliers[0]
+             for lever in r["levers"]}  # fmt: skip
+    ranked = sorted(
+        {
+            (r["rank"], r["feature"], r["lever"])
+            for r in levers
+            if taken.get((r["feature"], r["lever"]), object()) == r["params"]
+        }  # fmt: skip
+    )
+    applied: dict[str, list[str]] = {}
+    before: dict[str, np.ndarray] = {}
+    rows = []
+    for _, feature, lever in ranked:
+        if feature not in before:
+            before[feature] = np.asarray(cost(feature, []))
+        applied.setdefault(feature, []).append(lever)
+        after = np.asarray(cost(feature, list(applied[feature])))
+        for j, m in enumerate(multipliers):
+            rows.append({"multiplier": m, "feature": feature, "lever": lever, "label": f"{feature}: {lever}",
+                         "saving": float(before[feature][j] - after[j])})  # fmt: skip
+        before[feature] = after
+    return rows
+
+
+def waterfall_steps_of(plan: dict[str, Any], multiplier: float = 1.0) -> tuple[float, list[tuple[str, float]]]:
+    """(today's monthly cost, [(label, saving)]) of a plan's JSON at one multiplier, for the waterfall chart."""
+    now = sum(r["cost_now"] for r in plan["combined"] if r["multiplier"] == multiplier)
+    steps = [(r["label"], r["saving"]) for r in plan.get("waterfall", []) if r["multiplier"] == multiplier]
+    return now, steps

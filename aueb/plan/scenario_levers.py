@@ -33,7 +33,7 @@ from aueb.engine import (
 )
 from aueb.errors import InputError
 from aueb.plan.inputs import MODEL_CHOICE, LeverSpec, PlanResult, cascade_of, quality_of
-from aueb.plan.output import Priced, lever_rows, percentiles, plain
+from aueb.plan.output import Priced, lever_rows, percentiles, plain, waterfall_rows
 from aueb.plan.replay import batch_terms
 from aueb.planner import PLAN_MULTIPLIER, best_point
 from aueb.pricing import price_row, token_cost
@@ -320,7 +320,8 @@ def evaluate_scenario(
         q_now, q_after = sp.quality(spec)
         priced.append(Priced(spec, now[:, 0], after[:, 0], p10, p50, p90, q_now, q_after))
     result = PlanResult(levers=lever_rows(priced, mults), proposals=any(s.proposal for s in specs))
-    for feature, chosen in chosen_levers(priced).items():
+    plans = chosen_levers(priced)
+    for feature, chosen in plans.items():
         now, after = sp.price(chosen, 1)
         names = [s.lever for s in sorted(chosen, key=lambda s: (*MODEL_CHOICE, "caching", "batch").index(s.lever))]
         for j, m in enumerate(mults):
@@ -330,6 +331,12 @@ def evaluate_scenario(
                  "cost_now": float(now[j, 0]), "cost_after": float(after[j, 0]),
                  "saving_monthly": float(now[j, 0] - after[j, 0])}
             )  # fmt: skip
+
+    def cost(feature: str, names: list[str]) -> np.ndarray:
+        specs = [s for s in plans[feature] if s.lever in names]
+        return sp.price(specs, 1)[1][:, 0] if specs else sp.price(plans[feature], 1)[0][:, 0]
+
+    result.waterfall = waterfall_rows(result.levers, result.combined, cost)
     return result
 
 
