@@ -41,6 +41,7 @@ from aueb.risk_samples import RangedInput, _sampled_features, _token_models, per
 from aueb.scenario import Scenario, TokenPricing
 
 SAMPLES = 10_000
+TEACHER_ONLY = ("caching", "batch", "downsizing")
 SEED = 20261201
 PROPOSED_CACHED_SHARE, PROPOSED_BATCH_SHARE, DEFAULT_READS_PER_WRITE = 0.5, 0.25, 10.0
 
@@ -140,7 +141,7 @@ class ScenarioPlan:
             self.inputs.setdefault(int(item.feature), []).append(item)  # type: ignore[arg-type]
         self._routing: dict[tuple[str, str], tuple[dict[str, float], float, float]] = {}
         self._sampled: dict[int, tuple[_Frame, dict[str, Any] | None]] = {}
-        self._now: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
+        self._now: dict[tuple[Any, ...], tuple[np.ndarray, np.ndarray]] = {}
         self._unit: dict[tuple[float, int, int], np.ndarray] = {}
         whole = _Frame.of(self.base)
         self.rows = [_Frame({k: v[i : i + 1] for k, v in whole.items()}) for i in range(len(self.base))]
@@ -149,7 +150,7 @@ class ScenarioPlan:
         return self.names.index(feature)
 
     def costs(self, frame: _Frame, arm: str) -> tuple[np.ndarray, np.ndarray]:
-        """The feature's AI COGS and model-served requests, shaped (multiplier, row), in `arm`."""
+        """The feature's AI COGS and model-served requests, shaped (multiplier, row), in `arm` (or "both" arms)."""
         if arm == "baseline" and frame.self_hosted_student():
             # The baseline arm serves nothing with the student: its pricing does not matter there, so the
             # (costly) replica sizing is skipped.
@@ -157,6 +158,8 @@ class ScenarioPlan:
             frame["student_kind"] = np.zeros(frame.rows())
         c = _costs(cast(pd.DataFrame, frame), self.multipliers, self.scenario.growth, self.scenario.fixed_monthly_cost,
                    self.requests, len(self.base))  # fmt: skip
+        if arm == "both":  # shaped (multiplier, arm, row)
+            return np.asarray(c.ai_cogs), np.asarray(c.model_served)
         a = ARMS.index(arm)
         return np.asarray(c.ai_cogs[:, a, :]), np.asarray(c.model_served[:, a, :])
 
@@ -166,7 +169,7 @@ class ScenarioPlan:
         lever's percentiles; inputs within a feature never share them."""
         key = (round(mode, 12), slot, n)
         if key not in self._unit:
-            rng = np.random.default_rng((self.seed, slot, len(self._unit)))
+            rng = np.random.default_rng((self.seed, slot, round(mode * 1e12)))
             self._unit[key] = pert(rng, np.array([0.0]), np.array([mode]), np.array([1.0]), n)[0]
         return self._unit[key]
 
@@ -266,12 +269,19 @@ class ScenarioPlan:
         """(AI COGS now, AI COGS under the levers applied together), each shaped (multiplier, n); one feature."""
         i = self.index(specs[0].feature)
         frame, tok, provider = self.frame(i, n)
-        if (i, n) not in self._now:
-            self._now[(i, n)] = self.costs(frame, "baseline")
-        now, served = self._now[(i, n)]
         state = _State(tok, provider)
         for spec in sorted(specs, key=lambda s: (*MODEL_CHOICE, "caching", "batch").index(s.lever)):
             state = self.apply(state, spec, n)
+        if not state.changed and not state.columns and state.arm == "distilled":
+            # The scenario's own distilled arm: one projection gives both arms.
+            if (i, n, "distilled") not in self._now:
+                cogs, served = self.costs(frame, "both")
+                self._now[(i, n)] = (cogs[:, 0], served[:, 0])
+                self._now[(i, n, "distilled")] = (cogs[:, 1], served[:, 1])
+            return self._now[(i, n)][0], self._now[(i, n, "distilled")][0]
+        if (i, n) not in self._now:
+            self._now[(i, n)] = self.costs(frame, "baseline")
+        now, served = self._now[(i, n)]
         if not state.changed and not state.columns and state.arm == "baseline":
             return now, now
         unit = np.broadcast_to(np.asarray(_unit_cost(state), dtype=float), (frame.rows(),)) if state.changed else None
@@ -309,16 +319,26 @@ def evaluate_scenario(
     """Every lever row at the scenario's multipliers (P10/P50/P90 where an input is a range), the combined plan."""
     sp = ScenarioPlan(scenario, samples, seed)
     mults = tuple(float(m) for m in sp.multipliers)
-    priced = []
-    for spec in specs:
+    # Distillation first: its projection of both arms also gives each feature's samples today.
+    order = sorted(range(len(specs)), key=lambda j: specs[j].lever != "distillation")
+    by_index: dict[int, Priced] = {}
+    for j in order:
+        spec = specs[j]
         now, after = sp.price([spec], 1)
         if sp.ranged(spec) and samples > 1:
             s_now, s_after = sp.price([spec], samples)
-            p10, p50, p90 = percentiles(s_now - s_after)
+            if spec.lever in TEACHER_ONLY:
+                # Only the teacher's price per request changes: the saving is model-served requests x that change,
+                # and requests grow as M in both growth modes, so its percentiles at M are M / M0 times those at M0.
+                scale = sp.multipliers / sp.multipliers[0]
+                p10, p50, p90 = (x * scale for x in percentiles(s_now[:1] - s_after[:1]))
+            else:
+                p10, p50, p90 = percentiles(s_now - s_after)
         else:
             p10 = p50 = p90 = (now - after)[:, 0]
         q_now, q_after = sp.quality(spec)
-        priced.append(Priced(spec, now[:, 0], after[:, 0], p10, p50, p90, q_now, q_after))
+        by_index[j] = Priced(spec, now[:, 0], after[:, 0], p10, p50, p90, q_now, q_after)
+    priced = [by_index[j] for j in range(len(specs))]
     result = PlanResult(levers=lever_rows(priced, mults), proposals=any(s.proposal for s in specs))
     plans = chosen_levers(priced)
     for feature, chosen in plans.items():
