@@ -289,3 +289,17 @@ def test_the_scenario_routing_point_is_the_planners_best() -> None:
         assert overrides == {"coverage": 1.0, "escalation": best["escalation"],
                              "quality_retention": best["quality_retention"]}  # fmt: skip
         assert (teacher, system) == (priced.cascade.teacher_accuracy, best["system_accuracy"])
+
+
+def test_a_scenario_without_levers_gets_proposals() -> None:
+    run = RUNNER.invoke(app, ["optimize", str(SAAS), "--metrics", f"Ticket triage={METRICS}", "--format", "json"])
+    assert run.exit_code == 0, run.output
+    plan = json.loads(run.stdout)
+    rows = [r for r in plan["levers"] if r["multiplier"] == 1.0]
+    assert rows and all(r["proposal"] for r in rows)
+    s = load_scenarios(SAAS)[0]
+    with_student = {f.name for f in s.features if f.student is not None}
+    assert {r["feature"] for r in rows if r["lever"] == "distillation"} == with_student
+    assert {r["feature"] for r in rows if r["lever"] == "routing"} == {"Ticket triage"}
+    token_priced = {f.name for f in s.features if f.teacher.pricing.kind == "tokens"}
+    assert {r["feature"] for r in rows if r["lever"] == "caching"} == token_priced
