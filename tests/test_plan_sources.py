@@ -303,3 +303,11 @@ def test_a_scenario_without_levers_gets_proposals() -> None:
     assert {r["feature"] for r in rows if r["lever"] == "routing"} == {"Ticket triage"}
     token_priced = {f.name for f in s.features if f.teacher.pricing.kind == "tokens"}
     assert {r["feature"] for r in rows if r["lever"] == "caching"} == token_priced
+
+
+@pytest.mark.parametrize("n", [1, 2, 7, 10_000, 10_001])
+def test_percentiles_are_numpys(n: int) -> None:
+    from aueb.plan.output import percentiles
+
+    x = np.random.default_rng(n).normal(size=(3, n))
+    assert np.array(percentiles(x)) == pytest.approx(np.percentile(x, [10, 50, 90], axis=-1), rel=1e-12, abs=1e-15)

@@ -72,7 +72,9 @@ class _Frame(dict[str, np.ndarray]):
 
     @classmethod
     def of(cls, frame: pd.DataFrame) -> _Frame:
-        return cls({name: frame[name].to_numpy() for name in frame.columns})
+        """The frame's columns (all numbers: the engine's inputs) as contiguous float arrays, in one copy."""
+        block = np.ascontiguousarray(frame.to_numpy(dtype=float).T)
+        return cls(zip(frame.columns, block, strict=True))
 
     def __getitem__(self, name: str) -> _Column:  # type: ignore[override]
         return _Column(dict.__getitem__(self, name))
@@ -85,6 +87,20 @@ class _Frame(dict[str, np.ndarray]):
 
     def copy(self) -> _Frame:
         return _Frame(dict.items(self))
+
+
+class _Table:
+    """A one-feature engine row as risk_samples._sampled_features reads its base (columns, len, [name])."""
+
+    def __init__(self, frame: _Frame) -> None:
+        self.arrays = dict(frame.items())
+        self.columns = list(self.arrays)
+
+    def __len__(self) -> int:
+        return len(next(iter(self.arrays.values())))
+
+    def __getitem__(self, name: str) -> _Column:
+        return _Column(self.arrays[name])
 
 
 def _tokens(pricing: Any) -> tuple[dict[str, Any] | None, str | None]:
@@ -189,7 +205,8 @@ class ScenarioPlan:
                                for slot, x in enumerate(items)]).reshape(len(items), n)  # fmt: skip
             models = {(0, role): v for (_, role), v in _token_models(self.scenario, items).items()}
             local = [dataclasses.replace(x, feature=0) for x in items]
-            frame = _Frame.of(_sampled_features(self.base.iloc[[i]], self.scenario, local, values, models))
+            base = cast(pd.DataFrame, _Table(self.rows[i]))
+            frame = _Frame.of(_sampled_features(base, self.scenario, local, values, models))
             if tok is not None:
                 tok = dict(tok)
                 for row, x in zip(values, items, strict=True):
