@@ -311,3 +311,16 @@ def test_percentiles_are_numpys(n: int) -> None:
 
     x = np.random.default_rng(n).normal(size=(3, n))
     assert np.array(percentiles(x)) == pytest.approx(np.percentile(x, [10, 50, 90], axis=-1), rel=1e-12, abs=1e-15)
+
+
+def test_distillation_on_a_log_with_a_ranged_coverage() -> None:
+    s = scenario({"kind": "per_request", "cost": 0.0001}).model_dump()
+    s["features"][0]["coverage"] = {"low": 0.2, "mode": 0.6, "high": 0.9}
+    result = run(calls(10), {"f": {"distillation": {}}}, Scenario.model_validate(s))
+    d = row(result, "distillation")
+    # The saving is linear and rising in k: 10·k·(TEACHER·(1 - e) - 0.0001), e = 0.25; P10 at k's 10% quantile.
+    per_k = 10 * (TEACHER * 0.75 - 0.0001)
+    a, b = 1 + 4 * 0.4 / 0.7, 1 + 4 * 0.3 / 0.7
+    for q, key in ((0.1, "saving_p10"), (0.5, "saving_p50"), (0.9, "saving_p90")):
+        assert d[key] == pytest.approx(per_k * (0.2 + 0.7 * stats.beta.ppf(q, a, b)), rel=0.02)
+    assert d["saving_monthly"] == pytest.approx(per_k * 0.6)

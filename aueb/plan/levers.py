@@ -246,6 +246,25 @@ class _LogPlan:
             self.students[key] = _student(self.scenario, spec)
         return self.students[key]
 
+    def distillation_samples(self, spec: LeverSpec, n: int, rng: np.random.Generator) -> np.ndarray | None:
+        """The distillation lever's cost per multiplier (rows) and sample (columns) where `--scenario` gives the
+        feature's coverage or escalation as a range (PERT draws); None where both are numbers."""
+        assert self.scenario is not None
+        f = next(x for x in self.scenario.features if x.name == spec.feature)
+        ranges = {k: f.ranges[k] for k in ("coverage", "escalation") if k in f.ranges and f.ranges[k].spread > 0}
+        if not ranges or n < 2:
+            return None
+        k, e = (
+            pert(rng, np.array([r.low]), np.array([r.mode]), np.array([r.high]), n)[0]
+            if (r := ranges.get(name)) is not None
+            else np.full(n, float(getattr(f, name) or 0.0))
+            for name in ("coverage", "escalation")
+        )
+        teacher = self.basis(spec.feature, None).cost() * self.scale * self.m[:, np.newaxis]
+        calls = len(self.frames[spec.feature]) * self.scale * self.m[:, np.newaxis]
+        served = student_cost(self.frames[spec.feature], self.student(spec).pricing, k * calls, self.scale)
+        return np.asarray((1 - k + e * k) * teacher + served)
+
     def now(self, feature: str) -> np.ndarray:
         return self.basis(feature, None).cost() * self.scale * self.m
 
@@ -310,8 +329,11 @@ def evaluate(
             after = lp.combined(spec.feature, {spec.lever: spec})
             quality = lp.student(spec).quality
         saving = now - after
+        spread = lp.distillation_samples(spec, samples, rng) if spec.lever == "distillation" else None
         if sampled is not None:
             p10, p50, p90 = (x * m for x in percentiles(np.atleast_1d(sampled)))
+        elif spread is not None:
+            p10, p50, p90 = percentiles(now[:, np.newaxis] - spread)
         else:
             p10 = p50 = p90 = saving
         priced.append(Priced(spec, now, np.asarray(after), p10, p50, p90, *quality))
