@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from aueb.cli import app
 from aueb.engine import project
+from aueb.errors import InputError
 from aueb.formats import load_scenarios
 from aueb.logs.report import Window
 from aueb.metrics import load_metrics
@@ -324,3 +325,25 @@ def test_distillation_on_a_log_with_a_ranged_coverage() -> None:
     for q, key in ((0.1, "saving_p10"), (0.5, "saving_p50"), (0.9, "saving_p90")):
         assert d[key] == pytest.approx(per_k * (0.2 + 0.7 * stats.beta.ppf(q, a, b)), rel=0.02)
     assert d["saving_monthly"] == pytest.approx(per_k * 0.6)
+
+
+def test_metrics_options_and_which_downsizing_a_file_measures(tmp_path: Path) -> None:
+    from aueb.plan.inputs import LeverSpec, attach_metrics, parse_metrics_options
+
+    odd = tmp_path / "run=3.json"
+    data = json.loads(METRICS.read_text())
+    data["student"]["name"] = "gpt-4o-mini, 20-shot"
+    odd.write_text(json.dumps(data))
+    assert parse_metrics_options([str(odd), f"f={odd}", f"gpt-4o={PREDICTIONS}"]) == [
+        (None, str(odd)), ("f", str(odd)), ("gpt-4o", str(PREDICTIONS))]  # fmt: skip
+
+    def downsizing(model: str) -> LeverSpec:
+        return LeverSpec("f", "downsizing", {"model": model, "provider": "openai", "one_time_cost": 0.0})
+
+    # The student named "gpt-4o-mini" measures downsizing to gpt-4o-mini, not to gpt-4o.
+    mini, big = attach_metrics([downsizing("gpt-4o-mini"), downsizing("gpt-4o")], [(None, str(odd))])
+    assert mini.params["metrics"] == str(odd) and "metrics" not in big.params
+    [big] = attach_metrics([downsizing("gpt-4o")], [("gpt-4o", str(PREDICTIONS))])
+    assert big.params["metrics"] == str(PREDICTIONS)
+    with pytest.raises(InputError, match="--metrics f=missing.json: no such file"):
+        parse_metrics_options(["f=missing.json"])

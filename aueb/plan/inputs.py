@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -208,8 +209,8 @@ def parse_metrics_options(values: list[str]) -> list[tuple[str | None, str]]:
     """`--metrics [KEY=]PATH` values as (KEY or None, PATH); KEY is a feature or a downsizing target's model."""
     out: list[tuple[str | None, str]] = []
     for value in values:
-        key, sep, path = value.rpartition("=")
-        if not sep:
+        key, sep, path = value.partition("=")
+        if not sep or Path(value).is_file():  # a file whose name holds "=" is a file, not KEY=FILE
             key, path = "", value
         if not Path(path).is_file():
             raise InputError(f"--metrics {value}: no such file {path!r}")
@@ -261,8 +262,9 @@ def attach_metrics(specs: list[LeverSpec], metrics: list[tuple[str | None, str]]
             p["metrics"] = found
         elif spec.lever == "downsizing":
             model = p["model"].lower()
+            named = re.compile(rf"(?<![\w.-]){re.escape(model)}(?![\w.-])")  # gpt-4o is not in gpt-4o-mini
             for key, path in metrics:
-                if (key or "").lower() == model or (key in (None, spec.feature) and model in _student_name(path)):
+                if (key or "").lower() == model or (key in (None, spec.feature) and named.search(_student_name(path))):
                     p["metrics"] = path
                     break
     return specs
