@@ -358,8 +358,12 @@ def evaluate_scenario(
     priced = [by_index[j] for j in range(len(specs))]
     result = PlanResult(levers=lever_rows(priced, mults), proposals=any(s.proposal for s in specs))
     plans = chosen_levers(priced)
-    for feature, chosen in plans.items():
-        now, after = sp.price(chosen, 1)
+    for feature in sp.names:  # every feature, as on a log: one without a lever in the plan stays as it is
+        chosen = plans.get(feature, [])
+        if chosen:
+            now, after = sp.price(chosen, 1)
+        else:
+            now = after = sp.costs(sp.rows[sp.index(feature)], "baseline")[0]
         names = [s.lever for s in sorted(chosen, key=lambda s: (*MODEL_CHOICE, "caching", "batch").index(s.lever))]
         for j, m in enumerate(mults):
             result.combined.append(
