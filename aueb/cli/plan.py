@@ -11,13 +11,14 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from aueb.cli.base import Format, app, emit, err, fail, rich_table, write_text
+from aueb.cli.base import Format, app, emit, err, fail, load_scenario_file, rich_table, write_text
 from aueb.errors import InputError
 from aueb.formats import scenario_to_json
 from aueb.formatting import money as _money
 from aueb.logs import DEFAULT_WINDOW_HOURS, ingest
 from aueb.plan.apply import apply_combined
-from aueb.plan.levers import PlanResult, evaluate, load_levers, propose
+from aueb.plan.inputs import PlanResult
+from aueb.plan.levers import evaluate, load_levers, propose
 from aueb.plan.replay import load_calls
 from aueb.scenario import Scenario
 
@@ -128,21 +129,24 @@ def _output(
 
 
 def _optimize_scenario(
-    path: Path, levers: Path | None, format: Format, out_path: Path | None, write_scenario: Path | None
+    path: Path,
+    levers: Path | None,
+    metrics: list[tuple[str | None, str]],
+    format: Format,
+    out_path: Path | None,
+    write_scenario: Path | None,
 ) -> None:
     """The levers on a scenario's features at every multiplier (AI COGS through the engine)."""
     from aueb.formats import load_scenarios
-    from aueb.plan.scenario_levers import combine, evaluate_scenario
+    from aueb.plan.inputs import attach_metrics
+    from aueb.plan.scenario_levers import evaluate_scenario, planned_scenario, propose_scenario
 
     try:
         scenario = load_scenarios(path)[0]
-        if levers is None:
-            raise InputError("--levers: a scenario source needs L.json (proposals are made from a log)")
-        specs = load_levers(str(levers), [f.name for f in scenario.features], on_scenario=True)
-        result = evaluate_scenario(scenario, specs)
-        planned = scenario
-        for feature in dict.fromkeys(s.feature for s in specs):
-            planned = combine(planned, [s for s in specs if s.feature == feature])[0]
+        names = [f.name for f in scenario.features]
+        specs = load_levers(str(levers), names, on_scenario=True) if levers else propose_scenario(scenario, metrics)
+        result = evaluate_scenario(scenario, attach_metrics(specs, metrics))
+        planned = planned_scenario(scenario, result) if write_scenario else None
     except InputError as exc:
         fail(str(exc))
     _output(result, format, out_path, write_scenario, planned)
@@ -153,7 +157,7 @@ def optimize_command(
     source: Annotated[
         list[str],
         typer.Argument(
-            help="Request log files or globs (anything `aueb ingest` reads), or one scenario .json (with --levers)",
+            help="Request log files or globs (anything `aueb ingest` reads), or one scenario .json",
             show_default=False,
         ),
     ],
@@ -164,25 +168,50 @@ def optimize_command(
         Path | None,
         typer.Option("--levers", help="L.json: per feature, the levers to try with their inputs (ranges allowed)"),
     ] = None,
+    scenario_file: Annotated[
+        Path | None,
+        typer.Option("--scenario", help="A scenario whose features' students price routing and distillation on a log"),
+    ] = None,
+    metrics: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--metrics",
+            help="[FEATURE=|MODEL=]FILE, repeatable: a metrics JSON or per-example CSV: routing's cascade, "
+            "a downsizing target's quality",
+        ),
+    ] = None,
+    batch_table: Annotated[
+        Path | None,
+        typer.Option("--batch-table", help="Your own batch-API table (CSV, columns as aueb/data/batch_discounts.csv)"),
+    ] = None,
     format: Annotated[Format, typer.Option("--format", "-f", help="Output format")] = Format.table,
     out_path: Annotated[Path | None, typer.Option("--out", "-o", help="Write the output to this file")] = None,
     write_scenario: Annotated[
         Path | None,
-        typer.Option(help="Write the measured scenario with the combined plan applied (JSON) for `aueb project`"),
+        typer.Option(help="Write the scenario with the combined plan applied (JSON) for `aueb project`"),
     ] = None,
     window_hours: Annotated[
         float, typer.Option(help="Hours of the window ending at the last record (730 = one month)")
     ] = DEFAULT_WINDOW_HOURS,
 ) -> None:
-    """Price every saving lever (prompt caching, batch API, a smaller model) on the log's own calls, ranked."""
+    """Price every saving lever (caching, batch, a smaller model, routing, distillation) on the same calls, ranked."""
+    from aueb.plan.batch import use_batch_table
+    from aueb.plan.inputs import attach_metrics, parse_metrics_options
+
+    try:
+        use_batch_table(batch_table)
+        measured_metrics = parse_metrics_options(metrics or [])
+    except InputError as exc:
+        fail(str(exc))
     if len(source) == 1 and Path(source[0]).suffix.lower() == ".json" and _is_scenario(Path(source[0])):
-        _optimize_scenario(Path(source[0]), levers, format, out_path, write_scenario)
+        _optimize_scenario(Path(source[0]), levers, measured_metrics, format, out_path, write_scenario)
         return
     try:
+        student_scenario = load_scenario_file(scenario_file)[0] if scenario_file is not None else None
         calls = load_calls(source, "auto", feature_key, window_hours)
         features = sorted(calls.frame["feature"].unique().tolist())
-        specs = load_levers(str(levers), features) if levers else propose(calls)
-        result = evaluate(calls, specs)
+        specs = load_levers(str(levers), features) if levers else propose(calls, measured_metrics, student_scenario)
+        result = evaluate(calls, attach_metrics(specs, measured_metrics), scenario=student_scenario)
         scenario = None
         if write_scenario:
             measured = ingest(source, "auto", feature_key, window_hours).scenario

@@ -1,8 +1,10 @@
 """The levers of the savings plan on a log, the combined plan, the ranking and what is already saved.
 
 Definitions: ECONOMICS.md, "The savings plan". Each lever re-prices the window's model calls with
-`replay.price_calls` (tokens as logged); monthly figures are window totals x the ingest scale, and a log's
-cost grows in proportion to volume, so the figure at multiplier M is M x the figure at 1x.
+`replay.price_calls` (tokens as logged); monthly figures are window totals x the ingest scale. Caching, batch and
+downsizing grow in proportion to volume (the figure at multiplier M is M x the one at 1x); routing and
+distillation serve part of the calls with the student of a scenario (`--scenario`), priced on the same calls
+(a self-hosted student is sized on its own monthly requests, so it is priced at each multiplier).
 
 A lever's cost is affine in its continuous inputs (cached share c1, 1/w, batch share b1): the plan prices the
 calls once per corner of that basis and evaluates ranges on the basis (exact, not an approximation).
@@ -10,143 +12,46 @@ calls once per corner of that basis and evaluates ranges on the basis (exact, no
 
 from __future__ import annotations
 
-import json
-import math
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from aueb.catalog import UnknownModelError, catalog_models, lookup
+from aueb.costs import token_prices
 from aueb.errors import InputError
-from aueb.metrics import MetricsError, load_metrics
+from aueb.metrics import MetricsError
+from aueb.plan.inputs import (
+    DEFAULT_READS_PER_WRITE,
+    LEVERS,
+    MODEL_CHOICE,
+    LeverSpec,
+    PlanResult,
+    cascade_file,
+    cascade_of,
+    load_levers,
+    parse_levers,
+    quality_of,
+)
+from aueb.plan.output import Priced, lever_rows, percentiles, plain, waterfall_rows, waterfall_steps_of
 from aueb.plan.replay import Calls, call_counts, price_calls
+from aueb.planner import plan as plan_cascade
 from aueb.pricing import price_row, token_cost
 from aueb.risk_samples import pert
+from aueb.scenario import PerRequestPricing, Scenario, SelfHostedPricing, TokenPricing
 
-LEVERS = ("caching", "batch", "downsizing", "routing", "distillation")
+__all__ = ["LEVERS", "LeverSpec", "PlanResult", "evaluate", "load_levers", "parse_levers", "plan_total", "propose",
+           "quality_of", "waterfall_steps"]  # fmt: skip
+
 LOG_LEVERS = ("caching", "batch", "downsizing")
-MODEL_CHOICE = ("downsizing", "routing", "distillation")
 DEFAULT_MULTIPLIERS = (1.0, 10.0, 100.0)
 # Stated defaults of the proposals made without L.json.
 PROPOSED_CACHED_SHARE = 0.5
 PROPOSED_BATCH_SHARE = 0.25
-DEFAULT_READS_PER_WRITE = 10.0
 SAMPLES = 10_000
 SEED = 20261201
-
-Number = float | dict[str, float]
-
-
-@dataclass
-class LeverSpec:
-    feature: str
-    lever: str
-    params: dict[str, Any]
-    proposal: bool = False
-
-
-def _number(feature: str, lever: str, key: str, value: Any, share: bool) -> dict[str, float]:
-    """A number or a {"low", "mode", "high"} range as a range dict; one-line errors naming feature, lever and value."""
-    where = f"feature {feature!r}, lever {lever!r}: {key}"
-    if isinstance(value, dict):
-        if set(value) != {"low", "mode", "high"}:
-            raise InputError(f'{where} {json.dumps(value)} must be a number or {{"low", "mode", "high"}}')
-        parts = {k: _number(feature, lever, key, value[k], share)["mode"] for k in ("low", "mode", "high")}
-        if not parts["low"] <= parts["mode"] <= parts["high"]:
-            raise InputError(f"{where} {json.dumps(value)} needs low <= mode <= high")
-        return parts
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise InputError(f"{where} {value!r} is not a number")
-    if share and not 0 <= value <= 1:
-        raise InputError(f"{where} {value:g} is not a share between 0 and 1")
-    if value < 0:
-        raise InputError(f"{where} {value:g} may not be negative")
-    return {"low": float(value), "mode": float(value), "high": float(value)}
-
-
-def parse_levers(data: Any, features: list[str], on_scenario: bool = False) -> list[LeverSpec]:
-    """The lever specs of an L.json document, checked: known features, levers, models; shares in [0, 1]."""
-    if not isinstance(data, dict) or not isinstance(data.get("features"), dict):
-        raise InputError('levers: expected {"features": {FEATURE: {LEVER: {...}}}}')
-    specs = []
-    for feature, levers in data["features"].items():
-        if feature not in features:
-            raise InputError(f"feature {feature!r}: not in the source (features: {', '.join(features)})")
-        if not isinstance(levers, dict):
-            raise InputError(f"feature {feature!r}: expected an object of levers, got {levers!r}")
-        for lever, params in levers.items():
-            if lever not in LEVERS:
-                raise InputError(f"feature {feature!r}, lever {lever!r}: unknown lever (levers: {', '.join(LEVERS)})")
-            if not isinstance(params, dict):
-                raise InputError(f"feature {feature!r}, lever {lever!r}: expected an object, got {params!r}")
-            specs.append(LeverSpec(feature, lever, _check(feature, lever, dict(params), on_scenario)))
-    return specs
-
-
-def _check(feature: str, lever: str, params: dict[str, Any], on_scenario: bool = False) -> dict[str, Any]:
-    known = {
-        "caching": {"cached_share", "reads_per_write", "one_time_cost"},
-        "batch": {"share", "one_time_cost"},
-        "downsizing": {"model", "provider", "metrics", "one_time_cost"},
-        "routing": {"metrics", "one_time_cost"},
-        "distillation": {"one_time_cost"},
-    }[lever]
-    for key in params:
-        if key not in known:
-            raise InputError(
-                f"feature {feature!r}, lever {lever!r}: unknown input {key!r} (inputs: {', '.join(sorted(known))})"
-            )
-    out: dict[str, Any] = {}
-    if lever == "caching":
-        if "cached_share" not in params:
-            raise InputError(f"feature {feature!r}, lever 'caching': cached_share is missing")
-        out["cached_share"] = _number(feature, lever, "cached_share", params["cached_share"], True)
-        w = _number(feature, lever, "reads_per_write", params.get("reads_per_write", DEFAULT_READS_PER_WRITE), False)
-        if w["low"] <= 0:
-            raise InputError(f"feature {feature!r}, lever 'caching': reads_per_write {w['low']:g} must be above 0")
-        out["reads_per_write"] = w
-    elif lever == "batch":
-        if "share" not in params:
-            raise InputError(f"feature {feature!r}, lever 'batch': share is missing")
-        out["share"] = _number(feature, lever, "share", params["share"], True)
-    elif lever == "downsizing":
-        model = params.get("model")
-        if not isinstance(model, str) or not model:
-            raise InputError(f"feature {feature!r}, lever 'downsizing': model {model!r} must be a catalog model name")
-        try:
-            found = lookup(model, params.get("provider"))
-        except UnknownModelError as exc:
-            raise InputError(f"feature {feature!r}, lever 'downsizing': {exc}") from None
-        out.update(model=found.model, provider=found.provider)
-        if params.get("metrics"):
-            out["metrics"] = str(params["metrics"])
-    elif lever == "routing" and on_scenario:
-        if not params.get("metrics"):
-            raise InputError(
-                f"feature {feature!r}, lever 'routing': metrics is missing (a metrics JSON with a cascade)"
-            )
-        out["metrics"] = str(params["metrics"])
-    elif lever in ("routing", "distillation") and not on_scenario:
-        raise InputError(
-            f"feature {feature!r}, lever {lever!r}: needs a scenario with a student and a cascade; "
-            "not yet priced on a log by this build"
-        )
-    out["one_time_cost"] = _number(feature, lever, "one_time_cost", params.get("one_time_cost", 0.0), False)["mode"]
-    return out
-
-
-def quality_of(path: str | None) -> tuple[float | None, float | None]:
-    """(teacher accuracy, student accuracy) of a metrics JSON, else (None, None): unmeasured."""
-    if not path:
-        return None, None
-    try:
-        m = load_metrics(Path(path))
-    except (MetricsError, OSError) as exc:
-        raise InputError(f"{path}: {exc}") from None
-    return m.teacher.accuracy, m.student.accuracy
+HOURS_PER_MONTH, SECONDS_PER_MONTH = 730.0, 2_628_000.0
 
 
 @dataclass
@@ -178,6 +83,76 @@ def _basis(frame: pd.DataFrame) -> _Basis:
     return _Basis(two(), plain, (read[0] - plain[0], read[1] - plain[1]), (write[0] - plain[0], write[1] - plain[1]))
 
 
+@dataclass
+class _Student:
+    """How a scenario's student serves part of a feature's logged calls: teacher share, student share, pricing."""
+
+    teacher_share: float  # (1 - k) + e·k of the calls still go to the teacher
+    student_share: float  # k
+    pricing: Any
+    quality: tuple[float | None, float | None]
+
+
+def _student(scenario: Scenario | None, spec: LeverSpec) -> _Student:
+    where = f"feature {spec.feature!r}, lever {spec.lever!r}"
+    if scenario is None:
+        raise InputError(f"{where}: needs --scenario S, a scenario whose feature {spec.feature!r} has a student")
+    names = [f.name for f in scenario.features]
+    if spec.feature not in names:
+        raise InputError(f"{where}: feature not in --scenario {scenario.name!r} (features: {', '.join(names)})")
+    f = scenario.features[names.index(spec.feature)]
+    if f.student is None:
+        raise InputError(f"{where}: the feature has no student in --scenario {scenario.name!r}")
+    if spec.lever == "distillation":
+        k, e, r = f.coverage or 0.0, f.escalation, f.student.quality_retention
+        q = f.teacher.quality
+        return _Student(1 - k + e * k, k, f.student.pricing, (q, q * (1 - k + e * k + (1 - e) * k * r)))
+    cascade = cascade_of(spec.params["metrics"], spec.feature)
+    try:
+        priced = plan_cascade(scenario, cascade, spec.feature)
+    except MetricsError as exc:
+        raise InputError(f"{where}: {exc}") from None
+    if priced.best is None:
+        raise InputError(f"{where}: no point of the cascade in {spec.params['metrics']} fits the feature")
+    point = priced.points.iloc[priced.best]
+    e = float(point["escalation"])
+    return _Student(e, 1.0, f.student.pricing, (cascade.teacher_accuracy, float(point["system_accuracy"])))
+
+
+def student_cost(frame: pd.DataFrame, pricing: Any, monthly_calls: np.ndarray, scale: float) -> np.ndarray:
+    """Monthly cost of the student serving all of `frame`'s calls (window x scale), at each monthly volume.
+
+    Token-priced: the logged tokens at the student's catalog model (each call's date and tier) or its own prices,
+    times (1 - b·d); per request: cost x calls; self-hosted: replicas x hourly price x 730 (ECONOMICS.md)."""
+    volume = np.asarray(monthly_calls, dtype=float)
+    base = max(float(len(frame)) * scale, 1e-300)
+    if isinstance(pricing, TokenPricing):
+        explicit = pricing.input_price_per_mtok is not None and pricing.output_price_per_mtok is not None
+        if pricing.model and not explicit:
+            found = lookup(pricing.model, pricing.provider)
+            window = float(price_calls(_with_model(frame, found.model, found.provider)).sum())
+        else:
+            p_in, p_c, p_w, p_out = token_prices(pricing)
+            n_in, n_c, n_out = (frame[c].to_numpy(dtype=float) for c in ("input_tokens", "cached_input_tokens",
+                                                                         "output_tokens"))  # fmt: skip
+            p_c, p_w = (p_in if p is None else p for p in (p_c, p_w))
+            window = float(np.sum(token_cost(n_in, n_c, _written(frame), n_out, p_in, p_c, p_w, p_out)))
+        return window * scale * (1 - pricing.batch_share * pricing.batch_discount) * volume / base
+    if isinstance(pricing, PerRequestPricing):
+        return pricing.cost * volume
+    assert isinstance(pricing, SelfHostedPricing)
+    replicas = np.ceil(volume / SECONDS_PER_MONTH * pricing.peak_to_average
+                       / (pricing.throughput_rps * pricing.utilization) - 1e-9)  # fmt: skip
+    replicas = np.maximum(replicas, pricing.min_replicas)
+    return np.where(volume > 0, replicas * pricing.hourly_price * HOURS_PER_MONTH, 0.0)
+
+
+def _written(frame: pd.DataFrame) -> np.ndarray:
+    if "cache_write_input_tokens" in frame:
+        return frame["cache_write_input_tokens"].to_numpy(dtype=float)
+    return np.zeros(len(frame))
+
+
 def _with_model(frame: pd.DataFrame, model: str, provider: str) -> pd.DataFrame:
     moved = frame.copy()
     zeros = np.zeros(len(frame), dtype=np.int8)
@@ -186,20 +161,12 @@ def _with_model(frame: pd.DataFrame, model: str, provider: str) -> pd.DataFrame:
     return moved
 
 
-@dataclass
-class PlanResult:
-    levers: list[dict[str, Any]] = field(default_factory=list)
-    combined: list[dict[str, Any]] = field(default_factory=list)
-    already_saved: list[dict[str, Any]] = field(default_factory=list)
-    proposals: bool = False
-
-    def to_json(self) -> dict[str, Any]:
-        return {"levers": self.levers, "combined": self.combined, "already_saved": self.already_saved}
-
-
-def propose(calls: Calls, metrics: list[str] | None = None) -> list[LeverSpec]:
+def propose(
+    calls: Calls, metrics: list[tuple[str | None, str]] | None = None, scenario: Scenario | None = None
+) -> list[LeverSpec]:
     """Candidates without L.json: caching and batch at the stated defaults, downsizing to the three cheapest
-    catalog models of the provider of each feature's main model, marked as proposals."""
+    catalog models of the provider of each feature's main model; distillation where `scenario` gives the feature
+    a student, routing where `--metrics` also gives it a cascade; marked as proposals."""
     specs = []
     for feature, frame in calls.frame.groupby("feature", sort=True, observed=True):
         zero = {"one_time_cost": 0.0}
@@ -208,6 +175,7 @@ def propose(calls: Calls, metrics: list[str] | None = None) -> list[LeverSpec]:
         specs.append(LeverSpec(str(feature), "caching", {"cached_share": share, "reads_per_write": w, **zero}, True))
         b = {"low": PROPOSED_BATCH_SHARE, "mode": PROPOSED_BATCH_SHARE, "high": PROPOSED_BATCH_SHARE}
         specs.append(LeverSpec(str(feature), "batch", {"share": b, **zero}, True))
+        specs += _model_proposals(str(feature), scenario, metrics or [])
         weight = call_counts(frame)
         main = weight.groupby([frame["model"], frame["provider"]], observed=True).sum().idxmax()
         try:
@@ -233,6 +201,17 @@ def propose(calls: Calls, metrics: list[str] | None = None) -> list[LeverSpec]:
     return specs
 
 
+def _model_proposals(feature: str, scenario: Scenario | None, metrics: list[tuple[str | None, str]]) -> list[LeverSpec]:
+    student = scenario is not None and any(f.name == feature and f.student is not None for f in scenario.features)
+    if not student:
+        return []
+    specs = [LeverSpec(feature, "distillation", {"one_time_cost": 0.0}, True)]
+    found = cascade_file(metrics, feature)
+    if found:
+        specs.append(LeverSpec(feature, "routing", {"metrics": found, "one_time_cost": 0.0}, True))
+    return specs
+
+
 def _draws(params: dict[str, Any], rng: np.random.Generator, n: int) -> dict[str, np.ndarray | float]:
     out: dict[str, np.ndarray | float] = {}
     for key, value in params.items():
@@ -245,150 +224,152 @@ def _mode(params: dict[str, Any], key: str) -> float:
     return float(params[key]["mode"])
 
 
+class _LogPlan:
+    """A log's calls per feature and the bases of the model choices: the levers are priced on them."""
+
+    def __init__(self, calls: Calls, multipliers: tuple[float, ...], scenario: Scenario | None) -> None:
+        self.calls, self.scale, self.scenario = calls, calls.scale, scenario
+        self.m = np.asarray(multipliers, dtype=float)
+        self.frames = {str(f): g for f, g in calls.frame.groupby("feature", sort=True, observed=True)}
+        self.bases: dict[tuple[str, str, str], _Basis] = {}
+        self.students: dict[tuple[str, str, str], _Student] = {}
+
+    def basis(self, feature: str, model: tuple[str, str] | None) -> _Basis:
+        key = (feature, *(model or ("", "")))
+        if key not in self.bases:
+            frame = self.frames[feature] if model is None else _with_model(self.frames[feature], *model)
+            self.bases[key] = _basis(frame)
+        return self.bases[key]
+
+    def student(self, spec: LeverSpec) -> _Student:
+        key = (spec.feature, spec.lever, str(spec.params.get("metrics", "")))
+        if key not in self.students:
+            self.students[key] = _student(self.scenario, spec)
+        return self.students[key]
+
+    def distillation_samples(self, spec: LeverSpec, n: int, rng: np.random.Generator) -> np.ndarray | None:
+        """The distillation lever's cost per multiplier (rows) and sample (columns) where `--scenario` gives the
+        feature's coverage or escalation as a range (PERT draws); None where both are numbers."""
+        assert self.scenario is not None
+        f = next(x for x in self.scenario.features if x.name == spec.feature)
+        ranges = {k: f.ranges[k] for k in ("coverage", "escalation") if k in f.ranges and f.ranges[k].spread > 0}
+        if not ranges or n < 2:
+            return None
+        k, e = (
+            pert(rng, np.array([r.low]), np.array([r.mode]), np.array([r.high]), n)[0]
+            if (r := ranges.get(name)) is not None
+            else np.full(n, float(getattr(f, name) or 0.0))
+            for name in ("coverage", "escalation")
+        )
+        teacher = self.basis(spec.feature, None).cost() * self.scale * self.m[:, np.newaxis]
+        calls = len(self.frames[spec.feature]) * self.scale * self.m[:, np.newaxis]
+        served = student_cost(self.frames[spec.feature], self.student(spec).pricing, k * calls, self.scale)
+        return np.asarray((1 - k + e * k) * teacher + served)
+
+    def now(self, feature: str) -> np.ndarray:
+        return self.basis(feature, None).cost() * self.scale * self.m
+
+    def combined(self, feature: str, chosen: dict[str, LeverSpec]) -> np.ndarray:
+        """Monthly cost per multiplier with the chosen levers applied together: model choice (downsizing for the
+        teacher; routing or distillation for the student's part), then caching, then batch, priced once."""
+        model = None
+        if "downsizing" in chosen:
+            p = chosen["downsizing"].params
+            model = (p["model"], p["provider"])
+        c1 = inv_w = None
+        if "caching" in chosen:
+            p = chosen["caching"].params
+            c1, inv_w = _mode(p, "cached_share"), 1 / _mode(p, "reads_per_write")
+        b1 = _mode(chosen["batch"].params, "share") if "batch" in chosen else 0.0
+        teacher = self.basis(feature, model).cost(c1, inv_w if inv_w is not None else 0.0, b1) * self.scale * self.m
+        which = next((chosen[k] for k in ("routing", "distillation") if k in chosen), None)
+        if which is None:
+            return np.asarray(teacher)
+        s = self.student(which)
+        calls = len(self.frames[feature]) * self.scale * self.m
+        served = student_cost(self.frames[feature], s.pricing, s.student_share * calls, self.scale)
+        return np.asarray(s.teacher_share * teacher + served)
+
+
 def evaluate(
     calls: Calls,
     specs: list[LeverSpec],
     multipliers: tuple[float, ...] = DEFAULT_MULTIPLIERS,
     samples: int = SAMPLES,
     seed: int = SEED,
+    scenario: Scenario | None = None,
 ) -> PlanResult:
-    """Every lever row, the combined plan per feature, the ranking and what caching and batch already save."""
+    """Every lever row, the combined plan per feature, the ranking and what caching and batch already save.
+    `scenario` gives routing and distillation their student (by feature name)."""
     rng = np.random.default_rng(seed)
-    scale = calls.scale
-    result = PlanResult(proposals=any(s.proposal for s in specs))
-    bases: dict[tuple[str, str, str], _Basis] = {}
-    rows: list[dict[str, Any]] = []
-    frames = {str(f): g for f, g in calls.frame.groupby("feature", sort=True, observed=True)}
-
-    def basis(feature: str, model: tuple[str, str] | None) -> _Basis:
-        key = (feature, *(model or ("", "")))
-        if key not in bases:
-            frame = frames[feature] if model is None else _with_model(frames[feature], *model)
-            bases[key] = _basis(frame)
-        return bases[key]
-
+    lp = _LogPlan(calls, multipliers, scenario)
+    m, scale = lp.m, lp.scale
+    priced: list[Priced] = []
     for spec in specs:
-        if spec.feature not in frames:
+        if spec.feature not in lp.frames:
             continue
-        now = basis(spec.feature, None).cost() * scale
+        now = lp.now(spec.feature)
         p = spec.params
         quality: tuple[float | None, float | None] = (None, None)
-        measured = True
         draws = _draws(p, rng, samples)
+        sampled = None
+        b = lp.basis(spec.feature, None)
         if spec.lever == "caching":
-            b = basis(spec.feature, None)
-            after = b.cost(_mode(p, "cached_share"), 1 / _mode(p, "reads_per_write")) * scale
-            sampled = None
+            after = b.cost(_mode(p, "cached_share"), 1 / _mode(p, "reads_per_write")) * scale * m
             if draws:
                 c1 = draws.get("cached_share", _mode(p, "cached_share"))
                 w = draws.get("reads_per_write", _mode(p, "reads_per_write"))
-                sampled = now - b.cost(c1, 1 / np.asarray(w)) * scale
+                sampled = now[0] / m[0] - b.cost(c1, 1 / np.asarray(w)) * scale
         elif spec.lever == "batch":
-            b = basis(spec.feature, None)
-            after = b.cost(b1=_mode(p, "share")) * scale
-            sampled = now - b.cost(b1=draws["share"]) * scale if draws else None
-        else:  # downsizing
-            after = basis(spec.feature, (p["model"], p["provider"])).cost() * scale
-            sampled = None
+            after = b.cost(b1=_mode(p, "share")) * scale * m
+            sampled = now[0] / m[0] - b.cost(b1=draws["share"]) * scale if draws else None
+        elif spec.lever == "downsizing":
+            after = lp.basis(spec.feature, (p["model"], p["provider"])).cost() * scale * m
             quality = quality_of(p.get("metrics"))
-            measured = quality[1] is not None
+        else:  # routing, distillation: the scenario's student on its share of the calls
+            after = lp.combined(spec.feature, {spec.lever: spec})
+            quality = lp.student(spec).quality
         saving = now - after
+        spread = lp.distillation_samples(spec, samples, rng) if spec.lever == "distillation" else None
         if sampled is not None:
-            p10, p50, p90 = (float(x) for x in np.percentile(np.atleast_1d(sampled), [10, 50, 90]))
+            p10, p50, p90 = (x * m for x in percentiles(np.atleast_1d(sampled)))
+        elif spread is not None:
+            p10, p50, p90 = percentiles(now[:, np.newaxis] - spread)
         else:
             p10 = p50 = p90 = saving
-        d = float(p.get("one_time_cost", 0.0))
-        rows.append(
-            dict(
-                spec=spec,
-                cost_now=now,
-                cost_after=after,
-                saving=saving,
-                p=(p10, p50, p90),
-                quality=quality,
-                measured=measured,
-                one_time_cost=d,
-            )
-        )
-
-    # Ranking: measured (or unchanged) quality first, by saving at 1x, largest first; unmeasured after.
-    order = sorted(range(len(rows)), key=lambda i: (not rows[i]["measured"], -rows[i]["saving"]))
-    rank = {i: r + 1 for r, i in enumerate(order)}
-    for i in order:
-        r = rows[i]
-        spec = r["spec"]
-        teacher, student = r["quality"]
-        unchanged = spec.lever in ("caching", "batch")
-        for m in multipliers:
-            saving = r["saving"] * m
-            result.levers.append(
-                {
-                    "feature": spec.feature,
-                    "lever": spec.lever,
-                    "params": _plain(spec.params),
-                    "proposal": spec.proposal,
-                    "multiplier": m,
-                    "cost_now": r["cost_now"] * m,
-                    "cost_after": r["cost_after"] * m,
-                    "saving_monthly": saving,
-                    "saving_p10": r["p"][0] * m,
-                    "saving_p50": r["p"][1] * m,
-                    "saving_p90": r["p"][2] * m,
-                    "quality_now": teacher,
-                    "quality_after": student,
-                    "quality_change": "unchanged"
-                    if unchanged
-                    else (student - teacher if r["measured"] else "unmeasured"),
-                    "quality_measured": r["measured"],
-                    "one_time_cost": r["one_time_cost"],
-                    "payback_months": r["one_time_cost"] / saving if saving > 0 else None,
-                    "rank": rank[i],
-                    "uncertain": r["p"][0] < 0,
-                }
-            )
-    result.combined = _combined(calls, rows, multipliers, basis, frames)
+        priced.append(Priced(spec, now, np.asarray(after), p10, p50, p90, *quality))
+    result = PlanResult(levers=lever_rows(priced, tuple(float(x) for x in m)), proposals=any(s.proposal for s in specs))
+    _combined(lp, priced, result)
     result.already_saved = already_saved(calls)
     return result
 
 
-def _combined(calls, rows, multipliers, basis, frames) -> list[dict[str, Any]]:  # noqa: ANN001
-    """Per feature: the chosen levers applied together (model choice, then caching, then batch), priced once.
-    A proposal set keeps, per lever, its best measured candidate; an unmeasured downsizing is left out."""
-    out = []
-    for feature in frames:
-        chosen: dict[str, Any] = {}
-        for r in rows:
-            spec = r["spec"]
-            if spec.feature != feature or not r["measured"] or (spec.proposal and r["saving"] <= 0):
-                continue
-            if spec.lever not in chosen or r["saving"] > chosen[spec.lever]["saving"]:
-                chosen[spec.lever] = r
-        model = None
-        if "downsizing" in chosen:
-            p = chosen["downsizing"]["spec"].params
-            model = (p["model"], p["provider"])
-        b = basis(feature, model)
-        c1 = inv_w = None
-        if "caching" in chosen:
-            p = chosen["caching"]["spec"].params
-            c1, inv_w = _mode(p, "cached_share"), 1 / _mode(p, "reads_per_write")
-        b1 = _mode(chosen["batch"]["spec"].params, "share") if "batch" in chosen else 0.0
-        now = basis(feature, None).cost() * calls.scale
-        after = (b.cost(c1, inv_w if inv_w is not None else 0.0, b1)) * calls.scale
+def _combined(lp: _LogPlan, priced: list[Priced], result: PlanResult) -> None:
+    """Per feature: the chosen levers applied together, priced once (aueb.plan.scenario_levers.chosen_levers:
+    measured or unchanged quality, the best of each lever, one model choice); an unmeasured downsizing is left out.
+    Then the waterfall of the plan, lever by lever in rank order."""
+    from aueb.plan.scenario_levers import chosen_levers
+
+    plans = {feature: {s.lever: s for s in specs} for feature, specs in chosen_levers(priced).items()}
+    for feature in lp.frames:
+        chosen = plans.get(feature, {})
+        now, after = lp.now(feature), lp.combined(feature, chosen)
         names = [lever for lever in (*MODEL_CHOICE, "caching", "batch") if lever in chosen]
-        for m in multipliers:
-            out.append(
+        for j, mult in enumerate(lp.m):
+            result.combined.append(
                 {
                     "feature": feature,
-                    "multiplier": m,
+                    "multiplier": float(mult),
                     "levers": names,
-                    "params": {lever: _plain(chosen[lever]["spec"].params) for lever in names},
-                    "cost_now": now * m,
-                    "cost_after": after * m,
-                    "saving_monthly": (now - after) * m,
+                    "params": {lever: plain(chosen[lever].params) for lever in names},
+                    "cost_now": float(now[j]),
+                    "cost_after": float(after[j]),
+                    "saving_monthly": float(now[j] - after[j]),
                 }
             )
-    return out
+    result.waterfall = waterfall_rows(
+        result.levers, result.combined, lambda f, names: lp.combined(f, {n: plans[f][n] for n in names})
+    )
 
 
 def already_saved(calls: Calls) -> list[dict[str, Any]]:
@@ -414,46 +395,16 @@ def already_saved(calls: Calls) -> list[dict[str, Any]]:
     ]
 
 
-def _plain(params: dict[str, Any]) -> dict[str, Any]:
-    """Params as written back: a range whose ends are equal becomes its number."""
-    return {k: (v["mode"] if isinstance(v, dict) and v["low"] == v["high"] else v) for k, v in params.items()}
-
-
-def load_levers(path: str, features: list[str], on_scenario: bool = False) -> list[LeverSpec]:
-    try:
-        data = json.loads(Path(path).read_text())
-    except OSError as exc:
-        raise InputError(f"--levers {path}: {exc.strerror}") from None
-    except json.JSONDecodeError as exc:
-        raise InputError(f"--levers {path}: not JSON (line {exc.lineno}: {exc.msg})") from None
-    return parse_levers(data, features, on_scenario)
-
-
 def plan_total(result: PlanResult, multiplier: float = 1.0) -> tuple[float, float]:
     """(monthly cost now, after the combined plan), summed over features at one multiplier."""
     rows = [r for r in result.combined if r["multiplier"] == multiplier]
     return sum(r["cost_now"] for r in rows), sum(r["cost_after"] for r in rows)
 
 
-def waterfall_steps(calls: Calls, specs: list[LeverSpec], multiplier: float = 1.0) -> list[tuple[str, float]]:
+def waterfall_steps(
+    calls: Calls, specs: list[LeverSpec], multiplier: float = 1.0, scenario: Scenario | None = None
+) -> list[tuple[str, float]]:
     """The levers the combined plan takes, in rank order, each with the saving it adds to those before it
     (so the bars run exactly from today's cost to the combined plan's, which no sum of lever rows does)."""
-    full = evaluate(calls, specs, multipliers=(1.0,), samples=1)
-    taken = {(r["feature"], lever) for r in full.combined for lever in r["levers"]}
-    ranked = sorted(
-        (r for r in full.levers if (r["feature"], r["lever"]) in taken),
-        key=lambda r: r["rank"],
-    )
-    chosen = {(r["feature"], r["lever"], json.dumps(r["params"], sort_keys=True)) for r in ranked}
-    by_key = {(s.feature, s.lever, json.dumps(_plain(s.params), sort_keys=True)): s for s in specs}
-    steps, before = [], plan_total(evaluate(calls, [], multipliers=(multiplier,), samples=1), multiplier)[0]
-    included: list[LeverSpec] = []
-    for r in ranked:
-        key = (r["feature"], r["lever"], json.dumps(r["params"], sort_keys=True))
-        if key not in chosen or key not in by_key:
-            continue
-        included.append(by_key[key])
-        after = plan_total(evaluate(calls, included, multipliers=(multiplier,), samples=1), multiplier)[1]
-        steps.append((f"{r['feature']}: {r['lever']}", before - after))
-        before = after
-    return steps
+    result = evaluate(calls, specs, multipliers=(multiplier,), samples=1, scenario=scenario)
+    return waterfall_steps_of(result.to_json(), multiplier)[1]

@@ -7,11 +7,9 @@ date and input-token tier, the one formula `token_cost`.
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
-from importlib import resources
 
 import numpy as np
 import pandas as pd
@@ -23,6 +21,7 @@ from aueb.logs.pricing import price_of
 from aueb.logs.records import connect, normalise
 from aueb.logs.report import Window
 from aueb.logs.sources import conventional_feature_key, open_source
+from aueb.plan.batch import BatchTerms, current_table
 from aueb.pricing import NO_LIMIT, price_table, token_cost
 
 CALL_COLUMNS = [
@@ -38,29 +37,10 @@ CALL_COLUMNS = [
 ]
 
 
-@dataclass(frozen=True)
-class BatchTerms:
-    provider: str
-    discount: float
-    stacks_with_cache: bool
-    source_url: str
-    checked: str
-
-
-@cache
 def batch_table() -> dict[str, BatchTerms]:
-    """The bundled, sourced, dated batch-API table (aueb/data/batch_discounts.csv), by catalog provider id."""
-    text = resources.files("aueb.data").joinpath("batch_discounts.csv").read_text()
-    return {
-        row["provider"]: BatchTerms(
-            row["provider"],
-            float(row["discount"]),
-            row["stacks_with_cache"].strip().lower() == "true",
-            row["source_url"],
-            row["checked"],
-        )
-        for row in csv.DictReader(text.splitlines())
-    }
+    """The sourced, dated batch-API table by catalog provider id: the bundled aueb/data/batch_discounts.csv, or the
+    user's own (`--batch-table`, aueb.plan.batch.use_batch_table)."""
+    return current_table()
 
 
 def batch_terms(provider: str | None) -> BatchTerms:

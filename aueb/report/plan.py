@@ -8,9 +8,11 @@ from typing import Any
 
 import pandas as pd
 
+from aueb.charts.plan import waterfall_chart
 from aueb.errors import InputError
 from aueb.formatting import money, months
-from aueb.report.model import Section, Sheet, Table, Text
+from aueb.plan.output import waterfall_steps_of
+from aueb.report.model import Chart, Section, Sheet, Table, Text
 
 PLAN_KEYS = ("levers", "combined", "already_saved")
 
@@ -93,11 +95,23 @@ def plan_section(plan: dict[str, Any], currency: str = "USD") -> tuple[Section, 
         ]
         + [["All features", "", money(now, currency), money(after, currency), money(now - after, currency)]],
     )
+    blocks: list[Any] = [Text(lines, "info")]
+    start, steps = waterfall_steps_of(plan, 1.0)
+    if steps:
+        blocks.append(
+            Chart(
+                "savings_waterfall",
+                waterfall_chart(start, steps, currency),
+                "ai_cogs",
+                "From today's monthly cost to the combined plan's: one bar per lever the plan takes, in rank order, "
+                "each the saving it adds to the levers before it (so the bars end at the combined total).",
+            )
+        )
     section = Section(
         "savings_plan",
         "Savings plan",
-        intro="Every lever re-prices the same logged calls; measured or unchanged quality first.",
-        blocks=[Text(lines, "info"), ranked, plan_table],
+        intro="Every lever is priced on the same requests; measured or unchanged quality first.",
+        blocks=[*blocks, ranked, plan_table],
     )
     frame = pd.DataFrame([{k: (json.dumps(v) if k == "params" else v) for k, v in r.items()} for r in plan["levers"]])
     monthly = ("cost_now", "cost_after", "saving_monthly", "saving_p10", "saving_p50", "saving_p90")
@@ -117,4 +131,15 @@ def plan_section(plan: dict[str, Any], currency: str = "USD") -> tuple[Section, 
         "multiplier": "x today's volume",
         "payback_months": "months",
     }
-    return section, [Sheet("Savings plan", frame, formats, units=units)]
+    sheets = [Sheet("Savings plan", frame, formats, units=units)]
+    if plan.get("waterfall"):
+        bars = pd.DataFrame(plan["waterfall"])[["multiplier", "label", "saving"]]
+        sheets.append(
+            Sheet(
+                "Savings waterfall",
+                bars,
+                {"multiplier": "number", "label": "text", "saving": "money_small"},
+                units={"multiplier": "x today's volume", "saving": f"{currency} / month"},
+            )
+        )
+    return section, sheets

@@ -3,6 +3,8 @@ toggles per lever, the 1x / 10x / 100x choice, "Apply to scenario" and where the
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import streamlit as st
 
@@ -11,6 +13,7 @@ from aueb.errors import InputError
 from aueb.logs import ingest
 from aueb.logs.sample import FEATURE_KEYS, FILES
 from aueb.plan.apply import apply_combined
+from aueb.plan.inputs import attach_metrics, parse_levers
 from aueb.plan.levers import LeverSpec, evaluate, plan_total, propose, waterfall_steps
 from aueb.plan.replay import Calls, load_calls
 from aueb.resources import data_path
@@ -30,6 +33,21 @@ def _source() -> tuple[list[str], str | None, str]:
 @st.cache_data(show_spinner=False)
 def _calls(files: tuple[str, ...], feature_key: str | None) -> Calls:
     return load_calls(list(files), feature_key=feature_key)
+
+
+def uploaded_levers(name: str, data: bytes, features: list[str]) -> list[LeverSpec]:
+    """The levers of an uploaded L.json, checked as `aueb optimize --levers` checks them (one-line errors naming
+    feature, lever and value)."""
+    try:
+        document = json.loads(data.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise InputError(f"{name}: not a UTF-8 text file") from None
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{name}: not JSON (line {exc.lineno}: {exc.msg})") from None
+    try:
+        return attach_metrics(parse_levers(document, features), [])
+    except InputError as exc:
+        raise InputError(f"{name}: {exc}") from None
 
 
 def _checklist(calls: Calls) -> list[tuple[str, bool]]:
@@ -55,16 +73,40 @@ def savings() -> None:
     except InputError as exc:
         st.error(str(exc))
         return
-    st.caption(
-        f"Every lever re-prices the model calls of {label} (the last 730 hours, tokens as logged). "
-        "The levers are proposals at stated defaults (caching 50% of input at 10 reads per write, batch 25% of calls, "
-        "the three cheapest models of the same provider); `aueb optimize --levers L.json` sets your own."
+    features = sorted(str(f) for f in calls.frame["feature"].unique())
+    upload = st.file_uploader(
+        "Your levers (L.json)",
+        type=["json"],
+        key="ui_savings_levers",
+        help='{"features": {FEATURE: {LEVER: {...}}}}, as `aueb optimize --levers` reads it; routing and distillation '
+        "take the students of the current scenario",
     )
+    specs, mine = propose(calls), False
+    if upload is not None:
+        try:
+            specs, mine = uploaded_levers(upload.name, upload.getvalue(), features), True
+        except InputError as exc:
+            st.error(str(exc))
+    student = state.scenario() if any(s.lever in ("routing", "distillation") for s in specs) else None
+    if mine:
+        st.caption(
+            f"Every lever re-prices the model calls of {label} (the last 730 hours, tokens as logged), with the "
+            f"levers of {upload.name if upload is not None else 'L.json'}."
+        )
+    else:
+        st.caption(
+            f"Every lever re-prices the model calls of {label} (the last 730 hours, tokens as logged). The levers are "
+            "proposals at stated defaults (caching 50% of input at 10 reads per write, batch 25% of calls, the three "
+            "cheapest models of the same provider); upload an L.json (or `aueb optimize --levers L.json`) for yours."
+        )
     multiplier = float(
         st.radio("Volume", [1, 10, 100], format_func=lambda m: f"{m}x", horizontal=True, key="ui_savings_multiplier")
     )
-    specs = propose(calls)
-    result = evaluate(calls, specs, multipliers=(1.0, 10.0, 100.0), samples=1)
+    try:
+        result = evaluate(calls, specs, multipliers=(1.0, 10.0, 100.0), samples=1, scenario=student)
+    except InputError as exc:
+        st.error(str(exc))
+        return
     taken = {(r["feature"], lever) for r in result.combined for lever in r["levers"]}
     st.subheader("Levers in the plan")
     kept: list[LeverSpec] = []
@@ -74,13 +116,14 @@ def savings() -> None:
             f"{spec.feature}: {spec.lever}", value=True, key=f"ui_savings_{spec.feature}_{spec.lever}"
         ):
             kept.append(spec)
-    chosen = evaluate(calls, kept, multipliers=(multiplier,), samples=1)
+    chosen = evaluate(calls, kept, multipliers=(multiplier,), samples=1, scenario=student)
     now, after = plan_total(chosen, multiplier)
     left, middle, right = st.columns(3)
     left.metric("AI COGS today (USD / month)", f"${now:,.2f}")
     middle.metric("After the combined plan (USD / month)", f"${after:,.2f}")
     right.metric("Monthly saving (USD)", f"${now - after:,.2f}")
-    st.plotly_chart(waterfall_chart(now, waterfall_steps(calls, kept, multiplier)), use_container_width=True)
+    steps = waterfall_steps(calls, kept, multiplier, scenario=student)
+    st.plotly_chart(waterfall_chart(now, steps), use_container_width=True)
 
     st.subheader("Every lever, ranked")
     rows = pd.DataFrame([r for r in result.levers if r["multiplier"] == multiplier])
@@ -122,7 +165,7 @@ def savings() -> None:
             measured = ingest(files, feature_key=feature_key).scenario
             if measured.scenario is None:
                 raise InputError("; ".join(measured.notes))
-            plan = [r for r in evaluate(calls, kept, multipliers=(1.0,), samples=1).combined]
+            plan = [r for r in evaluate(calls, kept, multipliers=(1.0,), samples=1, scenario=student).combined]
             state.set_scenario(
                 apply_combined(measured.scenario, plan), notice="The savings plan is now the current scenario."
             )
