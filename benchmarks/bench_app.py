@@ -11,6 +11,8 @@ Run: .venv/bin/python benchmarks/bench_app.py [--reruns 10] [--renders 5] [--bas
   own server, all started together and rendered in turns (overview, empty, one chart, overview, ...), so a
   change of the machine's load falls on all of them; it prints the Overview's ratio to the one-chart page
   (target: at most 1.2x), the ratio of the medians and the median of the per-turn ratios.
+  Each page's line also gives the CPU time its server and Chromium used per render (from /proc): unlike the
+  wall time, it changes little with the machine's load, and says on which side the time goes.
 Last line: rerun_ms_median=<x> first_render_ms=<y> [one_chart_ms=<z> ratio_one_chart=<r>]
 """
 
@@ -70,8 +72,47 @@ def bench_rerun(reruns: int) -> tuple[float, list[float]]:
     return statistics.median(times), times
 
 
-def bench_first_render(renders: int, baseline: bool) -> dict[str, list[float]]:
-    """Milliseconds of each first render, by page: the Overview, and with baseline the two baseline pages."""
+def _cpu_ms() -> dict[int, tuple[str, float]]:
+    """CPU time (user + system, ms) used so far by each of this process's descendants of a kind we time:
+    "server" (the streamlit processes) or "browser" (Chromium's); from /proc, so empty where there is none."""
+    tick = os.sysconf("SC_CLK_TCK")
+    parents: dict[int, int] = {}
+    kinds: dict[int, tuple[str, float]] = {}
+    for entry in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = entry.read_text()
+        except OSError:
+            continue
+        name, fields = text[text.index("(") + 1 : text.rindex(")")], text[text.rindex(")") + 2 :].split()
+        pid = int(entry.parent.name)
+        parents[pid] = int(fields[1])
+        kind = "server" if name.startswith("python") else "browser" if name.startswith("chrom") else ""
+        if kind:
+            kinds[pid] = (kind, (int(fields[11]) + int(fields[12])) * 1000 / tick)
+    mine = {}
+    for pid, used in kinds.items():
+        ancestor = parents.get(pid)
+        while ancestor is not None and ancestor not in (0, os.getpid()):
+            ancestor = parents.get(ancestor)
+        if ancestor == os.getpid():
+            mine[pid] = used
+    return mine
+
+
+def _cpu_used(before: dict[int, tuple[str, float]], after: dict[int, tuple[str, float]]) -> dict[str, float]:
+    """CPU ms by kind between two readings, over the processes alive at the second (a process that ended
+    in between, such as the renderer of the context closed before, is left out)."""
+    used: dict[str, float] = {}
+    for pid, (kind, ms) in after.items():
+        used[kind] = used.get(kind, 0.0) + ms - before.get(pid, (kind, 0.0))[1]
+    return used
+
+
+def bench_first_render(
+    renders: int, baseline: bool
+) -> tuple[dict[str, list[float]], dict[str, dict[str, list[float]]]]:
+    """Milliseconds of each first render, by page (the Overview, and with baseline the two baseline pages),
+    and the CPU milliseconds the servers and Chromium used during each."""
     from playwright.sync_api import sync_playwright
 
     with ExitStack() as stack:
@@ -86,6 +127,7 @@ def bench_first_render(renders: int, baseline: bool) -> dict[str, list[float]]:
                     charts,
                 )
         times: dict[str, list[float]] = {name: [] for name in pages}
+        cpu: dict[str, dict[str, list[float]]] = {name: {"server": [], "browser": []} for name in pages}
         with sync_playwright() as p:
             browser = launch(p)
             try:
@@ -93,15 +135,17 @@ def bench_first_render(renders: int, baseline: bool) -> dict[str, list[float]]:
                     for name, (url, charts) in pages.items():
                         context = browser.new_context(viewport={"width": 1440, "height": 1200})  # a fresh cache
                         page = context.new_page()
-                        start = time.perf_counter()
+                        before, start = _cpu_ms(), time.perf_counter()
                         page.goto(url)
                         page.wait_for_selector(READY, timeout=120_000)
                         page.wait_for_function(DRAWN, arg=charts, timeout=120_000)
                         times[name].append((time.perf_counter() - start) * 1000)
+                        for kind, ms in _cpu_used(before, _cpu_ms()).items():
+                            cpu[name][kind].append(ms)
                         context.close()
             finally:
                 browser.close()
-        return times
+        return times, cpu
 
 
 def main() -> None:
@@ -124,12 +168,13 @@ def main() -> None:
         f"rerun after an input change (Edit scenario page, AppTest): median {rerun:.0f} ms, all "
         f"{[round(t) for t in reruns]}"
     )
-    times = bench_first_render(args.renders, args.baseline)
+    times, cpu = bench_first_render(args.renders, args.baseline)
     first = statistics.median(times[OVERVIEW])
     for name, all_times in times.items():
+        used = ", ".join(f"{kind} {statistics.median(ms):.0f}" for kind, ms in cpu[name].items() if ms)
         print(
             f"first render in Chromium, {name}: median {statistics.median(all_times):.0f} ms, "
-            f"all {[round(t) for t in all_times]}"
+            f"all {[round(t) for t in all_times]}; CPU ms (median): {used or 'n/a'}"
         )
     last = f"rerun_ms_median={rerun:.0f} first_render_ms={first:.0f}"
     if args.baseline:
