@@ -23,7 +23,7 @@ from aueb.engine import Projection, project
 from aueb.scenario import Scenario
 from aueb.ui import components, state
 
-_SHOWN = 64  # scenarios whose projection and figures are kept (each a few hundred kB)
+_SHOWN = 64  # the scenarios whose projection and figures are kept (a full cache drops its oldest entry)
 
 
 @st.cache_resource(show_spinner=False, max_entries=_SHOWN)
@@ -33,13 +33,13 @@ def _projection(key: str, _scenario: Scenario) -> Projection:
 
 
 @st.cache_resource(show_spinner=False, max_entries=_SHOWN)
-def _cogs_chart(key: str, _projection: Projection) -> go.Figure:
-    return charts.cogs_to_revenue_chart(_projection.rows, state.tiers())
+def _cogs_chart(key: str, _result: Projection) -> go.Figure:
+    return charts.cogs_to_revenue_chart(_result.rows, state.tiers())
 
 
 @st.cache_resource(show_spinner=False, max_entries=4 * _SHOWN)
-def _tier_chart(key: str, multiplier: float, _projection: Projection, currency: str) -> go.Figure:
-    positions = views.tier_positions(_projection.rows, multiplier)
+def _tier_chart(key: str, multiplier: float, _result: Projection, currency: str) -> go.Figure:
+    positions = views.tier_positions(_result.rows, multiplier)
     return charts.tier_strip_chart(positions, state.tiers(), currency)
 
 
