@@ -1,14 +1,19 @@
 """Dashboard speed: the server-side rerun after an input change, and the first render in a browser.
 
-Run: .venv/bin/python benchmarks/bench_app.py [--reruns 10] [--renders 3]
+Run: .venv/bin/python benchmarks/bench_app.py [--reruns 10] [--renders 5] [--baseline]
 - rerun: AppTest on the Edit scenario page of the default scenario; the teacher's price per request
   is changed each time (so the engine projects a new scenario), and the whole page is rerun.
   Median of --reruns after two warm-up runs. Target: under 300 ms.
 - first render: `streamlit run app.py` on a loopback port; Debian's Chromium (Playwright) opens the
   overview in a fresh browser context each time; time from navigation to the readiness signal with
-  every plotly chart drawn. Median of --renders.
-  --baseline also times an empty Streamlit page and a page with one plotly chart, for context.
-Last line: rerun_ms_median=<x> first_render_ms=<y>
+  every plotly chart drawn. Median of --renders (the first of them on a server that has just started).
+  --baseline also times an empty Streamlit page and a page with one plotly chart the same way, each on its
+  own server, all started together and rendered in turns (overview, empty, one chart, overview, ...), so a
+  change of the machine's load falls on all of them; it prints the Overview's ratio to the one-chart page
+  (target: at most 1.2x), the ratio of the medians and the median of the per-turn ratios.
+  Each page's line also gives the CPU time its server and Chromium used per render (from /proc): unlike the
+  wall time, it changes little with the machine's load, and says on which side the time goes.
+Last line: rerun_ms_median=<x> first_render_ms=<y> [one_chart_ms=<z> ratio_one_chart=<r>]
 """
 
 from __future__ import annotations
@@ -16,38 +21,36 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
+from contextlib import ExitStack
 from pathlib import Path
 
+from aueb.report.pdf import launch
+from aueb.ui.server import serve
+
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+
 READY = '[data-testid="stApp"][data-test-script-state="notRunning"]'
-CHARTS_DRAWN = """() => {
-    const charts = document.querySelectorAll('[data-testid="stPlotlyChart"]');
-    return charts.length > 0 && Array.from(charts).every(c => c.querySelector('.main-svg'))
+# Every plotly chart drawn (at least one, on the dashboard) and no element still waiting for its code.
+DRAWN = """(charts) => {
+    const drawn = Array.from(document.querySelectorAll('[data-testid="stPlotlyChart"]'));
+    return drawn.length >= charts && drawn.every(c => c.querySelector('.main-svg'))
         && document.querySelectorAll('[data-testid="stSkeleton"]').length === 0;
 }"""
-
-
-DRAWN = """() => document.querySelectorAll('[data-testid="stSkeleton"]').length === 0
-    && Array.from(document.querySelectorAll('[data-testid="stPlotlyChart"]')).every(c =>
-        c.querySelector('.main-svg'))"""
+OVERVIEW = "the Overview"
+EMPTY = "an empty Streamlit page"
+ONE_CHART = "a page with one plotly chart"
+# Each baseline page, and the number of plotly charts it draws.
+BASELINES = {
+    EMPTY: ("import streamlit as st\nst.title('hello')\n", 0),
+    ONE_CHART: (
+        "import plotly.graph_objects as go\nimport streamlit as st\nst.title('hello')\n"
+        "st.plotly_chart(go.Figure(go.Bar(x=[1, 2], y=[1, 2])))\n",
+        1,
+    ),
+}
 
 
 def bench_rerun(reruns: int) -> tuple[float, list[float]]:
@@ -69,74 +72,80 @@ def bench_rerun(reruns: int) -> tuple[float, list[float]]:
     return statistics.median(times), times
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def _cpu_ms() -> dict[int, tuple[str, float]]:
+    """CPU time (user + system, ms) used so far by each of this process's descendants of a kind we time:
+    "server" (the streamlit processes) or "browser" (Chromium's); from /proc, so empty where there is none."""
+    tick = os.sysconf("SC_CLK_TCK")
+    parents: dict[int, int] = {}
+    kinds: dict[int, tuple[str, float]] = {}
+    for entry in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = entry.read_text()
+        except OSError:
+            continue
+        name, fields = text[text.index("(") + 1 : text.rindex(")")], text[text.rindex(")") + 2 :].split()
+        pid = int(entry.parent.name)
+        parents[pid] = int(fields[1])
+        kind = "server" if name.startswith("python") else "browser" if name.startswith("chrom") else ""
+        if kind:
+            kinds[pid] = (kind, (int(fields[11]) + int(fields[12])) * 1000 / tick)
+    mine = {}
+    for pid, used in kinds.items():
+        ancestor = parents.get(pid)
+        while ancestor is not None and ancestor not in (0, os.getpid()):
+            ancestor = parents.get(ancestor)
+        if ancestor == os.getpid():
+            mine[pid] = used
+    return mine
 
 
-BASELINES = {
-    "an empty Streamlit page": "import streamlit as st\nst.title('hello')\n",
-    "a page with one plotly chart": "import plotly.graph_objects as go\nimport streamlit as st\nst.title('hello')\n"
-    "st.plotly_chart(go.Figure(go.Bar(x=[1, 2], y=[1, 2])))\n",
-}
+def _cpu_used(before: dict[int, tuple[str, float]], after: dict[int, tuple[str, float]]) -> dict[str, float]:
+    """CPU ms by kind between two readings, over the processes alive at the second (a process that ended
+    in between, such as the renderer of the context closed before, is left out)."""
+    used: dict[str, float] = {}
+    for pid, (kind, ms) in after.items():
+        used[kind] = used.get(kind, 0.0) + ms - before.get(pid, (kind, 0.0))[1]
+    return used
 
 
-def bench_first_render(renders: int, script: str = "app.py", cwd: Path = ROOT) -> tuple[float, list[float]]:
+def bench_first_render(
+    renders: int, baseline: bool
+) -> tuple[dict[str, list[float]], dict[str, dict[str, list[float]]]]:
+    """Milliseconds of each first render, by page (the Overview, and with baseline the two baseline pages),
+    and the CPU milliseconds the servers and Chromium used during each."""
     from playwright.sync_api import sync_playwright
 
-    port = _free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            script,
-            "--server.port",
-            str(port),
-            "--server.headless",
-            "true",
-            "--server.address",
-            "127.0.0.1",
-            "--server.fileWatcherType",
-            "none",
-            "--browser.gatherUsageStats",
-            "false",
-        ],
-        cwd=cwd,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}_stcore/health", timeout=2) as response:
-                    if response.read() == b"ok":
-                        break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit("streamlit did not start") from None
-                time.sleep(0.3)
-        times = []
+    with ExitStack() as stack:
+        pages = {OVERVIEW: (stack.enter_context(serve("app.py", ROOT, "--server.fileWatcherType", "none")), 1)}
+        if baseline:
+            folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+            for name, (code, charts) in BASELINES.items():
+                script = folder / f"baseline_{len(pages)}.py"
+                script.write_text(code)
+                pages[name] = (
+                    stack.enter_context(serve(script.name, folder, "--server.fileWatcherType", "none")),
+                    charts,
+                )
+        times: dict[str, list[float]] = {name: [] for name in pages}
+        cpu: dict[str, dict[str, list[float]]] = {name: {"server": [], "browser": []} for name in pages}
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            for _ in range(renders):
-                context = browser.new_context(viewport={"width": 1440, "height": 1200})  # a fresh cache each time
-                page = context.new_page()
-                start = time.perf_counter()
-                page.goto(url)
-                page.wait_for_selector(READY, timeout=120_000)
-                page.wait_for_function(CHARTS_DRAWN if script == "app.py" else DRAWN, timeout=120_000)
-                times.append((time.perf_counter() - start) * 1000)
-                context.close()
-            browser.close()
-        return statistics.median(times), times
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+            browser = launch(p)
+            try:
+                for _ in range(renders):
+                    for name, (url, charts) in pages.items():
+                        context = browser.new_context(viewport={"width": 1440, "height": 1200})  # a fresh cache
+                        page = context.new_page()
+                        before, start = _cpu_ms(), time.perf_counter()
+                        page.goto(url)
+                        page.wait_for_selector(READY, timeout=120_000)
+                        page.wait_for_function(DRAWN, arg=charts, timeout=120_000)
+                        times[name].append((time.perf_counter() - start) * 1000)
+                        for kind, ms in _cpu_used(before, _cpu_ms()).items():
+                            cpu[name][kind].append(ms)
+                        context.close()
+            finally:
+                browser.close()
+        return times, cpu
 
 
 def main() -> None:
@@ -144,7 +153,9 @@ def main() -> None:
     parser.add_argument("--reruns", type=int, default=10)
     parser.add_argument("--renders", type=int, default=5)
     parser.add_argument(
-        "--baseline", action="store_true", help="also time an empty Streamlit page and a one-chart page, for context"
+        "--baseline",
+        action="store_true",
+        help="also time an empty Streamlit page and a one-chart page, in turns with the Overview, and print the ratio",
     )
     args = parser.parse_args()
     os.chdir(ROOT)
@@ -157,18 +168,25 @@ def main() -> None:
         f"rerun after an input change (Edit scenario page, AppTest): median {rerun:.0f} ms, all "
         f"{[round(t) for t in reruns]}"
     )
-    first, firsts = bench_first_render(args.renders)
-    print(
-        f"first render in Chromium (navigation to ready, charts drawn): median {first:.0f} ms, all "
-        f"{[round(t) for t in firsts]}"
-    )
+    times, cpu = bench_first_render(args.renders, args.baseline)
+    first = statistics.median(times[OVERVIEW])
+    for name, all_times in times.items():
+        used = ", ".join(f"{kind} {statistics.median(ms):.0f}" for kind, ms in cpu[name].items() if ms)
+        print(
+            f"first render in Chromium, {name}: median {statistics.median(all_times):.0f} ms, "
+            f"all {[round(t) for t in all_times]}; CPU ms (median): {used or 'n/a'}"
+        )
+    last = f"rerun_ms_median={rerun:.0f} first_render_ms={first:.0f}"
     if args.baseline:
-        with tempfile.TemporaryDirectory() as folder:
-            for name, code in BASELINES.items():
-                (Path(folder) / "baseline.py").write_text(code)
-                median, all_times = bench_first_render(args.renders, "baseline.py", Path(folder))
-                print(f"baseline, {name}: median {median:.0f} ms, all {[round(t) for t in all_times]}")
-    print(f"rerun_ms_median={rerun:.0f} first_render_ms={first:.0f}")
+        one = statistics.median(times[ONE_CHART])
+        turns = [o / c for o, c in zip(times[OVERVIEW], times[ONE_CHART], strict=True)]
+        print(
+            f"the Overview against the one-chart page: {first / one:.2f}x (medians), "
+            f"per turn {[round(r, 2) for r in turns]}, median {statistics.median(turns):.2f}x; "
+            f"load {os.getloadavg()[0]:.2f} at the end"
+        )
+        last += f" one_chart_ms={one:.0f} ratio_one_chart={first / one:.2f}"
+    print(last)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 from html import escape
+from typing import Any
 
 from aueb.report.html import render_html
 from aueb.report.model import ReportContent
@@ -54,6 +55,12 @@ def chromium_path() -> str:
     )
 
 
+def launch(playwright: Any, executable: str | None = None) -> Any:
+    """Chromium under Playwright with the flags this project prints and tests with (never `playwright install`):
+    `executable`, else chromium_path(). Also the dashboard benchmark's browser."""
+    return playwright.chromium.launch(executable_path=executable or chromium_path(), args=CHROMIUM_ARGS)
+
+
 def _footer(name: str) -> str:
     return (
         '<div style="width:100%;font-size:8px;color:#4b5563;padding:0 14mm;display:flex;justify-content:space-between;'
@@ -80,7 +87,7 @@ def render_pdf(content: ReportContent, paper: str = "a4") -> bytes:
     column_px = round((width_mm - 2 * MARGIN_MM) / 25.4 * 96 / PRINT_SCALE)
     html = render_html(content, responsive=False)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        browser = launch(playwright, executable)
         try:
             page = browser.new_page(viewport={"width": column_px, "height": 1100})
             page.emulate_media(media="print")

@@ -5,18 +5,59 @@ before the verdict, cards and table are written. The browser thus receives the c
 loading its plotly code (the largest part of a first render) while the rest of the page arrives.
 The industry bands' explanation is a static table (st.table) rather than the interactive grid,
 whose code would be another large download on the first render.
+
+The projection and the two figures are shared by every session that shows the same scenario
+(st.cache_resource keyed by the scenario's JSON, and the picked multiplier for the tier strips): a new
+session on the example scenario, or a return to this page, sends its deltas without an engine call or a
+figure build. They are read, never changed (pandas copy-on-write; st.plotly_chart copies the figure).
 """
 
 from __future__ import annotations
 
+import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from aueb import charts, views
+from aueb.engine import Projection, project
+from aueb.scenario import Scenario
 from aueb.ui import components, state
+
+_SHOWN = 64  # the scenarios whose projection and figures are kept (a full cache drops its oldest entry)
+
+
+@st.cache_resource(show_spinner=False, max_entries=_SHOWN)
+def _projection(key: str, _scenario: Scenario) -> Projection:
+    """The engine's projection of the scenario whose JSON is `key`, with the tier table of state.tiers()."""
+    return project(_scenario, tiers=state.tiers())
+
+
+@st.cache_resource(show_spinner=False, max_entries=_SHOWN)
+def _cogs_chart(key: str, _result: Projection) -> go.Figure:
+    return charts.cogs_to_revenue_chart(_result.rows, state.tiers())
+
+
+@st.cache_resource(show_spinner=False, max_entries=4 * _SHOWN)
+def _tier_chart(key: str, multiplier: float, _result: Projection, currency: str) -> go.Figure:
+    positions = views.tier_positions(_result.rows, multiplier)
+    return charts.tier_strip_chart(positions, state.tiers(), currency)
+
+
+@st.cache_resource(show_spinner=False)
+def _bands_table() -> pd.DataFrame:
+    """What the industry bands mean: the tier table's label, direction and source, by metric."""
+    table = (
+        state.tiers()
+        .loc[:, ["label", "better", "source"]]
+        .rename(columns={"label": "Metric", "better": "Better when", "source": "Source"})
+    )
+    return table.set_index("Metric")
 
 
 def overview() -> None:
-    scenario, projection = state.scenario(), state.projection()
+    scenario = state.scenario()
+    key = scenario.model_dump_json()
+    projection = _projection(key, scenario)
     st.title(scenario.name)
     growth = "users grow" if scenario.growth == "users" else "usage per user grows"
     n = len(scenario.features)
@@ -32,13 +73,10 @@ def overview() -> None:
     bands = st.expander("What the industry bands mean")
     # The charts first (see the module's docstring), then the figures above them.
     with left:
-        components.plot(charts.cogs_to_revenue_chart(projection.rows, state.tiers()), "chart_cogs_revenue")
+        components.plot(_cogs_chart(key, projection), "chart_cogs_revenue")
     with right:
         m = components.multiplier_picker("ui_tier_multiplier", list(scenario.multipliers), "Tier positions at")
-        components.plot(
-            charts.tier_strip_chart(views.tier_positions(projection.rows, m), state.tiers(), scenario.currency),
-            "chart_tiers",
-        )
+        components.plot(_tier_chart(key, m, projection, scenario.currency), "chart_tiers")
     with verdict:
         components.verdict(projection, scenario)
     with cards:
@@ -46,9 +84,4 @@ def overview() -> None:
     with headline:
         components.headline_table(projection, scenario)
     with bands:
-        table = (
-            state.tiers()
-            .loc[:, ["label", "better", "source"]]
-            .rename(columns={"label": "Metric", "better": "Better when", "source": "Source"})
-        )
-        st.table(table.set_index("Metric"))
+        st.table(_bands_table())
