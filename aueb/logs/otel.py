@@ -21,7 +21,7 @@ part of the cache writes is the Anthropic SDK's anthropic.usage.cache_creation.e
 
 from __future__ import annotations
 
-from aueb.logs.sources import Source, scan, sql_text
+from aueb.logs.sources import Source, nonblank, scan, sql_text
 
 _VALUE = '{"stringValue": "VARCHAR", "intValue": "VARCHAR", "doubleValue": "VARCHAR", "boolValue": "VARCHAR"}'
 _ATTRIBUTES = f'[{{"key": "VARCHAR", "value": {_VALUE}}}]'
@@ -75,7 +75,7 @@ def raw_sql(source: Source, feature_key: str | None, numbered: bool = False) -> 
             SELECT file, line, text, traces, traces IS NULL OR traces.resourceSpans IS NULL AS bad
             FROM (
                 SELECT file, line, text, try(json_transform(text, '{STRUCTURE}')) AS traces
-                FROM ({scan(source, numbered)}) WHERE text IS NOT NULL AND trim(text) <> ''
+                FROM ({scan(source, numbered)}) WHERE {nonblank()}
             )
         )
     """
@@ -138,18 +138,30 @@ def raw_sql(source: Source, feature_key: str | None, numbered: bool = False) -> 
         SELECT trace_id, span_id, arg_max(feature, depth) AS feature, arg_max(user_id, depth) AS user_id
         FROM walk GROUP BY trace_id, span_id
     ),
-    calls AS (
+    repeated AS (
+        -- (trace, response id) of the model spans that share their response id with another span of their trace
+        SELECT trace_id, response_id FROM spans
+        WHERE ignored IS NULL AND NOT bad AND response_id IS NOT NULL AND trace_id IS NOT NULL
+        GROUP BY ALL HAVING count(*) > 1
+    ),
+    flagged AS NOT MATERIALIZED (
         SELECT s.*, i.feature AS feature_inherited, i.user_id AS user_inherited,
-            CASE WHEN s.ignored IS NULL AND NOT s.bad AND s.response_id IS NOT NULL AND s.trace_id IS NOT NULL THEN
-                row_number() OVER (
-                    PARTITION BY s.trace_id, s.response_id, s.ignored IS NULL AND NOT s.bad
-                    ORDER BY (s.input_raw IS NOT NULL)::INT + (s.output_raw IS NOT NULL)::INT + (s.cached_text IS NOT
-                        NULL)::INT
-                        + (s.cache_write_text IS NOT NULL)::INT + (s.cache_write_1h_text IS NOT NULL)::INT
-                        + (s.reasoning_text IS NOT NULL)::INT DESC,
-                        s.span_id, s.file, s.line
-                ) END AS duplicate_rank
+            s.ignored IS NULL AND NOT s.bad AND r.trace_id IS NOT NULL AS ranked
         FROM spans s LEFT JOIN inherited i ON i.trace_id = s.trace_id AND i.span_id = s.span_id
+            LEFT JOIN repeated r ON r.trace_id = s.trace_id AND r.response_id = s.response_id
+    ),
+    calls AS (
+        -- Only those spans are ranked (the one with the most usage detail first); the others are unique.
+        SELECT * EXCLUDE (ranked), NULL::BIGINT AS duplicate_rank FROM flagged WHERE NOT ranked
+        UNION ALL
+        SELECT * EXCLUDE (ranked), row_number() OVER (
+                PARTITION BY trace_id, response_id
+                ORDER BY (input_raw IS NOT NULL)::INT + (output_raw IS NOT NULL)::INT + (cached_text IS NOT NULL)::INT
+                    + (cache_write_text IS NOT NULL)::INT + (cache_write_1h_text IS NOT NULL)::INT
+                    + (reasoning_text IS NOT NULL)::INT DESC,
+                    span_id, file, line
+            ) AS duplicate_rank
+        FROM flagged WHERE ranked
     )
     SELECT file, line, ignored,
         CASE WHEN duplicate_rank > 1 THEN 'span with the gen_ai.response.id of another span of its trace' END AS merged,
