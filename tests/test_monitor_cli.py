@@ -48,6 +48,11 @@ def _totals(state: Path):
         ).fetchall()
         alerts = con.execute("SELECT rule, feature, period, model FROM alerts ORDER BY ALL").fetchall()
         files = con.execute('SELECT path, "offset", records FROM files ORDER BY ALL').fetchall()
+        # The totals each cycle keeps (what alerts, /metrics and the dashboard read) are the usage summed.
+        kept = (
+            "day, feature, model, sum(requests), sum(calls), sum(input_tokens), sum(output_tokens), round(sum(cost), 9)"
+        )
+        assert con.execute(f"SELECT {kept} FROM totals GROUP BY ALL ORDER BY ALL").fetchall() == usage
         return usage, alerts, files
     finally:
         con.close()
@@ -78,6 +83,23 @@ def test_reads_only_what_is_new_and_raises_each_alert_once(tmp_path):
         (a["rule"], a["feature"], a["period"])
         for a in map(json.loads, (x for x in reference.stdout.splitlines() if x.startswith("{")))
     )
+
+
+def test_a_state_without_totals_gets_them_from_its_usage(tmp_path):
+    log = tmp_path / "requests.csv"
+    _write(log, ROWS)
+    con = st.open_state(tmp_path / "s")
+    st.cycle(con, [str(log)], None, {}, None, False)
+    before = st.daily(con)
+    con.execute("DROP TABLE totals")  # as a state written before the totals were kept
+    con.execute("DELETE FROM meta WHERE key = 'totals'")
+    con.close()
+    con = st.open_state(tmp_path / "s")
+    rebuilt = st.daily(con)
+    con.close()
+    assert len(before) > 1
+    pd.testing.assert_frame_equal(rebuilt, before)
+    _totals(tmp_path / "s")  # and they are the usage summed
 
 
 def test_truncation_is_detected_and_said(tmp_path):

@@ -197,3 +197,43 @@ def test_postgres_source_pushes_down_counts_late_rows_once_and_raises_planted_al
     assert _usage(state) == _usage(whole)
     cost = sum(u[6] for u in _usage(whole))
     assert cost == pytest.approx((len(rows) + 1) * (600 * 2.5 + 400 * 1.25 + 200 * 10.0) / 1e6, rel=1e-9)
+
+
+def test_postgres_rows_are_priced_call_by_call_in_their_own_tier(server, tmp_path):
+    """Two gpt-5.4 calls of one user on one day, one short and one above the 272k long-context threshold:
+    each is priced in its own tier (summing them first would put both in the long-context tier)."""
+    import psycopg
+
+    from aueb.pricing import request_cost
+
+    when = datetime(2026, 10, 3, 9)
+    calls = [(40_000, 0, 300), (300_000, 0, 500)]  # input (cache reads included), cached, output
+    with psycopg.connect(server, autocommit=True) as con:
+        con.execute('DELETE FROM "LiteLLM_SpendLogs"')
+        con.cursor().executemany(
+            'INSERT INTO "LiteLLM_SpendLogs" (request_id, call_type, spend, prompt_tokens, completion_tokens, '
+            '"startTime", "endTime", model, custom_llm_provider, end_user, metadata) '
+            "VALUES (%s, 'acompletion', 0.01, %s, %s, %s, %s, 'gpt-5.4', 'openai', 'u1', %s)",
+            [
+                (
+                    f"tier-{i}",
+                    n_in,
+                    n_out,
+                    when + timedelta(minutes=i),
+                    when + timedelta(minutes=i),
+                    '{"feature": "chat"}',
+                )
+                for i, (n_in, _, n_out) in enumerate(calls)
+            ],
+        )
+    state = tmp_path / "s"
+    result = CliRunner().invoke(app, ["monitor", server, "--state", str(state), "--once", "--feature-key", "feature"])
+    assert result.exit_code == 0, result.output
+    expected = sum(request_cost("openai", "gpt-5.4", n_in, n_c, 0, n_out, when) for n_in, n_c, n_out in calls)
+    summed = 2 * request_cost("openai", "gpt-5.4", 170_000, 0, 0, 400, when)  # the mean call, in the short tier
+    long_tier = request_cost("openai", "gpt-5.4", 340_000, 0, 0, 800, when)  # the sums, in the long-context tier
+    cost = sum(u[6] for u in _usage(state))
+    assert cost == pytest.approx(expected, rel=1e-12)
+    assert cost != pytest.approx(summed, rel=1e-3) and cost != pytest.approx(long_tier, rel=1e-3)
+    with psycopg.connect(server, autocommit=True) as con:  # the module's server, left empty for any other test
+        con.execute('DELETE FROM "LiteLLM_SpendLogs"')

@@ -1,5 +1,6 @@
 """The monitor prices each call of a file source exactly as ingest does (date, input-token tier, cache
-reads and writes), and aggregated sums (PostgreSQL, `aueb changes`) at a day's prices by mean tokens per call."""
+reads and writes; a PostgreSQL source's in tests/test_monitor_postgres.py), and the sums `aueb changes` re-prices
+at a day's prices by mean tokens per call."""
 
 from __future__ import annotations
 

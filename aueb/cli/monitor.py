@@ -101,6 +101,7 @@ def monitor(
         fail(str(exc))
     try:
         con = st.open_state(state)
+        exposition = None
         if metrics_address:
             from aueb.monitor.metrics import serve
 
@@ -108,7 +109,7 @@ def monitor(
             if not port.isdigit() or not host:
                 fail(f"--metrics-address: {metrics_address!r} is not HOST:PORT (e.g. 127.0.0.1:9464)")
             try:
-                serve(metrics_address, con, limits, clock)
+                exposition = serve(metrics_address, con, limits, clock)[1]
             except OSError as exc:
                 fail(f"--metrics-address {metrics_address}: cannot listen ({exc.strerror})")
         first = True
@@ -119,6 +120,8 @@ def monitor(
                 fail(str(exc))
             if first or result.records or result.alerts:  # what `aueb dashboard --state` reads
                 write_snapshot(con, state, limits, clock)
+                if exposition is not None:  # /metrics serves the new state at once, computed here
+                    exposition.refresh()
             first = False
             for note in result.notes:
                 err.print(note, markup=False, highlight=False, soft_wrap=True)

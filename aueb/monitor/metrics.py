@@ -1,8 +1,14 @@
-"""The Prometheus exposition of a monitor state (prometheus-client): values are the state's totals,
-read at each scrape, so they survive a restart (not counts since the process started)."""
+"""The Prometheus exposition of a monitor state (prometheus-client): values are the state's totals, so they
+survive a restart (not counts since the process started).
+
+The metrics are computed once per state version, from the state's `totals` table (per day, feature, model,
+provider: never the whole usage), by `StateCollector.refresh`, which the monitor calls at the end of each
+cycle: a scrape serves what the last cycle computed. A scrape that finds a newer version than the one
+computed (a state changed by another path) recomputes it first."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import datetime
 
@@ -20,22 +26,33 @@ class StateCollector(Collector):
     def __init__(self, con: duckdb.DuckDBPyConnection, budgets: dict[str | None, float], now: datetime | None):
         self.con, self.budgets, self.now = con, budgets, now
         self._cache: tuple[tuple, list[Metric]] | None = None  # the metrics of one state version
+        self._lock = threading.Lock()
 
-    def collect(self) -> Iterator[Metric]:
+    @staticmethod
+    def _version(cur: duckdb.DuckDBPyConnection) -> tuple:
+        # The state changes only when a cycle commits: the metrics are recomputed once per version.
+        return tuple(
+            cur.execute(
+                "SELECT (SELECT count(*) FROM usage), (SELECT count(*) FROM totals), (SELECT count(*) FROM alerts), "
+                "(SELECT max(value) FROM meta WHERE key = 'clock')"
+            ).fetchall()[0]
+        )
+
+    def refresh(self) -> None:
+        """Compute the metrics of the state as it is now (the monitor calls it after each cycle)."""
         cur = self.con.cursor()  # its own connection to the state: safe beside the monitor's thread
         try:
-            # The state changes only when a cycle commits: the metrics are recomputed once per version.
-            version = tuple(
-                cur.execute(
-                    "SELECT (SELECT count(*) FROM usage), (SELECT coalesce(max(cycle), 0) FROM usage), "
-                    "(SELECT count(*) FROM alerts), (SELECT max(value) FROM meta WHERE key = 'clock')"
-                ).fetchall()[0]
-            )
-            if self._cache is None or self._cache[0] != version:
-                self._cache = (version, list(self._collect(cur)))
-            yield from self._cache[1]
+            with self._lock:
+                version = self._version(cur)
+                if self._cache is None or self._cache[0] != version:
+                    self._cache = (version, list(self._collect(cur)))
         finally:
             cur.close()
+
+    def collect(self) -> Iterator[Metric]:
+        self.refresh()  # a version check; the metrics themselves were computed at the end of the cycle
+        assert self._cache is not None
+        yield from self._cache[1]
 
     def _collect(self, cur: duckdb.DuckDBPyConnection) -> Iterator[Metric]:
         cost = CounterMetricFamily("aueb_cost", "Model cost, USD", labels=["feature", "model", "currency"])
@@ -46,7 +63,7 @@ class StateCollector(Collector):
         rows = cur.execute(
             """SELECT coalesce(feature, 'total') AS feature, coalesce(model, 'total') AS model, sum(cost),
             sum(requests), sum(input_tokens), sum(cached_input_tokens), sum(output_tokens)
-            FROM usage GROUP BY GROUPING SETS ((feature, model), (model)) ORDER BY ALL"""
+            FROM totals GROUP BY GROUPING SETS ((feature, model), (model)) ORDER BY ALL"""
         ).fetchall()
         for feature, model, c, r, n_in, n_c, n_out in rows:
             cost.add_metric([feature, model, "USD"], float(c or 0))
@@ -82,17 +99,20 @@ class StateCollector(Collector):
         yield alerts
 
 
-def registry(
-    con: duckdb.DuckDBPyConnection, budgets: dict[str | None, float], now: datetime | None
-) -> CollectorRegistry:
+def registry(collector: StateCollector) -> CollectorRegistry:
     reg = CollectorRegistry(auto_describe=False)
-    reg.register(StateCollector(con, budgets, now))
+    reg.register(collector)
     return reg
 
 
-def serve(address: str, con: duckdb.DuckDBPyConnection, budgets: dict[str | None, float], now: datetime | None):
-    """Start the /metrics endpoint at HOST:PORT in a background thread; returns the server."""
+def serve(
+    address: str, con: duckdb.DuckDBPyConnection, budgets: dict[str | None, float], now: datetime | None
+) -> tuple[object, StateCollector]:
+    """Start the /metrics endpoint at HOST:PORT in a background thread, its metrics computed now; returns the
+    server (as prometheus-client gives it) and the collector, whose `refresh` the monitor calls after each cycle."""
     from prometheus_client import start_http_server
 
+    collector = StateCollector(con, budgets, now)
+    collector.refresh()
     host, _, port = address.rpartition(":")
-    return start_http_server(int(port), addr=host or "127.0.0.1", registry=registry(con, budgets, now))
+    return start_http_server(int(port), addr=host or "127.0.0.1", registry=registry(collector)), collector

@@ -17,15 +17,15 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from aueb.errors import InputError
-from aueb.logs.figures import CALLS_VIEW
 from aueb.logs.ingest import READERS
-from aueb.logs.pricing import price_of, register_prices
 from aueb.logs.records import connect, normalise
 from aueb.logs.sources import expand, open_source, sql_text
 from aueb.monitor.alerts import Alert, evaluate, new_alerts
-from aueb.monitor.pricing import price_calls
+from aueb.monitor.pricing import GROUP_SUMS, bucket_sql, price_groups
 
 STATE_FILE = "state.duckdb"
 LOCK_FILE = "monitor.lock"
@@ -41,6 +41,11 @@ SCHEMA = (
     # A state written before cache writes were counted gains the column (0 for its rows).
     "ALTER TABLE usage ADD COLUMN IF NOT EXISTS cache_write_input_tokens BIGINT DEFAULT 0",
     "CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)",
+    # The usage summed per (day, feature, model, provider), kept up to date by each cycle in its transaction: what
+    # the alerts, /metrics and the dashboard's snapshot read, so no cycle re-reads the whole usage table.
+    """CREATE TABLE IF NOT EXISTS totals (day DATE, feature VARCHAR, model VARCHAR, provider VARCHAR,
+    requests BIGINT, calls BIGINT, input_tokens BIGINT, cached_input_tokens BIGINT, cache_write_input_tokens BIGINT,
+    output_tokens BIGINT, cost DOUBLE, cost_undiscounted DOUBLE, recorded_cost DOUBLE, recomputed_recorded DOUBLE)""",
     "CREATE TABLE IF NOT EXISTS pg_seen (request_id VARCHAR, ts TIMESTAMP)",
     """CREATE TABLE IF NOT EXISTS alerts (rule VARCHAR, feature VARCHAR, period VARCHAR, model VARCHAR, body VARCHAR,
     printed BOOLEAN, webhook_pending BOOLEAN, raised_cycle BIGINT)""",
@@ -100,47 +105,68 @@ def open_state(folder: Path, read_only: bool = False) -> duckdb.DuckDBPyConnecti
     if not read_only:
         for statement in SCHEMA:
             con.execute(statement)
+        if not con.execute("SELECT 1 FROM meta WHERE key = 'totals'").fetchall():
+            # A state written before the totals were kept (or a new one): they are built once from its usage.
+            con.execute("BEGIN TRANSACTION")
+            con.execute("DELETE FROM totals")
+            con.execute(f"INSERT INTO totals ({TOTALS_KEYS}, {TOTALS_SUMS}) {_totals_sql('usage')}")
+            con.execute("INSERT INTO meta VALUES ('totals', '1')")
+            con.execute("COMMIT")
     return con
 
 
-# The records in the shape ingest writes (`ignored` also covers merged duplicates, `bad` a problem), so
-# that aueb.logs.figures' `calls` view prices each model call exactly as ingest does: at its date and
-# input-token tier by aueb.pricing's table, cache reads and writes at their prices, a response-cache hit 0.
-RECORDS_VIEW = """CREATE TEMP VIEW records AS SELECT * EXCLUDE (ignored, problem),
-    ignored IS NOT NULL OR merged IS NOT NULL AS ignored, problem IS NOT NULL AS bad FROM source_records"""
+TOTALS_KEYS = "day, feature, model, provider"
+TOTALS_SUMS = (
+    "requests, calls, input_tokens, cached_input_tokens, cache_write_input_tokens, output_tokens, cost, "
+    "cost_undiscounted, recorded_cost, recomputed_recorded"
+)
 
-# Per day, feature, user, model, provider: the priced calls summed; `recomputed_recorded` is the per-call
-# recomputed cost of the calls that carry a recorded cost (the price check compares the two).
-AGGREGATE = """
-SELECT CAST(ts AS DATE) AS day, feature, user_id, coalesce(model, '') AS model, coalesce(provider, '') AS provider,
-    count(*) AS requests, count(*) FILTER (NOT cache_hit) AS calls,
-    coalesce(sum(input_tokens) FILTER (NOT cache_hit), 0) AS input_tokens,
-    coalesce(sum(cached_input_tokens) FILTER (NOT cache_hit), 0) AS cached_input_tokens,
-    coalesce(sum(cache_write_input_tokens) FILTER (NOT cache_hit), 0) AS cache_write_input_tokens,
-    coalesce(sum(output_tokens) FILTER (NOT cache_hit), 0) AS output_tokens,
-    sum(cost) AS cost, sum(list_cost) AS cost_undiscounted,
-    sum(recorded_cost) AS recorded_cost, sum(cost) FILTER (recorded_cost IS NOT NULL) AS recomputed_recorded,
-    max(ts) AS newest
-FROM calls GROUP BY ALL
+
+def _totals_sql(rows: str) -> str:
+    sums = ", ".join(f"sum({c}) AS {c}" for c in TOTALS_SUMS.split(", "))
+    return f"SELECT {TOTALS_KEYS}, {sums} FROM {rows} GROUP BY {TOTALS_KEYS}"
+
+
+def _add_to_totals(con: duckdb.DuckDBPyConnection, increment: str) -> None:
+    """Add the usage rows `increment` to `totals`: only the (day, feature, model, provider) keys it touches are
+    rewritten (inside the cycle's transaction)."""
+    keys = " AND ".join(f"t.{k} IS NOT DISTINCT FROM i.{k}" for k in TOTALS_KEYS.split(", "))
+    touched = f"EXISTS (SELECT 1 FROM (SELECT DISTINCT {TOTALS_KEYS} FROM {increment}) i WHERE {keys})"
+    columns = f"{TOTALS_KEYS}, {TOTALS_SUMS}"
+    both = f"(SELECT {columns} FROM totals t WHERE {touched} UNION ALL SELECT {columns} FROM {increment})"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE merged_totals AS {_totals_sql(both)}")
+    con.execute(f"DELETE FROM totals t WHERE {touched}")
+    con.execute(f"INSERT INTO totals ({columns}) SELECT {columns} FROM merged_totals")
+    con.execute("DROP TABLE merged_totals")
+
+
+# The new records of a chunk in ONE pass, summed per (bad, ignored, UTC day, feature, user, model, provider,
+# response-cache hit, recorded cost present, input-token bucket): aueb.monitor.pricing.price_groups then prices
+# the groups exactly as it would price each call (every call of a group has the same price row).
+def groups_sql(records: str) -> str:
+    sums = ", ".join(f"sum({c}) AS {c}" for c in GROUP_SUMS)
+    return f"""
+SELECT problem IS NOT NULL AS bad, ignored IS NOT NULL OR merged IS NOT NULL AS ignored, CAST(ts AS DATE) AS day,
+    feature, user_id, model, provider, cache_hit, recorded_cost IS NOT NULL AS recorded, {bucket_sql()} AS bucket,
+    count(*) AS requests, min(input_tokens) AS tier_tokens, max(ts) AS newest, {sums},
+    sum(recorded_cost) AS recorded_cost
+FROM ({records}) GROUP BY ALL
 """
 
 
-def price_sums(rows: pd.DataFrame) -> pd.DataFrame:
-    """Aggregated usage rows of a source that only gives sums (PostgreSQL) priced through
-    aueb.monitor.pricing.price_calls at each row's day; every such row carries a recorded cost."""
-    if rows.empty:
-        return rows.assign(cost=[], cost_undiscounted=[], recomputed_recorded=[])
-    priced = price_calls(rows)
-    return rows.assign(
-        cost=priced["cost"],
-        cost_undiscounted=priced["cost_undiscounted"],
-        recomputed_recorded=priced["cost"].where(rows["recorded_cost"].notna()),
-    )
+def newest_of(rows: pa.Table) -> datetime | None:
+    """The newest record's time of priced usage rows (naive UTC)."""
+    found = pc.max(rows["newest"]).as_py() if len(rows) else None
+    return None if found is None else found.replace(tzinfo=None)
+
+
+def requests_of(rows: pa.Table) -> int:
+    return int(pc.sum(rows["requests"]).as_py() or 0) if len(rows) else 0
 
 
 def read_new(
     con: duckdb.DuckDBPyConnection, patterns: list[str], feature_key: str | None
-) -> tuple[pd.DataFrame, list[tuple], CycleResult]:
+) -> tuple[pa.Table, list[tuple], CycleResult]:
     """What is new in the files since the state's offsets: priced usage rows, the new file rows, notes."""
     result = CycleResult()
     known = {
@@ -189,26 +215,19 @@ def read_new(
                 raise InputError(str(exc).replace(str(piece), path)) from None
             if offset == 0:
                 fmt = source.format
-                header = chunk.split(b"\n", 1)[0].decode().rstrip("\r") if source.layout == "csv" else None
+                header = chunk[: chunk.find(b"\n")].decode().rstrip("\r") if source.layout == "csv" else None
             mem = connect()
             try:
-                mem.execute(
-                    f"CREATE TEMP VIEW source_records AS {normalise(READERS[source.format](source, feature_key))}"
-                )
-                mem.execute(RECORDS_VIEW)
-                bad = int(mem.execute("SELECT count(*) FROM records WHERE bad").fetchall()[0][0])
-                pairs = mem.execute(
-                    "SELECT DISTINCT model, provider FROM records WHERE NOT bad AND NOT ignored AND model IS NOT NULL"
-                ).fetchall()
-                register_prices(mem, [price_of(model, provider) for model, provider in pairs])
-                mem.execute(CALLS_VIEW)
-                rows = mem.execute(AGGREGATE).df()
+                sql = normalise(READERS[source.format](source, feature_key))
+                mem.execute(f"CREATE TEMP TABLE groups AS {groups_sql(sql)}")
+                bad = int(mem.execute("SELECT coalesce(sum(requests), 0) FROM groups WHERE bad").fetchall()[0][0])
+                rows = price_groups(mem, "groups")
             except duckdb.Error as exc:
                 raise InputError(f"{path}: cannot read the {source.format} log ({str(exc).splitlines()[0]})") from None
             finally:
                 mem.close()
         new_offset = offset + end
-        records = int(rows["requests"].sum()) if len(rows) else 0
+        records = requests_of(rows)
         result.records += records
         result.bad += bad
         if bad:
@@ -228,7 +247,7 @@ def read_new(
                 bad_before + bad,
             )
         )
-    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    frame = pa.concat_tables(parts) if parts else pa.table({})
     return frame, file_rows, result
 
 
@@ -245,14 +264,15 @@ def clock(con: duckdb.DuckDBPyConnection) -> datetime | None:
 
 def daily(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return con.execute(
-        "SELECT day AS date, feature, sum(requests) AS requests, sum(cost) AS cost FROM usage GROUP BY ALL ORDER BY ALL"
+        "SELECT day AS date, feature, sum(requests) AS requests, sum(cost) AS cost FROM totals GROUP BY ALL "
+        "ORDER BY ALL"
     ).df()
 
 
 def price_check_rows(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return con.execute(
         """SELECT strftime(day, '%Y-%m') AS month, model, sum(recorded_cost) AS recorded_cost,
-        sum(recomputed_recorded) AS recomputed_cost FROM usage WHERE recorded_cost IS NOT NULL AND model <> ''
+        sum(recomputed_recorded) AS recomputed_cost FROM totals WHERE recorded_cost IS NOT NULL AND model <> ''
         GROUP BY ALL ORDER BY ALL"""
     ).df()
 
@@ -277,25 +297,25 @@ def cycle(
         found = con.execute("SELECT value FROM meta WHERE key = 'pg_watermark'").fetchall()
         watermark = datetime.fromisoformat(found[0][0]) if found else None
         ids = [r[0] for r in con.execute("SELECT request_id FROM pg_seen").fetchall()]
-        raw, seen = postgres.read_postgres(patterns[0], feature_key, watermark, ids)
-        rows = price_sums(raw) if len(raw) else raw
+        rows, seen = postgres.read_postgres(patterns[0], feature_key, watermark, ids)
         file_rows: list[tuple] = []
-        result = CycleResult(records=int(raw["requests"].sum()) if len(raw) else 0)
+        result = CycleResult(records=requests_of(rows))
     else:
         rows, file_rows, result = read_new(con, patterns, feature_key)
     number = int(con.execute("SELECT coalesce(max(cycle), 0) + 1 FROM usage").fetchall()[0][0])
     con.execute("BEGIN TRANSACTION")
     try:
-        if len(rows):
-            newest = pd.Timestamp(rows["newest"].max()).to_pydatetime().replace(tzinfo=None)
+        newest = newest_of(rows)
+        if newest is not None:
             con.register("increment", rows)
             con.execute(f"INSERT INTO usage ({USAGE_COLUMNS}, cycle) SELECT {USAGE_COLUMNS}, {number} FROM increment")
+            _add_to_totals(con, "increment")
             con.unregister("increment")
             old = clock(con)
             if old is None or newest > old:
                 con.execute("INSERT OR REPLACE INTO meta VALUES ('clock', ?)", [newest.isoformat()])
-        if seen and len(rows):
-            newest_pg = pd.Timestamp(rows["newest"].max()).to_pydatetime().replace(tzinfo=None)
+        if seen and newest is not None:
+            newest_pg = newest
             con.execute("INSERT OR REPLACE INTO meta VALUES ('pg_watermark', ?)", [newest_pg.isoformat()])
             con.executemany("INSERT INTO pg_seen VALUES (?, ?)", [[i, t.replace(tzinfo=None)] for i, t in seen])
             con.execute("DELETE FROM pg_seen WHERE ts <= ?", [newest_pg - postgres.GRACE])

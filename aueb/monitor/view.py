@@ -43,10 +43,8 @@ def write_snapshot(
     cycle = con.execute("SELECT coalesce(max(cycle), 0) FROM usage").fetchall()[0][0]
     con.execute(f"ATTACH {sql_text(str(scratch))} AS snapshot")
     try:
-        sums = ", ".join(f"sum({c}) AS {c}" for c in SUMS.split(", "))
-        con.execute(
-            f"CREATE TABLE snapshot.usage AS SELECT day, feature, model, provider, {sums} FROM usage GROUP BY ALL"
-        )
+        # The state's totals (one row per day, feature, model, provider, kept by each cycle): not the whole usage.
+        con.execute(f"CREATE TABLE snapshot.usage AS SELECT day, feature, model, provider, {SUMS} FROM totals")
         con.execute(
             "CREATE TABLE snapshot.alerts AS SELECT body, raised_cycle FROM alerts ORDER BY raised_cycle, rowid"
         )
