@@ -331,7 +331,9 @@ def test_every_figure_carries_its_interval_and_n(quick_run):
     assert m.quality_retention_std is not None
 
 
+@pytest.mark.torch
 def test_seeds_draw_different_splits():
+    pytest.importorskip("sklearn")  # the digits come with scikit-learn (the distill extra)
     from aueb.distill.data import load_digits_dataset
 
     a, b = load_digits_dataset(0), load_digits_dataset(1)
