@@ -19,6 +19,7 @@ import pytest
 from typer.testing import CliRunner
 
 from aueb.cli import app
+from aueb.formatting import money
 from aueb.monitor import state as st
 from aueb.monitor.forecast import forecast, run_out
 from aueb.monitor.state import Lock
@@ -224,8 +225,8 @@ def test_now_overrides_the_clock_for_month_to_date_forecast_and_alerts(tmp_path)
     day = run_out(expected, 8.0)
     total = next(line for line in result.stderr.splitlines() if line.startswith("total:"))
     assert total == (
-        f"total: month to date {expected.month_to_date:,.2f} USD (2026-10, through 2026-10-10); month-end forecast "
-        f"P10 {expected.p10:,.2f} · P50 {expected.p50:,.2f} · P90 {expected.p90:,.2f} USD; budget 8.00 USD, "
+        f"total: month to date {money(expected.month_to_date)} (2026-10, through 2026-10-10); month-end forecast "
+        f"P10 {money(expected.p10)} · P50 {money(expected.p50)} · P90 {money(expected.p90)}; budget $8.00, "
         + (f"runs out {day}" if day else "not run out this month")
     )
     # Without --now the same state reads through the 18th: a different month to date and forecast.
@@ -237,7 +238,7 @@ def test_now_overrides_the_clock_for_month_to_date_forecast_and_alerts(tmp_path)
     september = _run(str(LOG), "--state", str(tmp_path / "s"), "--once", "--now", "2026-09-20T00:00:00Z")
     assert "(2026-09, through 2026-09-20)" in september.stderr
     sep = forecast(series, date(2026, 9, 20))
-    assert f"total: month to date {sep.month_to_date:,.2f} USD (2026-09, through 2026-09-20)" in september.stderr
+    assert f"total: month to date {money(sep.month_to_date)} (2026-09, through 2026-09-20)" in september.stderr
     bad = _run(str(LOG), "--state", str(tmp_path / "s"), "--once", "--now", "yesterday")
     assert bad.exit_code == 2 and "--now: 'yesterday' is not an ISO time" in bad.stderr
 

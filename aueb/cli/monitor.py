@@ -17,6 +17,7 @@ from rich.console import Console
 
 from aueb.cli.base import Format, app, emit, err, fail, rich_table, write_text
 from aueb.errors import InputError
+from aueb.formatting import money
 from aueb.monitor import state as st
 from aueb.monitor.budgets import load_budgets
 from aueb.monitor.changes import EFFECTS, lmdi, parse_period, period_cells
@@ -39,13 +40,13 @@ def _summary(con, budgets: dict[str | None, float], now: datetime | None) -> lis
         status = budget_status(table, feature, budgets, today)
         result = status.forecast
         label = "total" if feature is None else feature
-        text = f"{label}: month to date {result.month_to_date:,.2f} USD ({result.month}, through {today})"
+        text = f"{label}: month to date {money(result.month_to_date)} ({result.month}, through {today})"
         if result.p50 is not None:
-            text += f"; month-end forecast P10 {result.p10:,.2f} · P50 {result.p50:,.2f} · P90 {result.p90:,.2f} USD"
+            text += f"; month-end forecast P10 {money(result.p10)} · P50 {money(result.p50)} · P90 {money(result.p90)}"
         else:
             text += "; no forecast (under 7 days with cost in the last 28)"
         if status.budget:
-            text += f"; budget {status.budget:,.2f} USD, " + (
+            text += f"; budget {money(status.budget)}, " + (
                 f"runs out {status.runs_out}" if status.runs_out else "not run out this month"
             )
         lines.append(text)

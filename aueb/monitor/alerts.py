@@ -10,6 +10,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
+from aueb.formatting import money
 from aueb.logs.pricing import PRICE_CHECK_TOLERANCE
 from aueb.logs.trends import ANOMALY_LOOKBACK_DAYS, ANOMALY_MIN_DAYS, anomalies
 from aueb.monitor.forecast import forecast
@@ -81,8 +82,8 @@ def evaluate(
                             month,
                             result.month_to_date,
                             limit,
-                            f"{_name(feature)}: month to date {result.month_to_date:,.2f} reached {pct}% "
-                            f"of the budget {budget:,.2f}",
+                            f"{_name(feature)}: month to date {money(result.month_to_date)} reached {pct}% "
+                            f"of the budget {money(budget)}",
                             raised_at,
                         )
                     )
@@ -94,8 +95,8 @@ def evaluate(
                             month,
                             result.p50,
                             limit,
-                            f"{_name(feature)}: month-end forecast (P50) {result.p50:,.2f} reaches {pct}% "
-                            f"of the budget {budget:,.2f}",
+                            f"{_name(feature)}: month-end forecast (P50) {money(result.p50)} reaches {pct}% "
+                            f"of the budget {money(budget)}",
                             raised_at,
                         )
                     )
@@ -110,8 +111,8 @@ def evaluate(
                     str(row.date),
                     float(row.cost),
                     float(row.threshold),
-                    f"{_name(feature)}: cost {row.cost:,.2f} on {row.date} above the anomaly threshold "
-                    f"{row.threshold:,.2f} (14-day median {row.median:,.2f})",
+                    f"{_name(feature)}: cost {money(row.cost)} on {row.date} above the anomaly threshold "
+                    f"{money(row.threshold)} (14-day median {money(row.median)})",
                     raised_at,
                 )
             )
@@ -130,8 +131,8 @@ def evaluate(
                         str(days[i]),
                         float(cpr[i]),
                         limit,
-                        f"{_name(feature)}: cost per request {cpr[i]:.6f} on {days[i]} "
-                        f"above 1.5 x its 14-day median ({limit:.6f})",
+                        f"{_name(feature)}: cost per request {money(cpr[i])} on {days[i]} "
+                        f"above 1.5 x its 14-day median ({money(limit)})",
                         raised_at,
                     )
                 )
@@ -146,8 +147,8 @@ def evaluate(
                     str(row.month),
                     recorded,
                     recomputed,
-                    f"model {row.model}: recorded cost {recorded:,.4f} differs from the recomputed "
-                    f"{recomputed:,.4f} by more than 1% in {row.month}",
+                    f"model {row.model}: recorded cost {money(recorded)} differs from the recomputed "
+                    f"{money(recomputed)} by more than 1% in {row.month}",
                     raised_at,
                     model=str(row.model),
                 )
