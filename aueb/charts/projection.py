@@ -12,7 +12,6 @@ from aueb import views
 from aueb.charts.base import (
     ARM_COLORS,
     BAND_COLORS,
-    BAND_TEXT,
     COMPONENT_COLORS,
     GRID,
     band_layers,
@@ -20,7 +19,6 @@ from aueb.charts.base import (
     finite_values,
     tick_affixes,
 )
-from aueb.tiers import BANDS
 
 
 def cogs_to_revenue_chart(rows: pd.DataFrame, tiers: pd.DataFrame) -> go.Figure:
@@ -422,14 +420,3 @@ def feature_chart(table: pd.DataFrame, currency: str) -> go.Figure:
         xaxis=dict(title=f"{prefix or currency} / month", tickprefix=prefix, ticksuffix=suffix, gridcolor=GRID),
         yaxis=dict(autorange="reversed"),
     )
-
-
-def band_legend_html() -> str:
-    """The five bands as coloured chips, for a legend under tables."""
-    chips = "".join(
-        f'<span style="background:{BAND_COLORS[b]};color:{BAND_TEXT[b]};padding:2px 8px;border-radius:10px;'
-        f'margin-right:6px;font-size:0.8rem;white-space:nowrap">{b}</span>'
-        for b in BANDS
-    )
-    title = '<span style="font-size:0.8rem;color:#6b7280;margin-right:8px">Industry bands:</span>'
-    return f'<div style="margin:2px 0 8px 0">{title}{chips}</div>'
