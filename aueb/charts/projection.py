@@ -100,7 +100,7 @@ def tier_strip_chart(positions: pd.DataFrame, tiers: pd.DataFrame, currency: str
             1.0
             if metric in ("routing_coverage", "feature_profitability")
             else max(float(finite.max()) * 1.15 if len(finite) else 0.0, edge_max * 1.3)
-        )
+        ) or 1.0  # a strip needs a positive upper end (all values and band edges 0)
         label(-0.02, base + high + 0.1, views.TIER_LABELS[metric], "top right", 13, "#334155")
         for tick in nice_ticks(upper):
             text = f"{tick:.0%}" if is_share else f"{prefix}{tick:g}{suffix}"
