@@ -8,20 +8,15 @@ screenshots go to test-artifacts/ (git-ignored).
 from __future__ import annotations
 
 import os
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from aueb.report.pdf import CHROMIUM_ARGS  # the flags the PDF report prints with, one list for both
+from aueb.report import pdf  # launch: the flags the PDF report prints with, one list for both
+from aueb.ui import server as ui_server
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
@@ -39,71 +34,16 @@ requires_chromium = pytest.mark.skipif(
 )
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def serve(command: Callable[[int], list[str]] | None = None, env: dict[str, str] | None = None):
-    """Start the dashboard on a free loopback port and yield its URL; stop it afterwards. `command` (given
-    the port) starts it another way, e.g. through `aueb dashboard`; `env` is added to the environment."""
-    port = free_port()
-    default = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        "app.py",
-        "--server.port",
-        str(port),
-        "--server.headless",
-        "true",
-        "--server.address",
-        "127.0.0.1",
-    ]
-    process = subprocess.Popen(
-        command(port) if command else default,
-        cwd=ROOT,
-        env={**os.environ, **(env or {})},
-        start_new_session=True,  # its own process group: `aueb dashboard` runs streamlit as its child
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                    if response.read() == b"ok":
-                        break
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                output = process.stdout.read() if process.poll() is not None else ""
-                pytest.fail(f"streamlit did not start on {url}: {output[-2000:]}")
-            time.sleep(0.3)
-        yield url
-    finally:
-        _stop_group(process)
-
-
-def _stop_group(process: subprocess.Popen) -> None:
-    """SIGTERM to the server's process group, then SIGKILL to whatever of it is left after 10 s (a streamlit
-    child of `aueb dashboard` can outlive its parent's exit); a group already gone is fine."""
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            process.poll()  # reap the leader: a zombie still counts as a member of the group
-            os.killpg(process.pid, 0)  # ProcessLookupError once no process of the group is left
-            time.sleep(0.2)
-        os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    process.wait(timeout=10)
+def serve(command: Callable[[int], list[str]] | None = None, env: dict[str, str] | None = None) -> Iterator[str]:
+    """Start the dashboard on a free loopback port and yield its URL (no "/" at the end); stop it afterwards.
+    `command` (given the port) starts it another way, e.g. through `aueb dashboard`; `env` is added to the
+    environment. aueb.ui.server.serve does the work; a server that does not start fails the test."""
+    with ExitStack() as stack:
+        try:
+            url = stack.enter_context(ui_server.serve("app.py", ROOT, command=command, env=env))
+        except RuntimeError as error:
+            pytest.fail(str(error))
+        yield url.rstrip("/")
 
 
 def headline_cell(page, row: str, column: str) -> str:
@@ -142,7 +82,7 @@ def go(page, link: str, heading: str | None = None) -> None:
 
 def launch(playwright):
     """Debian's Chromium with the flags this machine needs (never `playwright install`)."""
-    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    return pdf.launch(playwright, str(CHROMIUM))
 
 
 def artifacts_dir() -> Path:

@@ -17,7 +17,6 @@ from aueb.charts.distillation import (
     throughput_chart,
 )
 from aueb.charts.projection import (
-    band_legend_html,
     cogs_to_revenue_chart,
     cost_per_request_chart,
     feature_chart,
@@ -30,7 +29,6 @@ __all__ = [
     "BAND_TEXT",
     "CONFIG",
     "accuracy_chart",
-    "band_legend_html",
     "cascade_chart",
     "cogs_to_revenue_chart",
     "cost_per_million_chart",

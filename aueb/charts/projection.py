@@ -12,7 +12,6 @@ from aueb import views
 from aueb.charts.base import (
     ARM_COLORS,
     BAND_COLORS,
-    BAND_TEXT,
     COMPONENT_COLORS,
     GRID,
     band_layers,
@@ -20,7 +19,6 @@ from aueb.charts.base import (
     finite_values,
     tick_affixes,
 )
-from aueb.tiers import BANDS
 
 
 def cogs_to_revenue_chart(rows: pd.DataFrame, tiers: pd.DataFrame) -> go.Figure:
@@ -59,17 +57,40 @@ def cogs_to_revenue_chart(rows: pd.DataFrame, tiers: pd.DataFrame) -> go.Figure:
     )
 
 
+def nice_ticks(upper: float, intervals: int = 6) -> list[float]:
+    """Round tick values from 0 to upper: a step of 1, 2 or 5 times a power of ten, at most `intervals` of them."""
+    if not upper > 0 or not math.isfinite(upper):
+        return [0.0]
+    raw = upper / intervals
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+    return [round(k * step, 12) for k in range(int(upper / step + 1e-9) + 1)]
+
+
 def tier_strip_chart(positions: pd.DataFrame, tiers: pd.DataFrame, currency: str) -> go.Figure:
-    """One strip per tier metric: the five bands side by side, a marker per arm at its value."""
+    """One strip per tier metric: the five bands side by side, a marker per arm at its value, the metric's name
+    above and its scale below.
+
+    One plot, not a subplot per metric: each strip is a row of height 1 (bottom up), each metric's values are
+    drawn as a share of its strip's upper end, and the titles and scales are the points of one text trace, so
+    the browser lays out two axes and three traces rather than eight axes and eight traces (a first render)."""
     metrics = list(dict.fromkeys(positions["metric"]))
     prefix, suffix = tick_affixes(currency)
-    n, gap = len(metrics), 0.16
-    height = (1 - gap * (n - 1)) / n
-    traces: list[dict[str, Any]] = []
+    n = len(metrics)
+    low, high = 0.32, 0.8  # the strip's band within its row; the scale below it, the title above
+    markers: dict[str, dict[str, list[Any]]] = {
+        arm: {key: [] for key in ("x", "y", "text", "textposition", "hovertemplate")}
+        for arm in ("baseline", "distilled")
+    }
+    labels: dict[str, list[Any]] = {key: [] for key in ("x", "y", "text", "textposition", "size", "color")}
     shapes: list[dict[str, Any]] = []
-    annotations: list[dict[str, Any]] = []
-    axes: dict[str, dict[str, Any]] = {}
-    for i, metric in enumerate(metrics, start=1):
+
+    def label(x: float, y: float, text: str, position: str, size: int, color: str) -> None:
+        for key, value in zip(labels, (x, y, text, position, size, color), strict=True):
+            labels[key].append(value)
+
+    for i, metric in enumerate(metrics):
+        base = n - 1 - i
         part = positions.loc[positions["metric"] == metric]
         row = tiers.loc[metric]
         is_share = metric in ("cogs_to_revenue", "routing_coverage", "feature_profitability")
@@ -79,43 +100,18 @@ def tier_strip_chart(positions: pd.DataFrame, tiers: pd.DataFrame, currency: str
             1.0
             if metric in ("routing_coverage", "feature_profitability")
             else max(float(finite.max()) * 1.15 if len(finite) else 0.0, edge_max * 1.3)
-        )
-        suffix_i = "" if i == 1 else str(i)
-        xref, yref = f"x{suffix_i}", f"y{suffix_i}"
-        top = 1 - (i - 1) * (height + gap)
-        axes[f"xaxis{suffix_i}"] = dict(
-            anchor=yref,
-            domain=[0, 1],
-            range=[-upper * 0.02, upper * 1.02],
-            fixedrange=True,
-            showgrid=False,
-            zeroline=False,
-            **(dict(tickformat=".0%") if is_share else dict(tickprefix=prefix, ticksuffix=suffix)),
-        )
-        domain = [max(0.0, round(top - height, 6)), min(1.0, round(top, 6))]
-        axes[f"yaxis{suffix_i}"] = dict(anchor=xref, domain=domain, range=[0, 1], visible=False, fixedrange=True)
-        annotations.append(
-            dict(
-                text=views.TIER_LABELS[metric],
-                x=0,
-                xref="paper",
-                xanchor="left",
-                y=domain[1],
-                yref="paper",
-                yanchor="bottom",
-                showarrow=False,
-                font=dict(size=13, color="#334155"),
-            )
-        )
+        ) or 1.0  # a strip needs a positive upper end (all values and band edges 0)
+        label(-0.02, base + high + 0.1, views.TIER_LABELS[metric], "top right", 13, "#334155")
+        for tick in nice_ticks(upper):
+            text = f"{tick:.0%}" if is_share else f"{prefix}{tick:g}{suffix}"
+            label(tick / upper, base + low - 0.06, text, "bottom center", 12, "#6b7280")
         shapes += [
             dict(
                 type="rect",
-                x0=lo,
-                x1=min(hi, upper),
-                y0=0,
-                y1=1,
-                xref=xref,
-                yref=f"{yref} domain",
+                x0=lo / upper,
+                x1=min(hi, upper) / upper,
+                y0=base + low,
+                y1=base + high,
                 fillcolor=BAND_COLORS[band],
                 opacity=0.55,
                 line_width=0,
@@ -128,55 +124,63 @@ def tier_strip_chart(positions: pd.DataFrame, tiers: pd.DataFrame, currency: str
             if record.empty:
                 continue
             value, band = record["value"].iloc[0], record["band"].iloc[0]
-            y = 0.3 if arm == "baseline" else 0.72
+            y = base + low + (high - low) * (0.3 if arm == "baseline" else 0.72)
             if value is None or not math.isfinite(float(value)):
-                annotations.append(
-                    dict(
-                        x=0,
-                        xref=xref,
-                        y=y,
-                        yref=yref,
-                        text=f"{views.arm_label(arm)}: n/a",
-                        showarrow=False,
-                        xanchor="left",
-                    )
-                )
+                label(0.0, y, f"{views.arm_label(arm)}: n/a", "middle right", 12, "#111827")
                 continue
             shown = views.pct(value) if is_share else views.money(value, currency, "request")
-            x = min(float(value), upper)
-            traces.append(
-                dict(
-                    type="scatter",
-                    x=[x],
-                    y=[y],
-                    xaxis=xref,
-                    yaxis=yref,
-                    mode="markers+text",
-                    marker=dict(
-                        symbol="circle" if arm == "baseline" else "diamond",
-                        size=14,
-                        color=ARM_COLORS[arm],
-                        line=dict(color="white", width=1.5),
-                    ),
-                    text=[f" {shown} · {band} "],
-                    textposition="middle left" if x > upper / 2 else "middle right",
-                    textfont=dict(size=12, color="#111827"),
-                    cliponaxis=False,
-                    name=views.arm_label(arm),
-                    legendgroup=arm,
-                    showlegend=(i == 1),
-                    hovertemplate=f"{views.arm_label(arm)}<br>{views.TIER_LABELS[metric]}: {shown}<br>Band: "
-                    f"{band}<extra></extra>",
-                )
-            )
+            x = min(float(value), upper) / upper
+            for key, item in zip(
+                ("x", "y", "text", "textposition", "hovertemplate"),
+                (
+                    x,
+                    y,
+                    f" {shown} · {band} ",
+                    "middle left" if x > 0.5 else "middle right",
+                    f"{views.arm_label(arm)}<br>{views.TIER_LABELS[metric]}: {shown}<br>Band: {band}<extra></extra>",
+                ),
+                strict=True,
+            ):
+                markers[arm][key].append(item)
+    traces: list[dict[str, Any]] = [
+        dict(
+            type="scatter",
+            mode="markers+text",
+            marker=dict(
+                symbol="circle" if arm == "baseline" else "diamond",
+                size=14,
+                color=ARM_COLORS[arm],
+                line=dict(color="white", width=1.5),
+            ),
+            textfont=dict(size=12, color="#111827"),
+            cliponaxis=False,
+            name=views.arm_label(arm),
+            **points,
+        )
+        for arm, points in markers.items()
+    ]
+    traces.append(
+        dict(
+            type="scatter",
+            mode="text",
+            x=labels["x"],
+            y=labels["y"],
+            text=labels["text"],
+            textposition=labels["textposition"],
+            textfont=dict(size=labels["size"], color=labels["color"]),
+            cliponaxis=False,
+            hoverinfo="skip",
+            showlegend=False,
+        )
+    )
     return figure(
         traces,
         "Where each tier metric falls",
         150 + 100 * n,
         shapes=shapes,
-        annotations=annotations,
         margin=dict(t=60, b=10),
-        **axes,
+        xaxis=dict(range=[-0.02, 1.02], visible=False, fixedrange=True),
+        yaxis=dict(range=[-0.05, n + 0.05], visible=False, fixedrange=True),
     )
 
 
@@ -422,14 +426,3 @@ def feature_chart(table: pd.DataFrame, currency: str) -> go.Figure:
         xaxis=dict(title=f"{prefix or currency} / month", tickprefix=prefix, ticksuffix=suffix, gridcolor=GRID),
         yaxis=dict(autorange="reversed"),
     )
-
-
-def band_legend_html() -> str:
-    """The five bands as coloured chips, for a legend under tables."""
-    chips = "".join(
-        f'<span style="background:{BAND_COLORS[b]};color:{BAND_TEXT[b]};padding:2px 8px;border-radius:10px;'
-        f'margin-right:6px;font-size:0.8rem;white-space:nowrap">{b}</span>'
-        for b in BANDS
-    )
-    title = '<span style="font-size:0.8rem;color:#6b7280;margin-right:8px">Industry bands:</span>'
-    return f'<div style="margin:2px 0 8px 0">{title}{chips}</div>'

@@ -8,6 +8,7 @@ import streamlit as st
 from aueb import charts, views
 from aueb.engine import Projection
 from aueb.scenario import Scenario
+from aueb.tiers import BANDS
 from aueb.ui import ROUTES, state
 
 PLOTLY_CONFIG = charts.CONFIG
@@ -17,28 +18,42 @@ def plot(fig, key: str) -> None:
     st.plotly_chart(fig, width="stretch", config=PLOTLY_CONFIG, key=key)
 
 
-def verdict(projection: Projection, scenario: Scenario) -> None:
+ICONS = {
+    "success": ":material/check_circle:",
+    "warning": ":material/warning:",
+    "error": ":material/cancel:",
+    "info": ":material/info:",
+}
+# The legend's chips: the band colours of the headline table's cells, as rounded labels on one row.
+_CHIP = "padding: 2px 8px; border-radius: 10px; font-size: 0.8rem; white-space: nowrap; border: none"
+_LEGEND_STYLES = [
+    {"selector": "", "props": "border-collapse: separate; border-spacing: 6px 0; margin: 2px 0 8px -6px"},
+    {"selector": "th", "props": "font-size: 0.8rem; color: #6b7280; font-weight: normal; border: none; padding: 0 2px"},
+]
+
+
+def verdict_of(projection: Projection, scenario: Scenario) -> tuple[str, list[str]]:
+    """The verdict's status and sentences (views.verdict), for verdict()."""
     has_student = any(f.student is not None for f in scenario.features)
-    status, lines = views.verdict(projection, scenario.currency, scenario.horizon_months, has_student)
+    return views.verdict(projection, scenario.currency, scenario.horizon_months, has_student)
+
+
+def verdict(status: str, lines: list[str]) -> None:
     box = {"success": st.success, "warning": st.warning, "error": st.error, "info": st.info}[status]
-    icon = {
-        "success": ":material/check_circle:",
-        "warning": ":material/warning:",
-        "error": ":material/cancel:",
-        "info": ":material/info:",
-    }[status]
-    box("  \n".join(lines), icon=icon)
+    box("  \n".join(lines), icon=ICONS[status])
 
 
-def kpi_cards(projection: Projection, scenario: Scenario) -> None:
-    cards = views.kpis(projection, scenario.currency, scenario.horizon_months)
+def kpi_cards(cards: list[dict[str, str]]) -> None:
+    """The summary cards (views.kpis), three to a row."""
     per_row = 3
     for start in range(0, len(cards), per_row):
         for column, card in zip(st.columns(per_row), cards[start : start + per_row], strict=False):
             column.metric(card["label"], card["value"], help=card["help"], border=True)
 
 
-def _band_style(bands: pd.DataFrame) -> pd.DataFrame:
+def band_css(bands: pd.DataFrame) -> pd.DataFrame:
+    """The CSS of each cell: its band's colours, or none where it has no band."""
+
     def css(band: object) -> str:
         if not isinstance(band, str) or band not in charts.BAND_COLORS:
             return ""
@@ -47,13 +62,20 @@ def _band_style(bands: pd.DataFrame) -> pd.DataFrame:
     return bands.map(css)
 
 
-def headline_table(projection: Projection, scenario: Scenario) -> None:
-    """Metrics down, (multiplier, arm) across; tier metrics coloured by their band."""
-    table, bands = views.headline_table(projection.rows, scenario.currency)
-    styler = table.style.apply(lambda _: _band_style(bands), axis=None)
-    st.table(styler)
-    # Markdown, not st.html: the same chips without loading st.html's code (and its sanitiser) on a first render.
-    st.markdown(charts.band_legend_html(), unsafe_allow_html=True)
+def headline_table(table: pd.DataFrame, css: pd.DataFrame) -> None:
+    """Metrics down, (multiplier, arm) across (views.headline_table); tier metrics coloured by their band
+    (band_css), and the bands' legend under it."""
+    st.table(table.style.apply(lambda _: css, axis=None))
+    band_legend()
+
+
+def band_legend() -> None:
+    """The five bands as coloured chips. A one-row table without header, not HTML in markdown: the table's code is
+    already loaded for the headline, raw HTML would load another renderer on a first render."""
+    row = pd.DataFrame([list(BANDS)], index=["Industry bands:"])
+    chips = band_css(row).map(lambda style: f"{style}; {_CHIP}")
+    styler = row.style.apply(lambda _: chips, axis=None).set_table_styles(_LEGEND_STYLES)
+    st.table(styler, border=False, width="content", hide_header=True)
 
 
 def headline_strip(projection: Projection, scenario: Scenario) -> None:

@@ -6,13 +6,16 @@ loading its plotly code (the largest part of a first render) while the rest of t
 The industry bands' explanation is a static table (st.table) rather than the interactive grid,
 whose code would be another large download on the first render.
 
-The projection and the two figures are shared by every session that shows the same scenario
-(st.cache_resource keyed by the scenario's JSON, and the picked multiplier for the tier strips): a new
-session on the example scenario, or a return to this page, sends its deltas without an engine call or a
-figure build. They are read, never changed (pandas copy-on-write; st.plotly_chart copies the figure).
+The projection, the two figures and what the verdict, the cards and the headline table show are shared by
+every session that shows the same scenario (st.cache_resource keyed by the scenario's JSON, and the picked
+multiplier for the tier strips): a new session on the example scenario, or a return to this page, sends its
+deltas without an engine call, a figure build or a view computed. They are read, never changed (pandas
+copy-on-write; st.plotly_chart copies the figure; st.table styles a new Styler each time).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -41,6 +44,27 @@ def _cogs_chart(key: str, _result: Projection) -> go.Figure:
 def _tier_chart(key: str, multiplier: float, _result: Projection, currency: str) -> go.Figure:
     positions = views.tier_positions(_result.rows, multiplier)
     return charts.tier_strip_chart(positions, state.tiers(), currency)
+
+
+@dataclass(frozen=True)
+class _Shown:
+    """What the verdict, the cards and the headline table show, for one scenario."""
+
+    verdict: tuple[str, list[str]]
+    cards: list[dict[str, str]]
+    table: pd.DataFrame
+    css: pd.DataFrame
+
+
+@st.cache_resource(show_spinner=False, max_entries=_SHOWN)
+def _shown(key: str, _result: Projection, _scenario: Scenario) -> _Shown:
+    table, bands = views.headline_table(_result.rows, _scenario.currency)
+    return _Shown(
+        components.verdict_of(_result, _scenario),
+        views.kpis(_result, _scenario.currency, _scenario.horizon_months),
+        table,
+        components.band_css(bands),
+    )
 
 
 @st.cache_resource(show_spinner=False)
@@ -77,11 +101,12 @@ def overview() -> None:
     with right:
         m = components.multiplier_picker("ui_tier_multiplier", list(scenario.multipliers), "Tier positions at")
         components.plot(_tier_chart(key, m, projection, scenario.currency), "chart_tiers")
+    shown = _shown(key, projection, scenario)
     with verdict:
-        components.verdict(projection, scenario)
+        components.verdict(*shown.verdict)
     with cards:
-        components.kpi_cards(projection, scenario)
+        components.kpi_cards(shown.cards)
     with headline:
-        components.headline_table(projection, scenario)
+        components.headline_table(shown.table, shown.css)
     with bands:
         st.table(_bands_table())
