@@ -102,6 +102,39 @@ def test_embeddings_are_cached_by_texts_and_model(encoder, cache):
     assert not cached and len(list(minilm.cache_dir().glob("*.npy"))) == 2
 
 
+def test_embeddings_are_the_same_for_any_number_of_workers(encoder):
+    texts = [f"{TEXTS[i % 4]} number {i}" * (1 + i % 3) for i in range(2 * minilm.EMBED_CHUNK + 10)]  # three chunks
+    done = []
+    one = minilm.encode(encoder, texts, bf16=True)
+    three = minilm.encode(encoder, texts, bf16=True, progress=lambda d, t: done.append((d, t)), workers=3)
+    assert np.array_equal(one, three)
+    assert [d for d, _ in done] == [256, 512, len(texts)] and all(t == len(texts) for _, t in done)
+
+
+def test_students_trained_side_by_side_equal_one_after_another():
+    import torch
+
+    from aueb.distill.text_task import TextTask, text_dataset
+    from aueb.distill.train import ARMS, Settings, StudentJob
+
+    rng = np.random.default_rng(0)
+    words = ["refund", "late", "crew", "great", "bag", "lost", "thanks", "seat", "delay", "love"]
+    texts = np.array([" ".join(rng.choice(words, size=6)) + f" {i}" for i in range(120)], dtype=object)
+    y = np.array([int("refund" in t or "lost" in t) + int("love" in t) for t in texts])
+    data = text_dataset("synthetic", ["a", "b", "c"], texts, y, np.arange(90), np.arange(90, 120))
+    logits = torch.from_numpy(rng.normal(size=(90, 3)))
+    labelled = torch.arange(0, 90, 9)
+    jobs = [StudentJob(arm, data, labelled, logits, Settings(threads=3, temperature=2.0), 0) for arm in ARMS]
+    side_by_side = TextTask().train_students(jobs)
+    task = TextTask()
+    for parallel, job in zip(side_by_side, jobs, strict=True):
+        sequential = task.train_student(job)
+        assert torch.equal(parallel.ngrams.weight, sequential.ngrams.weight)
+        assert torch.equal(parallel.bias, sequential.bias)
+    # each bucket's class scores sum to 0: the fit ran in that subspace, where the optimum lies
+    assert side_by_side[1].ngrams.weight.sum(dim=1).abs().max() < 1e-5
+
+
 def test_hashed_student_learns_a_tiny_corpus():
     import torch
     import torch.nn.functional as F

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 # Read by huggingface_hub and transformers when they are imported: set before the import below.
@@ -94,23 +95,44 @@ def cache_key(texts: list[str], bf16: bool) -> str:
 
 
 def encode(
-    encoder, texts: list[str], bf16: bool, progress: Callable[[int, int], None] = lambda done, total: None
+    encoder,
+    texts: list[str],
+    bf16: bool,
+    progress: Callable[[int, int], None] = lambda done, total: None,
+    workers: int = 1,
 ) -> np.ndarray:
-    """(texts, 384) float32 unit-length embeddings; shortest texts first so batches carry little padding."""
+    """(texts, 384) float32 unit-length embeddings; shortest texts first so batches carry little padding.
+
+    The texts go in chunks of EMBED_CHUNK, each chunk its own batches whoever encodes it, so the result
+    is bit-for-bit the same for any number of `workers`: Python threads, each running whole chunks with
+    torch's one intra-op thread (the model's kernels release the GIL). Unlike torch's own threads, which
+    meet at a barrier after every operation, a worker never waits for another: a busy machine slows it
+    down but does not stall it.
+    """
     order = np.argsort([len(t) for t in texts], kind="stable")
     out = np.empty((len(texts), DIMENSION), dtype=np.float32)
-    for start in range(0, len(texts), EMBED_CHUNK):
-        rows = order[start : start + EMBED_CHUNK]
+    chunks = [order[start : start + EMBED_CHUNK] for start in range(0, len(texts), EMBED_CHUNK)]
+
+    def chunk(rows: np.ndarray) -> np.ndarray:
         with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
-            out[rows] = encoder.encode(
+            return encoder.encode(
                 [texts[i] for i in rows], batch_size=64, convert_to_numpy=True, show_progress_bar=False
             ).astype(np.float32)
-        progress(min(start + EMBED_CHUNK, len(texts)), len(texts))
+
+    done = 0
+    with ThreadPoolExecutor(max(1, min(workers, len(chunks)))) as pool:
+        for rows, embeddings in zip(chunks, pool.map(chunk, chunks), strict=True):
+            out[rows] = embeddings
+            done += len(rows)
+            progress(done, len(texts))
     return out
 
 
-def embed(texts: list[str], progress: Callable[[int, int, str], None], encoder=None) -> tuple[np.ndarray, bool]:
-    """Embeddings of `texts` from the cache or the model: (embeddings, whether the cache had them)."""
+def embed(
+    texts: list[str], progress: Callable[[int, int, str], None], encoder=None, workers: int = 1
+) -> tuple[np.ndarray, bool]:
+    """Embeddings of `texts` from the cache or the model: (embeddings, whether the cache had them);
+    `workers` threads encode (see encode)."""
     bf16 = bf16_supported()
     path = cache_dir() / f"{cache_key(texts, bf16)}.npy"
     if path.is_file():
@@ -124,6 +146,7 @@ def embed(texts: list[str], progress: Callable[[int, int, str], None], encoder=N
         texts,
         bf16,
         lambda done, total: progress(done, total, f"{MODEL_NAME} ({precision}): {done:,}/{total:,} texts"),
+        workers,
     )
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -193,6 +193,18 @@ def _std(values: list[float]) -> float:
     return float(np.std(values, ddof=1)) if len(values) > 1 else 0.0
 
 
+@dataclass(frozen=True)
+class StudentJob:
+    """One arm's student for one seed, as the shared run hands it to Task.train_student."""
+
+    arm: str  # one of ARMS
+    data: Dataset  # the seed's split
+    labelled: torch.Tensor  # training rows whose true label the student sees
+    teacher_logits: torch.Tensor  # the teacher's logits on every training input
+    settings: Settings
+    seed: int
+
+
 @dataclass
 class Teachers:
     """The teacher phase's result, per seed: the logits on every training input, the predicted test classes."""
@@ -241,20 +253,24 @@ class Task:
     def student(self, data: Dataset, settings: Settings) -> nn.Module:
         return mlp([data.features, *settings.student_hidden, data.classes])
 
-    def train_student(
-        self,
-        arm: str,
-        data: Dataset,
-        labelled: torch.Tensor,
-        teacher_logits: torch.Tensor,
-        settings: Settings,
-        seed: int,
-    ) -> nn.Module:
+    def train_student(self, job: StudentJob) -> nn.Module:
         """One arm's student for one seed (see train_student)."""
+        data, settings = job.data, job.settings
         x_train, y_train = torch.from_numpy(data.x_train), torch.from_numpy(data.y_train)
         return train_student(
-            arm, x_train, y_train, labelled, teacher_logits, lambda: self.student(data, settings), settings, seed
+            job.arm,
+            x_train,
+            y_train,
+            job.labelled,
+            job.teacher_logits,
+            lambda: self.student(data, settings),
+            settings,
+            job.seed,
         )
+
+    def train_students(self, jobs: list[StudentJob]) -> list[nn.Module]:
+        """The students of one seed's arms, in the order of `jobs`; here one after another."""
+        return [self.train_student(job) for job in jobs]
 
     def student_name(self, data: Dataset, settings: Settings) -> str:
         return describe([data.features, *settings.student_hidden, data.classes])
@@ -309,8 +325,10 @@ def run(
         labelled = torch.from_numpy(choose_labelled(seed_data.y_train, settings.labels_per_class, seed))
         scores: dict[str, float] = {}
         correct.append({"teacher": (teacher_test_predictions[i] == y_test).numpy()})
-        for j, arm in enumerate(ARMS):
-            student = task.train_student(arm, seed_data, labelled, teacher_logits[i], settings, seed)
+        students = task.train_students(
+            [StudentJob(arm, seed_data, labelled, teacher_logits[i], settings, seed) for arm in ARMS]
+        )
+        for j, (arm, student) in enumerate(zip(ARMS, students, strict=True)):
             predicted = predict(student, x_test)
             scores[arm] = accuracy(predicted, y_test)
             correct[i][arm] = (predicted == y_test).numpy()
