@@ -141,14 +141,15 @@ def monitor(
 
 
 def _state_usage(folder: Path):
-    """The usage rows of a state; while a running monitor holds it (DuckDB then lets no other process open
-    it), those of the dashboard snapshot it wrote after its last cycle."""
+    """The usage rows of a state per day, feature, model, provider and input-token bucket (st.tier_usage);
+    while a running monitor holds it (DuckDB then lets no other process open it), those of the dashboard
+    snapshot it wrote after its last cycle."""
     try:
         con = st.open_state(folder, read_only=True)
     except duckdb.IOException:
-        return load_view(folder).usage
+        return load_view(folder).tiers
     try:
-        return con.execute("SELECT * FROM usage").df()
+        return st.tier_usage(con)
     finally:
         con.close()
 
@@ -181,7 +182,7 @@ def changes(
             if source:
                 con = st.open_state(folder)
                 st.cycle(con, list(source), feature_key, {}, None, False)
-                usage = con.execute("SELECT * FROM usage").df()
+                usage = st.tier_usage(con)
                 con.close()
             else:
                 usage = _state_usage(folder)

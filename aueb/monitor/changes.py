@@ -12,10 +12,12 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+import numpy as np
 import pandas as pd
 
 from aueb.errors import InputError
 from aueb.monitor.pricing import price_calls
+from aueb.plan.replay import tier_thresholds
 
 EFFECTS = ("volume", "mix", "tokens_per_call", "cache_batch", "price")
 
@@ -122,23 +124,38 @@ def to_json(changes: Changes, period_from: str, period_to: str) -> dict:
 
 
 def period_cells(usage: pd.DataFrame, period: Period, reference: date) -> pd.DataFrame:
-    """Cells (feature, model) of one period from usage rows (day, feature, model, provider, calls, token
-    sums, cost): cost is the actual cost; cost_ref and cost_ref_undiscounted re-price the cell's tokens at
-    the catalog prices in force on `reference` (the first day of period A), through the one pricing call."""
+    """Cells (feature, model) of one period from usage rows (day, feature, model, provider, bucket, calls, token
+    sums, cost; aueb.monitor.state.tier_usage): cost is the actual cost; cost_ref and cost_ref_undiscounted price
+    the cell's calls at the catalog prices in force on `reference` (the first day of period A).
+
+    A row's calls all lie in one input-token bucket (how many of the catalog's tier thresholds,
+    aueb.plan.replay.tier_thresholds, their input tokens exceed), so all have one price row of every catalog model
+    at `reference`; the cell is priced per (provider, bucket) group, through the one pricing call
+    (aueb.monitor.pricing.price_calls: aueb.pricing's price_row and token_cost), which is pricing each call: t_i
+    and k_i are the spec's, tiers included. Rows without `bucket` (a dashboard snapshot written before it was kept)
+    are each taken as one call-group, in the bucket of their mean input tokens per call."""
     if "cache_write_input_tokens" not in usage:  # a state written before cache writes were counted
         usage = usage.assign(cache_write_input_tokens=0)
     days = pd.to_datetime(usage["day"]).dt.date
     rows = usage[(days >= period.start) & (days <= period.end)]
-    keys = ["feature", "model", "provider"]
+    if "bucket" not in rows:
+        rows = rows.assign(bucket=bucket_of(rows))
+    keys = ["feature", "model", "provider", "bucket"]
     sums = ["calls", "input_tokens", "cached_input_tokens", "cache_write_input_tokens", "output_tokens", "cost"]
     grouped = rows.groupby(keys, dropna=False)[sums].sum().reset_index()
     columns = ["feature", "model", "calls", "cost", "cost_ref", "cost_ref_undiscounted"]
     if grouped.empty:
         return pd.DataFrame(columns=columns)
-    # The state keeps token sums per cell, not calls, so the re-pricing is an approximation (docs/economics.md,
-    # Monitor): each cell is priced as `calls` calls of its MEAN tokens per call, at aueb.pricing's price_row
-    # on `reference` for the tier of its mean input tokens per call, via token_cost (price_calls does both).
-    # t_i and k_i come from these re-priced costs; the five effects still sum exactly to C_B - C_A.
+    # Within one bucket the mean input tokens per call lie in the bucket too: price_calls' tier of the mean is the
+    # tier of every call, and the formula, linear in the tokens, prices the sums as it prices each call.
     priced = price_calls(grouped, at=reference)
     grouped = grouped.assign(cost_ref=priced["cost"], cost_ref_undiscounted=priced["cost_undiscounted"])
     return grouped.groupby(["feature", "model"], dropna=False)[columns[2:]].sum().reset_index()[columns]
+
+
+def bucket_of(rows: pd.DataFrame) -> np.ndarray:
+    """Per usage row, the input-token bucket of its mean input tokens per call (0 for a row without calls): how
+    many of the catalog's tier thresholds it exceeds, as aueb.monitor.pricing.bucket_sql counts them per call."""
+    calls = rows["calls"].to_numpy(dtype=float)
+    mean = np.divide(rows["input_tokens"].to_numpy(dtype=float), calls, out=np.zeros(len(rows)), where=calls > 0)
+    return np.searchsorted(np.asarray(tier_thresholds(), dtype=float), mean, side="left")

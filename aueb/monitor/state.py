@@ -49,6 +49,11 @@ SCHEMA = (
     "CREATE TABLE IF NOT EXISTS pg_seen (request_id VARCHAR, ts TIMESTAMP)",
     """CREATE TABLE IF NOT EXISTS alerts (rule VARCHAR, feature VARCHAR, period VARCHAR, model VARCHAR, body VARCHAR,
     printed BOOLEAN, webhook_pending BOOLEAN, raised_cycle BIGINT)""",
+    # The usage summed per (day, feature, model, provider, input-token bucket), kept by each cycle like `totals`:
+    # what `aueb changes` re-prices at the reference prices, every call of a row in one tier of every model.
+    """CREATE TABLE IF NOT EXISTS tier_totals (day DATE, feature VARCHAR, model VARCHAR, provider VARCHAR,
+    bucket INTEGER, calls BIGINT, input_tokens BIGINT, cached_input_tokens BIGINT, cache_write_input_tokens BIGINT,
+    output_tokens BIGINT, cost DOUBLE)""",
 )
 
 
@@ -112,6 +117,13 @@ def open_state(folder: Path, read_only: bool = False) -> duckdb.DuckDBPyConnecti
             con.execute(f"INSERT INTO totals ({TOTALS_KEYS}, {TOTALS_SUMS}) {_totals_sql('usage')}")
             con.execute("INSERT INTO meta VALUES ('totals', '1')")
             con.execute("COMMIT")
+        if not con.execute("SELECT 1 FROM meta WHERE key = 'tier_totals'").fetchall():
+            # A state written before the tier totals were kept (or a new one): built once from its usage.
+            con.execute("BEGIN TRANSACTION")
+            con.execute("DELETE FROM tier_totals")
+            con.execute(f"INSERT INTO tier_totals ({TIER_KEYS}, {TIER_SUMS}) {tier_totals_sql('usage')}")
+            con.execute("INSERT INTO meta VALUES ('tier_totals', '1')")
+            con.execute("COMMIT")
     return con
 
 
@@ -138,6 +150,44 @@ def _add_to_totals(con: duckdb.DuckDBPyConnection, increment: str) -> None:
     con.execute(f"DELETE FROM totals t WHERE {touched}")
     con.execute(f"INSERT INTO totals ({columns}) SELECT {columns} FROM merged_totals")
     con.execute("DROP TABLE merged_totals")
+
+
+TIER_KEYS = "day, feature, model, provider, bucket"
+TIER_SUMS = "calls, input_tokens, cached_input_tokens, cache_write_input_tokens, output_tokens, cost"
+
+
+def tier_totals_sql(rows: str) -> str:
+    """Usage rows `rows` (day, feature, model, provider, calls, token sums, cost) summed per TIER_KEYS. Each usage
+    row is one call-group of `groups_sql` (or of the PostgreSQL aggregate): all its calls in one input-token bucket,
+    so its mean input tokens per call lie in that bucket, and the bucket of the mean is the bucket of its calls."""
+    bucket = bucket_sql("(input_tokens / calls)")
+    sums = ", ".join(f"sum({c}) AS {c}" for c in TIER_SUMS.split(", "))
+    return f"""SELECT day, feature, model, provider, CASE WHEN calls > 0 THEN {bucket} ELSE 0 END AS bucket, {sums}
+FROM {rows} GROUP BY ALL"""
+
+
+def _add_to_tier_totals(con: duckdb.DuckDBPyConnection, increment: str) -> None:
+    """Add the usage rows `increment` to `tier_totals`, rewriting only the keys it touches (as `_add_to_totals`)."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE tier_increment AS {tier_totals_sql(increment)}")
+    keys = " AND ".join(f"t.{k} IS NOT DISTINCT FROM i.{k}" for k in TIER_KEYS.split(", "))
+    touched = f"EXISTS (SELECT 1 FROM tier_increment i WHERE {keys})"
+    columns = f"{TIER_KEYS}, {TIER_SUMS}"
+    sums = ", ".join(f"sum({c}) AS {c}" for c in TIER_SUMS.split(", "))
+    both = f"SELECT {columns} FROM tier_totals t WHERE {touched} UNION ALL SELECT {columns} FROM tier_increment"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE merged_tiers AS SELECT {TIER_KEYS}, {sums} FROM ({both}) GROUP BY ALL")
+    con.execute(f"DELETE FROM tier_totals t WHERE {touched}")
+    con.execute(f"INSERT INTO tier_totals ({columns}) SELECT {columns} FROM merged_tiers")
+    con.execute("DROP TABLE merged_tiers")
+    con.execute("DROP TABLE tier_increment")
+
+
+def tier_usage(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The state's usage per TIER_KEYS (what `aueb changes` prices); from the usage itself for a state opened
+    read-only that was written before `tier_totals` existed."""
+    found = con.execute("SELECT 1 FROM duckdb_tables() WHERE table_name = 'tier_totals'").fetchall()
+    if found and con.execute("SELECT 1 FROM meta WHERE key = 'tier_totals'").fetchall():
+        return con.execute(f"SELECT {TIER_KEYS}, {TIER_SUMS} FROM tier_totals").df()
+    return con.execute(tier_totals_sql("usage")).df()
 
 
 # The new records of a chunk in ONE pass, summed per (bad, ignored, UTC day, feature, user, model, provider,
@@ -310,6 +360,7 @@ def cycle(
             con.register("increment", rows)
             con.execute(f"INSERT INTO usage ({USAGE_COLUMNS}, cycle) SELECT {USAGE_COLUMNS}, {number} FROM increment")
             _add_to_totals(con, "increment")
+            _add_to_tier_totals(con, "increment")
             con.unregister("increment")
             old = clock(con)
             if old is None or newest > old:

@@ -2,9 +2,9 @@
 
 A running monitor holds its DuckDB state open for writing, and DuckDB then refuses every other process,
 readers included. So after each cycle that changed something the monitor writes a small snapshot
-(`dashboard.duckdb` in the state folder: usage per day, feature, model and provider, the alerts, the
-clock and the budgets) to a temporary file and renames it into place: a reader opens either the old
-file or the new one, whole, and never holds a lock the monitor needs.
+(`dashboard.duckdb` in the state folder: usage per day, feature, model and provider, and per input-token
+bucket too, the alerts, the clock and the budgets) to a temporary file and renames it into place: a reader
+opens either the old file or the new one, whole, and never holds a lock the monitor needs.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from aueb.errors import InputError
 from aueb.logs.sources import sql_text
 from aueb.monitor.changes import Changes, Period, lmdi, period_cells
 from aueb.monitor.forecast import Forecast, forecast, run_out
+from aueb.monitor.state import TIER_KEYS, TIER_SUMS
 
 SNAPSHOT_FILE = "dashboard.duckdb"
 # How `aueb dashboard --state DIR --refresh S` tells the Usage page what to follow (Streamlit runs in a child).
@@ -45,6 +46,8 @@ def write_snapshot(
     try:
         # The state's totals (one row per day, feature, model, provider, kept by each cycle): not the whole usage.
         con.execute(f"CREATE TABLE snapshot.usage AS SELECT day, feature, model, provider, {SUMS} FROM totals")
+        # And per input-token bucket too (the state's tier_totals): what the what-changed split re-prices.
+        con.execute(f"CREATE TABLE snapshot.tiers AS SELECT {TIER_KEYS}, {TIER_SUMS} FROM tier_totals")
         con.execute(
             "CREATE TABLE snapshot.alerts AS SELECT body, raised_cycle FROM alerts ORDER BY raised_cycle, rowid"
         )
@@ -72,6 +75,7 @@ class MonitorView:
     budgets: dict[str | None, float]  # monthly, None: the total
     usage: pd.DataFrame  # day, feature, model, provider and the sums of SUMS
     alerts: pd.DataFrame  # ALERT_COLUMNS, in the order raised
+    tiers: pd.DataFrame  # the usage per day, feature, model, provider and input-token bucket (state.tier_usage)
 
     @property
     def daily(self) -> pd.DataFrame:
@@ -112,6 +116,9 @@ def load(folder: Path) -> MonitorView:
     try:
         meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
         usage = con.execute("SELECT * FROM usage ORDER BY day, feature, model, provider").df()
+        has_tiers = con.execute("SELECT 1 FROM duckdb_tables() WHERE table_name = 'tiers'").fetchall()
+        # A snapshot written before the tiers were kept: its usage rows, each then priced in the bucket of its mean.
+        tiers = con.execute("SELECT * FROM tiers").df() if has_tiers else usage
         bodies = [json.loads(r[0]) for r in con.execute("SELECT body FROM alerts").fetchall()]
     finally:
         con.close()
@@ -120,7 +127,7 @@ def load(folder: Path) -> MonitorView:
     }
     alerts = pd.DataFrame([{c: b.get(c) for c in ALERT_COLUMNS} for b in bodies], columns=ALERT_COLUMNS)
     clock = datetime.fromisoformat(meta["clock"]) if meta.get("clock") else None
-    return MonitorView(folder, clock, int(meta["cycle"]), budgets, usage, alerts)
+    return MonitorView(folder, clock, int(meta["cycle"]), budgets, usage, alerts, tiers)
 
 
 @dataclass(frozen=True)
@@ -181,4 +188,4 @@ def what_changed(view: MonitorView, kind: str) -> tuple[Period, Period, Changes]
     if view.clock is None:
         return None
     a, b = to_date_periods(view.clock.date(), kind)
-    return a, b, lmdi(period_cells(view.usage, a, a.start), period_cells(view.usage, b, a.start))
+    return a, b, lmdi(period_cells(view.tiers, a, a.start), period_cells(view.tiers, b, a.start))
