@@ -434,3 +434,11 @@ def test_student_pricing_ranges_on_a_log_give_the_percentiles() -> None:
     for q, key in ((0.9, "saving_p10"), (0.1, "saving_p90")):
         h = 0.01 + 0.04 * stats.beta.ppf(q, a, b)
         assert d[key] == pytest.approx(10 * TEACHER * k * (1 - e) - h * 730, rel=0.01), key
+    # A self-hosted student (1 replica at min_replicas here) with a ranged coverage: the saving is linear in k.
+    ranged = scenario({**HOSTED, "hourly_price": 0.01}).model_dump()
+    ranged["features"][0]["coverage"] = {"low": 0.2, "mode": 0.6, "high": 0.9}
+    d = row(run(calls(10), {"f": {"distillation": {}}}, Scenario.model_validate(ranged)), "distillation")
+    a, b = 1 + 4 * 0.4 / 0.7, 1 + 4 * 0.3 / 0.7
+    for q, key in ((0.1, "saving_p10"), (0.9, "saving_p90")):
+        k = 0.2 + 0.7 * stats.beta.ppf(q, a, b)
+        assert d[key] == pytest.approx(10 * TEACHER * k * (1 - e) - 0.01 * 730, rel=0.01), key

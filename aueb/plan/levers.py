@@ -163,11 +163,11 @@ def student_cost(
     for name, draws in sampled.items():
         if name in columns:
             columns[name] = draws
-    n = max(np.size(v) for v in columns.values())
+    # One model row per sample (a column of a 2-d volume), shaped (multiplier, arm = 1, sample) as the engine's.
+    n = volume.shape[1] if volume.ndim == 2 else 1
     model = pd.DataFrame({name: np.broadcast_to(np.asarray(v, dtype=float), (n,)) for name, v in columns.items()})
-    requests = volume.reshape(volume.shape[0], 1, -1) if volume.ndim else volume.reshape(1, 1, 1)
-    cost = _model_cost(model, "student", requests)[:, 0, :]
-    return cost.reshape(volume.shape) if np.size(cost) == volume.size else cost
+    requests = volume.reshape(-1, 1, n)
+    return np.asarray(_model_cost(model, "student", requests)).reshape(volume.shape)
 
 
 def _token_student_per_call(frame: pd.DataFrame, pricing: TokenPricing, sampled: dict[str, np.ndarray]) -> Any:
