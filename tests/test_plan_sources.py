@@ -351,3 +351,94 @@ def test_metrics_options_and_which_downsizing_a_file_measures(tmp_path: Path) ->
     assert big.params["metrics"] == str(PREDICTIONS)
     with pytest.raises(InputError, match="--metrics f=missing.json: no such file"):
         parse_metrics_options(["f=missing.json"])
+
+
+HOSTED = {"kind": "self_hosted", "hourly_price": 0.5, "throughput_rps": 0.0005, "utilization": 0.5,
+          "peak_to_average": 2.0, "min_replicas": 1}  # 328.5 requests a month per replica  # fmt: skip
+# A token student with its own prices, on the logged tokens (the scenario's token counts do not apply on a log).
+TOKENS = {"kind": "tokens", "input_tokens": 1, "output_tokens": 1, "input_price_per_mtok": 0.1,
+          "output_price_per_mtok": 0.4, "batch_share": 0.5, "batch_discount": 0.5}  # fmt: skip
+
+
+def test_write_scenario_with_a_self_hosted_student_reproduces_the_plan_at_every_multiplier(tmp_path: Path) -> None:
+    from aueb.plan.replay import call_counts, load_calls
+
+    log = ROOT / "data" / "logs" / "requests.csv"
+    s = {"name": "S", "features": [
+        {"name": name, "users": 1000, "requests_per_user": 1, "revenue_per_user": 1, "cost_per_error": 0.01,
+         "teacher": {"name": "T", "quality": 0.9, "pricing": {"kind": "per_request", "cost": 0.01}},
+         "student": {"name": "S", "quality_retention": 0.95, "pricing": pricing}, "coverage": 0.7, "escalation": 0.1}
+        for name, pricing in (("support_chat", HOSTED), ("summarizer", HOSTED),
+                              ("search_answers", TOKENS))]}  # fmt: skip
+    path, levers = tmp_path / "s.json", tmp_path / "L.json"
+    path.write_text(json.dumps(s))
+    levers.write_text(json.dumps({"features": {
+        "support_chat": {"routing": {"metrics": str(METRICS)}, "caching": {"cached_share": 0.6},
+                         "batch": {"share": 0.5}},
+        "summarizer": {"distillation": {}},
+        "search_answers": {"distillation": {}, "batch": {"share": 1.0}}}}))  # fmt: skip
+    out, planned = tmp_path / "plan.json", tmp_path / "planned.json"
+    run = RUNNER.invoke(app, ["optimize", str(log), "--feature-key", "feature", "--levers", str(levers),
+                              "--scenario", str(path), "--format", "json", "--out", str(out),
+                              "--write-scenario", str(planned)])  # fmt: skip
+    assert run.exit_code == 0, run.output
+    plan = json.loads(out.read_text())
+    levers_of = {r["feature"]: r["levers"] for r in plan["combined"] if r["multiplier"] == 1.0}
+    assert levers_of["support_chat"] == ["routing", "caching", "batch"] and levers_of["summarizer"] == ["distillation"]
+    assert levers_of["search_answers"] == ["distillation", "batch"]
+    # The student is sized on the calls it serves (not on the log's groups of calls): by hand for the routing row.
+    frame = load_calls([str(log)], feature_key="feature").frame
+    n = {f: float(call_counts(g).sum()) for f, g in frame.groupby("feature", observed=True)}
+    priced = plan_cascade(Scenario.model_validate(s), load_metrics(METRICS).cascade, "support_chat")
+    e = float(priced.points.iloc[priced.best]["escalation"])
+    for m in (1.0, 10.0, 100.0):
+        [r] = [x for x in plan["levers"] if x["lever"] == "routing" and x["multiplier"] == m]
+        replicas = np.ceil(m * n["support_chat"] / 328.5 - 1e-9)
+        assert r["cost_after"] == pytest.approx(e * r["cost_now"] + replicas * 0.5 * 730, rel=1e-12)
+    # The replicas step with volume, so the plan is not proportional to it; `aueb project` still reproduces it.
+    total = {m: sum(r["cost_after"] for r in plan["combined"] if r["multiplier"] == m) for m in (1.0, 10.0, 100.0)}
+    assert abs(total[10.0] / (10 * total[1.0]) - 1) > 1e-3
+    rows = project(load_scenarios(planned)[0]).rows
+    for m in (1.0, 10.0, 100.0):
+        got = rows[(rows["multiplier"] == m) & (rows["arm"] == "distilled")].set_index("feature")["ai_cogs"]
+        assert float(got["ALL"]) == pytest.approx(total[m], rel=1e-9)
+        for r in (x for x in plan["combined"] if x["multiplier"] == m):
+            assert float(got[r["feature"]]) == pytest.approx(r["cost_after"], rel=1e-9)
+
+
+def test_student_pricing_ranges_on_a_log_give_the_percentiles() -> None:
+    # A range on the student's per-request cost alone: the saving 10·(TEACHER·(1 - e)·k - k·c) is linear and
+    # falling in c, so its P10 is the saving at c's 90% quantile (PERT, lambda = 4).
+    s = scenario({"kind": "per_request", "cost": {"low": 0.0001, "mode": 0.0005, "high": 0.002}})
+    k, e = 0.6, 0.25
+    saving = lambda c: 10 * k * (TEACHER * (1 - e) - c)  # noqa: E731
+    a, b = 1 + 4 * 0.0004 / 0.0019, 1 + 4 * 0.0015 / 0.0019
+    quantile = lambda q: 0.0001 + 0.0019 * stats.beta.ppf(q, a, b)  # noqa: E731
+    for lever, params in (("distillation", {}), ("routing", {"metrics": str(METRICS)})):
+        d = row(run(calls(10), {"f": {lever: params}}, s), lever)
+        if lever == "routing":  # k = 1, e = the best point's escalation
+            best = plan_cascade(s, load_metrics(METRICS).cascade, "f")
+            k_, e_ = 1.0, float(best.points.iloc[best.best]["escalation"])
+            saving = lambda c, k_=k_, e_=e_: 10 * k_ * (TEACHER * (1 - e_) - c)  # noqa: E731
+        assert d["saving_monthly"] == pytest.approx(saving(0.0005), rel=1e-9)
+        for q, key in ((0.9, "saving_p10"), (0.5, "saving_p50"), (0.1, "saving_p90")):
+            assert d[key] == pytest.approx(saving(quantile(q)), rel=0.01), (lever, key)
+        # 100x: the same draws, 100 times the calls.
+        assert row(run(calls(10), {"f": {lever: params}}, s), lever, 100.0)["saving_p10"] == pytest.approx(
+            100 * d["saving_p10"], rel=1e-9
+        )
+    # A self-hosted student's hourly price as a range: cost = replicas x h x 730, 1 replica (min_replicas) here.
+    hosted = {**HOSTED, "hourly_price": {"low": 0.01, "mode": 0.02, "high": 0.05}}
+    d = row(run(calls(10), {"f": {"distillation": {}}}, scenario(hosted)), "distillation")
+    a, b = 1 + 4 * 0.01 / 0.04, 1 + 4 * 0.03 / 0.04
+    for q, key in ((0.9, "saving_p10"), (0.1, "saving_p90")):
+        h = 0.01 + 0.04 * stats.beta.ppf(q, a, b)
+        assert d[key] == pytest.approx(10 * TEACHER * k * (1 - e) - h * 730, rel=0.01), key
+    # A self-hosted student (1 replica at min_replicas here) with a ranged coverage: the saving is linear in k.
+    ranged = scenario({**HOSTED, "hourly_price": 0.01}).model_dump()
+    ranged["features"][0]["coverage"] = {"low": 0.2, "mode": 0.6, "high": 0.9}
+    d = row(run(calls(10), {"f": {"distillation": {}}}, Scenario.model_validate(ranged)), "distillation")
+    a, b = 1 + 4 * 0.4 / 0.7, 1 + 4 * 0.3 / 0.7
+    for q, key in ((0.1, "saving_p10"), (0.9, "saving_p90")):
+        k = 0.2 + 0.7 * stats.beta.ppf(q, a, b)
+        assert d[key] == pytest.approx(10 * TEACHER * k * (1 - e) - 0.01 * 730, rel=0.01), key

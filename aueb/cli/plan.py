@@ -217,7 +217,8 @@ def optimize_command(
             measured = ingest(source, "auto", feature_key, window_hours).scenario
             if measured.scenario is None:
                 raise InputError("; ".join(measured.notes))
-            scenario = apply_combined(measured.scenario, [r for r in result.combined if r["multiplier"] == 1.0])
+            combined = [r for r in result.combined if r["multiplier"] == 1.0]
+            scenario = apply_combined(measured.scenario, combined, result.students)
     except InputError as exc:
         fail(str(exc))
     _output(result, format, out_path, write_scenario, scenario)

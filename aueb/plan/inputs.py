@@ -33,6 +33,18 @@ class LeverSpec:
     proposal: bool = False
 
 
+@dataclass(frozen=True)
+class PlannedStudent:
+    """How a log feature's combined plan serves its calls with a --scenario student: the student serves a share
+    `coverage` of the model-served requests, `escalation` of those also go to the teacher, whose cost per
+    model-served request (under the plan's teacher levers) is `teacher_cost` / the month's model-served requests."""
+
+    student: Any  # aueb.scenario.Student, priced as the plan prices it
+    coverage: float
+    escalation: float
+    teacher_cost: float  # the teacher's monthly cost at 1x on all the feature's calls
+
+
 @dataclass
 class PlanResult:
     levers: list[dict[str, Any]] = field(default_factory=list)
@@ -40,6 +52,8 @@ class PlanResult:
     already_saved: list[dict[str, Any]] = field(default_factory=list)
     waterfall: list[dict[str, Any]] = field(default_factory=list)
     proposals: bool = False
+    # A log's features whose combined plan takes a student (routing, distillation): how --write-scenario prices it.
+    students: dict[str, PlannedStudent] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {"levers": self.levers, "combined": self.combined, "already_saved": self.already_saved,

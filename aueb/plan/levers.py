@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from aueb.catalog import UnknownModelError, catalog_models, lookup
-from aueb.costs import token_prices
+from aueb.costs import MODEL_FIELDS, _model_cost, _model_row, token_prices
 from aueb.errors import InputError
 from aueb.metrics import MetricsError
 from aueb.plan.inputs import (
@@ -27,6 +27,7 @@ from aueb.plan.inputs import (
     LEVERS,
     MODEL_CHOICE,
     LeverSpec,
+    PlannedStudent,
     PlanResult,
     cascade_file,
     cascade_of,
@@ -38,8 +39,8 @@ from aueb.plan.output import Priced, lever_rows, percentiles, plain, waterfall_r
 from aueb.plan.replay import Calls, call_counts, price_calls
 from aueb.planner import plan as plan_cascade
 from aueb.pricing import price_row, token_cost
-from aueb.risk_samples import pert
-from aueb.scenario import PerRequestPricing, Scenario, SelfHostedPricing, TokenPricing
+from aueb.risk_samples import pert, ranged_inputs
+from aueb.scenario import PerRequestPricing, Scenario, Student, TokenPricing
 
 __all__ = ["LEVERS", "LeverSpec", "PlanResult", "evaluate", "load_levers", "parse_levers", "plan_total", "propose",
            "quality_of", "waterfall_steps"]  # fmt: skip
@@ -51,7 +52,6 @@ PROPOSED_CACHED_SHARE = 0.5
 PROPOSED_BATCH_SHARE = 0.25
 SAMPLES = 10_000
 SEED = 20261201
-HOURS_PER_MONTH, SECONDS_PER_MONTH = 730.0, 2_628_000.0
 
 
 @dataclass
@@ -85,12 +85,22 @@ def _basis(frame: pd.DataFrame) -> _Basis:
 
 @dataclass
 class _Student:
-    """How a scenario's student serves part of a feature's logged calls: teacher share, student share, pricing."""
+    """How a scenario's student serves part of a feature's logged calls: the student serves a share k of them
+    (coverage), e·k also go to the teacher (escalation), so the teacher still serves (1 - k) + e·k."""
 
-    teacher_share: float  # (1 - k) + e·k of the calls still go to the teacher
-    student_share: float  # k
-    pricing: Any
+    coverage: float  # k
+    escalation: float  # e
+    retention: float  # the student's quality retention (routing: the operating point's)
+    student: Student  # the scenario's student: its pricing prices the calls it serves
     quality: tuple[float | None, float | None]
+
+    @property
+    def teacher_share(self) -> float:
+        return 1 - self.coverage + self.escalation * self.coverage
+
+    @property
+    def pricing(self) -> Any:
+        return self.student.pricing
 
 
 def _student(scenario: Scenario | None, spec: LeverSpec) -> _Student:
@@ -106,7 +116,7 @@ def _student(scenario: Scenario | None, spec: LeverSpec) -> _Student:
     if spec.lever == "distillation":
         k, e, r = f.coverage or 0.0, f.escalation, f.student.quality_retention
         q = f.teacher.quality
-        return _Student(1 - k + e * k, k, f.student.pricing, (q, q * (1 - k + e * k + (1 - e) * k * r)))
+        return _Student(k, e, r, f.student, (q, q * (1 - k + e * k + (1 - e) * k * r)))
     cascade = cascade_of(spec.params["metrics"], spec.feature)
     try:
         priced = plan_cascade(scenario, cascade, spec.feature)
@@ -115,42 +125,76 @@ def _student(scenario: Scenario | None, spec: LeverSpec) -> _Student:
     if priced.best is None:
         raise InputError(f"{where}: no point of the cascade in {spec.params['metrics']} fits the feature")
     point = priced.points.iloc[priced.best]
-    e = float(point["escalation"])
-    return _Student(e, 1.0, f.student.pricing, (cascade.teacher_accuracy, float(point["system_accuracy"])))
+    e, r = float(point["escalation"]), float(point["quality_retention"])
+    return _Student(1.0, e, r, f.student, (cascade.teacher_accuracy, float(point["system_accuracy"])))
 
 
-def student_cost(frame: pd.DataFrame, pricing: Any, monthly_calls: np.ndarray, scale: float) -> np.ndarray:
-    """Monthly cost of the student serving all of `frame`'s calls (window x scale), at each monthly volume.
+# The ranged inputs of a --scenario student that move a lever's cost on a log: the engine's columns (aueb.
+# risk_samples.ranged_inputs names them). The logged calls fix the volume and the tokens, so the scenario's users,
+# requests and token counts do not apply; quality_retention changes only the quality.
+STUDENT_COLUMNS = tuple(f"student_{name}" for name in ("unit_cost", *MODEL_FIELDS[2:])) + tuple(
+    f"student.{name}"
+    for name in ("input_price_per_mtok", "cached_input_price_per_mtok", "cache_write_price_per_mtok",
+                 "output_price_per_mtok", "batch_share", "batch_discount")
+)  # fmt: skip
+
+
+def student_cost(
+    frame: pd.DataFrame,
+    pricing: Any,
+    monthly_calls: np.ndarray,
+    scale: float,
+    sampled: dict[str, np.ndarray] | None = None,
+) -> np.ndarray:
+    """Monthly cost of the student serving `monthly_calls` of `frame`'s calls, at each monthly volume (an array;
+    with `sampled`, one column per sample: engine columns of STUDENT_COLUMNS to their draws).
 
     Token-priced: the logged tokens at the student's catalog model (each call's date and tier) or its own prices,
-    times (1 - b·d); per request: cost x calls; self-hosted: replicas x hourly price x 730 (ECONOMICS.md)."""
+    times (1 - b·d), per logged call x the volume; per request and self-hosted: the engine's own cost of a model
+    (aueb.costs._model_cost: cost x requests; replicas sized on the requests served, at least min_replicas, x the
+    hourly price x 730), so the plan and `aueb project` price the student with one formula."""
+    sampled = sampled or {}
     volume = np.asarray(monthly_calls, dtype=float)
-    base = max(float(len(frame)) * scale, 1e-300)
     if isinstance(pricing, TokenPricing):
-        explicit = pricing.input_price_per_mtok is not None and pricing.output_price_per_mtok is not None
-        if pricing.model and not explicit:
-            found = lookup(pricing.model, pricing.provider)
-            window = float(price_calls(_with_model(frame, found.model, found.provider)).sum())
-        else:
-            p_in, p_c, p_w, p_out = token_prices(pricing)
-            n_in, n_c, n_out = (frame[c].to_numpy(dtype=float) for c in ("input_tokens", "cached_input_tokens",
-                                                                         "output_tokens"))  # fmt: skip
-            p_c, p_w = (p_in if p is None else p for p in (p_c, p_w))
-            window = float(np.sum(token_cost(n_in, n_c, _written(frame), n_out, p_in, p_c, p_w, p_out)))
-        return window * scale * (1 - pricing.batch_share * pricing.batch_discount) * volume / base
-    if isinstance(pricing, PerRequestPricing):
-        return pricing.cost * volume
-    assert isinstance(pricing, SelfHostedPricing)
-    replicas = np.ceil(volume / SECONDS_PER_MONTH * pricing.peak_to_average
-                       / (pricing.throughput_rps * pricing.utilization) - 1e-9)  # fmt: skip
-    replicas = np.maximum(replicas, pricing.min_replicas)
-    return np.where(volume > 0, replicas * pricing.hourly_price * HOURS_PER_MONTH, 0.0)
+        return _token_student_per_call(frame, pricing, sampled) * volume
+    columns: dict[str, Any] = {
+        f"student_{name}": value for name, value in zip(MODEL_FIELDS, _model_row(pricing), strict=True)
+    }
+    for name, draws in sampled.items():
+        if name in columns:
+            columns[name] = draws
+    # One model row per sample (a column of a 2-d volume), shaped (multiplier, arm = 1, sample) as the engine's.
+    n = volume.shape[1] if volume.ndim == 2 else 1
+    model = pd.DataFrame({name: np.broadcast_to(np.asarray(v, dtype=float), (n,)) for name, v in columns.items()})
+    requests = volume.reshape(-1, 1, n)
+    return np.asarray(_model_cost(model, "student", requests)).reshape(volume.shape)
 
 
-def _written(frame: pd.DataFrame) -> np.ndarray:
-    if "cache_write_input_tokens" in frame:
-        return frame["cache_write_input_tokens"].to_numpy(dtype=float)
-    return np.zeros(len(frame))
+def _token_student_per_call(frame: pd.DataFrame, pricing: TokenPricing, sampled: dict[str, np.ndarray]) -> Any:
+    """A token-priced student's cost per logged call of `frame` (its prices, or draws of them in `sampled`)."""
+
+    def draw(name: str, mode: Any) -> Any:
+        return sampled.get(f"student.{name}", mode)
+
+    explicit = pricing.input_price_per_mtok is not None and pricing.output_price_per_mtok is not None
+    if pricing.model and not explicit:
+        found = lookup(pricing.model, pricing.provider)
+        window: Any = float(price_calls(_with_model(frame, found.model, found.provider)).sum())
+    else:
+        modes = token_prices(pricing)
+        p_in, p_out = draw("input_price_per_mtok", modes[0]), draw("output_price_per_mtok", modes[3])
+        p_c = p_in if modes[1] is None else draw("cached_input_price_per_mtok", modes[1])
+        p_w = p_in if modes[2] is None else draw("cache_write_price_per_mtok", modes[2])
+        # The formula is linear in the tokens: the window's sums priced once are the sum of the calls' costs.
+        columns = ("input_tokens", "cached_input_tokens", "cache_write_input_tokens", "output_tokens")
+        n_in, n_c, n_w, n_out = (float(frame[c].sum()) if c in frame else 0.0 for c in columns)
+        window = token_cost(n_in, n_c, n_w, n_out, p_in, p_c, p_w, p_out)
+    n_calls = max(float(call_counts(frame).sum()), 1e-300)
+    return (
+        window
+        / n_calls
+        * (1 - draw("batch_share", pricing.batch_share) * draw("batch_discount", pricing.batch_discount))
+    )
 
 
 def _with_model(frame: pd.DataFrame, model: str, provider: str) -> pd.DataFrame:
@@ -247,31 +291,40 @@ class _LogPlan:
             self.students[key] = _student(self.scenario, spec)
         return self.students[key]
 
-    def distillation_samples(self, spec: LeverSpec, n: int, rng: np.random.Generator) -> np.ndarray | None:
-        """The distillation lever's cost per multiplier (rows) and sample (columns) where `--scenario` gives the
-        feature's coverage or escalation as a range (PERT draws); None where both are numbers."""
+    def n_calls(self, feature: str) -> float:
+        """The feature's model calls in a month (the window's calls x the ingest scale)."""
+        return float(call_counts(self.frames[feature]).sum()) * self.scale
+
+    def student_samples(self, spec: LeverSpec, n: int, rng: np.random.Generator) -> np.ndarray | None:
+        """The routing or distillation lever's cost per multiplier (rows) and sample (columns) where `--scenario`
+        gives the feature ranged inputs that move it (distillation: coverage, escalation; both: the student's
+        pricing, STUDENT_COLUMNS), drawn together as the Risk page draws them (aueb.risk_samples: PERT, one row per
+        input in the file's order); None where every one is a number."""
         assert self.scenario is not None
-        f = next(x for x in self.scenario.features if x.name == spec.feature)
-        ranges = {k: f.ranges[k] for k in ("coverage", "escalation") if k in f.ranges and f.ranges[k].spread > 0}
-        if not ranges or n < 2:
+        i = [f.name for f in self.scenario.features].index(spec.feature)
+        wanted = (*(("coverage", "escalation") if spec.lever == "distillation" else ()), *STUDENT_COLUMNS)
+        items = [
+            x for x in ranged_inputs(self.scenario) if x.feature == i and x.column in wanted and x.range.spread > 0
+        ]
+        if not items or n < 2:
             return None
-        k, e = (
-            pert(rng, np.array([r.low]), np.array([r.mode]), np.array([r.high]), n)[0]
-            if (r := ranges.get(name)) is not None
-            else np.full(n, float(getattr(f, name) or 0.0))
-            for name in ("coverage", "escalation")
+        bounds = np.array([(x.range.low, x.range.mode, x.range.high) for x in items], dtype=float)
+        values = dict(
+            zip((x.column for x in items), pert(rng, bounds[:, 0], bounds[:, 1], bounds[:, 2], n), strict=True)
         )
+        s = self.student(spec)
+        k, e = (values.get(name, np.full(n, getattr(s, name))) for name in ("coverage", "escalation"))
         teacher = self.basis(spec.feature, None).cost() * self.scale * self.m[:, np.newaxis]
-        calls = len(self.frames[spec.feature]) * self.scale * self.m[:, np.newaxis]
-        served = student_cost(self.frames[spec.feature], self.student(spec).pricing, k * calls, self.scale)
+        calls = self.n_calls(spec.feature) * self.m[:, np.newaxis]
+        served = student_cost(self.frames[spec.feature], s.pricing, k * calls, self.scale, values)
         return np.asarray((1 - k + e * k) * teacher + served)
 
     def now(self, feature: str) -> np.ndarray:
         return self.basis(feature, None).cost() * self.scale * self.m
 
-    def combined(self, feature: str, chosen: dict[str, LeverSpec]) -> np.ndarray:
-        """Monthly cost per multiplier with the chosen levers applied together: model choice (downsizing for the
-        teacher; routing or distillation for the student's part), then caching, then batch, priced once."""
+    def parts(self, feature: str, chosen: dict[str, LeverSpec]) -> tuple[np.ndarray, _Student | None]:
+        """The teacher's monthly cost per multiplier on all the feature's calls under the chosen teacher levers
+        (downsizing, caching, batch), and the student of routing or distillation where one is chosen."""
         model = None
         if "downsizing" in chosen:
             p = chosen["downsizing"].params
@@ -283,12 +336,31 @@ class _LogPlan:
         b1 = _mode(chosen["batch"].params, "share") if "batch" in chosen else 0.0
         teacher = self.basis(feature, model).cost(c1, inv_w if inv_w is not None else 0.0, b1) * self.scale * self.m
         which = next((chosen[k] for k in ("routing", "distillation") if k in chosen), None)
-        if which is None:
-            return np.asarray(teacher)
-        s = self.student(which)
-        calls = len(self.frames[feature]) * self.scale * self.m
-        served = student_cost(self.frames[feature], s.pricing, s.student_share * calls, self.scale)
+        return np.asarray(teacher), (None if which is None else self.student(which))
+
+    def combined(self, feature: str, chosen: dict[str, LeverSpec]) -> np.ndarray:
+        """Monthly cost per multiplier with the chosen levers applied together: model choice (downsizing for the
+        teacher; routing or distillation for the student's part), then caching, then batch, priced once."""
+        teacher, s = self.parts(feature, chosen)
+        if s is None:
+            return teacher
+        served = student_cost(self.frames[feature], s.pricing, s.coverage * self.n_calls(feature) * self.m, self.scale)
         return np.asarray(s.teacher_share * teacher + served)
+
+    def planned_student(self, feature: str, chosen: dict[str, LeverSpec]) -> PlannedStudent | None:
+        """What --write-scenario needs to price a plan that takes a student as `aueb project` prices it: the teacher
+        per model-served request (a log's teacher cost is proportional to volume) and the student, a token-priced
+        one per request at its cost per logged call (proportional too); a self-hosted student keeps its pricing, so
+        the engine sizes its replicas at each multiplier as the plan does."""
+        teacher, s = self.parts(feature, chosen)
+        if s is None:
+            return None
+        student: Any = s.student
+        if isinstance(s.pricing, TokenPricing):
+            per_call = float(_token_student_per_call(self.frames[feature], s.pricing, {}))
+            student = student.model_copy(update={"pricing": PerRequestPricing(cost=per_call)})
+        student = student.model_copy(update={"quality_retention": s.retention})
+        return PlannedStudent(student, s.coverage, s.escalation, float(teacher[0] / self.m[0]))
 
 
 def evaluate(
@@ -330,7 +402,7 @@ def evaluate(
             after = lp.combined(spec.feature, {spec.lever: spec})
             quality = lp.student(spec).quality
         saving = now - after
-        spread = lp.distillation_samples(spec, samples, rng) if spec.lever == "distillation" else None
+        spread = lp.student_samples(spec, samples, rng) if spec.lever in ("routing", "distillation") else None
         if sampled is not None:
             p10, p50, p90 = (x * m for x in percentiles(np.atleast_1d(sampled)))
         elif spread is not None:
@@ -354,6 +426,8 @@ def _combined(lp: _LogPlan, priced: list[Priced], result: PlanResult) -> None:
     for feature in lp.frames:
         chosen = plans.get(feature, {})
         now, after = lp.now(feature), lp.combined(feature, chosen)
+        if (student := lp.planned_student(feature, chosen)) is not None:
+            result.students[feature] = student
         names = [lever for lever in (*MODEL_CHOICE, "caching", "batch") if lever in chosen]
         for j, mult in enumerate(lp.m):
             result.combined.append(

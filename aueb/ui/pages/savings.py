@@ -165,9 +165,10 @@ def savings() -> None:
             measured = ingest(files, feature_key=feature_key).scenario
             if measured.scenario is None:
                 raise InputError("; ".join(measured.notes))
-            plan = [r for r in evaluate(calls, kept, multipliers=(1.0,), samples=1, scenario=student).combined]
+            plan = evaluate(calls, kept, multipliers=(1.0,), samples=1, scenario=student)
             state.set_scenario(
-                apply_combined(measured.scenario, plan), notice="The savings plan is now the current scenario."
+                apply_combined(measured.scenario, plan.combined, plan.students),
+                notice="The savings plan is now the current scenario.",
             )
         except InputError as exc:
             st.error(str(exc))
