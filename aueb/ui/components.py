@@ -50,6 +50,11 @@ _TABLE_CSS = (
 )
 
 
+def _text(value: object) -> str:
+    """A cell's text: empty where the value is missing (a tier table's source left blank)."""
+    return "" if pd.api.types.is_scalar(value) and pd.isna(value) else str(value)
+
+
 def html_table(table: pd.DataFrame, css: pd.DataFrame | None = None, name: str = "") -> str:
     """The table as HTML in st.table's look (_TABLE_CSS): its index's name and columns as the header, each row
     headed by its index; `css` (same shape, as band_css) styles each cell. `name` goes into data-table, for tests."""
@@ -57,9 +62,9 @@ def html_table(table: pd.DataFrame, css: pd.DataFrame | None = None, name: str =
     rows = []
     for i, (label, values) in enumerate(zip(table.index, table.itertuples(index=False), strict=True)):
         cells = "".join(
-            f'<td style="{escape(css.iat[i, j])}"><div>{escape(str(v))}</div></td>'
+            f'<td style="{escape(css.iat[i, j])}"><div>{escape(_text(v))}</div></td>'
             if css is not None and css.iat[i, j]
-            else f"<td><div>{escape(str(v))}</div></td>"
+            else f"<td><div>{escape(_text(v))}</div></td>"
             for j, v in enumerate(values)
         )
         rows.append(f"<tr><th><div>{escape(str(label))}</div></th>{cells}</tr>")
