@@ -50,7 +50,7 @@ def headline_cell(page, row: str, column: str) -> str:
     """The text of one cell of the overview's headline table."""
     return page.evaluate(
         """([row, column]) => {
-            const table = document.querySelector('[data-testid="stTable"] table');
+            const table = document.querySelector('table[data-table="headline"]');
             const headers = Array.from(table.querySelectorAll('thead th')).map(th => th.innerText.trim());
             const index = headers.indexOf(column);
             const tr = Array.from(table.querySelectorAll('tbody tr'))

@@ -11,6 +11,7 @@ Fixtures (the default scenario, clearing Streamlit's cache) are in conftest.py.
 from __future__ import annotations
 
 import json
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -64,8 +65,56 @@ def total(scenario: Scenario, multiplier: float, arm: str) -> pd.Series:
     return hit.iloc[0]
 
 
+class _Tables(HTMLParser):
+    """The rows of each <table data-table="NAME"> in an HTML text, by name: each row's cells' text."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: dict[str, list[list[str]]] = {}
+        self.rows: list[list[str]] | None = None
+        self.cell: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        name = dict(attrs).get("data-table")
+        if tag == "table" and name:
+            self.rows = self.tables.setdefault(name, [])
+        elif self.rows is not None and tag == "tr":
+            self.rows.append([])
+        elif self.rows is not None and tag in ("th", "td"):
+            self.cell = ""
+
+    def handle_data(self, data: str) -> None:
+        if self.cell is not None:
+            self.cell += data
+
+    def handle_endtag(self, tag: str) -> None:
+        if self.rows is not None and tag in ("th", "td") and self.cell is not None:
+            self.rows[-1].append(self.cell.strip())
+            self.cell = None
+        elif tag == "table":
+            self.rows = None
+
+
+def html_tables(at: AppTest) -> dict[str, pd.DataFrame]:
+    """The tables a page writes as HTML (st.html, each <table data-table="NAME">), by name: the first column
+    as the index, the header row (if any) as the columns, each cell's text."""
+    frames = {}
+    for element in at.get("html"):
+        parser = _Tables()
+        parser.feed(element.proto.body)
+        for name, rows in parser.tables.items():
+            header, body = (rows[0], rows[1:]) if len(rows) > 1 else ([""] * len(rows[0]), rows)
+            index = pd.Index([row[0] for row in body], name=header[0] or None)
+            frames[name] = pd.DataFrame([row[1:] for row in body], index=index, columns=header[1:])
+    return frames
+
+
 def headline(at: AppTest) -> pd.DataFrame:
-    return at.table[0].value
+    """The overview's headline table as the page writes it (html_tables' "headline"): metrics down,
+    "<multiplier>x · <arm>" across, each cell's text."""
+    tables = html_tables(at)
+    assert "headline" in tables, list(tables)
+    return tables["headline"]
 
 
 def open_page(page: str, timeout: float = 60) -> AppTest:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from html import escape
+
 import pandas as pd
 import streamlit as st
 
@@ -24,12 +26,61 @@ ICONS = {
     "error": ":material/cancel:",
     "info": ":material/info:",
 }
-# The legend's chips: the band colours of the headline table's cells, as rounded labels on one row.
-_CHIP = "padding: 2px 8px; border-radius: 10px; font-size: 0.8rem; white-space: nowrap; border: none"
-_LEGEND_STYLES = [
-    {"selector": "", "props": "border-collapse: separate; border-spacing: 6px 0; margin: 2px 0 8px -6px"},
-    {"selector": "th", "props": "font-size: 0.8rem; color: #6b7280; font-weight: normal; border: none; padding: 0 2px"},
-]
+# The look of Streamlit's st.table (its cells' padding and lines, its frame), for the tables written as HTML
+# (html_table): theme colours come from the text colour (currentColor), so a dark theme keeps them.
+_LINE = "1px solid color-mix(in srgb, currentColor 10%, transparent)"
+_TABLE_CSS = (
+    "<style>"
+    f".aueb-frame {{border: {_LINE}; border-radius: 8px; overflow: auto; max-width: 100%}}"
+    ".aueb-table {width: 100%; border-collapse: separate; border-spacing: 0; font-size: 14px; line-height: 21px}"
+    f".aueb-table th, .aueb-table td {{padding: 4px 6px; text-align: left; vertical-align: middle; font-weight: 400;"
+    f" border: none; border-bottom: {_LINE}; border-right: {_LINE}}}"
+    ".aueb-table th {padding-left: 8px; color: color-mix(in srgb, currentColor 70%, transparent)}"
+    ".aueb-table tr:last-child > * {border-bottom: none} .aueb-table tr > :last-child {border-right: none}"
+    # Each cell's text is a block of at most 400 px, wrapping inside it (the cell itself does not wrap).
+    ".aueb-table th, .aueb-table td {white-space: nowrap} .aueb-table div {display: inline-block;"
+    " max-width: 400px; white-space: normal}"
+    # The legend (1rem under the table, as two elements would be): the band colours of the headline table's cells,
+    # as rounded labels on one row.
+    ".aueb-legend {border-collapse: separate; border-spacing: 6px 0; margin: calc(1rem + 2px) 0 8px -6px;"
+    " font-size: 0.8rem; line-height: 1.5}"
+    ".aueb-legend th {color: #6b7280; font-weight: normal; padding: 0 2px; text-align: left; white-space: nowrap}"
+    ".aueb-legend td {padding: 2px 8px; border-radius: 10px; white-space: nowrap}"
+    "</style>"
+)
+
+
+def _text(value: object) -> str:
+    """A cell's text: empty where the value is missing (a tier table's source left blank)."""
+    return "" if pd.api.types.is_scalar(value) and pd.isna(value) else str(value)
+
+
+def html_table(table: pd.DataFrame, css: pd.DataFrame | None = None, name: str = "") -> str:
+    """The table as HTML in st.table's look (_TABLE_CSS): its index's name and columns as the header, each row
+    headed by its index; `css` (same shape, as band_css) styles each cell. `name` goes into data-table, for tests."""
+    header = "".join(f"<th><div>{escape(str(c))}</div></th>" for c in [table.index.name or "", *table.columns])
+    rows = []
+    for i, (label, values) in enumerate(zip(table.index, table.itertuples(index=False), strict=True)):
+        cells = "".join(
+            f'<td style="{escape(css.iat[i, j])}"><div>{escape(_text(v))}</div></td>'
+            if css is not None and css.iat[i, j]
+            else f"<td><div>{escape(_text(v))}</div></td>"
+            for j, v in enumerate(values)
+        )
+        rows.append(f"<tr><th><div>{escape(str(label))}</div></th>{cells}</tr>")
+    return (
+        f'{_TABLE_CSS}<div class="aueb-frame"><table class="aueb-table" data-table="{escape(name)}">'
+        f"<thead><tr>{header}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
+    )
+
+
+def legend_html() -> str:
+    """The five bands as coloured chips on one row, after the label "Industry bands:"."""
+    row = pd.DataFrame([list(BANDS)], index=["Industry bands:"])
+    chips = band_css(row)
+    cells = "".join(f'<td style="{escape(chips.iat[0, j])}">{escape(band)}</td>' for j, band in enumerate(BANDS))
+    row_html = f"<tr><th>Industry bands:</th>{cells}</tr>"
+    return f'<table class="aueb-legend" data-table="legend"><tbody>{row_html}</tbody></table>'
 
 
 def verdict_of(projection: Projection, scenario: Scenario) -> tuple[str, list[str]]:
@@ -62,20 +113,11 @@ def band_css(bands: pd.DataFrame) -> pd.DataFrame:
     return bands.map(css)
 
 
-def headline_table(table: pd.DataFrame, css: pd.DataFrame) -> None:
-    """Metrics down, (multiplier, arm) across (views.headline_table); tier metrics coloured by their band
-    (band_css), and the bands' legend under it."""
-    st.table(table.style.apply(lambda _: css, axis=None))
-    band_legend()
-
-
-def band_legend() -> None:
-    """The five bands as coloured chips. A one-row table without header, not HTML in markdown: the table's code is
-    already loaded for the headline, raw HTML would load another renderer on a first render."""
-    row = pd.DataFrame([list(BANDS)], index=["Industry bands:"])
-    chips = band_css(row).map(lambda style: f"{style}; {_CHIP}")
-    styler = row.style.apply(lambda _: chips, axis=None).set_table_styles(_LEGEND_STYLES)
-    st.table(styler, border=False, width="content", hide_header=True)
+def headline_table(html: str) -> None:
+    """The headline (html_table of views.headline_table, tier metrics coloured by their band) and the bands'
+    legend under it. HTML (st.html) rather than st.table: st.table's code loads the Arrow decoder (about 1 MB of
+    JavaScript) on the first render; this writes the same cells, colours and lines."""
+    st.html(html + legend_html())
 
 
 def headline_strip(projection: Projection, scenario: Scenario) -> None:

@@ -3,21 +3,21 @@
 First render: the page's places are laid out top to bottom, then the two charts are drawn into theirs
 before the verdict, cards and table are written. The browser thus receives the charts first and starts
 loading its plotly code (the largest part of a first render) while the rest of the page arrives.
-The industry bands' explanation is a static table (st.table) rather than the interactive grid,
-whose code would be another large download on the first render.
+The headline table, its legend and the industry bands' explanation are HTML (st.html, in st.table's look)
+rather than st.table or the interactive grid: both load large code (st.table's Arrow decoder, about 1 MB of
+JavaScript) that the rest of the page does not need.
 
 The projection, the two figures and what the verdict, the cards and the headline table show are shared by
 every session that shows the same scenario (st.cache_resource keyed by the scenario's JSON, and the picked
 multiplier for the tier strips): a new session on the example scenario, or a return to this page, sends its
 deltas without an engine call, a figure build or a view computed. They are read, never changed (pandas
-copy-on-write; st.plotly_chart copies the figure; st.table styles a new Styler each time).
+copy-on-write; st.plotly_chart copies the figure; the tables are HTML strings).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
@@ -52,8 +52,7 @@ class _Shown:
 
     verdict: tuple[str, list[str]]
     cards: list[dict[str, str]]
-    table: pd.DataFrame
-    css: pd.DataFrame
+    table: str  # components.html_table of the headline, its cells coloured by their band
 
 
 @st.cache_resource(show_spinner=False, max_entries=_SHOWN)
@@ -62,20 +61,19 @@ def _shown(key: str, _result: Projection, _scenario: Scenario) -> _Shown:
     return _Shown(
         components.verdict_of(_result, _scenario),
         views.kpis(_result, _scenario.currency, _scenario.horizon_months),
-        table,
-        components.band_css(bands),
+        components.html_table(table, components.band_css(bands), name="headline"),
     )
 
 
 @st.cache_resource(show_spinner=False)
-def _bands_table() -> pd.DataFrame:
-    """What the industry bands mean: the tier table's label, direction and source, by metric."""
+def _bands_table() -> str:
+    """What the industry bands mean: the tier table's label, direction and source, by metric (html_table)."""
     table = (
         state.tiers()
         .loc[:, ["label", "better", "source"]]
         .rename(columns={"label": "Metric", "better": "Better when", "source": "Source"})
     )
-    return table.set_index("Metric")
+    return components.html_table(table.set_index("Metric"), name="bands")
 
 
 def overview() -> None:
@@ -107,6 +105,6 @@ def overview() -> None:
     with cards:
         components.kpi_cards(shown.cards)
     with headline:
-        components.headline_table(shown.table, shown.css)
+        components.headline_table(shown.table)
     with bands:
-        st.table(_bands_table())
+        st.html(_bands_table())
