@@ -47,6 +47,7 @@ __all__ = [  # the projection's API; the cost model's names that callers import 
     "SELF_HOSTED",
     "SUMMARY_COLUMNS",
     "Projection",
+    "check_finite",
     "engine_inputs",
     "project",
     "project_feature_variants",
@@ -310,6 +311,25 @@ def _check_finite(
     if bad.any() or summary_inf or np.isinf(features.select_dtypes("number").to_numpy(dtype=float)).any():
         feature = str(rows.loc[bad, "feature"].iloc[0]) if bad.any() and "feature" in rows else None
         raise InputError(_overflow_message(scenario, feature, multiplier))
+
+
+def check_finite(scenario: Scenario) -> None:
+    """Refuse, with project()'s one line, a scenario whose rows overflow at one of its multipliers; the summary's
+    searches are not run (for callers that price the rows themselves, such as the savings plan)."""
+    features = engine_inputs(scenario)
+    try:
+        with np.errstate(over="raise"):
+            rows = project_features(
+                features,
+                scenario=scenario.name,
+                multipliers=scenario.multipliers,
+                growth=scenario.growth,
+                fixed_monthly_cost=scenario.fixed_monthly_cost,
+                tiers=load_tiers(),
+            )
+    except FloatingPointError:
+        raise InputError(_overflow_message(scenario, None, max(scenario.multipliers))) from None
+    _check_finite(scenario, features, rows, {}, max(scenario.multipliers))
 
 
 def project(

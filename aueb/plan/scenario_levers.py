@@ -22,7 +22,7 @@ import pandas as pd
 from aueb.cascade import feature_inputs
 from aueb.catalog import catalog_models, lookup
 from aueb.costs import ARMS, SELF_HOSTED, _costs, _scenario_requests, engine_inputs, token_prices, token_unit_cost
-from aueb.engine import _feature_figures, project
+from aueb.engine import _feature_figures, check_finite
 from aueb.errors import InputError
 from aueb.plan.inputs import MODEL_CHOICE, LeverSpec, PlanResult, cascade_of, quality_of
 from aueb.plan.output import Priced, lever_rows, percentiles, plain, waterfall_rows
@@ -326,7 +326,7 @@ def evaluate_scenario(
     scenario: Scenario, specs: list[LeverSpec], samples: int = SAMPLES, seed: int = SEED
 ) -> PlanResult:
     """Every lever row at the scenario's multipliers (P10/P50/P90 where an input is a range), the combined plan."""
-    project(scenario)  # refuses, in one line naming the input, a scenario whose figures overflow
+    check_finite(scenario)  # refuses, in one line naming the input, a scenario whose figures overflow
     sp = ScenarioPlan(scenario, samples, seed)
     mults = tuple(float(m) for m in sp.multipliers)
     # Distillation first: its projection of both arms also gives each feature's samples today.
