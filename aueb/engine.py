@@ -313,20 +313,27 @@ def _check_finite(
         raise InputError(_overflow_message(scenario, feature, multiplier))
 
 
+def _scenario_rows(
+    scenario: Scenario, features: pd.DataFrame, multipliers: Sequence[float], growth: str, tiers: pd.DataFrame
+) -> pd.DataFrame:
+    """project_features() of one scenario's features, raising FloatingPointError on an overflow."""
+    with np.errstate(over="raise"):
+        return project_features(
+            features,
+            scenario=scenario.name,
+            multipliers=multipliers,
+            growth=growth,
+            fixed_monthly_cost=scenario.fixed_monthly_cost,
+            tiers=tiers,
+        )
+
+
 def check_finite(scenario: Scenario) -> None:
     """Refuse, with project()'s one line, a scenario whose rows overflow at one of its multipliers; the summary's
     searches are not run (for callers that price the rows themselves, such as the savings plan)."""
     features = engine_inputs(scenario)
     try:
-        with np.errstate(over="raise"):
-            rows = project_features(
-                features,
-                scenario=scenario.name,
-                multipliers=scenario.multipliers,
-                growth=scenario.growth,
-                fixed_monthly_cost=scenario.fixed_monthly_cost,
-                tiers=load_tiers(),
-            )
+        rows = _scenario_rows(scenario, features, scenario.multipliers, scenario.growth, load_tiers())
     except FloatingPointError:
         raise InputError(_overflow_message(scenario, None, max(scenario.multipliers))) from None
     _check_finite(scenario, features, rows, {}, max(scenario.multipliers))
@@ -347,17 +354,10 @@ def project(
         features = engine_inputs(scenario)
         chosen = scenario.multipliers if multipliers is None else multipliers
         try:
+            rows.append(
+                _scenario_rows(scenario, features, chosen, scenario.growth if growth is None else growth, tiers)
+            )
             with np.errstate(over="raise"):
-                rows.append(
-                    project_features(
-                        features,
-                        scenario=scenario.name,
-                        multipliers=chosen,
-                        growth=scenario.growth if growth is None else growth,
-                        fixed_monthly_cost=scenario.fixed_monthly_cost,
-                        tiers=tiers,
-                    )
-                )
                 summaries.append(
                     summarize_features(
                         features,
