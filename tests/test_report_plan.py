@@ -19,7 +19,8 @@ ROOT = Path(__file__).resolve().parent.parent
 LOG = ROOT / "aueb" / "data" / "logs" / "requests.csv"
 
 
-def test_report_gains_the_savings_plan(tmp_path: Path) -> None:
+def optimize(tmp_path: Path) -> tuple[Path, Path]:
+    """`aueb optimize` of the bundled log: the plan JSON and the scenario with the plan applied."""
     plan, scenario = tmp_path / "plan.json", tmp_path / "s.json"
     run = CliRunner().invoke(
         app,
@@ -27,6 +28,11 @@ def test_report_gains_the_savings_plan(tmp_path: Path) -> None:
          "--write-scenario", str(scenario)],
     )  # fmt: skip
     assert run.exit_code == 0, run.output
+    return plan, scenario
+
+
+def test_report_gains_the_savings_plan(tmp_path: Path) -> None:
+    plan, scenario = optimize(tmp_path)
     data = json.loads(plan.read_text())
     after = sum(r["cost_after"] for r in data["combined"] if r["multiplier"] == 1.0)
     html = tmp_path / "r.html"
@@ -58,13 +64,7 @@ def test_report_gains_the_savings_plan(tmp_path: Path) -> None:
     reason="needs chromium and poppler-utils (apt-get install chromium poppler-utils)",
 )
 def test_pdf_report_draws_the_savings_waterfall(tmp_path: Path) -> None:
-    plan, scenario = tmp_path / "plan.json", tmp_path / "s.json"
-    run = CliRunner().invoke(
-        app,
-        ["optimize", str(LOG), "--feature-key", "feature", "--format", "json", "--out", str(plan),
-         "--write-scenario", str(scenario)],
-    )  # fmt: skip
-    assert run.exit_code == 0, run.output
+    plan, scenario = optimize(tmp_path)
     pdf = tmp_path / "r.pdf"
     run = CliRunner().invoke(app, ["report", str(scenario), "--plan", str(plan), "--out", str(pdf)])
     assert run.exit_code == 0, run.output
