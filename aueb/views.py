@@ -377,6 +377,12 @@ def tier_positions(rows: pd.DataFrame, multiplier: float) -> pd.DataFrame:
     return pd.DataFrame(records, columns=["metric", "label", "arm", "value", "band"])
 
 
+def tier_positions_by_multiplier(rows: pd.DataFrame) -> pd.DataFrame:
+    """tier_positions at every multiplier of the rows, in their order, with a "multiplier" column."""
+    multipliers = list(dict.fromkeys(totals(rows)["multiplier"]))
+    return pd.concat([tier_positions(rows, m).assign(multiplier=m) for m in multipliers], ignore_index=True)
+
+
 def curve_multipliers(points: int = 73) -> list[float]:
     """Log-spaced multipliers over the engine's own search range (0.001x to 1,000x)."""
     return [float(m) for m in np.geomspace(SEARCH_MULTIPLIERS[0], SEARCH_MULTIPLIERS[-1], points)]

@@ -1,6 +1,6 @@
 """Helpers shared by several test modules (a test module never imports another one).
 
-- the dashboard through AppTest: start, visit, metric, headline, total;
+- the dashboard through AppTest: start, visit, cards, card, metric, headline, total;
 - the CLI: assert_cli_error (exit 2, one line on stderr);
 - distillation metrics: EXAMPLE_METRICS, example_metrics, load_error;
 - the cascade: TIES, six held-out examples with two ties, worked out by hand in test_cascade.py;
@@ -122,12 +122,51 @@ def open_page(page: str, timeout: float = 60) -> AppTest:
     return visit(start(timeout), page)
 
 
+class _Cards(HTMLParser):
+    """The cards of an HTML text (components.card_grid, each <div data-card="LABEL">): label, value and help."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cards: list[dict[str, str]] = []
+        self.part: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if found.get("data-card") is not None:
+            self.cards.append({"label": found["data-card"] or "", "value": "", "help": ""})
+        elif self.cards and found.get("class") in ("aueb-card-value", "aueb-tip"):
+            self.part = "value" if found["class"] == "aueb-card-value" else "help"
+
+    def handle_data(self, data: str) -> None:
+        if self.part is not None:
+            self.cards[-1][self.part] += data
+
+    def handle_endtag(self, tag: str) -> None:
+        self.part = None
+
+
+def cards(at: AppTest) -> list[dict[str, str]]:
+    """Every card a page shows, st.metric or HTML (components.card_grid): label, value and help, in order."""
+    found = [{"label": m.label, "value": m.value, "help": m.help or ""} for m in at.metric]
+    for element in at.get("html"):
+        parser = _Cards()
+        parser.feed(element.proto.body)
+        found += parser.cards
+    return found
+
+
+def card(at: AppTest, label_start: str, exact: bool = False) -> dict[str, str]:
+    """The first card whose label starts with label_start (the one card so labelled, if exact)."""
+    shown = cards(at)
+    found = [c for c in shown if (c["label"] == label_start if exact else c["label"].startswith(label_start))]
+    assert found, [c["label"] for c in shown]
+    assert not exact or len(found) == 1, [c["label"] for c in shown]  # an exact label names one card
+    return found[0]
+
+
 def metric(at: AppTest, label_start: str, exact: bool = False) -> str:
     """The value of the first card whose label starts with label_start (of the one card so labelled, if exact)."""
-    found = [m.value for m in at.metric if (m.label == label_start if exact else m.label.startswith(label_start))]
-    assert found, [m.label for m in at.metric]
-    assert not exact or len(found) == 1, [m.label for m in at.metric]  # an exact label names one card
-    return found[0]
+    return card(at, label_start, exact)["value"]
 
 
 # --- the CLI ---------------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ import time
 
 import pandas as pd
 import pytest
-from helpers import EXAMPLE_METRICS, ROOT, headline, metric, open_page, start, total, visit
+from helpers import EXAMPLE_METRICS, ROOT, card, headline, metric, open_page, start, total, visit
 from typer.testing import CliRunner
 
 from aueb import formatting, views
@@ -93,8 +93,8 @@ def test_overview_headline_is_the_engine_projection(default):
     assert 113_000 < summary["break_even_monthly_requests"] < 115_000
     assert metric(at, "Break-even (requests") == f"{summary['break_even_monthly_requests']:,.0f}"
     assert metric(at, "Student cheaper from") == "at any volume"
-    card = next(m for m in at.metric if m.label.startswith("Student cheaper from"))
-    assert "at any volume" in card.help and "one-time cost" in card.help
+    help_text = card(at, "Student cheaper from")["help"]
+    assert "at any volume" in help_text and "one-time cost" in help_text
     assert len(at.get("plotly_chart")) == 2
     assert "pays" in at.success[0].value
 
@@ -586,3 +586,33 @@ def test_views_band_ranges_follow_the_tier_table():
         ("Low", 0.40, 0.6),
     ]
     assert views.band_ranges("routing_coverage", tiers, 1.0)[0] == ("Elite", 0.85, 1.0)
+
+
+def test_tier_strips_switch_multiplier_with_the_charts_own_buttons(default):
+    """The Overview's tier strips carry every multiplier: one button each, whose update sets the markers, their
+    labels and the bands to exactly those of the one-multiplier chart (the report's) at that multiplier."""
+    from aueb import charts
+    from aueb.tiers import load_tiers
+
+    tiers, rows = load_tiers(), project(default).rows
+    fig = charts.tier_strip_chart(views.tier_positions_by_multiplier(rows), tiers, default.currency)
+    (menu,) = fig.layout.updatemenus
+    assert [b.label for b in menu.buttons] == [views.multiplier_label(m) for m in default.multipliers]
+    for m, button in zip(default.multipliers, menu.buttons, strict=True):
+        alone = charts.tier_strip_chart(views.tier_positions(rows, m), tiers, default.currency)
+        assert not alone.layout.updatemenus
+        data, layout = button.args
+        for i, trace in enumerate(alone.data):
+            assert list(data["x"][i]) == list(trace.x) and list(data["text"][i]) == list(trace.text)
+            assert list(data["hovertemplate"][i] or []) == list(trace.hovertemplate or [])
+        assert [(s["x0"], s["x1"], s["fillcolor"]) for s in layout["shapes"]] == [
+            (s.x0, s.x1, s.fillcolor) for s in alone.layout.shapes
+        ]
+        assert all(s["line"]["width"] == 0 for s in layout["shapes"])  # plotly.js reads line.width, not line_width
+    # the chart opens at the first multiplier; at 100x the student's COGS / revenue marker reads its 100x value
+    assert list(fig.data[0].x) == list(menu.buttons[0].args[0]["x"][0])
+    hundred = total(default, 100.0, "distilled")
+    assert (
+        f" {pct(hundred['cogs_to_revenue'])} · {hundred['cogs_to_revenue_tier']} "
+        in menu.buttons[-1].args[0]["text"][1]
+    )

@@ -88,3 +88,30 @@ def enter_cost(page, value: str, margin_text: str) -> None:
         except PlaywrightTimeout:
             if attempt == 2:
                 raise
+
+
+def test_overview_tier_strips_switch_in_the_browser(server):
+    """The tier strips' "100x" button redraws the markers at 100x, in the page; the cards'
+    help shows on hovering their "?" mark."""
+    scenario = load_scenarios(DEFAULT_SCENARIO_PATH)[0]
+    rows = project(scenario).rows
+    total = rows[rows["feature"].astype(str) == "ALL"]
+
+    def label(multiplier: float) -> str:
+        row = total[(total["multiplier"] == multiplier) & (total["arm"].astype(str) == "distilled")].iloc[0]
+        return f"{row['cogs_to_revenue'] * 100:.1f}% · {row['cogs_to_revenue_tier']}"
+
+    texts = """() => Array.from(document.querySelectorAll('[data-testid="stPlotlyChart"]')[1]
+        .querySelectorAll('.textpoint')).map(e => e.textContent.trim())"""
+    with browser_page(server) as page:
+        page.wait_for_function(CHARTS_DRAWN, timeout=60_000)
+        assert label(1.0) in page.evaluate(texts) and label(100.0) not in page.evaluate(texts)
+        tiers = page.locator('[data-testid="stPlotlyChart"]').nth(1)
+        tiers.locator(".updatemenu-button", has_text="100x").click()
+        page.wait_for_function(f"() => ({texts})().includes({label(100.0)!r})", timeout=10_000)
+        assert label(1.0) not in page.evaluate(texts)
+        tip = page.locator('[data-card^="Payback"] .aueb-tip')
+        assert not tip.is_visible()
+        page.locator('[data-card^="Payback"] .aueb-help').hover()
+        tip.wait_for(state="visible", timeout=5_000)
+        assert "monthly saving" in tip.inner_text()

@@ -76,9 +76,9 @@ def test_the_risk_figures_read_the_same_in_the_cli_and_the_report():
 
 def _shown_on(at) -> str:
     """Every text a page shows: cards, tables (st.table, st.dataframe, HTML tables), markdown and captions, joined."""
-    from helpers import html_tables
+    from helpers import cards, html_tables
 
-    texts = [f"{m.label} {m.value}" for m in at.metric]
+    texts = [f"{c['label']} {c['value']}" for c in cards(at)]
     for frame in [t.value for t in at.table] + [d.value for d in at.dataframe] + list(html_tables(at).values()):
         texts += [str(v) for v in frame.to_numpy().ravel()]
     texts += [e.value for kind in ("markdown", "caption", "info", "success", "warning") for e in getattr(at, kind)]

@@ -71,9 +71,76 @@ def tier_strip_chart(positions: pd.DataFrame, tiers: pd.DataFrame, currency: str
     """One strip per tier metric: the five bands side by side, a marker per arm at its value, the metric's name
     above and its scale below.
 
+    `positions` is views.tier_positions: at one multiplier, or with a "multiplier" column at several. Then the
+    strips show the first, and buttons above them switch to another in the browser (plotly's own buttons: the
+    page is not rerun, and no widget's code is loaded on a first render). Each multiplier keeps its own scales.
+
     One plot, not a subplot per metric: each strip is a row of height 1 (bottom up), each metric's values are
     drawn as a share of its strip's upper end, and the titles and scales are the points of one text trace, so
     the browser lays out two axes and three traces rather than eight axes and eight traces (a first render)."""
+    if "multiplier" in positions.columns:
+        multipliers = list(dict.fromkeys(positions["multiplier"]))
+        strips = [_strips(positions.loc[positions["multiplier"] == m], tiers, currency) for m in multipliers]
+    else:
+        multipliers, strips = [], [_strips(positions, tiers, currency)]
+    traces, shapes = strips[0]
+    n = len(dict.fromkeys(positions["metric"]))
+    layout: dict[str, Any] = {}
+    if len(multipliers) > 1:
+        # Each button sets the three traces' points and the bands' rectangles to those of its multiplier.
+        keys = ("x", "y", "text", "textposition", "hovertemplate", "textfont.size", "textfont.color")
+        buttons = [
+            dict(
+                label=views.multiplier_label(m),
+                method="update",
+                args=[{key: [_trace_value(trace, key) for trace in traces_m] for key in keys}, {"shapes": shapes_m}],
+            )
+            for m, (traces_m, shapes_m) in zip(multipliers, strips, strict=True)
+        ]
+        layout["updatemenus"] = [
+            dict(
+                type="buttons",
+                direction="right",
+                active=0,
+                showactive=True,
+                buttons=buttons,
+                # under the title, in the top margin (the mode bar shows at the top right)
+                x=0,
+                xanchor="left",
+                y=1,
+                yanchor="bottom",
+                pad=dict(b=10),
+                font=dict(size=12),
+                # plotly draws the active button #F4FAFF: the others a shade darker, so the active one stands out
+                bgcolor="#e2e8f0",
+                bordercolor="#94a3b8",
+            )
+        ]
+    top = 90 if layout else 60
+    return figure(
+        traces,
+        "Where each tier metric falls",
+        top + 90 + 100 * n,
+        shapes=shapes,
+        margin=dict(t=top, b=10),
+        xaxis=dict(range=[-0.02, 1.02], visible=False, fixedrange=True),
+        yaxis=dict(range=[-0.05, n + 0.05], visible=False, fixedrange=True),
+        **layout,
+    )
+
+
+def _trace_value(trace: dict[str, Any], key: str) -> Any:
+    """A trace's value of a restyle key ("textfont.size" reads trace["textfont"]["size"]); None where unset."""
+    value: Any = trace
+    for part in key.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+def _strips(
+    positions: pd.DataFrame, tiers: pd.DataFrame, currency: str
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The tier strips at one multiplier: the two marker traces and the text trace, and the bands' shapes."""
     metrics = list(dict.fromkeys(positions["metric"]))
     prefix, suffix = tick_affixes(currency)
     n = len(metrics)
@@ -114,7 +181,7 @@ def tier_strip_chart(positions: pd.DataFrame, tiers: pd.DataFrame, currency: str
                 y1=base + high,
                 fillcolor=BAND_COLORS[band],
                 opacity=0.55,
-                line_width=0,
+                line=dict(width=0),  # spelled out: the buttons pass the shapes to plotly.js as they are
                 layer="below",
             )
             for band, lo, hi in views.band_ranges(metric, tiers, upper)
@@ -173,15 +240,7 @@ def tier_strip_chart(positions: pd.DataFrame, tiers: pd.DataFrame, currency: str
             showlegend=False,
         )
     )
-    return figure(
-        traces,
-        "Where each tier metric falls",
-        150 + 100 * n,
-        shapes=shapes,
-        margin=dict(t=60, b=10),
-        xaxis=dict(range=[-0.02, 1.02], visible=False, fixedrange=True),
-        yaxis=dict(range=[-0.05, n + 0.05], visible=False, fixedrange=True),
-    )
+    return traces, shapes
 
 
 def cost_per_request_chart(components: pd.DataFrame, currency: str) -> go.Figure:

@@ -179,10 +179,7 @@ def feature_table(projection: Projection, multiplier: float, currency: str) -> T
 
 def tier_sheet(projection: Projection, tiers: pd.DataFrame) -> pd.DataFrame:
     """One row per multiplier, arm and tier metric: the value, its band and the edges of the tier table."""
-    multipliers = list(dict.fromkeys(views.totals(projection.rows)["multiplier"]))
-    positions = pd.concat(
-        [views.tier_positions(projection.rows, m).assign(multiplier=m) for m in multipliers], ignore_index=True
-    )
+    positions = views.tier_positions_by_multiplier(projection.rows)
     edges = tiers.loc[:, ["better", "elite", "median_min", "median_max", "low", "source"]]
     frame = positions.join(edges, on="metric")
     return frame.loc[

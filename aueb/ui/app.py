@@ -33,8 +33,6 @@ def route() -> None:
         ]
     )
     state.begin_run()
-    with st.sidebar:
-        st.markdown("### aueb\nAI Unit Economics Benchmark")
     components.sidebar()
     components.notice()
     page.run()

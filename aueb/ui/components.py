@@ -11,7 +11,7 @@ from aueb import charts, views
 from aueb.engine import Projection
 from aueb.scenario import Scenario
 from aueb.tiers import BANDS
-from aueb.ui import ROUTES, state
+from aueb.ui import state
 
 PLOTLY_CONFIG = charts.CONFIG
 
@@ -46,6 +46,12 @@ _TABLE_CSS = (
     " font-size: 0.8rem; line-height: 1.5}"
     ".aueb-legend th {color: #6b7280; font-weight: normal; padding: 0 2px; text-align: left; white-space: nowrap}"
     ".aueb-legend td {padding: 2px 8px; border-radius: 10px; white-space: nowrap}"
+    # The bands' explanation under the legend, folded, in st.expander's look.
+    f".aueb-details {{border: 1px solid color-mix(in srgb, currentColor 20%, transparent); border-radius: 0.5rem;"
+    f" margin-top: 0.5rem}}"
+    ".aueb-details > summary {padding: 0.5rem 1rem; cursor: pointer; font-size: 0.875rem; list-style-position: inside}"
+    ".aueb-details > summary:hover {color: #ff4b4b} .aueb-details[open] > summary {margin-bottom: 0.25rem}"
+    ".aueb-details > .aueb-frame {margin: 0 1rem 1rem}"
     "</style>"
 )
 
@@ -94,12 +100,42 @@ def verdict(status: str, lines: list[str]) -> None:
     box("  \n".join(lines), icon=ICONS[status])
 
 
-def kpi_cards(cards: list[dict[str, str]]) -> None:
-    """The summary cards (views.kpis), three to a row."""
-    per_row = 3
-    for start in range(0, len(cards), per_row):
-        for column, card in zip(st.columns(per_row), cards[start : start + per_row], strict=False):
-            column.metric(card["label"], card["value"], help=card["help"], border=True)
+# The look of st.metric with border=True (its frame, label and value), for the cards written as HTML (card_grid):
+# three to a row, one under another on a narrow screen; the help text shows on hovering or focusing the "?" mark.
+_CARD_CSS = (
+    "<style>"
+    ".aueb-cards {display: grid; grid-template-columns: repeat(3, minmax(0, 1fr)); gap: 1rem}"
+    "@media (max-width: 640px) {.aueb-cards {grid-template-columns: minmax(0, 1fr)}}"
+    ".aueb-card {border: 1px solid color-mix(in srgb, currentColor 20%, transparent); border-radius: 0.5rem;"
+    " padding: calc(1rem - 1px)}"
+    ".aueb-card-label {display: flex; align-items: center; gap: 0.25rem; font-size: 0.875rem; line-height: 1.6;"
+    " margin-bottom: 0.25rem}"
+    ".aueb-card-value {font-size: 2.25rem; line-height: 1.2; white-space: nowrap; overflow: hidden;"
+    " text-overflow: ellipsis}"
+    ".aueb-help {position: relative; display: inline-flex; align-items: center; justify-content: center;"
+    " width: 1rem; height: 1rem; border: 1.5px solid color-mix(in srgb, currentColor 60%, transparent);"
+    " border-radius: 50%; font-size: 0.65rem; font-weight: 700; cursor: help; opacity: 0.8}"
+    ".aueb-tip {visibility: hidden; position: absolute; z-index: 10; left: -0.5rem; top: 1.5rem; width: 18rem;"
+    " padding: 0.5rem 0.75rem; border-radius: 0.5rem; background: #262730; color: #fafafa; font-size: 0.875rem;"
+    " font-weight: 400; line-height: 1.5; box-shadow: 0 2px 8px rgba(0,0,0,0.2)}"
+    ".aueb-help:hover .aueb-tip, .aueb-help:focus .aueb-tip {visibility: visible}"
+    "</style>"
+)
+
+
+def card_grid(cards: list[dict[str, str]]) -> str:
+    """The summary cards (views.kpis) as HTML in st.metric's look (_CARD_CSS), each marked data-card="LABEL"
+    for the tests. One element rather than a st.metric per card: on a first render the Overview then loads
+    no card code and lays out one block instead of seven cards in three rows of columns."""
+    items = "".join(
+        f'<div class="aueb-card" data-card="{escape(card["label"])}"><div class="aueb-card-label">'
+        f"<span>{escape(card['label'])}</span>"
+        f'<span class="aueb-help" tabindex="0" aria-label="{escape(card["help"])}">?'
+        f'<span class="aueb-tip">{escape(card["help"])}</span></span></div>'
+        f'<div class="aueb-card-value">{escape(card["value"])}</div></div>'
+        for card in cards
+    )
+    return f'{_CARD_CSS}<div class="aueb-cards">{items}</div>'
 
 
 def band_css(bands: pd.DataFrame) -> pd.DataFrame:
@@ -113,11 +149,13 @@ def band_css(bands: pd.DataFrame) -> pd.DataFrame:
     return bands.map(css)
 
 
-def headline_table(html: str) -> None:
-    """The headline (html_table of views.headline_table, tier metrics coloured by their band) and the bands'
-    legend under it. HTML (st.html) rather than st.table: st.table's code loads the Arrow decoder (about 1 MB of
-    JavaScript) on the first render; this writes the same cells, colours and lines."""
-    st.html(html + legend_html())
+def headline_table(html: str, bands: str) -> None:
+    """The headline (html_table of views.headline_table, tier metrics coloured by their band), the bands' legend
+    under it, and what the bands mean (`bands`, an html_table) folded under the legend. HTML (st.html) rather than
+    st.table and st.expander: st.table's code loads the Arrow decoder (about 1 MB of JavaScript) on the first
+    render; this writes the same cells, colours and lines, in one element."""
+    folded = f'<details class="aueb-details"><summary>What the industry bands mean</summary>{bands}</details>'
+    st.html(html + legend_html() + folded)
 
 
 def headline_strip(projection: Projection, scenario: Scenario) -> None:
@@ -132,29 +170,27 @@ def headline_strip(projection: Projection, scenario: Scenario) -> None:
 
 def sidebar() -> None:
     scenario = state.scenario()
+    n = len(scenario.features)
     with st.sidebar:
-        st.markdown(f"**Scenario**  \n{scenario.name}")
-        n = len(scenario.features)
+        st.markdown(f"### aueb\nAI Unit Economics Benchmark\n\n**Scenario**  \n{scenario.name}")
         st.caption(
             f"{n} AI feature{'s' if n != 1 else ''} · {scenario.currency} · multipliers "
-            f"{', '.join(views.multiplier_label(m) for m in scenario.multipliers)}"
+            f"{', '.join(views.multiplier_label(m) for m in scenario.multipliers)}  \n"
+            "n/a = undefined ratio (e.g. no revenue or no requests)."
         )
-        if state.errors() or st.session_state.get(state.TABLE_ERRORS):
+        invalid = bool(state.errors() or st.session_state.get(state.TABLE_ERRORS))
+        if invalid:
             st.warning("Some inputs are invalid: the figures use the last valid scenario.", icon=":material/warning:")
-        st.button(
-            "Reset to the example",
-            on_click=reset_to_default,
-            help="Discard the edits and reload data/scenarios/customer_support.json.",
-            icon=":material/restart_alt:",
-            width="stretch",
-        )
-        st.caption("n/a = undefined ratio (e.g. no revenue or no requests).")
-        st.page_link(
-            str(ROUTES / "economics.py"),
-            label="How every figure is computed",
-            icon=":material/functions:",
-            help="docs/economics.md: every figure, formula, unit and choice, with a worked example.",
-        )
+        # Only where there is something to reset: the example itself needs no button (nor its code, on a first
+        # render). How every figure is computed is the navigation's last page.
+        if invalid or scenario != state.default_scenario():
+            st.button(
+                "Reset to the example",
+                on_click=reset_to_default,
+                help="Discard the edits and reload data/scenarios/customer_support.json.",
+                icon=":material/restart_alt:",
+                width="stretch",
+            )
 
 
 def reset_to_default() -> None:
