@@ -29,6 +29,7 @@ ICONS = {
 # The look of Streamlit's st.table (its cells' padding and lines, its frame), for the tables written as HTML
 # (html_table): theme colours come from the text colour (currentColor), so a dark theme keeps them.
 _LINE = "1px solid color-mix(in srgb, currentColor 10%, transparent)"
+_FRAME = "1px solid color-mix(in srgb, currentColor 20%, transparent)"  # st.expander's and st.metric's border
 _TABLE_CSS = (
     "<style>"
     f".aueb-frame {{border: {_LINE}; border-radius: 8px; overflow: auto; max-width: 100%}}"
@@ -47,8 +48,7 @@ _TABLE_CSS = (
     ".aueb-legend th {color: #6b7280; font-weight: normal; padding: 0 2px; text-align: left; white-space: nowrap}"
     ".aueb-legend td {padding: 2px 8px; border-radius: 10px; white-space: nowrap}"
     # The bands' explanation under the legend, folded, in st.expander's look.
-    f".aueb-details {{border: 1px solid color-mix(in srgb, currentColor 20%, transparent); border-radius: 0.5rem;"
-    f" margin-top: 0.5rem}}"
+    f".aueb-details {{border: {_FRAME}; border-radius: 0.5rem; margin-top: 0.5rem}}"
     ".aueb-details > summary {padding: 0.5rem 1rem; cursor: pointer; font-size: 0.875rem; list-style-position: inside}"
     ".aueb-details > summary:hover {color: #ff4b4b} .aueb-details[open] > summary {margin-bottom: 0.25rem}"
     ".aueb-details > .aueb-frame {margin: 0 1rem 1rem}"
@@ -62,8 +62,9 @@ def _text(value: object) -> str:
 
 
 def html_table(table: pd.DataFrame, css: pd.DataFrame | None = None, name: str = "") -> str:
-    """The table as HTML in st.table's look (_TABLE_CSS): its index's name and columns as the header, each row
-    headed by its index; `css` (same shape, as band_css) styles each cell. `name` goes into data-table, for tests."""
+    """The table as HTML in st.table's look (_TABLE_CSS, which headline_table writes once for its element's
+    tables): its index's name and columns as the header, each row headed by its index; `css` (same shape, as
+    band_css) styles each cell. `name` goes into data-table, for tests."""
     header = "".join(f"<th><div>{escape(str(c))}</div></th>" for c in [table.index.name or "", *table.columns])
     rows = []
     for i, (label, values) in enumerate(zip(table.index, table.itertuples(index=False), strict=True)):
@@ -75,7 +76,7 @@ def html_table(table: pd.DataFrame, css: pd.DataFrame | None = None, name: str =
         )
         rows.append(f"<tr><th><div>{escape(str(label))}</div></th>{cells}</tr>")
     return (
-        f'{_TABLE_CSS}<div class="aueb-frame"><table class="aueb-table" data-table="{escape(name)}">'
+        f'<div class="aueb-frame"><table class="aueb-table" data-table="{escape(name)}">'
         f"<thead><tr>{header}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
     )
 
@@ -106,8 +107,7 @@ _CARD_CSS = (
     "<style>"
     ".aueb-cards {display: grid; grid-template-columns: repeat(3, minmax(0, 1fr)); gap: 1rem}"
     "@media (max-width: 640px) {.aueb-cards {grid-template-columns: minmax(0, 1fr)}}"
-    ".aueb-card {border: 1px solid color-mix(in srgb, currentColor 20%, transparent); border-radius: 0.5rem;"
-    " padding: calc(1rem - 1px)}"
+    f".aueb-card {{border: {_FRAME}; border-radius: 0.5rem; padding: calc(1rem - 1px)}}"
     ".aueb-card-label {display: flex; align-items: center; gap: 0.25rem; font-size: 0.875rem; line-height: 1.6;"
     " margin-bottom: 0.25rem}"
     ".aueb-card-value {font-size: 2.25rem; line-height: 1.2; white-space: nowrap; overflow: hidden;"
@@ -155,7 +155,7 @@ def headline_table(html: str, bands: str) -> None:
     st.table and st.expander: st.table's code loads the Arrow decoder (about 1 MB of JavaScript) on the first
     render; this writes the same cells, colours and lines, in one element."""
     folded = f'<details class="aueb-details"><summary>What the industry bands mean</summary>{bands}</details>'
-    st.html(html + legend_html() + folded)
+    st.html(_TABLE_CSS + html + legend_html() + folded)
 
 
 def headline_strip(projection: Projection, scenario: Scenario) -> None:
