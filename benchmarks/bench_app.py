@@ -1,12 +1,15 @@
 """Dashboard speed: the server-side rerun after an input change, and the first render in a browser.
 
-Run: .venv/bin/python benchmarks/bench_app.py [--reruns 10] [--renders 5] [--baseline]
+Run: .venv/bin/python benchmarks/bench_app.py [--reruns 10] [--renders 9] [--baseline]
 - rerun: AppTest on the Edit scenario page of the default scenario; the teacher's price per request
   is changed each time (so the engine projects a new scenario), and the whole page is rerun.
   Median of --reruns after two warm-up runs. Target: under 300 ms.
 - first render: `streamlit run app.py` on a loopback port; Debian's Chromium (Playwright) opens the
   overview in a fresh browser context each time; time from navigation to the readiness signal with
   every plotly chart drawn. Median of --renders (the first of them on a server that has just started).
+  Each render starts once the servers and Chromium are idle (_settle, about 0.4 s), so that no page is drawn
+  while the previous one's renderer exits and its session ends. The default of 9 renders (5 before
+  2026-12-02): at 5 or 7 the ratio moved by up to 0.24 between runs of the same code.
   --baseline also times an empty Streamlit page and a page with one plotly chart the same way, each on its
   own server, all started together and rendered in turns (overview, empty, one chart, overview, ...), so a
   change of the machine's load falls on all of them; it prints the Overview's ratio to the one-chart page
@@ -108,6 +111,21 @@ def _cpu_used(before: dict[int, tuple[str, float]], after: dict[int, tuple[str, 
     return used
 
 
+def _settle(limit_s: float = 3.0, window_s: float = 0.2, quiet_ms: float = 20.0) -> float:
+    """Wait until the servers and Chromium are idle (under quiet_ms of CPU in a window_s window, over all of
+    them), at most limit_s; returns the seconds waited. Each render then starts on a quiet machine rather than
+    during the previous page's teardown (its renderer exiting, its session ending on the server)."""
+    start = time.monotonic()
+    before = _cpu_ms()
+    while time.monotonic() - start < limit_s:
+        time.sleep(window_s)
+        after = _cpu_ms()
+        if sum(_cpu_used(before, after).values()) < quiet_ms:
+            break
+        before = after
+    return time.monotonic() - start
+
+
 def bench_first_render(
     renders: int, baseline: bool
 ) -> tuple[dict[str, list[float]], dict[str, dict[str, list[float]]]]:
@@ -128,11 +146,13 @@ def bench_first_render(
                 )
         times: dict[str, list[float]] = {name: [] for name in pages}
         cpu: dict[str, dict[str, list[float]]] = {name: {"server": [], "browser": []} for name in pages}
+        settled: list[float] = []
         with sync_playwright() as p:
             browser = launch(p)
             try:
                 for _ in range(renders):
                     for name, (url, charts) in pages.items():
+                        settled.append(_settle())
                         context = browser.new_context(viewport={"width": 1440, "height": 1200})  # a fresh cache
                         page = context.new_page()
                         before, start = _cpu_ms(), time.perf_counter()
@@ -145,13 +165,17 @@ def bench_first_render(
                         context.close()
             finally:
                 browser.close()
+        print(
+            f"waited for a quiet machine before each render: median {statistics.median(settled):.2f} s, "
+            f"longest {max(settled):.2f} s"
+        )
         return times, cpu
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reruns", type=int, default=10)
-    parser.add_argument("--renders", type=int, default=5)
+    parser.add_argument("--renders", type=int, default=9)
     parser.add_argument(
         "--baseline",
         action="store_true",
