@@ -24,6 +24,7 @@ from typer.testing import CliRunner
 from aueb.charts.usage import cost_per_call_chart, daily_cost_chart
 from aueb.cli import app
 from aueb.errors import InputError
+from aueb.formatting import money
 from aueb.logs import ingest
 from aueb.logs.sample import FEATURE_KEYS, FILES
 from aueb.logs.tables import anomalies_frame
@@ -57,7 +58,7 @@ def test_sample_shows_the_measured_figures_and_becomes_the_scenario():
     assert not at.exception and not at.error, [e.value for e in at.error]
     expected = ingest([str(SAMPLES / FILES["litellm"])], feature_key=FEATURE_KEYS["litellm"])
     report = expected.report
-    assert metric(at, "Monthly cost (USD)") == f"${sum(f.cost for f in report.features.values()):,.2f}"
+    assert metric(at, "Monthly cost (USD)") == money(sum(f.cost for f in report.features.values()))
     assert metric(at, "Records used / read") == f"{report.records.used:,} / {report.records.read:,}"
     table = at.dataframe[0].value.set_index("feature")
     for name, figures in report.features.items():
@@ -163,8 +164,8 @@ def _expected(state: Path, feature: str | None) -> tuple[str, str, str]:
     budget = {None: MONITOR_BUDGETS["total"], **MONITOR_BUDGETS["features"]}.get(feature)
     day = run_out(result, budget) if budget else None
     return (
-        f"${result.month_to_date:,.2f}",
-        f"${result.p50:,.2f}",
+        money(result.month_to_date),
+        money(result.p50),
         "no budget" if not budget else str(day) if day else "not this month",
     )
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from browser import CHARTS_DRAWN, READY, artifacts_dir, browser_page, go, metric_value, requires_chromium
 
+from aueb.formatting import money
 from aueb.plan.levers import evaluate, plan_total, propose
 from aueb.plan.replay import load_calls
 
@@ -24,7 +25,7 @@ def test_savings_page_in_chromium(server):
     with browser_page(server, height=2200) as page:
         go(page, "Savings plan")
         page.wait_for_function(CHARTS_DRAWN, timeout=60_000)
-        assert metric_value(page, AFTER) == f"${after:,.2f}"
+        assert metric_value(page, AFTER) == money(after)
         chart = page.locator('[data-testid="stPlotlyChart"]')
         assert chart.count() == 1 and chart.get_by_text("Combined plan", exact=True).count() == 1
         page.screenshot(path=str(artifacts_dir() / "savings.png"), full_page=True)
@@ -32,9 +33,9 @@ def test_savings_page_in_chromium(server):
         page.wait_for_function(
             "([label, text]) => Array.from(document.querySelectorAll('[data-testid=\"stMetric\"]'))"
             ".some(m => m.innerText.includes(label) && m.innerText.includes(text))",
-            arg=[AFTER, f"${without:,.2f}"],
+            arg=[AFTER, money(without)],
             timeout=60_000,
         )
         page.wait_for_selector(READY, timeout=30_000)
-        assert metric_value(page, AFTER) == f"${without:,.2f}" != f"${after:,.2f}"
+        assert metric_value(page, AFTER) == money(without) != money(after)
         page.screenshot(path=str(artifacts_dir() / "savings-toggled.png"), full_page=True)

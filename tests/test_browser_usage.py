@@ -11,6 +11,7 @@ from pathlib import Path
 from browser import CHARTS_DRAWN, READY, ROOT, artifacts_dir, browser_page, go, metric_value, requires_chromium, serve
 from helpers import MONITOR_BUDGETS, MONITOR_LOG, start_monitor, wait_for_snapshot, write_log
 
+from aueb.formatting import money
 from aueb.logs import ingest
 from aueb.logs.sample import FEATURE_KEYS, FILES
 
@@ -33,7 +34,7 @@ def test_usage_page_in_chromium(server):
         page.wait_for_selector('[data-testid="stMetric"]', timeout=60_000)
         page.wait_for_function(CHARTS_DRAWN, timeout=60_000)
         total = sum(f.cost for f in uploaded.report.features.values())
-        assert metric_value(page, "Monthly cost (USD)") == f"${total:,.2f}"
+        assert metric_value(page, "Monthly cost (USD)") == money(total)
         assert (
             metric_value(page, "Records used / read")
             == f"{uploaded.report.records.used:,} / {uploaded.report.records.read:,}"
@@ -48,7 +49,7 @@ def test_usage_page_in_chromium(server):
 
         # The bundled sample replaces it; then it becomes the scenario of every page.
         page.get_by_role("button", name="Load the sample").click()
-        expected = f"${sum(f.cost for f in sample.report.features.values()):,.2f}"
+        expected = money(sum(f.cost for f in sample.report.features.values()))
         page.wait_for_function(
             "(text) => Array.from(document.querySelectorAll('[data-testid=\"stMetricValue\"]')).some(e => "
             "e.innerText.trim() === text)",
@@ -115,4 +116,4 @@ def test_usage_page_follows_a_running_monitor(tmp_path):
 def month_to_date(state) -> str:
     from aueb.monitor.view import budget_status
 
-    return f"${budget_status(state.daily, None, state.budgets, state.clock.date()).forecast.month_to_date:,.2f}"
+    return money(budget_status(state.daily, None, state.budgets, state.clock.date()).forecast.month_to_date)

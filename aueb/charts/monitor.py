@@ -6,6 +6,8 @@ from datetime import date
 
 import plotly.graph_objects as go
 
+from aueb import views
+
 LABELS = {
     "volume": "Volume",
     "mix": "Mix",
@@ -60,7 +62,7 @@ def budget_chart(
         figure.add_scatter(x=future, y=p10[start:], name="P10-P90", mode="lines", line={"width": 0}, fill="tonexty")
         figure.add_scatter(x=future, y=p50[start:], name="Forecast P50", mode="lines", line={"dash": "dash"})
     if budget:
-        figure.add_hline(y=budget, line_dash="dot", annotation_text=f"Budget {budget:,.0f} USD")
+        figure.add_hline(y=budget, line_dash="dot", annotation_text=f"Budget {views.money(budget)}")
     if budget and runs_out is not None:
         figure.add_scatter(
             x=[runs_out], y=[budget], name=f"Runs out {runs_out}", mode="markers", marker={"size": 11, "symbol": "x"}

@@ -8,6 +8,7 @@ import json
 import pandas as pd
 import streamlit as st
 
+from aueb import views
 from aueb.charts.plan import waterfall_chart
 from aueb.errors import InputError
 from aueb.logs import ingest
@@ -119,9 +120,9 @@ def savings() -> None:
     chosen = evaluate(calls, kept, multipliers=(multiplier,), samples=1, scenario=student)
     now, after = plan_total(chosen, multiplier)
     left, middle, right = st.columns(3)
-    left.metric("AI COGS today (USD / month)", f"${now:,.2f}")
-    middle.metric("After the combined plan (USD / month)", f"${after:,.2f}")
-    right.metric("Monthly saving (USD)", f"${now - after:,.2f}")
+    left.metric("AI COGS today (USD / month)", views.money(now))
+    middle.metric("After the combined plan (USD / month)", views.money(after))
+    right.metric("Monthly saving (USD)", views.money(now - after))
     steps = waterfall_steps(calls, kept, multiplier, scenario=student)
     st.plotly_chart(waterfall_chart(now, steps), use_container_width=True)
 
@@ -158,7 +159,10 @@ def savings() -> None:
             },
         )
     saved = sum(r["saved"] for r in result.already_saved) * multiplier
-    st.caption(f"Already saved today by prompt caching and batch: ${saved:,.2f} / month. Unmeasured levers rank last.")
+    st.caption(
+        f"Already saved today by prompt caching and batch: {views.money(saved, unit='month')}. "
+        "Unmeasured levers rank last."
+    )
 
     if st.button("Apply to scenario", key="ui_savings_apply", type="primary"):
         try:

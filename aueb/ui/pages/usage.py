@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from aueb import views
 from aueb.charts.monitor import budget_chart, waterfall_chart
 from aueb.charts.usage import cost_per_call_chart, daily_cost_chart
 from aueb.errors import InputError
@@ -214,7 +215,7 @@ def results(measured: Measured, source: str) -> None:
     cards = st.columns(4)
     cards[0].metric(
         "Monthly cost (USD)",
-        f"${sum(f.cost for f in report.features.values()):,.2f}",
+        views.money(sum(f.cost for f in report.features.values())),
         border=True,
         help="Sum over the features of the catalog-priced cost in the window, per month.",
     )
@@ -364,17 +365,17 @@ def follow_monitor(folder: str, refresh: float) -> None:
     result = status.forecast
     cards = st.columns(4)
     cards[0].metric(
-        "Month to date (USD)", f"${result.month_to_date:,.2f}", border=True, help=f"{result.month}, through the clock"
+        "Month to date (USD)", views.money(result.month_to_date), border=True, help=f"{result.month}, through the clock"
     )
     cards[1].metric(
         "Month-end forecast P50 (USD)",
-        "n/a" if result.p50 is None else f"${result.p50:,.2f}",
+        views.money(result.p50),
         border=True,
         help="Needs 7 days with cost in the last 28."
         if result.p10 is None
-        else f"P10 ${result.p10:,.2f} to P90 ${result.p90:,.2f}",
+        else f"P10 {views.money(result.p10)} to P90 {views.money(result.p90)}",
     )
-    cards[2].metric("Monthly budget (USD)", "none" if not status.budget else f"${status.budget:,.2f}", border=True)
+    cards[2].metric("Monthly budget (USD)", "none" if not status.budget else views.money(status.budget), border=True)
     cards[3].metric(
         "Runs out",
         "no budget" if not status.budget else str(status.runs_out) if status.runs_out else "not this month",
